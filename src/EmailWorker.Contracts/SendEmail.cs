@@ -1,0 +1,40 @@
+namespace EmailWorker.Contracts;
+
+/// <summary>
+/// The command "send this email", as published to the <c>email.send</c> exchange (DESIGN §2).
+/// Field names on the wire are camelCase; unknown fields are ignored.
+/// </summary>
+public sealed record SendEmail
+{
+    /// <summary>Idempotency key; the sent mail's Message-ID is derived from it.</summary>
+    public string MessageId { get; init; } = "";
+
+    public EmailAddress? From { get; init; }
+
+    public IReadOnlyList<EmailAddress> To { get; init; } = [];
+
+    public IReadOnlyList<EmailAddress> Cc { get; init; } = [];
+
+    public IReadOnlyList<EmailAddress> Bcc { get; init; } = [];
+
+    public IReadOnlyList<EmailAddress> ReplyTo { get; init; } = [];
+
+    public string? Subject { get; init; }
+
+    public string? Text { get; init; }
+
+    public string? Html { get; init; }
+
+    /// <summary>Custom headers; only names starting with <c>X-</c> are allowed.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<EmailAttachment> Attachments { get; init; } = [];
+
+    /// <summary>Free-form labels echoed in status events and the failure record.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    public string? CorrelationId { get; init; }
+
+    /// <summary>Never deliver after this instant.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}

@@ -1,0 +1,11 @@
+namespace EmailWorker.Contracts;
+
+/// <summary>The limits a <see cref="SendEmail"/> is validated against; the worker fills them from its configuration.</summary>
+public sealed record SendEmailLimits
+{
+    /// <summary>Recipients across to, cc and bcc.</summary>
+    public int MaxRecipients { get; init; } = 100;
+
+    /// <summary>Whether a message without <c>from</c> is acceptable, because a default sender is configured.</summary>
+    public bool HasDefaultSender { get; init; }
+}

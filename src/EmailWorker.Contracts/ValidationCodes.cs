@@ -1,0 +1,19 @@
+namespace EmailWorker.Contracts;
+
+/// <summary>The stable error codes of <see cref="SendEmailValidator"/>; producers may switch on them.</summary>
+public static class ValidationCodes
+{
+    public const string NotJson = "not_json";
+    public const string MissingMessageId = "missing_message_id";
+    public const string InvalidMessageId = "invalid_message_id";
+    public const string MissingRecipient = "missing_recipient";
+    public const string TooManyRecipients = "too_many_recipients";
+    public const string MissingSender = "missing_sender";
+    public const string InvalidAddress = "invalid_address";
+    public const string HeaderInjection = "header_injection";
+    public const string InvalidHeaderName = "invalid_header_name";
+    public const string MissingBody = "missing_body";
+    public const string InvalidAttachment = "invalid_attachment";
+    public const string TooLarge = "too_large";
+    public const string Expired = "expired";
+}

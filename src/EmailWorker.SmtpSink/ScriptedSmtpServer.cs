@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EmailWorker.SmtpSink;
+
+/// <summary>
+/// A real SMTP server on a loopback port whose replies follow an <see cref="SmtpScript"/>. It can be stopped (listener and
+/// every open connection closed) and started again on the same port, to play a relay outage.
+/// </summary>
+public sealed class ScriptedSmtpServer : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<ReceivedMessage> _received = new();
+    private readonly ConcurrentDictionary<Socket, byte> _connections = new();
+    private readonly SemaphoreSlim _receivedSignal = new(0);
+    private TcpListener? _listener;
+    private CancellationTokenSource? _running;
+    private Task _acceptLoop = Task.CompletedTask;
+
+    public ScriptedSmtpServer(int port = 0) => Port = port;
+
+    public SmtpScript Script { get; } = new();
+
+    public int Port { get; private set; }
+
+    /// <summary>Called for every accepted message, e.g. to write it to an outbox folder.</summary>
+    public event Action<ReceivedMessage>? Received;
+
+    public IReadOnlyCollection<ReceivedMessage> Messages => _received;
+
+    public int ConnectionsAccepted => _connectionsAccepted;
+
+    private int _connectionsAccepted;
+
+    public void Start()
+    {
+        _listener = new TcpListener(IPAddress.Loopback, Port);
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _running = new CancellationTokenSource();
+        _acceptLoop = AcceptLoopAsync(_listener, _running.Token);
+    }
+
+    /// <summary>Closes the listener and drops every open connection, as a crashed relay would.</summary>
+    public async Task StopAsync()
+    {
+        if (_running is null)
+            return;
+        await _running.CancelAsync();
+        _listener?.Stop();
+        foreach (var socket in _connections.Keys)
+            socket.Close();
+        await _acceptLoop;
+        _running.Dispose();
+        _running = null;
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> messages were accepted in all; false when the timeout passed first.</summary>
+    public async Task<bool> WaitForMessagesAsync(int count, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (_received.Count < count)
+                await _receivedSignal.WaitAsync(deadline.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return _received.Count >= count;
+        }
+    }
+
+    private async Task AcceptLoopAsync(TcpListener listener, CancellationToken cancellationToken)
+    {
+        var sessions = new List<Task>();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var socket = await listener.AcceptSocketAsync(cancellationToken);
+                // Nagle would hold every small reply back for the client's delayed ACK: ~20 messages/s instead of thousands.
+                socket.NoDelay = true;
+                Interlocked.Increment(ref _connectionsAccepted);
+                sessions.Add(ServeAsync(socket, cancellationToken));
+                sessions.RemoveAll(task => task.IsCompleted);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
+        await Task.WhenAll(sessions);
+    }
+
+    private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        _connections[socket] = 0;
+        try
+        {
+            await using var stream = new NetworkStream(socket, ownsSocket: true);
+            var session = new SmtpSession(new LineStream(stream), Script, OnReceived);
+            await session.RunAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidDataException or FormatException)
+        {
+            // The client went away, or the server is stopping: the connection just ends.
+        }
+        finally
+        {
+            _connections.TryRemove(socket, out _);
+            socket.Dispose();
+        }
+    }
+
+    private void OnReceived(ReceivedMessage message)
+    {
+        _received.Enqueue(message);
+        Received?.Invoke(message);
+        _receivedSignal.Release();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _receivedSignal.Dispose();
+    }
+}

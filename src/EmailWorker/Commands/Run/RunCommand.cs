@@ -1,0 +1,64 @@
+using System.CommandLine;
+using EmailWorker.Broker;
+using EmailWorker.Topology;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Hosting.Internal;
+using Serilog;
+using SerilogLog = Serilog.Log;
+
+namespace EmailWorker.Commands.Run;
+
+/// <summary><c>emailworker run</c>: starts the worker and runs until SIGTERM or Ctrl+C, then drains and exits 0.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("run", "Start the worker: consume the work queue and deliver over SMTP until stopped.");
+        command.SetAction((_, _) => ExecuteAsync());
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync()
+    {
+        // Until configuration is read, failures still need a place to go.
+        SerilogLog.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+        try
+        {
+            using var host = BuildHost();
+            await host.RunAsync();
+            return ExitCodes.Ok;
+        }
+        catch (OptionsValidationException ex)
+        {
+            SerilogLog.Fatal("Invalid configuration: {Problems}", string.Join("; ", ex.Failures));
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is TopologyMismatchException or BrokerConfigurationException)
+        {
+            SerilogLog.Fatal("Cannot start: {Problem}", ex.Message);
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex)
+        {
+            SerilogLog.Fatal(ex, "The worker stopped unexpectedly");
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            await SerilogLog.CloseAndFlushAsync();
+        }
+    }
+
+    private static IHost BuildHost()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        WorkerConfiguration.AddSources(builder.Configuration);
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration));
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddEmailWorker(builder.Configuration);
+        builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
+        return builder.Build();
+    }
+}

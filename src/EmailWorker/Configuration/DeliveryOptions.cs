@@ -1,0 +1,22 @@
+namespace EmailWorker.Configuration;
+
+/// <summary>Section <c>Delivery</c>: how many messages are worked on at once and what a message may be.</summary>
+internal sealed class DeliveryOptions
+{
+    public const string Section = "Delivery";
+
+    /// <summary>Unacknowledged messages the broker hands this worker at a time.</summary>
+    public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>Messages processed concurrently; each needs an SMTP connection from the pool while it is sent.</summary>
+    public int ConcurrencyLimit { get; set; } = 8;
+
+    /// <summary>Sender used when a message has no <c>from</c>; empty means every message must name one.</summary>
+    public string? DefaultFrom { get; set; }
+
+    /// <summary>Right-hand side of the Message-ID header derived from <c>messageId</c>.</summary>
+    public string MessageIdDomain { get; set; } = "emailworker.local";
+
+    /// <summary>Largest accepted message body on the queue, in bytes (attachments travel base64 inside it).</summary>
+    public int MaxMessageBytes { get; set; } = 10 * 1024 * 1024;
+}

@@ -1,0 +1,33 @@
+namespace EmailWorker.Configuration;
+
+/// <summary>Section <c>Smtp</c>: the relay and the connection pool. The password is never logged or printed.</summary>
+internal sealed class SmtpOptions
+{
+    public const string Section = "Smtp";
+
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 25;
+
+    /// <summary>One of <see cref="SmtpSecurity"/>; kept as text so a wrong value gets a message that lists the allowed ones.</summary>
+    public string Security { get; set; } = nameof(SmtpSecurity.None);
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Persistent connections kept open to the relay.</summary>
+    public int PoolSize { get; set; } = 4;
+
+    /// <summary>Socket read/write timeout of one SMTP command, e.g. <c>30s</c>.</summary>
+    public string Timeout { get; set; } = "30s";
+
+    /// <summary>Overall deadline of one attempt, so a relay that trickles bytes cannot hold a message or a connection for long.</summary>
+    public string AttemptDeadline { get; set; } = "2m";
+
+    public TimeSpan AttemptDeadlineValue => Duration.TryParse(AttemptDeadline, out var value) ? value : TimeSpan.FromMinutes(2);
+
+    public SmtpSecurity SecurityMode => Enum.Parse<SmtpSecurity>(Security, ignoreCase: true);
+
+    public TimeSpan TimeoutValue => Duration.TryParse(Timeout, out var value) ? value : TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,21 @@
+namespace EmailWorker.Outcomes;
+
+/// <summary>
+/// The classified result of one attempt (or of one recipient within it), with the relay's reply where there was one.
+/// </summary>
+/// <param name="Class">The outcome class (DESIGN §5).</param>
+/// <param name="Reason">The relay's reply text or what went wrong, for the history and the failure record.</param>
+/// <param name="SmtpCode">The three-digit reply code, where the relay replied.</param>
+/// <param name="EnhancedCode">The RFC 3463 code from the reply text, e.g. 5.1.1.</param>
+/// <param name="Greylisted">A 4.7.1-style "try again later" that should wait at least <c>Retry:GreylistMinimum</c>.</param>
+/// <param name="MaybeDelivered">The connection was lost after the final dot, before the reply: the relay may have the mail.</param>
+internal sealed record AttemptOutcome(
+    OutcomeClass Class,
+    string Reason,
+    int? SmtpCode = null,
+    string? EnhancedCode = null,
+    bool Greylisted = false,
+    bool MaybeDelivered = false)
+{
+    public static AttemptOutcome Delivered(string reply) => new(OutcomeClass.Delivered, reply, 250);
+}

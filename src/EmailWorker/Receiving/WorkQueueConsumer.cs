@@ -1,0 +1,156 @@
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
+using EmailWorker.Delivery;
+using EmailWorker.Smtp;
+using EmailWorker.Topology;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace EmailWorker.Receiving;
+
+/// <summary>
+/// Consumes the work queue: declares the topology at start-up, hands each delivery to <see cref="DeliveryHandler"/> with
+/// up to <c>Delivery:ConcurrencyLimit</c> at once, and acks or requeues it by the handler's decision. It pauses while the
+/// relay circuit breaker is open and resumes when it closes.
+/// </summary>
+internal sealed class WorkQueueConsumer(
+    BrokerConnection broker,
+    TopologyDeclarer declarer,
+    TopologyNames names,
+    DeliveryHandler handler,
+    RelayCircuitBreaker breaker,
+    IOptions<DeliveryOptions> options,
+    ILogger<WorkQueueConsumer> logger) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly InFlightCounter _inFlight = new();
+    private readonly SemaphoreSlim _consumeGate = new(1, 1);
+    private IChannel? _channel;
+    private string? _consumerTag;
+    private bool _stopped;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var connection = await broker.GetAsync(cancellationToken);
+        await declarer.DeclareAsync(connection, cancellationToken);
+        var delivery = options.Value;
+        _channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(false, false, consumerDispatchConcurrency: (ushort)delivery.ConcurrencyLimit), cancellationToken);
+        await _channel.BasicQosAsync(0, (ushort)delivery.PrefetchCount, global: false, cancellationToken);
+        breaker.Opened += PauseAsync;
+        breaker.Closed += ResumeAsync;
+        await ResumeAsync();
+        Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
+    }
+
+    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
+    {
+        _inFlight.Enter();
+        try
+        {
+            var incoming = new IncomingMessage(delivery.Body, delivery.BasicProperties, delivery.Redelivered);
+            HandlingDecision decision;
+            try
+            {
+                decision = await handler.HandleAsync(incoming, _stopping.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bug must not lose the message: requeue it; the work queue's delivery limit stops a poison loop.
+                Log.HandlerFailed(logger, ex);
+                decision = HandlingDecision.Requeue;
+            }
+            // Settle even while stopping: an ack or a requeue must reach the broker before the channel closes.
+            if (decision == HandlingDecision.Ack)
+                await _channel!.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+            else
+                await _channel!.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+        }
+        finally
+        {
+            _inFlight.Exit();
+        }
+    }
+
+    private async Task PauseAsync()
+    {
+        await _consumeGate.WaitAsync();
+        try
+        {
+            if (_consumerTag is null || _channel is null)
+                return;
+            await _channel.BasicCancelAsync(_consumerTag);
+            _consumerTag = null;
+            Log.ConsumptionPaused(logger, names.Work);
+        }
+        finally
+        {
+            _consumeGate.Release();
+        }
+    }
+
+    private async Task ResumeAsync()
+    {
+        await _consumeGate.WaitAsync();
+        try
+        {
+            if (_consumerTag is not null || _channel is null || _stopped)
+                return;
+            var consumer = new AsyncEventingBasicConsumer(_channel);
+            consumer.ReceivedAsync += OnReceivedAsync;
+            _consumerTag = await _channel.BasicConsumeAsync(names.Work, autoAck: false, consumer);
+            Log.ConsumptionResumed(logger, names.Work);
+        }
+        finally
+        {
+            _consumeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stops taking messages, then gives in-flight ones until the host's shutdown timeout to finish. When that runs out,
+    /// their SMTP sends are cancelled and they are requeued, so nothing is acked without its 250 and nothing is lost.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        breaker.Opened -= PauseAsync;
+        breaker.Closed -= ResumeAsync;
+        await _consumeGate.WaitAsync(CancellationToken.None);
+        try
+        {
+            _stopped = true;
+            if (_consumerTag is not null && _channel is { IsOpen: true })
+                await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
+            _consumerTag = null;
+        }
+        finally
+        {
+            _consumeGate.Release();
+        }
+        try
+        {
+            await _inFlight.WaitDrainedAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await _stopping.CancelAsync();
+            await _inFlight.WaitDrainedAsync(CancellationToken.None);
+        }
+        if (_channel is not null)
+        {
+            // Closing the channel returns whatever was prefetched but never handed to the handler.
+            await _channel.CloseAsync(CancellationToken.None);
+            await _channel.DisposeAsync();
+        }
+        Log.WorkerStopped(logger, names.Work);
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _consumeGate.Dispose();
+    }
+}

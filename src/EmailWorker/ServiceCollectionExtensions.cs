@@ -1,0 +1,54 @@
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
+using EmailWorker.Delivery;
+using EmailWorker.Receiving;
+using EmailWorker.Smtp;
+using EmailWorker.Topology;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker;
+
+internal static class ServiceCollectionExtensions
+{
+    /// <summary>Binds and validates every options section; a wrong value stops start-up with a message naming the key.</summary>
+    public static IServiceCollection AddEmailWorkerOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        AddValidated<RabbitMqOptions, RabbitMqOptionsValidator>(services, configuration, RabbitMqOptions.Section);
+        AddValidated<TopologyOptions, TopologyOptionsValidator>(services, configuration, TopologyOptions.Section);
+        AddValidated<SmtpOptions, SmtpOptionsValidator>(services, configuration, SmtpOptions.Section);
+        AddValidated<RetryOptions, RetryOptionsValidator>(services, configuration, RetryOptions.Section);
+        AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
+        return services;
+    }
+
+    /// <summary>The worker: broker connection, topology, SMTP pool, breaker and the work-queue consumer.</summary>
+    public static IServiceCollection AddEmailWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddEmailWorkerOptions(configuration);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => TopologyNames.From(
+            sp.GetRequiredService<IOptions<TopologyOptions>>().Value, sp.GetRequiredService<IOptions<RetryOptions>>().Value));
+        services.AddSingleton<BrokerConnection>();
+        services.AddSingleton<TopologyDeclarer>();
+        services.AddSingleton<ConfirmedPublisher>();
+        services.AddSingleton<SmtpConnectionPool>();
+        services.AddSingleton<RelayCircuitBreaker>();
+        services.AddSingleton<SendEmailReader>();
+        services.AddSingleton<MimeMessageFactory>();
+        services.AddSingleton<RetryPlanner>();
+        services.AddSingleton<MessageMover>();
+        services.AddSingleton<DeliveryHandler>();
+        services.AddHostedService<WorkQueueConsumer>();
+        return services;
+    }
+
+    private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

@@ -1,0 +1,135 @@
+using System.Threading.Channels;
+using EmailWorker.Configuration;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace EmailWorker.Smtp;
+
+/// <summary>
+/// A fixed number of persistent SMTP connections to the relay. A connection is opened when first needed, reused for
+/// every following message, and reopened when the relay or the network dropped it. MailKit's client is not safe for
+/// concurrent use, so each send holds one connection exclusively.
+/// </summary>
+internal sealed class SmtpConnectionPool : IAsyncDisposable
+{
+    private readonly SmtpOptions _options;
+    private readonly ILogger<SmtpConnectionPool> _logger;
+    private readonly Channel<RelaySmtpClient> _idle;
+    private readonly RelaySmtpClient[] _all;
+
+    public SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<SmtpConnectionPool> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _all = Enumerable.Range(0, _options.PoolSize).Select(_ => new RelaySmtpClient { Timeout = (int)_options.TimeoutValue.TotalMilliseconds }).ToArray();
+        _idle = Channel.CreateBounded<RelaySmtpClient>(_options.PoolSize);
+        foreach (var client in _all)
+            _idle.Writer.TryWrite(client);
+    }
+
+    /// <summary>Sends one message over a pooled connection, connecting it first when it is not open.</summary>
+    public async Task<SendReport> SendAsync(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
+        var client = await _idle.Reader.ReadAsync(cancellationToken);
+        try
+        {
+            await EnsureConnectedAsync(client, cancellationToken);
+            client.ResetRefusals();
+            var reply = await client.SendAsync(message, sender, recipients, cancellationToken);
+            return new SendReport(reply, [.. client.Refusals]);
+        }
+        catch (Exception ex) when (ex is not SmtpCommandException && client.IsConnected)
+        {
+            // MailKit sends RSET and stays usable after a refused command; after anything else the dialogue is in an
+            // unknown state, so the next message starts on a fresh connection.
+            await DisconnectQuietlyAsync(client);
+            throw;
+        }
+        finally
+        {
+            _idle.Writer.TryWrite(client);
+        }
+    }
+
+    /// <summary>Opens (or reuses) a connection and says NOOP: proves the relay answers, for the circuit breaker's probe.</summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        var client = await _idle.Reader.ReadAsync(cancellationToken);
+        try
+        {
+            await EnsureConnectedAsync(client, cancellationToken);
+            await client.NoOpAsync(cancellationToken);
+        }
+        catch (Exception) when (client.IsConnected)
+        {
+            await DisconnectQuietlyAsync(client);
+            throw;
+        }
+        finally
+        {
+            _idle.Writer.TryWrite(client);
+        }
+    }
+
+    private async Task EnsureConnectedAsync(RelaySmtpClient client, CancellationToken cancellationToken)
+    {
+        if (client.IsConnected)
+            return;
+        try
+        {
+            await client.ConnectAsync(_options.Host, _options.Port, ToMailKit(_options.SecurityMode), cancellationToken);
+            if (!string.IsNullOrEmpty(_options.Username))
+                await client.AuthenticateAsync(_options.Username, _options.Password ?? "", cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Refused connection, greeting 421/554, TLS or login failure: the relay's or the configuration's fault.
+            await DisconnectQuietlyAsync(client);
+            throw new RelayUnavailableException(ex);
+        }
+        Log.SmtpConnected(_logger, _options.Host, _options.Port);
+    }
+
+    // StartTls maps to MailKit's StartTls, which fails when the server lacks STARTTLS: never a silent plaintext fallback.
+    private static SecureSocketOptions ToMailKit(SmtpSecurity security) => security switch
+    {
+        SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+        SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+        _ => SecureSocketOptions.None,
+    };
+
+    private static async Task DisconnectQuietlyAsync(RelaySmtpClient client)
+    {
+        try
+        {
+            await client.DisconnectAsync(quit: false, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or MailKit.ServiceNotConnectedException or ObjectDisposedException)
+        {
+            // The connection is gone either way; the next use reconnects.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _all)
+        {
+            if (client.IsConnected)
+            {
+                try
+                {
+                    using var quitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await client.DisconnectAsync(quit: true, quitTimeout.Token);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or MailKit.ProtocolException or System.Net.Sockets.SocketException)
+                {
+                    // Shutting down: a relay that does not answer QUIT does not matter any more.
+                }
+            }
+            client.Dispose();
+        }
+    }
+}
