@@ -32,9 +32,22 @@ internal sealed class SendEmailReader(IOptions<DeliveryOptions> options)
         if (message is null)
             return ReadResult.Invalid(ValidationCodes.NotJson, "body", "the body is JSON null, not a SendEmail object");
 
+        message = WithEmptyListsForMissingOnes(message);
         var limits = new SendEmailLimits { HasDefaultSender = !string.IsNullOrEmpty(delivery.DefaultFrom) };
         return new ReadResult(message, SendEmailValidator.Validate(message, limits));
     }
+
+    // A field left out or sent as null arrives as null from the serializer; the rest of the worker sees empty lists.
+    private static SendEmail WithEmptyListsForMissingOnes(SendEmail message) => message with
+    {
+        To = message.To ?? [],
+        Cc = message.Cc ?? [],
+        Bcc = message.Bcc ?? [],
+        ReplyTo = message.ReplyTo ?? [],
+        Attachments = message.Attachments ?? [],
+        Headers = message.Headers ?? new Dictionary<string, string>(),
+        Tags = message.Tags ?? new Dictionary<string, string>(),
+    };
 
     private static bool IsMassTransitEnvelope(string? contentType) =>
         contentType is not null && contentType.StartsWith(MassTransitContentType, StringComparison.OrdinalIgnoreCase);
