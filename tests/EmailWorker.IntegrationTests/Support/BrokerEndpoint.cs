@@ -1,0 +1,42 @@
+using RabbitMQ.Client;
+
+namespace EmailWorker.IntegrationTests.Support;
+
+/// <summary>Where the tests' RabbitMQ node is, and the environment variables that point a worker process at it.</summary>
+public sealed record BrokerEndpoint(string Host, int Port, string VirtualHost, string Username, string Password)
+{
+    public ConnectionFactory CreateFactory() => new()
+    {
+        HostName = Host,
+        Port = Port,
+        VirtualHost = VirtualHost,
+        UserName = Username,
+        Password = Password,
+    };
+
+    public Dictionary<string, string> WorkerEnvironment() => new()
+    {
+        ["EMAILWORKER__RABBITMQ__HOST"] = Host,
+        ["EMAILWORKER__RABBITMQ__PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EMAILWORKER__RABBITMQ__VIRTUALHOST"] = VirtualHost,
+        ["EMAILWORKER__RABBITMQ__USERNAME"] = Username,
+        ["EMAILWORKER__RABBITMQ__PASSWORD"] = Password,
+    };
+
+    /// <summary>From <c>RABBITMQ_URL</c> (amqp://user:pass@host:port/vhost) or the worker's own variables; null when neither is set.</summary>
+    public static BrokerEndpoint? FromEnvironment()
+    {
+        if (Environment.GetEnvironmentVariable("RABBITMQ_URL") is { Length: > 0 } url)
+        {
+            var factory = new ConnectionFactory { Uri = new Uri(url) };
+            return new BrokerEndpoint(factory.HostName, factory.Port, factory.VirtualHost, factory.UserName, factory.Password);
+        }
+        if (Environment.GetEnvironmentVariable("EMAILWORKER__RABBITMQ__HOST") is { Length: > 0 } host)
+        {
+            string Get(string key, string fallback) => Environment.GetEnvironmentVariable($"EMAILWORKER__RABBITMQ__{key}") is { Length: > 0 } value ? value : fallback;
+            return new BrokerEndpoint(host, int.Parse(Get("PORT", "5672"), System.Globalization.CultureInfo.InvariantCulture), Get("VIRTUALHOST", "/"),
+                Get("USERNAME", "guest"), Get("PASSWORD", "guest"));
+        }
+        return null;
+    }
+}

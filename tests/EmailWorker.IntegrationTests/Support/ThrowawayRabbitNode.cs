@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EmailWorker.IntegrationTests.Support;
+
+/// <summary>
+/// A private RabbitMQ node from Debian's <c>rabbitmq-server</c> package: its own node name, ports and data directory under
+/// a temp folder, no plugins; stopped and deleted at the end. Lets <c>dotnet test</c> run wherever the package is installed.
+/// </summary>
+public sealed class ThrowawayRabbitNode : IAsyncDisposable
+{
+    private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    private const string ControlScript = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+    private readonly string _directory;
+    private readonly Process _server;
+
+    private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, Process server)
+    {
+        _directory = directory;
+        NodeName = nodeName;
+        AmqpPort = amqpPort;
+        _server = server;
+    }
+
+    public string NodeName { get; }
+
+    public int AmqpPort { get; }
+
+    public static async Task<ThrowawayRabbitNode> StartAsync(TimeSpan timeout)
+    {
+        if (!File.Exists(ServerScript))
+            throw new InvalidOperationException("No RabbitMQ broker: install Debian's rabbitmq-server (apt-get install rabbitmq-server) or set RABBITMQ_URL.");
+        var directory = Directory.CreateTempSubdirectory("emailworker-rabbit-").FullName;
+        var amqpPort = FreePort();
+        var nodeName = $"emailworker-test-{Environment.ProcessId}@localhost";
+        File.WriteAllText(Path.Combine(directory, "enabled_plugins"), "[].");
+        var start = new ProcessStartInfo(ServerScript) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in NodeEnvironment(directory, nodeName, amqpPort))
+            start.Environment[key] = value;
+        var server = Process.Start(start) ?? throw new InvalidOperationException("rabbitmq-server did not start");
+        server.OutputDataReceived += (_, _) => { };
+        server.ErrorDataReceived += (_, _) => { };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, server);
+        await node.WaitUntilAcceptingAsync(timeout);
+        return node;
+    }
+
+    /// <summary>Runs rabbitmqctl against this node, e.g. to add a user.</summary>
+    public async Task<string> ControlAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(ControlScript) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in NodeEnvironment(_directory, NodeName, AmqpPort))
+            start.Environment[key] = value;
+        start.ArgumentList.Add("-n");
+        start.ArgumentList.Add(NodeName);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed: {error}");
+        return output;
+    }
+
+    private static Dictionary<string, string> NodeEnvironment(string directory, string nodeName, int amqpPort) => new()
+    {
+        ["RABBITMQ_NODENAME"] = nodeName,
+        ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+        ["RABBITMQ_NODE_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RABBITMQ_DIST_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RABBITMQ_MNESIA_BASE"] = Path.Combine(directory, "mnesia"),
+        ["RABBITMQ_LOG_BASE"] = Path.Combine(directory, "log"),
+        ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(directory, "enabled_plugins"),
+        ["RABBITMQ_PLUGINS_EXPAND_DIR"] = Path.Combine(directory, "plugins-expand"),
+        ["RABBITMQ_CONFIG_FILE"] = Path.Combine(directory, "rabbitmq"),
+        ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(directory, "advanced.config"),
+        ["RABBITMQ_PID_FILE"] = Path.Combine(directory, "rabbitmq.pid"),
+    };
+
+    private async Task WaitUntilAcceptingAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var factory = new RabbitMQ.Client.ConnectionFactory { HostName = "127.0.0.1", Port = AmqpPort };
+        while (true)
+        {
+            if (_server.HasExited)
+                throw new InvalidOperationException($"rabbitmq-server exited with code {_server.ExitCode}; see {_directory}/log");
+            try
+            {
+                await using var connection = await factory.CreateConnectionAsync();
+                return;
+            }
+            catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await ControlAsync("stop");
+        }
+        catch (InvalidOperationException)
+        {
+            // Fall through to killing it.
+        }
+        if (!_server.WaitForExit(TimeSpan.FromSeconds(20)))
+            _server.Kill(entireProcessTree: true);
+        _server.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a dying process: the temp folder is cleaned by the OS eventually.
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Text;
+using System.Text.Json;
+using EmailWorker.SmtpSink;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace EmailWorker.IntegrationTests.Support;
+
+/// <summary>
+/// What one test needs: its own topology prefix on the shared broker (deleted afterwards), a scripted SMTP server on a
+/// loopback port, a plain AMQP connection for publishing and inspecting queues, and the worker's environment.
+/// </summary>
+public sealed class WorkerTestContext : IAsyncDisposable
+{
+    private IConnection? _connection;
+
+    public WorkerTestContext(string retrySchedule = "1s,2s")
+    {
+        Prefix = $"t{Guid.NewGuid():N}"[..13];
+        RetrySchedule = retrySchedule;
+        Smtp = new ScriptedSmtpServer();
+        Smtp.Start();
+    }
+
+    public string Prefix { get; }
+
+    public string RetrySchedule { get; }
+
+    public ScriptedSmtpServer Smtp { get; }
+
+    public string WorkQueue => $"{Prefix}.send";
+
+    public string DeadQueue => $"{Prefix}.dead";
+
+    public BrokerEndpoint Broker => BrokerSetUp.Endpoint;
+
+    /// <summary>The worker's environment: this test's broker, prefix, SMTP server and short retry delays.</summary>
+    public Dictionary<string, string> WorkerEnvironment(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var environment = Broker.WorkerEnvironment();
+        environment["EMAILWORKER__TOPOLOGY__PREFIX"] = Prefix;
+        environment["EMAILWORKER__SMTP__HOST"] = "127.0.0.1";
+        environment["EMAILWORKER__SMTP__PORT"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment["EMAILWORKER__RETRY__SCHEDULE"] = RetrySchedule;
+        environment["EMAILWORKER__RETRY__GREYLISTMINIMUM"] = "2s";
+        environment["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com";
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+            environment[key] = value;
+        return environment;
+    }
+
+    public WorkerProcess StartWorker(IReadOnlyDictionary<string, string>? overrides = null) => WorkerProcess.Start(WorkerEnvironment(overrides));
+
+    public async Task<IConnection> ConnectionAsync() => _connection ??= await Broker.CreateFactory().CreateConnectionAsync();
+
+    /// <summary>Publishes plain JSON bodies with RabbitMQ.Client, as any non-.NET producer would: persistent, confirmed, mandatory.</summary>
+    public async Task PublishJsonAsync(IEnumerable<object> messages)
+    {
+        var connection = await ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        foreach (var message in messages)
+            await PublishRawAsync(channel, JsonSerializer.SerializeToUtf8Bytes(message));
+    }
+
+    public async Task PublishRawAsync(byte[] body, IDictionary<string, object?>? headers = null)
+    {
+        var connection = await ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await PublishRawAsync(channel, body, headers);
+    }
+
+    private async Task PublishRawAsync(IChannel channel, byte[] body, IDictionary<string, object?>? headers = null)
+    {
+        var properties = new BasicProperties { ContentType = "application/json", Persistent = true, Headers = headers };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await channel.BasicPublishAsync(WorkQueue, "", mandatory: true, properties, body, timeout.Token);
+    }
+
+    /// <summary>Declares the work exchange and queue the way the worker does, so messages can wait before a worker runs.</summary>
+    public async Task DeclareWorkQueueAsync()
+    {
+        var connection = await ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync(WorkQueue, ExchangeType.Fanout, durable: true);
+        await channel.QueueDeclareAsync(WorkQueue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "quorum",
+            ["x-delivery-limit"] = 20,
+            ["x-dead-letter-exchange"] = DeadQueue,
+            ["x-dead-letter-strategy"] = "at-least-once",
+            ["x-overflow"] = "reject-publish",
+        });
+        await channel.QueueBindAsync(WorkQueue, WorkQueue, "");
+    }
+
+    /// <summary>Ready and unacked counts of a queue, from the broker (messages = ready + unacked for quorum queues).</summary>
+    public async Task<uint> MessageCountAsync(string queue)
+    {
+        var connection = await ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var ok = await channel.QueueDeclarePassiveAsync(queue);
+        return ok.MessageCount;
+    }
+
+    public async Task<uint> ConsumerCountAsync(string queue)
+    {
+        var connection = await ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var ok = await channel.QueueDeclarePassiveAsync(queue);
+        return ok.ConsumerCount;
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds; false when the timeout passed first.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+                return true;
+            await Task.Delay(100);
+        }
+        return await condition();
+    }
+
+    /// <summary>The distinct messageIds (from the Message-ID header) the SMTP server accepted.</summary>
+    public HashSet<string> DeliveredMessageIds() =>
+        Smtp.Messages.Select(m => MessageIdOf(m.Data)).ToHashSet(StringComparer.Ordinal);
+
+    public static string MessageIdOf(byte[] data)
+    {
+        using var stream = new MemoryStream(data);
+        var message = MimeKit.MimeMessage.Load(stream);
+        return (message.MessageId ?? "").Split('@')[0];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Smtp.DisposeAsync();
+        if (_connection is null)
+            return;
+        await using (var channel = await _connection.CreateChannelAsync())
+        {
+            foreach (var queue in await QueueNamesAsync())
+                await DeleteQuietlyAsync(() => channel.QueueDeleteAsync(queue));
+        }
+        await using (var channel = await _connection.CreateChannelAsync())
+        {
+            foreach (var exchange in new[] { "send", "retry", "dead", "events" })
+                await DeleteQuietlyAsync(() => channel.ExchangeDeleteAsync($"{Prefix}.{exchange}"));
+        }
+        await _connection.CloseAsync();
+        await _connection.DisposeAsync();
+    }
+
+    private Task<string[]> QueueNamesAsync() => Task.FromResult(
+        new[] { WorkQueue, DeadQueue }.Concat(RetrySchedule.Split(',').Select(d => $"{Prefix}.retry.{d.Trim()}")).ToArray());
+
+    private static async Task DeleteQuietlyAsync(Func<Task> delete)
+    {
+        try
+        {
+            await delete();
+        }
+        catch (OperationInterruptedException)
+        {
+            // Already gone: a missing queue closes the channel; the next test uses a new prefix anyway.
+        }
+    }
+
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}

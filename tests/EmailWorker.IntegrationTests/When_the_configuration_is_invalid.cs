@@ -1,0 +1,38 @@
+using EmailWorker.IntegrationTests.Support;
+
+namespace EmailWorker.IntegrationTests;
+
+[TestFixture]
+public sealed class When_the_configuration_is_invalid
+{
+    [TestCase("EMAILWORKER__SMTP__HOST", "", "Smtp:Host")]
+    [TestCase("EMAILWORKER__SMTP__PORT", "0", "Smtp:Port")]
+    [TestCase("EMAILWORKER__SMTP__SECURITY", "Sometimes", "Smtp:Security")]
+    [TestCase("EMAILWORKER__RETRY__SCHEDULE", "30s,soon", "Retry:Schedule")]
+    [TestCase("EMAILWORKER__DELIVERY__CONCURRENCYLIMIT", "0", "Delivery:ConcurrencyLimit")]
+    public async Task Should_stop_at_start_up_naming_the_key(string variable, string value, string key)
+    {
+        await using var context = new WorkerTestContext();
+        await using var worker = context.StartWorker(new Dictionary<string, string> { [variable] = value });
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Not.Null.And.Not.Zero, worker.Output);
+            Assert.That(worker.Output, Does.Contain(key));
+            Assert.That(worker.Output, Does.Contain("Invalid configuration"));
+        });
+    }
+
+    [Test]
+    public async Task Should_list_the_allowed_security_modes()
+    {
+        await using var context = new WorkerTestContext();
+        await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__SMTP__SECURITY"] = "Sometimes" });
+
+        await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(worker.Output, Does.Contain("None, StartTls, SslOnConnect"));
+    }
+}
