@@ -1,0 +1,64 @@
+using EmailWorker.Configuration;
+
+namespace EmailWorker.Tests;
+
+[TestFixture]
+public sealed class OptionsValidationTests
+{
+    [Test]
+    public void Should_accept_the_defaults_with_a_relay()
+    {
+        var smtp = new SmtpOptions { Host = "smtp.example.com" };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(new SmtpOptionsValidator().Validate(null, smtp).Succeeded, Is.True);
+            Assert.That(new RabbitMqOptionsValidator().Validate(null, new RabbitMqOptions()).Succeeded, Is.True);
+            Assert.That(new TopologyOptionsValidator().Validate(null, new TopologyOptions()).Succeeded, Is.True);
+            Assert.That(new RetryOptionsValidator().Validate(null, new RetryOptions()).Succeeded, Is.True);
+            Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions()).Succeeded, Is.True);
+        });
+    }
+
+    [Test]
+    public void Should_name_the_key_and_the_environment_variable()
+    {
+        var result = new SmtpOptionsValidator().Validate(null, new SmtpOptions { Host = "" });
+
+        Assert.That(result.FailureMessage, Does.Contain("Smtp:Host").And.Contain("EMAILWORKER__SMTP__HOST"));
+    }
+
+    [TestCase(0, "Port")]
+    [TestCase(70000, "Port")]
+    public void Should_refuse_a_port_outside_the_tcp_range(int port, string key) =>
+        Assert.That(new SmtpOptionsValidator().Validate(null, new SmtpOptions { Host = "h", Port = port }).FailureMessage, Does.Contain($"Smtp:{key}"));
+
+    [Test]
+    public void Should_refuse_an_unknown_security_mode_listing_the_allowed_ones() =>
+        Assert.That(new SmtpOptionsValidator().Validate(null, new SmtpOptions { Host = "h", Security = "Auto" }).FailureMessage,
+            Does.Contain("Smtp:Security").And.Contain("None, StartTls, SslOnConnect"));
+
+    [Test]
+    public void Should_refuse_a_password_without_a_user() =>
+        Assert.That(new SmtpOptionsValidator().Validate(null, new SmtpOptions { Host = "h", Password = "x" }).FailureMessage, Does.Contain("Smtp:Username"));
+
+    [Test]
+    public void Should_never_echo_the_password() =>
+        Assert.That(new SmtpOptionsValidator().Validate(null, new SmtpOptions { Host = "", Password = "hunter2-secret" }).FailureMessage,
+            Does.Not.Contain("hunter2-secret"));
+
+    [Test]
+    public void Should_refuse_more_concurrency_than_prefetch() =>
+        Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { ConcurrencyLimit = 10, PrefetchCount = 5 }).FailureMessage,
+            Does.Contain("Delivery:ConcurrencyLimit"));
+
+    [Test]
+    public void Should_refuse_a_default_sender_that_is_not_an_address() =>
+        Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { DefaultFrom = "not an address" }).FailureMessage,
+            Does.Contain("Delivery:DefaultFrom"));
+
+    [Test]
+    public void Should_refuse_a_prefix_the_broker_names_would_not_survive() =>
+        Assert.That(new TopologyOptionsValidator().Validate(null, new TopologyOptions { Prefix = "email send" }).FailureMessage,
+            Does.Contain("Topology:Prefix"));
+}

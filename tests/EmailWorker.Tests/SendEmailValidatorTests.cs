@@ -1,0 +1,58 @@
+using EmailWorker.Contracts;
+
+namespace EmailWorker.Tests;
+
+[TestFixture]
+public sealed class SendEmailValidatorTests
+{
+    private static readonly SendEmailLimits Limits = new() { MaxRecipients = 3 };
+
+    private static SendEmail Valid() => new()
+    {
+        MessageId = "order-4711:confirmation@shop",
+        From = new EmailAddress { Address = "shop@example.com", Name = "Shop" },
+        To = [new EmailAddress { Address = "ann@example.org" }],
+        Subject = "Your order",
+        Text = "plain",
+        Headers = new Dictionary<string, string> { ["X-Campaign"] = "autumn" },
+        Attachments = [new EmailAttachment { FileName = "a.pdf", ContentType = "application/pdf", ContentBase64 = "aGVsbG8=" }],
+    };
+
+    [Test]
+    public void Should_accept_a_valid_message() => Assert.That(SendEmailValidator.Validate(Valid(), Limits), Is.Empty);
+
+    private static IEnumerable<TestCaseData> Invalid()
+    {
+        yield return Case(Valid() with { MessageId = "" }, ValidationCodes.MissingMessageId, "messageId");
+        yield return Case(Valid() with { MessageId = "has space" }, ValidationCodes.InvalidMessageId, "messageId");
+        yield return Case(Valid() with { MessageId = new string('a', 201) }, ValidationCodes.InvalidMessageId, "messageId");
+        yield return Case(Valid() with { To = [] }, ValidationCodes.MissingRecipient, "to");
+        yield return Case(Valid() with { To = [.. Enumerable.Range(0, 4).Select(i => new EmailAddress { Address = $"r{i}@example.org" })] },
+            ValidationCodes.TooManyRecipients, "to");
+        yield return Case(Valid() with { To = [new EmailAddress { Address = "not-an-address" }] }, ValidationCodes.InvalidAddress, "to[0].address");
+        yield return Case(Valid() with { Cc = [new EmailAddress { Address = "Ann <ann@example.org>" }] }, ValidationCodes.InvalidAddress, "cc[0].address");
+        yield return Case(Valid() with { Bcc = [new EmailAddress { Address = "ann@example.org\r\nRCPT TO:<x@evil>" }] }, ValidationCodes.HeaderInjection, "bcc[0]");
+        yield return Case(Valid() with { From = null }, ValidationCodes.MissingSender, "from");
+        yield return Case(Valid() with { Subject = "Hello\r\nBcc: victim@example.org" }, ValidationCodes.HeaderInjection, "subject");
+        yield return Case(Valid() with { Headers = new Dictionary<string, string> { ["Received"] = "spoof" } }, ValidationCodes.InvalidHeaderName, "headers.Received");
+        yield return Case(Valid() with { Headers = new Dictionary<string, string> { ["X-Ok"] = "a\nb" } }, ValidationCodes.HeaderInjection, "headers.X-Ok");
+        yield return Case(Valid() with { Text = null, Html = "" }, ValidationCodes.MissingBody, "text");
+        yield return Case(Valid() with { Attachments = [new EmailAttachment { FileName = "a.pdf", ContentBase64 = "not base64!" }] },
+            ValidationCodes.InvalidAttachment, "attachments[0].contentBase64");
+    }
+
+    private static TestCaseData Case(SendEmail message, string code, string field) =>
+        new TestCaseData(message, code, field).SetName($"Should_refuse_with_{code}_at_{field}");
+
+    [TestCaseSource(nameof(Invalid))]
+    public void Should_refuse_with_a_stable_code_and_the_field(SendEmail message, string code, string field)
+    {
+        var errors = SendEmailValidator.Validate(message, Limits);
+
+        Assert.That(errors.Select(e => (e.Code, e.Field)), Does.Contain((code, field)), string.Join("; ", errors));
+    }
+
+    [Test]
+    public void Should_accept_no_sender_when_a_default_is_configured() =>
+        Assert.That(SendEmailValidator.Validate(Valid() with { From = null }, Limits with { HasDefaultSender = true }), Is.Empty);
+}
