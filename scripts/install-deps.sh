@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the worker's tests and quick start need on a fresh Debian machine that already has the .NET SDK:
+# Debian's rabbitmq-server (the tests and the demo start private nodes of it; the system service is not started)
+# and python3-pika (the demo's plain-JSON producer). Does nothing when they are already there.
+set -euo pipefail
+
+missing=()
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
+/usr/bin/python3 -c 'import pika' 2>/dev/null || missing+=(python3-pika)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to apt-get install ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+# policy-rc.d keeps apt from starting the system RabbitMQ service: the tests and demo run their own node.
+policy=/usr/sbin/policy-rc.d
+created_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && created_policy=1
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ -n "$created_policy" ] && $sudo rm -f "$policy"
+exit 0
