@@ -62,4 +62,10 @@ internal static partial class Log
 
     [LoggerMessage(25, LogLevel.Information, "Consuming {Queue}")]
     public static partial void ConsumptionResumed(ILogger logger, string queue);
+
+    [LoggerMessage(30, LogLevel.Warning, "Status event {RoutingKey} not published: {Reason}")]
+    public static partial void EventDropped(ILogger logger, string routingKey, string reason);
+
+    [LoggerMessage(31, LogLevel.Warning, "{DroppedEvents} status event(s) were dropped in this run")]
+    public static partial void EventsDroppedInTotal(ILogger logger, long droppedEvents);
 }

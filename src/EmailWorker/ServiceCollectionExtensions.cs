@@ -1,6 +1,8 @@
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Delivery;
+using EmailWorker.Events;
+using EmailWorker.Outcomes;
 using EmailWorker.Receiving;
 using EmailWorker.Smtp;
 using EmailWorker.Topology;
@@ -20,6 +22,7 @@ internal static class ServiceCollectionExtensions
         AddValidated<SmtpOptions, SmtpOptionsValidator>(services, configuration, SmtpOptions.Section);
         AddValidated<RetryOptions, RetryOptionsValidator>(services, configuration, RetryOptions.Section);
         AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
+        AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
         return services;
     }
 
@@ -37,9 +40,14 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
         services.AddSingleton<MimeMessageFactory>();
+        services.AddSingleton<OutcomeClassifier>();
         services.AddSingleton<RetryPlanner>();
         services.AddSingleton<MessageMover>();
+        services.AddSingleton<OutcomeReporter>();
         services.AddSingleton<DeliveryHandler>();
+        // Registered before the consumer so it stops after it: the last in-flight messages' events still go out.
+        services.AddSingleton<StatusEventPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
         services.AddHostedService<WorkQueueConsumer>();
         return services;
     }

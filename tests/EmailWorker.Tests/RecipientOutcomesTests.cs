@@ -17,7 +17,7 @@ public sealed class RecipientOutcomesTests
             new("LATER@example.org", 451, "4.3.0 try later"),
         ];
 
-        var outcomes = RecipientOutcomes.FromReport(recipients, refusals);
+        var outcomes = RecipientOutcomes.FromReport(recipients, refusals, SmtpReplyClassifier.Classify);
 
         Assert.Multiple(() =>
         {

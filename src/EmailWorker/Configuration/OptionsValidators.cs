@@ -81,3 +81,14 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         return errors.ToResult();
     }
 }
+
+internal sealed class ClassificationOptionsValidator : IValidateOptions<ClassificationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ClassificationOptions options)
+    {
+        var errors = new OptionErrors(ClassificationOptions.Section);
+        if (!ReplyOverrides.TryParse(options.Overrides, out _, out var problem))
+            errors.Add("Overrides", $"is '{options.Overrides}': {problem}");
+        return errors.ToResult();
+    }
+}

@@ -16,8 +16,10 @@ internal sealed class DeliveryHandler(
     MimeMessageFactory mimeFactory,
     SmtpConnectionPool pool,
     RelayCircuitBreaker breaker,
+    OutcomeClassifier classifier,
     RetryPlanner retryPlanner,
     MessageMover mover,
+    OutcomeReporter reporter,
     IOptions<SmtpOptions> smtpOptions,
     TimeProvider time,
     ILogger<DeliveryHandler> logger)
@@ -28,19 +30,19 @@ internal sealed class DeliveryHandler(
     {
         var state = DeliveryState.FromHeaders(incoming.Properties.Headers);
         var read = reader.Read(incoming.Body, incoming.Properties.ContentType);
-        var messageId = read.Message?.MessageId ?? incoming.Properties.MessageId ?? "(unknown)";
         var now = time.GetUtcNow();
 
         if (read.Errors.Count > 0 || read.Message is null)
         {
-            var reason = string.Join("; ", read.Errors);
-            return await DeadLetterAsync(incoming, messageId, state, new AttemptOutcome(OutcomeClass.Invalid, reason), now, stopping);
+            var messageId = read.Message?.MessageId is { Length: > 0 } id ? id : incoming.Properties.MessageId ?? "(unknown)";
+            var invalid = new AttemptOutcome(OutcomeClass.Invalid, string.Join("; ", read.Errors));
+            return await DeadLetterAsync(incoming, messageId, read.Message, state, invalid, now, read.Errors, stopping);
         }
         var command = read.Message;
         if (command.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
-            var outcome = new AttemptOutcome(OutcomeClass.Expired, $"{ValidationCodes.Expired}: expiresAt {expiresAt:O} has passed");
-            return await DeadLetterAsync(incoming, messageId, state, outcome, now, stopping);
+            var expired = new AttemptOutcome(OutcomeClass.Expired, $"{ValidationCodes.Expired}: expiresAt {expiresAt:O} has passed");
+            return await DeadLetterAsync(incoming, command.MessageId, command, state, expired, now, [], stopping);
         }
         if (breaker.IsOpen)
             return HandlingDecision.Requeue;
@@ -48,10 +50,12 @@ internal sealed class DeliveryHandler(
         var mail = mimeFactory.Create(command, state.RemainingRecipients);
         var recipients = mail.Recipients.Select(r => r.Address).ToArray();
         RecipientOutcomes outcomes;
+        string finalReply = "";
         try
         {
             var report = await SendWithDeadlineAsync(mail, stopping);
-            outcomes = RecipientOutcomes.FromReport(recipients, report.Refusals);
+            finalReply = report.FinalReply;
+            outcomes = RecipientOutcomes.FromReport(recipients, report.Refusals, classifier.ClassifyReply);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -59,7 +63,7 @@ internal sealed class DeliveryHandler(
         }
         catch (Exception ex)
         {
-            var outcome = ExceptionClassifier.Classify(ex);
+            var outcome = classifier.ClassifyException(ex);
             if (outcome.Class == OutcomeClass.System)
             {
                 // Not the message's fault: no attempt is counted and the message goes back to the queue.
@@ -67,10 +71,10 @@ internal sealed class DeliveryHandler(
                 return HandlingDecision.Requeue;
             }
             outcomes = ex is NoRecipientsAcceptedException none
-                ? RecipientOutcomes.FromReport(recipients, none.Refusals)
+                ? RecipientOutcomes.FromReport(recipients, none.Refusals, classifier.ClassifyReply)
                 : RecipientOutcomes.Whole(recipients, outcome);
         }
-        return await RecordAsync(incoming, command, state, outcomes, now, stopping);
+        return await RecordAsync(incoming, command, state, outcomes, finalReply, now, stopping);
     }
 
     private async Task<SendReport> SendWithDeadlineAsync(OutgoingMail mail, CancellationToken stopping)
@@ -89,21 +93,20 @@ internal sealed class DeliveryHandler(
     }
 
     private async Task<HandlingDecision> RecordAsync(IncomingMessage incoming, SendEmail command, DeliveryState state,
-        RecipientOutcomes outcomes, DateTimeOffset now, CancellationToken stopping)
+        RecipientOutcomes outcomes, string finalReply, DateTimeOffset now, CancellationToken stopping)
     {
         var attempt = state.Attempts + 1;
+        if (outcomes.Delivered.Count > 0)
+            reporter.Delivered(command, attempt, outcomes.Delivered, finalReply);
         foreach (var (address, outcome) in outcomes.Permanent)
-            Log.RecipientRefused(logger, command.MessageId, attempt, outcome.SmtpCode, outcome.EnhancedCode, outcome.Reason, address);
+            reporter.RecipientRefused(command, attempt, address, outcome);
 
         if (outcomes.Transient.Count == 0 && outcomes.Permanent.Count == 0)
-        {
-            Log.Delivered(logger, command.MessageId, attempt, outcomes.Delivered.Count);
             return HandlingDecision.Ack;
-        }
         if (outcomes.Transient.Count == 0)
         {
             // Every recipient not delivered was refused for good.
-            return await DeadLetterAsync(incoming, command.MessageId, state, outcomes.Permanent[0].Outcome, now, stopping);
+            return await DeadLetterAsync(incoming, command.MessageId, command, state, outcomes.Permanent[0].Outcome, now, [], stopping);
         }
 
         var first = outcomes.Transient[0].Outcome;
@@ -111,7 +114,7 @@ internal sealed class DeliveryHandler(
         if (!decision.Retries)
         {
             var giveUp = first with { Class = decision.GiveUpClass, Reason = $"{first.Reason} ({decision.GiveUpReason})" };
-            return await DeadLetterAsync(incoming, command.MessageId, state, giveUp, now, stopping);
+            return await DeadLetterAsync(incoming, command.MessageId, command, state, giveUp, now, [], stopping);
         }
 
         var history = state.HistoryWith(Entry(attempt, now, "deferred", first));
@@ -125,16 +128,18 @@ internal sealed class DeliveryHandler(
             Log.MoveFailed(logger, command.MessageId, "retry", ex.Message);
             return HandlingDecision.Requeue;
         }
-        Log.Deferred(logger, command.MessageId, attempt, first.SmtpCode, first.EnhancedCode, first.Reason, decision.NextAttemptAt!.Value, remaining.Length);
+        reporter.Deferred(command, attempt, first, decision.NextAttemptAt!.Value, remaining);
         return HandlingDecision.Ack;
     }
 
-    private async Task<HandlingDecision> DeadLetterAsync(IncomingMessage incoming, string messageId, DeliveryState state,
-        AttemptOutcome outcome, DateTimeOffset now, CancellationToken stopping)
+    private async Task<HandlingDecision> DeadLetterAsync(IncomingMessage incoming, string messageId, SendEmail? command, DeliveryState state,
+        AttemptOutcome outcome, DateTimeOffset now, IReadOnlyList<ValidationError> errors, CancellationToken stopping)
     {
-        var attempt = state.Attempts + (outcome.Class is OutcomeClass.Invalid or OutcomeClass.Expired ? 0 : 1);
-        var history = state.HistoryWith(Entry(Math.Max(attempt, 1), now, "dead-lettered", outcome));
-        var record = new FailureRecord(outcome.Class, outcome.Reason, outcome.SmtpCode, outcome.EnhancedCode, attempt,
+        // Invalid and expired messages were not tried now: they add a history entry but no attempt.
+        var tried = outcome.Class is not (OutcomeClass.Invalid or OutcomeClass.Expired);
+        var attempts = state.Attempts + (tried ? 1 : 0);
+        var history = state.HistoryWith(Entry(attempts, now, "dead-lettered", outcome));
+        var record = new FailureRecord(outcome.Class, outcome.Reason, outcome.SmtpCode, outcome.EnhancedCode, attempts,
             state.History.FirstOrDefault()?.At ?? now, now, history);
         try
         {
@@ -145,8 +150,7 @@ internal sealed class DeliveryHandler(
             Log.MoveFailed(logger, messageId, "dead-letter", ex.Message);
             return HandlingDecision.Requeue;
         }
-        Log.DeadLettered(logger, messageId, MessageMover.ClassName(record.Class), record.Reason, record.SmtpCode, record.EnhancedCode,
-            record.Attempts, record.FirstFailureAt, record.LastFailureAt);
+        reporter.DeadLettered(messageId, command, record, errors);
         return HandlingDecision.Ack;
     }
 

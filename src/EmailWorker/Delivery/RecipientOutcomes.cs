@@ -13,9 +13,10 @@ internal sealed record RecipientOutcomes(
     IReadOnlyList<(string Address, AttemptOutcome Outcome)> Permanent)
 {
     /// <summary>The relay answered 250 after DATA; the recipients it refused at RCPT are classified one by one.</summary>
-    public static RecipientOutcomes FromReport(IReadOnlyList<string> recipients, IReadOnlyList<RecipientRefusal> refusals)
+    public static RecipientOutcomes FromReport(IReadOnlyList<string> recipients, IReadOnlyList<RecipientRefusal> refusals,
+        Func<int, string, AttemptOutcome> classifyReply)
     {
-        var refused = refusals.ToDictionary(r => r.Address, r => SmtpReplyClassifier.Classify(r.StatusCode, r.Reply), StringComparer.OrdinalIgnoreCase);
+        var refused = refusals.ToDictionary(r => r.Address, r => classifyReply(r.StatusCode, r.Reply), StringComparer.OrdinalIgnoreCase);
         return Split(recipients, address => refused.GetValueOrDefault(address));
     }
 

@@ -1,0 +1,33 @@
+using EmailWorker.Configuration;
+using MailKit.Net.Smtp;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker.Outcomes;
+
+/// <summary>
+/// Classifies replies and exceptions by the default table, then applies the operators' <c>Classification:Overrides</c>
+/// (a rule for code + enhanced code wins over one for the code alone). Failures that are not the relay's reply to a
+/// message — connecting, logging in, a refused sender — keep their class: an override cannot make them burn retries.
+/// </summary>
+internal sealed class OutcomeClassifier(IOptions<ClassificationOptions> options)
+{
+    private readonly IReadOnlyDictionary<string, OutcomeClass> _rules = options.Value.Rules;
+
+    public AttemptOutcome ClassifyReply(int code, string replyText) => Apply(SmtpReplyClassifier.Classify(code, replyText));
+
+    public AttemptOutcome ClassifyException(Exception exception)
+    {
+        var outcome = ExceptionClassifier.Classify(exception);
+        return exception is SmtpCommandException { ErrorCode: not SmtpErrorCode.SenderNotAccepted } ? Apply(outcome) : outcome;
+    }
+
+    private AttemptOutcome Apply(AttemptOutcome outcome)
+    {
+        if (_rules.Count == 0 || outcome.SmtpCode is not { } code || outcome.Class == OutcomeClass.Delivered)
+            return outcome;
+        var key = outcome.EnhancedCode is { } enhanced ? $"{code} {enhanced}" : null;
+        if ((key is not null && _rules.TryGetValue(key, out var overridden)) || _rules.TryGetValue($"{code}", out overridden))
+            return outcome with { Class = overridden, Greylisted = overridden == OutcomeClass.Transient && outcome.Greylisted };
+        return outcome;
+    }
+}
