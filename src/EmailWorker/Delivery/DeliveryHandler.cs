@@ -25,6 +25,7 @@ internal sealed class DeliveryHandler(
     ILogger<DeliveryHandler> logger)
 {
     private static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private static readonly TimeSpan MoveFailureBackoff = TimeSpan.FromSeconds(2);
 
     public async Task<HandlingDecision> HandleAsync(IncomingMessage incoming, CancellationToken stopping)
     {
@@ -36,13 +37,13 @@ internal sealed class DeliveryHandler(
         {
             var messageId = read.Message?.MessageId is { Length: > 0 } id ? id : incoming.Properties.MessageId ?? "(unknown)";
             var invalid = new AttemptOutcome(OutcomeClass.Invalid, string.Join("; ", read.Errors));
-            return await DeadLetterAsync(incoming, messageId, read.Message, state, invalid, now, read.Errors, stopping);
+            return await DeadLetterAsync(incoming, messageId, read.Message, state, invalid, now, read.Errors, null, stopping);
         }
         var command = read.Message;
         if (command.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
             var expired = new AttemptOutcome(OutcomeClass.Expired, $"{ValidationCodes.Expired}: expiresAt {expiresAt:O} has passed");
-            return await DeadLetterAsync(incoming, command.MessageId, command, state, expired, now, [], stopping);
+            return await DeadLetterAsync(incoming, command.MessageId, command, state, expired, now, [], state.RemainingRecipients, stopping);
         }
         if (breaker.IsOpen)
             return HandlingDecision.Requeue;
@@ -101,39 +102,59 @@ internal sealed class DeliveryHandler(
         foreach (var (address, outcome) in outcomes.Permanent)
             reporter.RecipientRefused(command, attempt, address, outcome);
 
-        if (outcomes.Transient.Count == 0 && outcomes.Permanent.Count == 0)
-            return HandlingDecision.Ack;
-        if (outcomes.Transient.Count == 0)
+        // Recipients refused for good end in the dead-letter queue, addressed to them alone, so a replay reaches only them.
+        if (outcomes.Permanent.Count > 0)
         {
-            // Every recipient not delivered was refused for good.
-            return await DeadLetterAsync(incoming, command.MessageId, command, state, outcomes.Permanent[0].Outcome, now, [], stopping);
+            var refused = outcomes.Permanent.Select(p => p.Address).ToArray();
+            var decision = await DeadLetterAsync(incoming, command.MessageId, command, state, outcomes.Permanent[0].Outcome, now, [], refused, stopping);
+            if (decision != HandlingDecision.Ack || outcomes.Transient.Count == 0)
+                return decision;
         }
+        if (outcomes.Transient.Count == 0)
+            return HandlingDecision.Ack;
 
+        var remaining = outcomes.Transient.Select(t => t.Address).ToArray();
         var first = outcomes.Transient[0].Outcome;
-        var decision = retryPlanner.Plan(state.LastTier, first.Greylisted, command.ExpiresAt, now);
-        if (!decision.Retries)
+        var retry = retryPlanner.Plan(state.LastTier, first.Greylisted, command.ExpiresAt, now);
+        if (!retry.Retries)
         {
-            var giveUp = first with { Class = decision.GiveUpClass, Reason = $"{first.Reason} ({decision.GiveUpReason})" };
-            return await DeadLetterAsync(incoming, command.MessageId, command, state, giveUp, now, [], stopping);
+            var giveUp = first with { Class = retry.GiveUpClass, Reason = $"{first.Reason} ({retry.GiveUpReason})" };
+            return await DeadLetterAsync(incoming, command.MessageId, command, state, giveUp, now, [], remaining, stopping);
         }
 
         var history = state.HistoryWith(Entry(attempt, now, "deferred", first));
-        var remaining = outcomes.Transient.Select(t => t.Address).ToArray();
         try
         {
-            await mover.ToRetryAsync(incoming, decision.TierIndex!.Value, attempt, state.FirstAttemptAt ?? now, history, remaining, stopping);
+            await mover.ToRetryAsync(incoming, retry.TierIndex!.Value, attempt, state.FirstAttemptAt ?? now, history, remaining, stopping);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
-            Log.MoveFailed(logger, command.MessageId, "retry", ex.Message);
-            return HandlingDecision.Requeue;
+            return await MoveFailedAsync(command.MessageId, "retry", ex, stopping);
         }
-        reporter.Deferred(command, attempt, first, decision.NextAttemptAt!.Value, remaining);
+        reporter.Deferred(command, attempt, first, retry.NextAttemptAt!.Value, remaining);
         return HandlingDecision.Ack;
     }
 
+    /// <summary>
+    /// The broker refused or did not confirm a move: the source stays in the work queue. The pause before it goes back keeps
+    /// a broken binding or a full queue from turning into a tight redelivery loop that would burn the delivery limit.
+    /// </summary>
+    private async Task<HandlingDecision> MoveFailedAsync(string messageId, string destination, Exception exception, CancellationToken stopping)
+    {
+        Log.MoveFailed(logger, messageId, destination, exception.Message);
+        try
+        {
+            await Task.Delay(MoveFailureBackoff, time, stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: requeue at once.
+        }
+        return HandlingDecision.Requeue;
+    }
+
     private async Task<HandlingDecision> DeadLetterAsync(IncomingMessage incoming, string messageId, SendEmail? command, DeliveryState state,
-        AttemptOutcome outcome, DateTimeOffset now, IReadOnlyList<ValidationError> errors, CancellationToken stopping)
+        AttemptOutcome outcome, DateTimeOffset now, IReadOnlyList<ValidationError> errors, IReadOnlyList<string>? recipients, CancellationToken stopping)
     {
         // Invalid and expired messages were not tried now: they add a history entry but no attempt.
         var tried = outcome.Class is not (OutcomeClass.Invalid or OutcomeClass.Expired);
@@ -143,12 +164,11 @@ internal sealed class DeliveryHandler(
             state.History.FirstOrDefault()?.At ?? now, now, history);
         try
         {
-            await mover.ToDeadLetterAsync(incoming, record, stopping);
+            await mover.ToDeadLetterAsync(incoming, record, recipients, stopping);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
-            Log.MoveFailed(logger, messageId, "dead-letter", ex.Message);
-            return HandlingDecision.Requeue;
+            return await MoveFailedAsync(messageId, "dead-letter", ex, stopping);
         }
         reporter.DeadLettered(messageId, command, record, errors);
         return HandlingDecision.Ack;

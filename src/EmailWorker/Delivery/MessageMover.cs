@@ -28,10 +28,13 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
         return publisher.PublishAsync(names.RetryExchange, tier.QueueName, properties, incoming.Body, cancellationToken);
     }
 
-    public Task ToDeadLetterAsync(IncomingMessage incoming, FailureRecord record, CancellationToken cancellationToken)
+    // recipients: who this dead letter stands for, so a replay reaches only them; null for every recipient.
+    public Task ToDeadLetterAsync(IncomingMessage incoming, FailureRecord record, IReadOnlyList<string>? recipients, CancellationToken cancellationToken)
     {
         var properties = CopyProperties(incoming);
         var headers = properties.Headers!;
+        if (recipients is not null)
+            headers[Headers.RemainingRecipients] = JsonSerializer.Serialize(recipients.ToArray(), DeliveryJsonContext.Default.StringArray);
         headers[Headers.Attempt] = record.Attempts;
         headers[Headers.History] = JsonSerializer.Serialize(record.History, DeliveryJsonContext.Default.ListHistoryEntry);
         headers[Headers.FailureClass] = ClassName(record.Class);
