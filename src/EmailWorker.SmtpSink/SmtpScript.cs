@@ -18,6 +18,9 @@ public sealed class SmtpScript
     /// <summary>Reply after the final dot, given the envelope and the data.</summary>
     public Func<string, IReadOnlyList<string>, byte[], SmtpReply?> OnData { get; set; } = (_, _, _) => null;
 
+    /// <summary>An extra pause before the reply to the final dot, given the recipients: a relay that is slow to take the mail.</summary>
+    public Func<IReadOnlyList<string>, TimeSpan> DataReplyDelay { get; set; } = _ => TimeSpan.Zero;
+
     /// <summary>A pause before every reply, as a relay across a network would add.</summary>
     public TimeSpan ReplyDelay { get; set; } = TimeSpan.Zero;
 

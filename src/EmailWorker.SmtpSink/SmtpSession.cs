@@ -116,6 +116,8 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
             data.Write("\r\n"u8);
         }
         var bytes = data.ToArray();
+        if (script.DataReplyDelay(_recipients) is { Ticks: > 0 } slow)
+            await Task.Delay(slow, cancellationToken);
         var reply = script.OnData(_mailFrom, [.. _recipients], bytes) ?? new SmtpReply(250, "2.0.0 Ok: queued");
         if (reply.Code is >= 200 and < 300)
             onReceived(new ReceivedMessage(_mailFrom, [.. _recipients], bytes, DateTimeOffset.UtcNow));

@@ -77,7 +77,7 @@ public sealed class WorkerTestContext : IAsyncDisposable
     }
 
     /// <summary>Declares the work exchange and queue the way the worker does, so messages can wait before a worker runs.</summary>
-    public async Task DeclareWorkQueueAsync()
+    public async Task DeclareWorkQueueAsync(int deliveryLimit = 20)
     {
         var connection = await ConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
@@ -85,12 +85,16 @@ public sealed class WorkerTestContext : IAsyncDisposable
         await channel.QueueDeclareAsync(WorkQueue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?>
         {
             ["x-queue-type"] = "quorum",
-            ["x-delivery-limit"] = 20,
+            ["x-delivery-limit"] = deliveryLimit,
             ["x-dead-letter-exchange"] = DeadQueue,
             ["x-dead-letter-strategy"] = "at-least-once",
             ["x-overflow"] = "reject-publish",
         });
         await channel.QueueBindAsync(WorkQueue, WorkQueue, "");
+        // The broker dead-letters to this exchange when the delivery limit is reached: it must exist before a worker runs.
+        await channel.ExchangeDeclareAsync(DeadQueue, ExchangeType.Fanout, durable: true);
+        await channel.QueueDeclareAsync(DeadQueue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        await channel.QueueBindAsync(DeadQueue, DeadQueue, "");
     }
 
     /// <summary>Ready and unacked counts of a queue, from the broker (messages = ready + unacked for quorum queues).</summary>

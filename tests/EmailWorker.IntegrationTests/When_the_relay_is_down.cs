@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using EmailWorker.IntegrationTests.Support;
+
+namespace EmailWorker.IntegrationTests;
+
+[TestFixture]
+public sealed partial class When_the_relay_is_down
+{
+    private const int Count = 100;
+
+    [Test]
+    public async Task Should_hold_the_queue_without_counting_attempts_and_deliver_everything_when_it_returns()
+    {
+        await using var context = new WorkerTestContext();
+        await context.Smtp.StopAsync();
+        await using var worker = context.StartWorker();
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        await using var events = await EventCollector.StartAsync(context);
+
+        await context.PublishJsonAsync(Enumerable.Range(0, Count).Select(i => SampleMessages.Simple($"outage-{i}")));
+        Assert.That(await worker.WaitForOutputAsync("SMTP relay unusable", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        // The outage of the scenario: the relay stays away for 20 s while the worker probes it.
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await context.MessageCountAsync(context.DeadQueue), Is.Zero, "a relay outage never dead-letters");
+            Assert.That(events.Events.Where(e => e.RoutingKey == "email.deferred"), Is.Empty, "a relay outage never burns a retry");
+        });
+
+        context.Smtp.Start();
+
+        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(context.DeliveredMessageIds().Count == Count), TimeSpan.FromSeconds(60)),
+            Is.True, $"delivered {context.DeliveredMessageIds().Count} of {Count}\n{worker.Output}");
+        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(events.Events.Count(e => e.RoutingKey == "email.delivered") >= Count), TimeSpan.FromSeconds(10)), Is.True);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(events.Events.Where(e => e.RoutingKey == "email.delivered").Select(e => e.Body.GetProperty("attempt").GetInt32()), Is.All.EqualTo(1),
+                "no attempt was counted during the outage");
+            Assert.That(await context.MessageCountAsync(context.DeadQueue), Is.Zero);
+            Assert.That(Opened().Matches(worker.Output), Has.Count.EqualTo(1), "the breaker opens once, not once per message\n" + worker.Output);
+            Assert.That(Closed().Matches(worker.Output), Has.Count.EqualTo(1), "and closes once");
+        });
+    }
+
+    [GeneratedRegex("SMTP relay unusable, pausing consumption")]
+    private static partial Regex Opened();
+
+    [GeneratedRegex("SMTP relay answers again after")]
+    private static partial Regex Closed();
+}
