@@ -6,6 +6,9 @@ public sealed record SendEmailLimits
     /// <summary>Recipients across to, cc and bcc.</summary>
     public int MaxRecipients { get; init; } = 100;
 
+    /// <summary>Largest serialized message, in bytes; the .NET publisher checks it after serializing.</summary>
+    public int MaxMessageBytes { get; init; } = 10 * 1024 * 1024;
+
     /// <summary>Whether a message without <c>from</c> is acceptable, because a default sender is configured.</summary>
     public bool HasDefaultSender { get; init; }
 }

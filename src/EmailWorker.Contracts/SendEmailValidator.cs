@@ -16,9 +16,14 @@ public static class SendEmailValidator
         AllowUnquotedCommasInAddresses = false,
     };
 
-    public static IReadOnlyList<ValidationError> Validate(SendEmail message, SendEmailLimits limits)
+    /// <summary>Checks every rule; with <paramref name="now"/>, a message whose <c>expiresAt</c> has passed is refused too.</summary>
+    public static IReadOnlyList<ValidationError> Validate(SendEmail message, SendEmailLimits limits, DateTimeOffset? now = null)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(limits);
         var errors = new List<ValidationError>();
+        if (now is { } instant && message.ExpiresAt is { } expiresAt && expiresAt <= instant)
+            errors.Add(new(ValidationCodes.Expired, "expiresAt", $"{expiresAt:O} has passed; the message would never be delivered"));
         ValidateMessageId(message.MessageId, errors);
         ValidateAddresses(message, limits, errors);
         NoLineBreaks(message.Subject, "subject", errors);

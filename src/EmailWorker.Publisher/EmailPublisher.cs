@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using EmailWorker.Contracts;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace EmailWorker.Publisher;
+
+/// <summary>
+/// Publishes <see cref="SendEmail"/> commands as persistent plain JSON to the work exchange. A command is validated first
+/// (<see cref="EmailValidationException"/>, nothing sent); then it is published with publisher confirms and the
+/// <c>mandatory</c> flag, and <see cref="PublishAsync"/> returns only when the broker has confirmed it. A return, a nack,
+/// a timeout or a lost connection throws <see cref="EmailPublishException"/> — never a silent success. One connection is
+/// shared; a small pool of channels makes concurrent calls safe.
+/// </summary>
+public sealed class EmailPublisher : IAsyncDisposable
+{
+    private readonly EmailPublisherOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private readonly SemaphoreSlim _channelSlots;
+    private readonly Channel<IChannel> _idleChannels = Channel.CreateUnbounded<IChannel>();
+    private IConnection? _connection;
+
+    public EmailPublisher(EmailPublisherOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Channels, 1);
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _channelSlots = new SemaphoreSlim(options.Channels, options.Channels);
+    }
+
+    public async Task PublishAsync(SendEmail message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var errors = SendEmailValidator.Validate(message, _options.Limits, _time.GetUtcNow());
+        if (errors.Count > 0)
+            throw new EmailValidationException(errors);
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(message, ContractsJsonContext.Default.SendEmail);
+        if (body.Length > _options.Limits.MaxMessageBytes)
+            throw new EmailValidationException([new ValidationError(ValidationCodes.TooLarge, "body",
+                $"{body.Length} bytes; at most {_options.Limits.MaxMessageBytes} are accepted")]);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        await _channelSlots.WaitAsync(timeout.Token);
+        IChannel? channel = null;
+        try
+        {
+            channel = await RentChannelAsync(timeout.Token);
+            var properties = new BasicProperties
+            {
+                ContentType = "application/json",
+                Persistent = true,
+                MessageId = message.MessageId,
+                CorrelationId = message.CorrelationId,
+            };
+            await channel.BasicPublishAsync(_options.Exchange, "", mandatory: true, properties, body, timeout.Token);
+        }
+        catch (Exception ex) when (Translate(message.MessageId, ex, cancellationToken) is { } failure)
+        {
+            throw failure;
+        }
+        finally
+        {
+            await ReturnChannelAsync(channel);
+            _channelSlots.Release();
+        }
+    }
+
+    private EmailPublishException? Translate(string messageId, Exception exception, CancellationToken callerToken) => exception switch
+    {
+        OperationCanceledException when callerToken.IsCancellationRequested => null,
+        OperationCanceledException => new(messageId, PublishFailure.TimedOut, $"no confirm within {_options.Timeout.TotalSeconds:0.#} s", exception),
+        PublishException { IsReturn: true } => new(messageId, PublishFailure.Unroutable, $"no queue is bound to exchange '{_options.Exchange}'", exception),
+        PublishException => new(messageId, PublishFailure.Refused, "the broker refused the message (nack)", exception),
+        BrokerUnreachableException => new(messageId, PublishFailure.Unreachable,
+            $"RabbitMQ at {_options.HostName}:{_options.Port} cannot be reached or refused the login", exception),
+        OperationInterruptedException { ShutdownReason.ReplyCode: Constants.NotFound } => new(messageId, PublishFailure.Refused,
+            $"exchange '{_options.Exchange}' does not exist", exception),
+        OperationInterruptedException or AlreadyClosedException or IOException => new(messageId, PublishFailure.ConnectionLost, exception.Message, exception),
+        _ => null,
+    };
+
+    private async Task<IChannel> RentChannelAsync(CancellationToken cancellationToken)
+    {
+        while (_idleChannels.Reader.TryRead(out var idle))
+        {
+            if (idle.IsOpen)
+                return idle;
+            await idle.DisposeAsync();
+        }
+        var connection = await ConnectionAsync(cancellationToken);
+        return await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+    }
+
+    private async Task ReturnChannelAsync(IChannel? channel)
+    {
+        if (channel is null)
+            return;
+        if (channel.IsOpen)
+            _idleChannels.Writer.TryWrite(channel);
+        else
+            await channel.DisposeAsync();
+    }
+
+    private async Task<IConnection> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { IsOpen: true } open)
+            return open;
+        await _connectGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_connection is { IsOpen: true } reopened)
+                return reopened;
+            if (_connection is not null)
+                await _connection.DisposeAsync();
+            var factory = new ConnectionFactory
+            {
+                HostName = _options.HostName,
+                Port = _options.Port,
+                VirtualHost = _options.VirtualHost,
+                UserName = _options.UserName,
+                Password = _options.Password,
+                ClientProvidedName = $"emailworker-publisher/{Environment.ProcessId}",
+                RequestedConnectionTimeout = _options.Timeout,
+                // A dropped connection is reopened by the next publish; automatic recovery would hide the loss from callers.
+                AutomaticRecoveryEnabled = false,
+            };
+            _connection = await factory.CreateConnectionAsync(cancellationToken);
+            return _connection;
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _idleChannels.Writer.TryComplete();
+        while (_idleChannels.Reader.TryRead(out var channel))
+            await channel.DisposeAsync();
+        if (_connection is not null)
+        {
+            await _connection.CloseAsync();
+            await _connection.DisposeAsync();
+        }
+        _connectGate.Dispose();
+        _channelSlots.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+namespace EmailWorker.Publisher;
+
+/// <summary>Where and how <see cref="EmailPublisher"/> publishes. The password is never part of an exception message.</summary>
+public sealed class EmailPublisherOptions
+{
+    public string HostName { get; set; } = "localhost";
+
+    public int Port { get; set; } = 5672;
+
+    public string VirtualHost { get; set; } = "/";
+
+    public string UserName { get; set; } = "guest";
+
+    public string Password { get; set; } = "guest";
+
+    /// <summary>The work exchange: <c>&lt;Topology:Prefix&gt;.send</c> of the worker.</summary>
+    public string Exchange { get; set; } = "email.send";
+
+    /// <summary>How long one publish may take, connecting included, before it fails.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Channels kept open for concurrent publishes.</summary>
+    public int Channels { get; set; } = 4;
+
+    /// <summary>The limits the worker applies; keep them in step with its <c>Delivery</c> configuration.</summary>
+    public Contracts.SendEmailLimits Limits { get; set; } = new();
+}
