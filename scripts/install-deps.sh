@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the worker's tests and quick start need on a fresh Debian machine that already has the .NET SDK:
-# Debian's rabbitmq-server (the tests and the demo start private nodes of it; the system service is not started)
-# and python3-pika (the demo's plain-JSON producer). Does nothing when they are already there.
+# Debian's rabbitmq-server (the tests and the demo start private nodes of it; the system service is not started),
+# python3-pika (the demo's producer and the Python example) and the Node.js example's npm packages.
+# Does nothing when they are already there.
 set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# The Node.js producer example (run by the tests) needs its locked npm packages; Node.js itself comes with the machine.
+if [ ! -d src/Examples/node/node_modules ]; then
+  command -v npm >/dev/null || { echo "install-deps: npm is needed for the Node.js example (install Node.js 18 or newer)" >&2; exit 1; }
+  (cd src/Examples/node && npm ci --no-audit --no-fund --silent)
+fi
 
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)

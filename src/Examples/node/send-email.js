@@ -1,0 +1,67 @@
+// Sends one email through EmailWorker from Node.js, and prints what became of it.
+//
+// Publishes a SendEmail command as plain JSON (persistent, publisher confirms, mandatory) to the work exchange, then
+// waits on the status-event exchange for the outcome of that messageId.
+// Environment: AMQP_URL (default amqp://guest:guest@localhost:5672), EMAIL_PREFIX (default "email"),
+// EMAIL_TO, EMAIL_FROM, OUTCOME_TIMEOUT seconds (default 60). Exit code: 0 when delivered, 1 otherwise.
+'use strict';
+
+const amqp = require('amqplib');
+const crypto = require('node:crypto');
+
+const FINAL_OUTCOMES = new Set(['delivered', 'dead-lettered', 'rejected', 'expired']);
+
+async function main() {
+  const prefix = process.env.EMAIL_PREFIX || 'email';
+  const timeoutMs = Number(process.env.OUTCOME_TIMEOUT || '60') * 1000;
+  const messageId = `node-${crypto.randomUUID().slice(0, 12)}`;
+  const command = {
+    messageId,
+    from: { address: process.env.EMAIL_FROM || 'shop@example.com', name: 'Node example' },
+    to: [{ address: process.env.EMAIL_TO || 'ann@example.org' }],
+    subject: 'Hello from Node.js',
+    text: 'Sent with amqplib.',
+    tags: { producer: 'node' },
+  };
+
+  const connection = await amqp.connect(process.env.AMQP_URL || 'amqp://guest:guest@localhost:5672');
+  try {
+    const channel = await connection.createConfirmChannel();
+    // Subscribe before publishing, so the outcome cannot be missed.
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await channel.bindQueue(queue, `${prefix}.events`, 'email.#');
+    const outcome = new Promise((resolve) => {
+      channel.consume(queue, (delivery) => {
+        const event = JSON.parse(delivery.content.toString('utf8'));
+        if (event.messageId !== messageId) return;
+        console.log(`${event.outcome}: ${JSON.stringify(event)}`);
+        if (FINAL_OUTCOMES.has(event.outcome)) resolve(event.outcome);
+      }, { noAck: true });
+    });
+
+    let returned = false;
+    channel.on('return', () => { returned = true; });
+    channel.publish(`${prefix}.send`, '', Buffer.from(JSON.stringify(command)),
+      { contentType: 'application/json', persistent: true, messageId, mandatory: true });
+    await channel.waitForConfirms();
+    if (returned) {
+      console.error(`not sent: no queue is bound to ${prefix}.send`);
+      return 1;
+    }
+    console.log(`sent ${messageId}`);
+
+    let timer;
+    const timedOut = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+    const result = await Promise.race([outcome, timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') console.error(`no outcome for ${messageId} within ${timeoutMs / 1000} s`);
+    return result === 'delivered' ? 0 : 1;
+  } finally {
+    await connection.close();
+  }
+}
+
+main().then((code) => { process.exitCode = code; }, (error) => {
+  console.error(`failed: ${error.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Sends one email through EmailWorker from Python, and prints what became of it.
+
+Publishes a SendEmail command as plain JSON (persistent, publisher confirms, mandatory) to the work exchange, then waits
+on the status-event exchange for the outcome of that messageId. Needs pika (Debian: python3-pika).
+
+Environment: AMQP_URL (default amqp://guest:guest@localhost:5672/%2F), EMAIL_PREFIX (default "email"),
+EMAIL_TO (default ann@example.org), EMAIL_FROM (default shop@example.com), OUTCOME_TIMEOUT seconds (default 60).
+Exit code: 0 when delivered, 1 for any other outcome or none within the timeout.
+"""
+import json
+import os
+import sys
+import time
+import uuid
+
+import pika
+
+FINAL_OUTCOMES = {"delivered", "dead-lettered", "rejected", "expired"}
+
+
+def main() -> int:
+    prefix = os.environ.get("EMAIL_PREFIX", "email")
+    parameters = pika.URLParameters(os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/%2F"))
+    timeout = float(os.environ.get("OUTCOME_TIMEOUT", "60"))
+    message_id = f"python-{uuid.uuid4().hex[:12]}"
+    command = {
+        "messageId": message_id,
+        "from": {"address": os.environ.get("EMAIL_FROM", "shop@example.com"), "name": "Python example"},
+        "to": [{"address": os.environ.get("EMAIL_TO", "ann@example.org")}],
+        "subject": "Hello from Python",
+        "text": "Sent with pika.",
+        "tags": {"producer": "python"},
+    }
+
+    connection = pika.BlockingConnection(parameters)
+    channel = connection.channel()
+    # Subscribe before publishing, so the outcome cannot be missed.
+    events = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
+    channel.queue_bind(events, f"{prefix}.events", routing_key="email.#")
+    channel.confirm_delivery()
+    try:
+        channel.basic_publish(f"{prefix}.send", "", json.dumps(command).encode(),
+                              pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=message_id),
+                              mandatory=True)
+    except (pika.exceptions.UnroutableError, pika.exceptions.NackError) as error:
+        print(f"not sent: the broker did not accept {message_id}: {error}", file=sys.stderr)
+        return 1
+    print(f"sent {message_id}")
+
+    deadline = time.monotonic() + timeout
+    for _method, _properties, body in channel.consume(events, auto_ack=True, inactivity_timeout=1):
+        if body is not None:
+            event = json.loads(body)
+            if event.get("messageId") == message_id:
+                print(f"{event['outcome']}: {json.dumps(event)}", flush=True)
+                if event["outcome"] in FINAL_OUTCOMES:
+                    connection.close()
+                    return 0 if event["outcome"] == "delivered" else 1
+        if time.monotonic() > deadline:
+            break
+    print(f"no outcome for {message_id} within {timeout:.0f} s", file=sys.stderr)
+    connection.close()
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

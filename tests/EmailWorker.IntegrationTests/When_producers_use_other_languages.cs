@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EmailWorker.IntegrationTests.Support;
+
+namespace EmailWorker.IntegrationTests;
+
+/// <summary>The Python and Node.js examples in src/Examples publish plain JSON, and print the outcome event of their message.</summary>
+[TestFixture]
+public sealed class When_producers_use_other_languages
+{
+    [TestCase("/usr/bin/python3", "python/send_email.py", "python-")]
+    [TestCase("node", "node/send-email.js", "node-")]
+    public async Task Should_deliver_their_message_and_print_its_delivered_event(string runtime, string script, string idPrefix)
+    {
+        await using var context = new WorkerTestContext();
+        await using var worker = context.StartWorker();
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+
+        var (exitCode, output) = await RunAsync(runtime, script, context);
+
+        Assert.That(exitCode, Is.Zero, output + "\n" + worker.Output);
+        var lines = output.Split('\n');
+        var sentId = lines.Single(line => line.StartsWith("sent ", StringComparison.Ordinal))["sent ".Length..].Trim();
+        using var delivered = JsonDocument.Parse(lines.Single(line => line.StartsWith("delivered: ", StringComparison.Ordinal))["delivered: ".Length..]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(sentId, Does.StartWith(idPrefix));
+            Assert.That(context.DeliveredMessageIds(), Is.EquivalentTo(new[] { sentId }));
+            Assert.That(delivered.RootElement.GetProperty("messageId").GetString(), Is.EqualTo(sentId));
+            Assert.That(delivered.RootElement.GetProperty("attempt").GetInt32(), Is.EqualTo(1));
+        });
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string runtime, string script, WorkerTestContext context)
+    {
+        var examples = Path.Combine(RepositoryRoot(), "src", "Examples");
+        var start = new ProcessStartInfo(runtime) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = examples };
+        start.ArgumentList.Add(Path.Combine(examples, script));
+        var broker = context.Broker;
+        start.Environment["AMQP_URL"] = $"amqp://{Uri.EscapeDataString(broker.Username)}:{Uri.EscapeDataString(broker.Password)}@{broker.Host}:{broker.Port}/{Uri.EscapeDataString(broker.VirtualHost)}";
+        start.Environment["EMAIL_PREFIX"] = context.Prefix;
+        start.Environment["OUTCOME_TIMEOUT"] = "60";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(bound.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "EmailWorker.sln")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("EmailWorker.sln not found");
+    }
+}
