@@ -68,4 +68,7 @@ internal static partial class Log
 
     [LoggerMessage(31, LogLevel.Warning, "{DroppedEvents} status event(s) were dropped in this run")]
     public static partial void EventsDroppedInTotal(ILogger logger, long droppedEvents);
+
+    [LoggerMessage(26, LogLevel.Critical, "The broker closed the channel consuming {Queue} ({ReplyCode} {ReplyText}); stopping so the worker is restarted")]
+    public static partial void ConsumerChannelClosed(ILogger logger, string queue, int replyCode, string replyText);
 }

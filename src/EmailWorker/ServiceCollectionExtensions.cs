@@ -48,6 +48,7 @@ internal static class ServiceCollectionExtensions
         // Registered before the consumer so it stops after it: the last in-flight messages' events still go out.
         services.AddSingleton<StatusEventPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
+        services.AddSingleton<FatalStop>();
         services.AddHostedService<WorkQueueConsumer>();
         return services;
     }

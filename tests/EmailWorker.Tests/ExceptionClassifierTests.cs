@@ -20,6 +20,8 @@ internal sealed class ExceptionClassifierTests
             .SetName("421 at the greeting is a system fault");
         yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxUnavailable, MailboxAddress.Parse("a@b.c"), "5.7.1 relaying denied"), OutcomeClass.System)
             .SetName("sender refused is a system fault");
+        yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.ExceededStorageAllocation, MailboxAddress.Parse("a@b.c"), "5.3.4 Message size exceeds fixed limit"), OutcomeClass.Permanent)
+            .SetName("552 at MAIL FROM for the SIZE is permanent");
         yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.7.1 spam"), OutcomeClass.Permanent)
             .SetName("554 after DATA is permanent");
         yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "4.2.1 busy"), OutcomeClass.Transient)

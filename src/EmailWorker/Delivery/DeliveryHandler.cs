@@ -46,15 +46,21 @@ internal sealed class DeliveryHandler(
             return await DeadLetterAsync(incoming, command.MessageId, command, state, expired, now, [], state.RemainingRecipients, stopping);
         }
         if (breaker.IsOpen)
-            return HandlingDecision.Requeue;
+            return await ReturnToQueueAsync(incoming, stopping);
 
         var mail = mimeFactory.Create(command, state.RemainingRecipients);
         var recipients = mail.Recipients.Select(r => r.Address).ToArray();
+        if (recipients.Length == 0)
+        {
+            // email-remaining-recipients names nobody the command addresses: there is no one left to send to.
+            var nobody = new AttemptOutcome(OutcomeClass.Invalid, $"{ValidationCodes.MissingRecipient} at {Headers.RemainingRecipients}: no recipient of the message is left to send to");
+            return await DeadLetterAsync(incoming, command.MessageId, command, state, nobody, now, [], null, stopping);
+        }
         RecipientOutcomes outcomes;
         string finalReply = "";
         try
         {
-            var report = await SendWithDeadlineAsync(mail, stopping);
+            var report = await pool.SendAsync(mail.Message, mail.Sender, mail.Recipients, smtpOptions.Value.AttemptDeadlineValue, stopping);
             finalReply = report.FinalReply;
             outcomes = RecipientOutcomes.FromReport(recipients, report.Refusals, classifier.ClassifyReply);
         }
@@ -69,28 +75,13 @@ internal sealed class DeliveryHandler(
             {
                 // Not the message's fault: no attempt is counted and the message goes back to the queue.
                 breaker.Trip(outcome.Reason);
-                return HandlingDecision.Requeue;
+                return await ReturnToQueueAsync(incoming, stopping);
             }
             outcomes = ex is NoRecipientsAcceptedException none
                 ? RecipientOutcomes.FromReport(recipients, none.Refusals, classifier.ClassifyReply)
                 : RecipientOutcomes.Whole(recipients, outcome);
         }
         return await RecordAsync(incoming, command, state, outcomes, finalReply, now, stopping);
-    }
-
-    private async Task<SendReport> SendWithDeadlineAsync(OutgoingMail mail, CancellationToken stopping)
-    {
-        var deadline = smtpOptions.Value.AttemptDeadlineValue;
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        attempt.CancelAfter(deadline);
-        try
-        {
-            return await pool.SendAsync(mail.Message, mail.Sender, mail.Recipients, attempt.Token);
-        }
-        catch (OperationCanceledException) when (attempt.IsCancellationRequested && !stopping.IsCancellationRequested)
-        {
-            throw new AttemptDeadlineExceededException(deadline);
-        }
     }
 
     private async Task<HandlingDecision> RecordAsync(IncomingMessage incoming, SendEmail command, DeliveryState state,
@@ -133,6 +124,21 @@ internal sealed class DeliveryHandler(
         }
         reporter.Deferred(command, attempt, first, retry.NextAttemptAt!.Value, remaining);
         return HandlingDecision.Ack;
+    }
+
+    /// <summary>Back to the work queue without an attempt counted and without using up the delivery limit.</summary>
+    private async Task<HandlingDecision> ReturnToQueueAsync(IncomingMessage incoming, CancellationToken stopping)
+    {
+        try
+        {
+            await mover.ToWorkQueueAsync(incoming, stopping);
+            return HandlingDecision.Ack;
+        }
+        catch (Exception)
+        {
+            // The republish failed or was cut short by shutdown: a plain requeue still keeps the message.
+            return HandlingDecision.Requeue;
+        }
     }
 
     /// <summary>

@@ -51,6 +51,14 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
         return publisher.PublishAsync(names.Dead, "", properties, incoming.Body, cancellationToken);
     }
 
+    /// <summary>
+    /// Puts the message back at the tail of the work queue unchanged (but for the broker's headers), confirmed. Used instead
+    /// of a nack-requeue for faults that are not the message's: a requeue would count against the work queue's delivery
+    /// limit, and enough relay outages would then dead-letter healthy messages.
+    /// </summary>
+    public Task ToWorkQueueAsync(IncomingMessage incoming, CancellationToken cancellationToken) =>
+        publisher.PublishAsync(names.Work, "", CopyProperties(incoming), incoming.Body, cancellationToken);
+
     public static string ClassName(OutcomeClass outcomeClass) => outcomeClass.ToString().ToLowerInvariant();
 
     private static BasicProperties CopyProperties(IncomingMessage incoming)

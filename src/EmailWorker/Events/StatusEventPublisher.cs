@@ -46,12 +46,13 @@ internal sealed class StatusEventPublisher(BrokerConnection broker, TopologyName
         {
             try
             {
-                var channel = await ChannelAsync(stoppingToken);
+                // Its own timeout, not the stopping token: the last events are still published while the host stops.
                 using var timeout = new CancellationTokenSource(PublishTimeout);
+                var channel = await ChannelAsync(timeout.Token);
                 var properties = new BasicProperties { ContentType = "application/json", Persistent = true };
                 await channel.BasicPublishAsync(names.Events, routingKey, mandatory: false, properties, body, timeout.Token);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            catch (Exception ex)
             {
                 Interlocked.Increment(ref _dropped);
                 Log.EventDropped(logger, routingKey, ex.Message);

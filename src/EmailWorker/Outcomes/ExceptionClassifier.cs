@@ -16,8 +16,7 @@ internal static class ExceptionClassifier
     public static AttemptOutcome Classify(Exception exception) => exception switch
     {
         RelayUnavailableException relay => new AttemptOutcome(OutcomeClass.System, $"relay unavailable: {relay.InnerException?.Message ?? relay.Message}"),
-        SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } sender =>
-            SmtpReplyClassifier.Classify((int)sender.StatusCode, sender.Message) with { Class = OutcomeClass.System },
+        SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } sender => SenderRefusal(sender),
         SmtpCommandException command => SmtpReplyClassifier.Classify((int)command.StatusCode, command.Message),
         ServiceNotAuthenticatedException or AuthenticationException or SslHandshakeException or NotSupportedException or ServiceNotConnectedException =>
             new AttemptOutcome(OutcomeClass.System, exception.Message),
@@ -26,4 +25,15 @@ internal static class ExceptionClassifier
         IOException or SocketException => new AttemptOutcome(OutcomeClass.Transient, $"connection lost: {exception.Message}", MaybeDelivered: true),
         _ => new AttemptOutcome(OutcomeClass.Transient, $"{exception.GetType().Name}: {exception.Message}"),
     };
+
+    /// <summary>
+    /// A refused MAIL FROM is the configuration's fault (wrong sender, relaying denied) — except a message too large for
+    /// the relay's SIZE (552 / 5.3.4), which MailKit also reports as a refused sender and which is that message's fault.
+    /// </summary>
+    private static AttemptOutcome SenderRefusal(SmtpCommandException refusal)
+    {
+        var reply = SmtpReplyClassifier.Classify((int)refusal.StatusCode, refusal.Message);
+        var tooLarge = reply.SmtpCode == 552 || reply.EnhancedCode == "5.3.4";
+        return reply with { Class = tooLarge ? OutcomeClass.Permanent : OutcomeClass.System };
+    }
 }

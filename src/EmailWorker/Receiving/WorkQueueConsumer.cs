@@ -23,6 +23,7 @@ internal sealed class WorkQueueConsumer(
     DeliveryHandler handler,
     RelayCircuitBreaker breaker,
     IOptions<DeliveryOptions> options,
+    FatalStop fatalStop,
     ILogger<WorkQueueConsumer> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -40,6 +41,7 @@ internal sealed class WorkQueueConsumer(
         _channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(false, false, consumerDispatchConcurrency: (ushort)delivery.ConcurrencyLimit), cancellationToken);
         await _channel.BasicQosAsync(0, (ushort)delivery.PrefetchCount, global: false, cancellationToken);
+        _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
         breaker.Opened += PauseAsync;
         breaker.Closed += ResumeAsync;
         await ResumeAsync();
@@ -55,7 +57,8 @@ internal sealed class WorkQueueConsumer(
             HandlingDecision decision;
             try
             {
-                decision = await handler.HandleAsync(incoming, _stopping.Token);
+                // Deliveries the client had already buffered when stopping began are given back, not sent.
+                decision = Volatile.Read(ref _stopped) ? HandlingDecision.Requeue : await handler.HandleAsync(incoming, _stopping.Token);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -73,6 +76,20 @@ internal sealed class WorkQueueConsumer(
         {
             _inFlight.Exit();
         }
+    }
+
+    /// <summary>
+    /// Connection losses are healed by the client's recovery; a channel the broker itself closed (consumer timeout, queue
+    /// deleted) is not, and a worker without it would only look alive.
+    /// </summary>
+    private Task OnChannelShutdownAsync(object sender, RabbitMQ.Client.Events.ShutdownEventArgs reason)
+    {
+        if (!Volatile.Read(ref _stopped) && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
+        {
+            Log.ConsumerChannelClosed(logger, names.Work, reason.ReplyCode, reason.ReplyText);
+            fatalStop.Request($"the broker closed the consumer channel: {reason.ReplyCode} {reason.ReplyText}");
+        }
+        return Task.CompletedTask;
     }
 
     private async Task PauseAsync()
@@ -97,7 +114,8 @@ internal sealed class WorkQueueConsumer(
         await _consumeGate.WaitAsync();
         try
         {
-            if (_consumerTag is not null || _channel is null || _stopped)
+            // The breaker may have opened again since it raised Closed: consuming now would only cycle messages.
+            if (_consumerTag is not null || _channel is null || _stopped || breaker.IsOpen)
                 return;
             var consumer = new AsyncEventingBasicConsumer(_channel);
             consumer.ReceivedAsync += OnReceivedAsync;
@@ -121,13 +139,17 @@ internal sealed class WorkQueueConsumer(
         await _consumeGate.WaitAsync(CancellationToken.None);
         try
         {
-            _stopped = true;
+            Volatile.Write(ref _stopped, true);
             if (_consumerTag is not null && _channel is { IsOpen: true })
                 await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
-            _consumerTag = null;
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // The channel is gone already: the broker has requeued what it held.
         }
         finally
         {
+            _consumerTag = null;
             _consumeGate.Release();
         }
         try

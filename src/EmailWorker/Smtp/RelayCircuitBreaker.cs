@@ -48,6 +48,7 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, ILogger<Relay
             }
             Volatile.Write(ref _open, 0);
             Log.BreakerClosed(logger, DateTimeOffset.UtcNow - openedAt);
+            // A trip right after this opens the breaker again; the consumer checks IsOpen before it resumes.
             await RaiseAsync(Closed);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

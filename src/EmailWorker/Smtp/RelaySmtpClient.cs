@@ -16,6 +16,9 @@ internal sealed class RelaySmtpClient : SmtpClient
 
     public void ResetRefusals() => _refusals.Clear();
 
+    /// <summary>When the connection last did useful work; an idle one is checked with NOOP before it is trusted.</summary>
+    public DateTimeOffset LastUsed { get; set; }
+
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         _refusals.Add(new RecipientRefusal(mailbox.Address, (int)response.StatusCode, response.Response));
 

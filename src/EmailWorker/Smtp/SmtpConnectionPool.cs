@@ -19,6 +19,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     private readonly ILogger<SmtpConnectionPool> _logger;
     private readonly Channel<RelaySmtpClient> _idle;
     private readonly RelaySmtpClient[] _all;
+    private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
     public SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<SmtpConnectionPool> logger)
     {
@@ -30,16 +31,28 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             _idle.Writer.TryWrite(client);
     }
 
-    /// <summary>Sends one message over a pooled connection, connecting it first when it is not open.</summary>
-    public async Task<SendReport> SendAsync(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one message over a pooled connection, connecting it first when it is not open. The <paramref name="deadline"/>
+    /// starts once a connection is taken: waiting for a free one is not the relay's slowness.
+    /// </summary>
+    public async Task<SendReport> SendAsync(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients,
+        TimeSpan deadline, CancellationToken cancellationToken)
     {
         var client = await _idle.Reader.ReadAsync(cancellationToken);
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(deadline);
         try
         {
-            await EnsureConnectedAsync(client, cancellationToken);
+            await EnsureConnectedAsync(client, attempt.Token);
             client.ResetRefusals();
-            var reply = await client.SendAsync(message, sender, recipients, cancellationToken);
+            var reply = await client.SendAsync(message, sender, recipients, attempt.Token);
+            client.LastUsed = DateTimeOffset.UtcNow;
             return new SendReport(reply, [.. client.Refusals]);
+        }
+        catch (OperationCanceledException) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await DisconnectQuietlyAsync(client);
+            throw new AttemptDeadlineExceededException(deadline);
         }
         catch (Exception ex) when (ex is not SmtpCommandException && client.IsConnected)
         {
@@ -76,6 +89,18 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
 
     private async Task EnsureConnectedAsync(RelaySmtpClient client, CancellationToken cancellationToken)
     {
+        if (client.IsConnected && DateTimeOffset.UtcNow - client.LastUsed > IdleCheckAfter)
+        {
+            // Relays drop idle connections (Postfix after 300 s) without the client noticing: check before trusting one.
+            try
+            {
+                await client.NoOpAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await DisconnectQuietlyAsync(client);
+            }
+        }
         if (client.IsConnected)
             return;
         try
@@ -90,6 +115,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             await DisconnectQuietlyAsync(client);
             throw new RelayUnavailableException(ex);
         }
+        client.LastUsed = DateTimeOffset.UtcNow;
         Log.SmtpConnected(_logger, _options.Host, _options.Port);
     }
 

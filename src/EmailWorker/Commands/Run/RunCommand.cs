@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmailWorker.Broker;
+using EmailWorker.Receiving;
 using EmailWorker.Topology;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,7 +28,14 @@ internal static class RunCommand
         try
         {
             using var host = BuildHost();
+            // Taken before running: RunAsync disposes the host's services when it returns.
+            var fatalStop = host.Services.GetRequiredService<FatalStop>();
             await host.RunAsync();
+            if (fatalStop.Reason is { } reason)
+            {
+                SerilogLog.Fatal("The worker stopped: {Reason}", reason);
+                return ExitCodes.Failure;
+            }
             return ExitCodes.Ok;
         }
         catch (OptionsValidationException ex)
