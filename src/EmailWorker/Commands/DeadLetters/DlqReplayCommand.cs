@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Diagnostics;
+using EmailWorker.Operations;
+using RabbitMQ.Client;
+
+namespace EmailWorker.Commands.DeadLetters;
+
+/// <summary>
+/// <c>emailworker dlq replay</c>: moves exactly the selected dead letters back to the work exchange. The set is chosen from
+/// the letters present when the command starts; letters arriving meanwhile stay. Each move is publish (confirmed,
+/// mandatory) then ack, so an interrupted replay leaves every letter in the work queue or still in the dead-letter queue.
+/// </summary>
+internal static class DlqReplayCommand
+{
+    public static Command Create()
+    {
+        var selection = new Selection();
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only print how many and which letters would be replayed" };
+        var rate = new Option<double?>("--rate") { Description = "At most this many messages per second" };
+        var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation" };
+        var by = new Option<string?>("--by") { Description = "Who replays, for the audit trail (default: the OS user)" };
+        var command = new Command("replay", "Move dead letters back to the work queue, with their attempt counter reset.");
+        selection.AddTo(command);
+        foreach (var option in new Option[] { dryRun, rate, yes, by })
+            command.Options.Add(option);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        {
+            var filter = selection.Read(parse);
+            if (parse.GetValue(rate) is <= 0)
+                throw new OperatorException("--rate must be a positive number of messages per second", ExitCodes.Usage);
+            var replayedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
+            await using var snapshot = await DeadLetterSnapshot.TakeAsync(context, token);
+            var selected = snapshot.Entries.Where(filter.Matches).ToList();
+            Console.Out.WriteLine($"{selected.Count} dead letter(s) selected: {string.Join(" ", selected.Select(e => e.MessageId))}");
+            if (parse.GetValue(dryRun) || selected.Count == 0)
+                return ExitCodes.Ok;
+            OperatorPrompt.Confirm($"Replay {selected.Count} dead letter(s) to {context.Names.Work}?", parse.GetValue(yes));
+
+            var replayed = await ReplayAsync(context, snapshot, selected, replayedBy, parse.GetValue(rate), token);
+            context.Audit.Information("Replayed {Count} dead letter(s) from {Queue} by {Operator}: {MessageIds}",
+                replayed, context.Names.Dead, replayedBy, selected.Take(replayed).Select(e => e.MessageId).ToArray());
+            Console.Out.WriteLine($"replayed {replayed} dead letter(s) to {context.Names.Work}");
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> ReplayAsync(OperatorContext context, DeadLetterSnapshot snapshot, List<DeadLetterEntry> selected,
+        string replayedBy, double? rate, CancellationToken cancellationToken)
+    {
+        var connection = await context.ConnectAsync(cancellationToken);
+        await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var lastProgress = TimeSpan.Zero;
+        for (var i = 0; i < selected.Count; i++)
+        {
+            if (rate is { } perSecond && TimeSpan.FromSeconds(i / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
+                await Task.Delay(wait, cancellationToken);
+            var entry = selected[i];
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(context.Broker.PublishTimeoutValue);
+                await publisher.BasicPublishAsync(context.Names.Work, "", mandatory: true,
+                    ReplayedMessage.Properties(entry, replayedBy, DateTimeOffset.UtcNow), entry.Body, timeout.Token);
+            }
+            // Only after the broker confirmed the copy in the work queue does the dead letter go.
+            await snapshot.AckAsync(entry, CancellationToken.None);
+            if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
+            {
+                lastProgress = clock.Elapsed;
+                await Console.Error.WriteLineAsync($"replayed {i + 1}/{selected.Count}");
+            }
+        }
+        return selected.Count;
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EmailWorker.Commands.DeadLetters;
+using EmailWorker.Operations;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace EmailWorker.Commands.Status;
+
+/// <summary><c>emailworker status</c>: how many messages wait in the work queue, every retry tier and the dead-letter queue.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "JSON instead of a table" };
+        var command = new Command("status", "Show the depth of the work queue, every retry tier and the dead-letter queue, and their consumers.");
+        command.Options.Add(json);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        {
+            var connection = await context.ConnectAsync(token);
+            var queues = new List<QueueStatus> { await ReadAsync(connection, context.Names.Work, "work", token) };
+            foreach (var tier in context.Names.Tiers)
+                queues.Add(await ReadAsync(connection, tier.QueueName, "retry", token));
+            queues.Add(await ReadAsync(connection, context.Names.Dead, "dead", token));
+            var report = new StatusReport(context.Endpoint, queues);
+            if (parse.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.StatusReport));
+            }
+            else
+            {
+                var table = new TextTable("QUEUE", "ROLE", "READY", "CONSUMERS");
+                foreach (var queue in queues)
+                    table.Add(queue.Name, queue.Role, Count(queue.Ready, queue.Exists), Count(queue.Consumers, queue.Exists));
+                Console.Out.WriteLine($"broker {report.Broker}");
+                table.WriteTo(Console.Out);
+            }
+            return queues.All(q => q.Exists) ? ExitCodes.Ok : ExitCodes.Failure;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static string Count(long? value, bool exists) => exists ? value?.ToString(CultureInfo.InvariantCulture) ?? "?" : "missing";
+
+    private static async Task<QueueStatus> ReadAsync(IConnection connection, string queue, string role, CancellationToken cancellationToken)
+    {
+        // A passive declare of a missing queue closes the channel: one channel per queue keeps that local.
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+            return new QueueStatus(queue, role, ok.MessageCount, ok.ConsumerCount, Exists: true);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
+        {
+            return new QueueStatus(queue, role, null, null, Exists: false);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace EmailWorker.IntegrationTests.Support;
+
+/// <summary>Runs <c>emailworker &lt;args&gt;</c> as an operator would, without a terminal, and captures stdout and stderr apart.</summary>
+public static class CliRun
+{
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        using var process = Start(environment, arguments);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(bound.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(WorkerExecutable.Path);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        var process = Process.Start(start) ?? throw new InvalidOperationException("emailworker did not start");
+        process.StandardInput.Close();
+        return process;
+    }
+}

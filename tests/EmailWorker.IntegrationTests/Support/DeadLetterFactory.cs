@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text.Json;
+using RabbitMQ.Client;
+
+namespace EmailWorker.IntegrationTests.Support;
+
+/// <summary>Puts dead letters with a failure record straight into a test's dead-letter queue, as the worker leaves them.</summary>
+public static class DeadLetterFactory
+{
+    public static async Task PublishAsync(WorkerTestContext context, IEnumerable<(string MessageId, string Class, string To)> letters)
+    {
+        var connection = await context.ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        var at = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        foreach (var (messageId, failureClass, to) in letters)
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                messageId,
+                from = new { address = "shop@example.com" },
+                to = new[] { new { address = to } },
+                subject = $"Subject of {messageId}",
+                text = "t",
+                tags = new Dictionary<string, string> { ["tenant"] = "acme" },
+            });
+            var code = failureClass == "transient" ? 451 : 550;
+            var history = JsonSerializer.Serialize(new[]
+            {
+                new { attempt = 1, at, outcome = "dead-lettered", @class = failureClass, smtpCode = code, message = $"{code} scripted", worker = "test" },
+            });
+            var properties = new BasicProperties
+            {
+                ContentType = "application/json",
+                Persistent = true,
+                Headers = new Dictionary<string, object?>
+                {
+                    ["email-failure-class"] = failureClass,
+                    ["email-failure-reason"] = $"{code} scripted failure",
+                    ["email-smtp-code"] = code,
+                    ["email-attempts"] = 1,
+                    ["email-attempt"] = 1,
+                    ["email-first-failure-at"] = at,
+                    ["email-last-failure-at"] = at,
+                    ["email-history"] = history,
+                },
+            };
+            await channel.BasicPublishAsync(context.DeadQueue, "", mandatory: true, properties, body);
+        }
+    }
+}
