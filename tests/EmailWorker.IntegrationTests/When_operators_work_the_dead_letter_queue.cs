@@ -132,7 +132,11 @@ public sealed class When_operators_work_the_dead_letter_queue
         {
             Assert.That(inWork, Is.Not.Empty);
             Assert.That(inWork, Has.Length.LessThan(200), "the kill came halfway");
-            Assert.That(inWork.Concat(inDead), Is.EquivalentTo(letters.Select(l => l.Item1)), "each letter is in exactly one of the two queues");
+            Assert.That(inWork.Union(inDead), Is.EquivalentTo(letters.Select(l => l.Item1)), "no letter is lost");
+            // Publish-confirm-then-ack can leave the one letter whose confirm had arrived but whose ack had not left the
+            // process in both queues (a duplicate, never a loss); every other letter is in exactly one.
+            Assert.That(inWork.Intersect(inDead).Count(), Is.LessThanOrEqualTo(1), "at most the letter in flight at the kill is in both");
+            Assert.That(inWork.Length + inDead.Length, Is.LessThanOrEqualTo(201));
         });
     }
 

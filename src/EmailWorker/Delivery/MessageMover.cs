@@ -3,7 +3,6 @@ using System.Text.Json;
 using EmailWorker.Broker;
 using EmailWorker.Outcomes;
 using EmailWorker.Topology;
-using RabbitMQ.Client;
 
 namespace EmailWorker.Delivery;
 
@@ -17,7 +16,7 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
     public Task ToRetryAsync(IncomingMessage incoming, int tierIndex, int attempts, DateTimeOffset firstAttemptAt,
         List<HistoryEntry> history, IReadOnlyList<string> remainingRecipients, CancellationToken cancellationToken)
     {
-        var properties = CopyProperties(incoming);
+        var properties = RepublishedProperties.From(incoming.Properties);
         var headers = properties.Headers!;
         headers[Headers.Attempt] = attempts;
         headers[Headers.FirstAttemptAt] = firstAttemptAt.ToString("O", CultureInfo.InvariantCulture);
@@ -31,7 +30,7 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
     // recipients: who this dead letter stands for, so a replay reaches only them; null for every recipient.
     public Task ToDeadLetterAsync(IncomingMessage incoming, FailureRecord record, IReadOnlyList<string>? recipients, CancellationToken cancellationToken)
     {
-        var properties = CopyProperties(incoming);
+        var properties = RepublishedProperties.From(incoming.Properties);
         var headers = properties.Headers!;
         if (recipients is not null)
             headers[Headers.RemainingRecipients] = JsonSerializer.Serialize(recipients.ToArray(), DeliveryJsonContext.Default.StringArray);
@@ -57,30 +56,7 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
     /// limit, and enough relay outages would then dead-letter healthy messages.
     /// </summary>
     public Task ToWorkQueueAsync(IncomingMessage incoming, CancellationToken cancellationToken) =>
-        publisher.PublishAsync(names.Work, "", CopyProperties(incoming), incoming.Body, cancellationToken);
+        publisher.PublishAsync(names.Work, "", RepublishedProperties.From(incoming.Properties), incoming.Body, cancellationToken);
 
     public static string ClassName(OutcomeClass outcomeClass) => outcomeClass.ToString().ToLowerInvariant();
-
-    private static BasicProperties CopyProperties(IncomingMessage incoming)
-    {
-        var source = incoming.Properties;
-        var headers = new Dictionary<string, object?>();
-        foreach (var (name, value) in source.Headers ?? new Dictionary<string, object?>())
-        {
-            if (!Headers.IsBrokerDeathHeader(name))
-                headers[name] = value;
-        }
-        return new BasicProperties
-        {
-            Persistent = true,
-            ContentType = source.ContentType,
-            ContentEncoding = source.ContentEncoding,
-            MessageId = source.MessageId,
-            CorrelationId = source.CorrelationId,
-            Type = source.Type,
-            AppId = source.AppId,
-            Timestamp = source.Timestamp,
-            Headers = headers,
-        };
-    }
 }

@@ -24,30 +24,14 @@ internal static class ReplayedMessage
 
     public static BasicProperties Properties(DeadLetterEntry entry, string replayedBy, DateTimeOffset now)
     {
-        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (name, value) in entry.Headers)
-        {
-            if (!Headers.IsBrokerDeathHeader(name) && !Reset.Contains(name))
-                headers[name] = value;
-        }
+        var properties = RepublishedProperties.From(entry.Properties, name => !Reset.Contains(name));
+        var headers = properties.Headers!;
         var state = DeliveryState.FromHeaders(entry.Headers);
         var replay = new HistoryEntry(0, now, "replayed", entry.Class, null, null, $"replayed by {replayedBy}", $"emailworker-cli@{Environment.MachineName}");
         headers[Headers.History] = JsonSerializer.Serialize(state.HistoryWith(replay), DeliveryJsonContext.Default.ListHistoryEntry);
         headers[Headers.ReplayCount] = entry.ReplayCount + 1;
         headers[ReplayedAt] = now.ToString("O", CultureInfo.InvariantCulture);
         headers[ReplayedBy] = replayedBy;
-        var source = entry.Properties;
-        return new BasicProperties
-        {
-            Persistent = true,
-            ContentType = source.ContentType,
-            ContentEncoding = source.ContentEncoding,
-            MessageId = source.MessageId,
-            CorrelationId = source.CorrelationId,
-            Type = source.Type,
-            AppId = source.AppId,
-            Timestamp = source.Timestamp,
-            Headers = headers,
-        };
+        return properties;
     }
 }
