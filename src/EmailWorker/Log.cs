@@ -71,4 +71,8 @@ internal static partial class Log
 
     [LoggerMessage(26, LogLevel.Critical, "The broker closed the channel consuming {Queue} ({ReplyCode} {ReplyText}); stopping so the worker is restarted")]
     public static partial void ConsumerChannelClosed(ILogger logger, string queue, int replyCode, string replyText);
+
+    [LoggerMessage(16, LogLevel.Error,
+        "{Count} messages in a row were refused by policy (last: {SmtpCode} {EnhancedCode} {Reason}): the sender or this relay is likely blocklisted")]
+    public static partial void PolicyRejectionsInARow(ILogger logger, int count, int? smtpCode, string? enhancedCode, string reason);
 }

@@ -25,7 +25,7 @@ public sealed class BrokerSetUp
             return;
         _node = await ThrowawayRabbitNode.StartAsync(TimeSpan.FromSeconds(90));
         Node = _node;
-        _endpoint = new BrokerEndpoint("127.0.0.1", _node.AmqpPort, "/", "guest", "guest");
+        _endpoint = new BrokerEndpoint("127.0.0.1", _node.AmqpPort, "/", "guest", "guest", _node.ManagementPort);
     }
 
     [OneTimeTearDown]

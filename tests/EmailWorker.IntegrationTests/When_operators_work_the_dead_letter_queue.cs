@@ -190,6 +190,43 @@ public sealed class When_operators_work_the_dead_letter_queue
     }
 
     [Test]
+    public async Task Should_count_the_messages_a_worker_holds_unacked_as_the_broker_does()
+    {
+        await using var context = new WorkerTestContext();
+        // A relay that takes its time keeps the worker's prefetched messages unacknowledged.
+        context.Smtp.Script.DataReplyDelay = _ => TimeSpan.FromSeconds(60);
+        await using var worker = context.StartWorker(new Dictionary<string, string>
+        {
+            ["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = "10",
+            ["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = "4",
+        });
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        await context.PublishJsonAsync(Enumerable.Range(0, 30).Select(i => SampleMessages.Simple($"held-{i}")));
+
+        JsonElement work = default;
+        var agreed = await WorkerTestContext.EventuallyAsync(async () =>
+        {
+            var status = await CliRun.RunAsync(context.WorkerEnvironment(), "status", "--json");
+            work = JsonDocument.Parse(status.Stdout).RootElement.GetProperty("queues").EnumerateArray().First();
+            return work.GetProperty("unacked").ValueKind == JsonValueKind.Number && work.GetProperty("unacked").GetInt64() == 10;
+        }, TimeSpan.FromSeconds(30));
+
+        Assert.That(agreed, Is.True, work.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(work.GetProperty("ready").GetInt64(), Is.EqualTo(20));
+            Assert.That(work.GetProperty("consumers").GetInt64(), Is.EqualTo(1));
+        });
+        if (BrokerSetUp.Node is { } node)
+        {
+            var listed = await node.ControlAsync("list_queues", "-q", "name", "messages_ready", "messages_unacknowledged");
+            Assert.That(listed, Does.Contain($"{context.WorkQueue}\t20\t10"), "the broker's own count, from its control tool");
+        }
+        // Cut the slow sessions short so the worker can stop at once.
+        await context.Smtp.StopAsync();
+    }
+
+    [Test]
     public async Task Should_answer_usage_errors_with_exit_code_2_and_one_line()
     {
         await using var context = await TopologyAsync();

@@ -10,6 +10,7 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         var errors = new OptionErrors(RabbitMqOptions.Section);
         errors.Require(!string.IsNullOrWhiteSpace(options.Host), "Host", "is empty: name the RabbitMQ host, e.g. localhost");
         errors.Require(options.Port is > 0 and <= 65535, "Port", $"is {options.Port}: use a TCP port from 1 to 65535, e.g. 5672");
+        errors.Require(options.ManagementPort is >= 0 and <= 65535, "ManagementPort", $"is {options.ManagementPort}: use the management plugin's port, e.g. 15672, or 0 for none");
         errors.Require(!string.IsNullOrEmpty(options.VirtualHost), "VirtualHost", "is empty: use / for the default virtual host");
         errors.Require(!string.IsNullOrEmpty(options.Username), "Username", "is empty: name the RabbitMQ user");
         errors.Require(Duration.TryParse(options.PublishTimeout, out _), "PublishTimeout",

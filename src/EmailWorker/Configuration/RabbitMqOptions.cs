@@ -15,6 +15,10 @@ internal sealed class RabbitMqOptions
 
     public string Password { get; set; } = "guest";
 
+    /// <summary>Port of the management plugin's HTTP API on <see cref="Host"/>, which <c>status</c> asks for unacknowledged
+    /// counts (AMQP reports ready messages only); 0 leaves them out.</summary>
+    public int ManagementPort { get; set; } = 15672;
+
     /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
     public string PublishTimeout { get; set; } = "10s";
 

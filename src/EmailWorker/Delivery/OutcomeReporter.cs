@@ -12,8 +12,11 @@ namespace EmailWorker.Delivery;
 /// </summary>
 internal sealed class OutcomeReporter(StatusEventPublisher events, TimeProvider time, ILogger<OutcomeReporter> logger)
 {
+    private readonly PolicyRejectionAlarm _policyAlarm = new();
+
     public void Delivered(SendEmail command, int attempt, IReadOnlyList<string> recipients, string reply)
     {
+        _policyAlarm.Record(AttemptOutcome.Delivered(reply));
         Log.Delivered(logger, command.MessageId, attempt, recipients.Count);
         events.Publish(Fill(new EmailDelivered { Recipients = recipients }, command, attempt, "delivered", OutcomeClass.Delivered, AttemptOutcome.Delivered(reply)));
     }
@@ -32,6 +35,8 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, TimeProvider 
         Log.DeadLettered(logger, messageId, MessageMover.ClassName(record.Class), record.Reason, record.SmtpCode, record.EnhancedCode,
             record.Attempts, record.FirstFailureAt, record.LastFailureAt);
         var outcome = new AttemptOutcome(record.Class, record.Reason, record.SmtpCode, record.EnhancedCode);
+        if (_policyAlarm.Record(outcome))
+            Log.PolicyRejectionsInARow(logger, PolicyRejectionAlarm.Threshold, record.SmtpCode, record.EnhancedCode, record.Reason);
         EmailStatusEvent statusEvent = record.Class switch
         {
             OutcomeClass.Invalid => new EmailRejected { Errors = errors },

@@ -3,7 +3,7 @@ using RabbitMQ.Client;
 namespace EmailWorker.IntegrationTests.Support;
 
 /// <summary>Where the tests' RabbitMQ node is, and the environment variables that point a worker process at it.</summary>
-public sealed record BrokerEndpoint(string Host, int Port, string VirtualHost, string Username, string Password)
+public sealed record BrokerEndpoint(string Host, int Port, string VirtualHost, string Username, string Password, int ManagementPort = 15672)
 {
     public ConnectionFactory CreateFactory() => new()
     {
@@ -21,6 +21,7 @@ public sealed record BrokerEndpoint(string Host, int Port, string VirtualHost, s
         ["EMAILWORKER__RABBITMQ__VIRTUALHOST"] = VirtualHost,
         ["EMAILWORKER__RABBITMQ__USERNAME"] = Username,
         ["EMAILWORKER__RABBITMQ__PASSWORD"] = Password,
+        ["EMAILWORKER__RABBITMQ__MANAGEMENTPORT"] = ManagementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>From <c>RABBITMQ_URL</c> (amqp://user:pass@host:port/vhost) or the worker's own variables; null when neither is set.</summary>
@@ -29,14 +30,17 @@ public sealed record BrokerEndpoint(string Host, int Port, string VirtualHost, s
         if (Environment.GetEnvironmentVariable("RABBITMQ_URL") is { Length: > 0 } url)
         {
             var factory = new ConnectionFactory { Uri = new Uri(url) };
-            return new BrokerEndpoint(factory.HostName, factory.Port, factory.VirtualHost, factory.UserName, factory.Password);
+            return new BrokerEndpoint(factory.HostName, factory.Port, factory.VirtualHost, factory.UserName, factory.Password, ManagementPortFromEnvironment());
         }
         if (Environment.GetEnvironmentVariable("EMAILWORKER__RABBITMQ__HOST") is { Length: > 0 } host)
         {
             string Get(string key, string fallback) => Environment.GetEnvironmentVariable($"EMAILWORKER__RABBITMQ__{key}") is { Length: > 0 } value ? value : fallback;
             return new BrokerEndpoint(host, int.Parse(Get("PORT", "5672"), System.Globalization.CultureInfo.InvariantCulture), Get("VIRTUALHOST", "/"),
-                Get("USERNAME", "guest"), Get("PASSWORD", "guest"));
+                Get("USERNAME", "guest"), Get("PASSWORD", "guest"), ManagementPortFromEnvironment());
         }
         return null;
     }
+
+    private static int ManagementPortFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_PORT"), System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : 15672;
 }

@@ -15,11 +15,12 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
     private readonly string _directory;
     private readonly Process _server;
 
-    private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, Process server)
+    private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, int managementPort, Process server)
     {
         _directory = directory;
         NodeName = nodeName;
         AmqpPort = amqpPort;
+        ManagementPort = managementPort;
         _server = server;
     }
 
@@ -27,14 +28,21 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
 
     public int AmqpPort { get; }
 
+    /// <summary>The management plugin's HTTP API, which <c>emailworker status</c> asks for unacknowledged counts.</summary>
+    public int ManagementPort { get; }
+
     public static async Task<ThrowawayRabbitNode> StartAsync(TimeSpan timeout)
     {
         if (!File.Exists(ServerScript))
             throw new InvalidOperationException("No RabbitMQ broker: install Debian's rabbitmq-server (apt-get install rabbitmq-server) or set RABBITMQ_URL.");
         var directory = Directory.CreateTempSubdirectory("emailworker-rabbit-").FullName;
         var amqpPort = FreePort();
+        var managementPort = FreePort();
         var nodeName = $"emailworker-test-{Environment.ProcessId}@localhost";
-        File.WriteAllText(Path.Combine(directory, "enabled_plugins"), "[].");
+        File.WriteAllText(Path.Combine(directory, "enabled_plugins"), "[rabbitmq_management].");
+        // Statistics every second instead of every five, so the management API's counts catch up quickly.
+        File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"),
+            $"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {managementPort}\ncollect_statistics_interval = 1000\n");
         var start = new ProcessStartInfo(ServerScript) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in NodeEnvironment(directory, nodeName, amqpPort))
             start.Environment[key] = value;
@@ -43,7 +51,7 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
         server.ErrorDataReceived += (_, _) => { };
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
-        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, server);
+        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, server);
         await node.WaitUntilAcceptingAsync(timeout);
         return node;
     }

@@ -19,27 +19,42 @@ internal static class StatusCommand
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
         {
             var connection = await context.ConnectAsync(token);
-            var queues = new List<QueueStatus> { await ReadAsync(connection, context.Names.Work, "work", token) };
-            foreach (var tier in context.Names.Tiers)
-                queues.Add(await ReadAsync(connection, tier.QueueName, "retry", token));
-            queues.Add(await ReadAsync(connection, context.Names.Dead, "dead", token));
-            var report = new StatusReport(context.Endpoint, queues);
+            using var management = new ManagementApi(context.Broker);
+            var queues = new List<QueueStatus>();
+            string? unackedProblem = null;
+            foreach (var (name, role) in Queues(context))
+            {
+                var queue = await ReadAsync(connection, name, role, token);
+                if (queue.Exists)
+                {
+                    var (unacked, problem) = await management.UnackedAsync(name, token);
+                    unackedProblem ??= problem;
+                    queue = queue with { Unacked = unacked };
+                }
+                queues.Add(queue);
+            }
+            var report = new StatusReport(context.Endpoint, queues, unackedProblem);
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.StatusReport));
             }
             else
             {
-                var table = new TextTable("QUEUE", "ROLE", "READY", "CONSUMERS");
+                var table = new TextTable("QUEUE", "ROLE", "READY", "UNACKED", "CONSUMERS");
                 foreach (var queue in queues)
-                    table.Add(queue.Name, queue.Role, Count(queue.Ready, queue.Exists), Count(queue.Consumers, queue.Exists));
+                    table.Add(queue.Name, queue.Role, Count(queue.Ready, queue.Exists), Count(queue.Unacked, queue.Exists), Count(queue.Consumers, queue.Exists));
                 Console.Out.WriteLine($"broker {report.Broker}");
                 table.WriteTo(Console.Out);
+                if (unackedProblem is not null)
+                    Console.Out.WriteLine($"unacked unknown: {unackedProblem}");
             }
             return queues.All(q => q.Exists) ? ExitCodes.Ok : ExitCodes.Failure;
         }, cancellationToken));
         return command;
     }
+
+    private static IEnumerable<(string Name, string Role)> Queues(OperatorContext context) =>
+        context.Names.Tiers.Select(tier => (tier.QueueName, "retry")).Prepend((context.Names.Work, "work")).Append((context.Names.Dead, "dead"));
 
     private static string Count(long? value, bool exists) => exists ? value?.ToString(CultureInfo.InvariantCulture) ?? "?" : "missing";
 
@@ -50,11 +65,11 @@ internal static class StatusCommand
         try
         {
             var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-            return new QueueStatus(queue, role, ok.MessageCount, ok.ConsumerCount, Exists: true);
+            return new QueueStatus(queue, role, ok.MessageCount, null, ok.ConsumerCount, Exists: true);
         }
         catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
         {
-            return new QueueStatus(queue, role, null, null, Exists: false);
+            return new QueueStatus(queue, role, null, null, null, Exists: false);
         }
     }
 }

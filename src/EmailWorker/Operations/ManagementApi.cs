@@ -1,0 +1,55 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using EmailWorker.Configuration;
+
+namespace EmailWorker.Operations;
+
+/// <summary>
+/// Reads queue counts from RabbitMQ's management plugin, for what AMQP does not tell: messages delivered to consumers and
+/// not yet acknowledged. Its figures are refreshed by the broker every few seconds.
+/// </summary>
+internal sealed class ManagementApi(RabbitMqOptions options) : IDisposable
+{
+    private readonly HttpClient _http = Create(options);
+
+    public bool Enabled => options.ManagementPort > 0;
+
+    public string Endpoint => $"http://{options.Host}:{options.ManagementPort}";
+
+    /// <summary>The unacknowledged count of a queue; null when the API cannot be asked (the reason says why).</summary>
+    public async Task<(long? Unacked, string? Problem)> UnackedAsync(string queue, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+            return (null, "RabbitMq:ManagementPort is 0");
+        var path = $"api/queues/{Uri.EscapeDataString(options.VirtualHost)}/{Uri.EscapeDataString(queue)}?columns=messages_unacknowledged";
+        try
+        {
+            using var response = await _http.GetAsync(path, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                return (null, $"the management API at {Endpoint} answered {(int)response.StatusCode}");
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
+            return document.RootElement.TryGetProperty("messages_unacknowledged", out var unacked) && unacked.TryGetInt64(out var count)
+                ? (count, null)
+                : (0, null); // A queue without statistics yet has had no unacknowledged message.
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return (null, $"the management API at {Endpoint} cannot be reached: enable the rabbitmq_management plugin or set RabbitMq:ManagementPort");
+        }
+    }
+
+    private static HttpClient Create(RabbitMqOptions options)
+    {
+        var http = new HttpClient
+        {
+            BaseAddress = new Uri($"http://{options.Host}:{Math.Max(options.ManagementPort, 1)}/"),
+            Timeout = TimeSpan.FromSeconds(5),
+        };
+        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}"));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+        return http;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
