@@ -39,7 +39,7 @@ internal static partial class Log
     [LoggerMessage(13, LogLevel.Warning, "Recipient {Recipient} of {MessageId} refused for good on attempt {Attempt}: {SmtpCode} {EnhancedCode} {Reason}")]
     public static partial void RecipientRefused(ILogger logger, string messageId, int attempt, int? smtpCode, string? enhancedCode, string reason, string recipient);
 
-    [LoggerMessage(14, LogLevel.Error, "Could not move {MessageId} to the {Destination} queue ({Reason}); it stays in the work queue")]
+    [LoggerMessage(14, LogLevel.Error, "Could not move {MessageId} to the {Destination} queue ({Reason}); it stays in the work queue until a move succeeds")]
     public static partial void MoveFailed(ILogger logger, string messageId, string destination, string reason);
 
     [LoggerMessage(15, LogLevel.Error, "Handling a message failed unexpectedly; it was requeued")]

@@ -8,6 +8,7 @@ using EmailWorker.Smtp;
 using EmailWorker.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EmailWorker;
@@ -33,7 +34,11 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => TopologyNames.From(
             sp.GetRequiredService<IOptions<TopologyOptions>>().Value, sp.GetRequiredService<IOptions<RetryOptions>>().Value));
-        services.AddSingleton<BrokerConnection>();
+        foreach (var purpose in new[] { BrokerConnection.Consuming, BrokerConnection.Publishing })
+        {
+            services.AddKeyedSingleton(purpose, (provider, _) => new BrokerConnection(purpose,
+                provider.GetRequiredService<IOptions<RabbitMqOptions>>(), provider.GetRequiredService<ILogger<BrokerConnection>>()));
+        }
         services.AddSingleton<TopologyDeclarer>();
         services.AddSingleton<ConfirmedPublisher>();
         services.AddSingleton<SmtpConnectionPool>();

@@ -7,11 +7,15 @@ using RabbitMQ.Client.Exceptions;
 namespace EmailWorker.Broker;
 
 /// <summary>
-/// The one AMQP connection of this process. It is opened on first use, retried with backoff while the broker is
-/// unreachable, and recovered by the client library after a drop.
+/// An AMQP connection of this process: one for consuming and one for publishing (<see cref="Consuming"/>,
+/// <see cref="Publishing"/>), as RabbitMQ advises, so that flow control on publishes never holds up acks. It is opened on
+/// first use, retried with backoff while the broker is unreachable, and recovered by the client library after a drop.
 /// </summary>
-internal sealed class BrokerConnection(IOptions<RabbitMqOptions> options, ILogger<BrokerConnection> logger) : IAsyncDisposable
+internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions> options, ILogger<BrokerConnection> logger) : IAsyncDisposable
 {
+    public const string Consuming = "consume";
+    public const string Publishing = "publish";
+
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
@@ -37,6 +41,7 @@ internal sealed class BrokerConnection(IOptions<RabbitMqOptions> options, ILogge
     private async Task<IConnection> ConnectWithBackoffAsync(CancellationToken cancellationToken)
     {
         var factory = CreateFactory(options.Value);
+        factory.ClientProvidedName += $" ({purpose})";
         var delay = TimeSpan.FromMilliseconds(500);
         while (true)
         {

@@ -1,4 +1,5 @@
 using EmailWorker.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
@@ -9,7 +10,7 @@ namespace EmailWorker.Broker;
 /// a return (unroutable), a lost channel or the publish timeout all throw. Every move of a message (retry, dead-letter)
 /// goes through here before the source is acked, so a crash can duplicate a message but never lose it.
 /// </summary>
-internal sealed class ConfirmedPublisher(BrokerConnection broker, IOptions<RabbitMqOptions> options) : IAsyncDisposable
+internal sealed class ConfirmedPublisher([FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection broker, IOptions<RabbitMqOptions> options) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _channelGate = new(1, 1);
     private IChannel? _channel;

@@ -25,7 +25,8 @@ internal sealed class DeliveryHandler(
     ILogger<DeliveryHandler> logger)
 {
     private static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
-    private static readonly TimeSpan MoveFailureBackoff = TimeSpan.FromSeconds(2);
+    private const int MoveAttempts = 4;
+    private static readonly TimeSpan MoveRetryPause = TimeSpan.FromSeconds(1);
 
     public async Task<HandlingDecision> HandleAsync(IncomingMessage incoming, CancellationToken stopping)
     {
@@ -114,14 +115,9 @@ internal sealed class DeliveryHandler(
         }
 
         var history = state.HistoryWith(Entry(attempt, now, "deferred", first));
-        try
-        {
-            await mover.ToRetryAsync(incoming, retry.TierIndex!.Value, attempt, state.FirstAttemptAt ?? now, history, remaining, stopping);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
-        {
-            return await MoveFailedAsync(command.MessageId, "retry", ex, stopping);
-        }
+        if (!await MoveAsync(() => mover.ToRetryAsync(incoming, retry.TierIndex!.Value, attempt, state.FirstAttemptAt ?? now, history, remaining, stopping),
+                command.MessageId, "retry", stopping))
+            return HandlingDecision.Requeue;
         reporter.Deferred(command, attempt, first, retry.NextAttemptAt!.Value, remaining);
         return HandlingDecision.Ack;
     }
@@ -142,21 +138,39 @@ internal sealed class DeliveryHandler(
     }
 
     /// <summary>
-    /// The broker refused or did not confirm a move: the source stays in the work queue. The pause before it goes back keeps
-    /// a broken binding or a full queue from turning into a tight redelivery loop that would burn the delivery limit.
+    /// Publishes a move, trying again with growing pauses while the broker refuses or does not confirm it. Holding the
+    /// message meanwhile matters: after a partial delivery a requeue would send the mail again to the recipients who
+    /// already have it, and a tight requeue loop would burn the delivery limit. False when every try failed (or the worker
+    /// is stopping): the source then goes back to the work queue, never lost.
     /// </summary>
-    private async Task<HandlingDecision> MoveFailedAsync(string messageId, string destination, Exception exception, CancellationToken stopping)
+    private async Task<bool> MoveAsync(Func<Task> move, string messageId, string destination, CancellationToken stopping)
     {
-        Log.MoveFailed(logger, messageId, destination, exception.Message);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await Task.Delay(MoveFailureBackoff, time, stopping);
+            try
+            {
+                await move();
+                return true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                Log.MoveFailed(logger, messageId, destination, ex.Message);
+                if (attempt == MoveAttempts)
+                    return false;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            try
+            {
+                await Task.Delay(MoveRetryPause * attempt, time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
         }
-        catch (OperationCanceledException)
-        {
-            // Shutting down: requeue at once.
-        }
-        return HandlingDecision.Requeue;
     }
 
     private async Task<HandlingDecision> DeadLetterAsync(IncomingMessage incoming, string messageId, SendEmail? command, DeliveryState state,
@@ -168,14 +182,8 @@ internal sealed class DeliveryHandler(
         var history = state.HistoryWith(Entry(attempts, now, "dead-lettered", outcome));
         var record = new FailureRecord(outcome.Class, outcome.Reason, outcome.SmtpCode, outcome.EnhancedCode, attempts,
             state.History.FirstOrDefault()?.At ?? now, now, history);
-        try
-        {
-            await mover.ToDeadLetterAsync(incoming, record, recipients, stopping);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
-        {
-            return await MoveFailedAsync(messageId, "dead-letter", ex, stopping);
-        }
+        if (!await MoveAsync(() => mover.ToDeadLetterAsync(incoming, record, recipients, stopping), messageId, "dead-letter", stopping))
+            return HandlingDecision.Requeue;
         reporter.DeadLettered(messageId, command, record, errors);
         return HandlingDecision.Ack;
     }

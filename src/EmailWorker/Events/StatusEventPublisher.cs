@@ -4,6 +4,7 @@ using EmailWorker.Broker;
 using EmailWorker.Contracts;
 using EmailWorker.Contracts.Events;
 using EmailWorker.Topology;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -15,7 +16,7 @@ namespace EmailWorker.Events;
 /// enqueues: an event can never block or fail a delivery. Events are notifications, not the record (that is the dead-letter
 /// queue and the log): when the broker is away or the queue is full, they are dropped and the drop is logged.
 /// </summary>
-internal sealed class StatusEventPublisher(BrokerConnection broker, TopologyNames names, ILogger<StatusEventPublisher> logger) : BackgroundService
+internal sealed class StatusEventPublisher([FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection broker, TopologyNames names, ILogger<StatusEventPublisher> logger) : BackgroundService
 {
     private const int Capacity = 10_000;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);

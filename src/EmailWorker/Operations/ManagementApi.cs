@@ -22,14 +22,17 @@ internal sealed class ManagementApi(RabbitMqOptions options) : IDisposable
     {
         if (!Enabled)
             return (null, "RabbitMq:ManagementPort is 0");
-        var path = $"api/queues/{Uri.EscapeDataString(options.VirtualHost)}/{Uri.EscapeDataString(queue)}?columns=messages_unacknowledged";
+        var path = $"api/queues/{Uri.EscapeDataString(options.VirtualHost)}/{Uri.EscapeDataString(queue)}";
         try
         {
             using var response = await _http.GetAsync(path, cancellationToken);
             if (!response.IsSuccessStatusCode)
                 return (null, $"the management API at {Endpoint} answered {(int)response.StatusCode}");
             using var document = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
-            return document.RootElement.TryGetProperty("messages_unacknowledged", out var unacked) && unacked.TryGetInt64(out var count)
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return (null, $"the management API at {Endpoint} answered something other than a queue");
+            return root.TryGetProperty("messages_unacknowledged", out var unacked) && unacked.TryGetInt64(out var count)
                 ? (count, null)
                 : (0, null); // A queue without statistics yet has had no unacknowledged message.
         }

@@ -3,6 +3,7 @@ using EmailWorker.Configuration;
 using EmailWorker.Delivery;
 using EmailWorker.Smtp;
 using EmailWorker.Topology;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ namespace EmailWorker.Receiving;
 /// relay circuit breaker is open and resumes when it closes.
 /// </summary>
 internal sealed class WorkQueueConsumer(
-    BrokerConnection broker,
+    [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection broker,
     TopologyDeclarer declarer,
     TopologyNames names,
     DeliveryHandler handler,
