@@ -1,9 +1,20 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using EmailWorker.SmtpSink;
 
-// smtpsink [--port N] [--outbox DIR]: accepts every message on 127.0.0.1 and writes each one to DIR as an .eml file.
+// smtpsink: an SMTP server on 127.0.0.1 for the quick start and the benchmarks.
+//   --port N              port to listen on (default 2525)
+//   --outbox DIR          write each accepted message to DIR as an .eml file (default ./outbox)
+//   --discard             keep nothing (benchmarks)
+//   --reply-delay-ms N    wait N ms before every reply, as a relay across a network would
+//   --receipts FILE       append "<unix ms> <first recipient>" for every accepted message
+//   --fail-first          answer 451 to the first DATA of every recipient, 250 after that (retry benchmark)
 var port = 2525;
 var outbox = Path.Combine(Environment.CurrentDirectory, "outbox");
+var discard = false;
+var replyDelay = TimeSpan.Zero;
+string? receipts = null;
+var failFirst = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,24 +26,54 @@ for (var i = 0; i < args.Length; i++)
         case "--outbox" when i + 1 < args.Length:
             outbox = Path.GetFullPath(args[++i]);
             break;
+        case "--discard":
+            discard = true;
+            break;
+        case "--reply-delay-ms" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var delay):
+            replyDelay = TimeSpan.FromMilliseconds(delay);
+            i++;
+            break;
+        case "--receipts" when i + 1 < args.Length:
+            receipts = Path.GetFullPath(args[++i]);
+            break;
+        case "--fail-first":
+            failFirst = true;
+            break;
         default:
-            await Console.Error.WriteLineAsync($"smtpsink: unknown or incomplete argument '{args[i]}'. Usage: smtpsink [--port 1-65535] [--outbox DIR]");
+            await Console.Error.WriteLineAsync($"smtpsink: unknown or incomplete argument '{args[i]}'. " +
+                "Usage: smtpsink [--port 1-65535] [--outbox DIR | --discard] [--reply-delay-ms N] [--receipts FILE] [--fail-first]");
             return 2;
     }
 }
 
-Directory.CreateDirectory(outbox);
-await using var server = new ScriptedSmtpServer(port);
+await using var server = new ScriptedSmtpServer(port) { KeepMessages = false };
+server.Script.ReplyDelay = replyDelay;
+if (failFirst)
+{
+    var seen = new ConcurrentDictionary<string, byte>(StringComparer.OrdinalIgnoreCase);
+    server.Script.OnData = (_, recipients, _) => seen.TryAdd(recipients[0], 0) ? new SmtpReply(451, "4.3.0 Try again later") : null;
+}
+StreamWriter? receiptLog = receipts is null ? null : new StreamWriter(receipts, append: true) { AutoFlush = false };
+using var flushTimer = new Timer(_ => { lock (server) receiptLog?.Flush(); }, null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
+if (!discard)
+    Directory.CreateDirectory(outbox);
 var written = 0;
 server.Received += message =>
 {
+    if (receiptLog is not null)
+    {
+        lock (server)
+            receiptLog.WriteLine($"{message.ReceivedAt.ToUnixTimeMilliseconds()} {message.Recipients[0]}");
+    }
+    if (discard)
+        return;
     var number = Interlocked.Increment(ref written);
     var file = Path.Combine(outbox, $"{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{number:D5}.eml");
     File.WriteAllBytes(file, message.Data);
     Console.WriteLine($"smtpsink: received mail for {string.Join(", ", message.Recipients)} -> {file}");
 };
 server.Start();
-Console.WriteLine($"smtpsink: listening on 127.0.0.1:{server.Port}, writing messages to {outbox}");
+Console.WriteLine($"smtpsink: listening on 127.0.0.1:{server.Port}" + (discard ? ", discarding messages" : $", writing messages to {outbox}"));
 
 var stop = new TaskCompletionSource();
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
@@ -46,4 +87,6 @@ Console.CancelKeyPress += (_, e) =>
     stop.TrySetResult();
 };
 await stop.Task;
+lock (server)
+    receiptLog?.Dispose();
 return 0;

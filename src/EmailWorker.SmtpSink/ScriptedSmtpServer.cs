@@ -28,6 +28,13 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     public IReadOnlyCollection<ReceivedMessage> Messages => _received;
 
+    /// <summary>Whether accepted messages are kept in <see cref="Messages"/>; a long-running sink turns it off.</summary>
+    public bool KeepMessages { get; set; } = true;
+
+    public long AcceptedCount => Interlocked.Read(ref _acceptedCount);
+
+    private long _acceptedCount;
+
     public int ConnectionsAccepted => _connectionsAccepted;
 
     private int _connectionsAccepted;
@@ -62,13 +69,13 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            while (_received.Count < count)
+            while (AcceptedCount < count)
                 await _receivedSignal.WaitAsync(deadline.Token);
             return true;
         }
         catch (OperationCanceledException)
         {
-            return _received.Count >= count;
+            return AcceptedCount >= count;
         }
     }
 
@@ -116,7 +123,9 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     private void OnReceived(ReceivedMessage message)
     {
-        _received.Enqueue(message);
+        Interlocked.Increment(ref _acceptedCount);
+        if (KeepMessages)
+            _received.Enqueue(message);
         Received?.Invoke(message);
         _receivedSignal.Release();
     }

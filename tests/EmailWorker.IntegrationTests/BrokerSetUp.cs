@@ -1,4 +1,4 @@
-using EmailWorker.IntegrationTests.Support;
+using EmailWorker.TestSupport;
 
 namespace EmailWorker.IntegrationTests;
 

@@ -5,6 +5,7 @@ using EmailWorker.Contracts;
 using EmailWorker.IntegrationTests.Support;
 using EmailWorker.Publisher;
 using RabbitMQ.Client;
+using EmailWorker.TestSupport;
 
 namespace EmailWorker.IntegrationTests;
 

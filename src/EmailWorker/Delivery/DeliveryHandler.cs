@@ -82,7 +82,8 @@ internal sealed class DeliveryHandler(
                 ? RecipientOutcomes.FromReport(recipients, none.Refusals, classifier.ClassifyReply)
                 : RecipientOutcomes.Whole(recipients, outcome);
         }
-        return await RecordAsync(incoming, command, state, outcomes, finalReply, now, stopping);
+        // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
+        return await RecordAsync(incoming, command, state, outcomes, finalReply, time.GetUtcNow(), stopping);
     }
 
     private async Task<HandlingDecision> RecordAsync(IncomingMessage incoming, SendEmail command, DeliveryState state,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EmailWorker.SmtpSink;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using EmailWorker.TestSupport;
 
 namespace EmailWorker.IntegrationTests.Support;
 

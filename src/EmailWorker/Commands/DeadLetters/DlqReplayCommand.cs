@@ -12,6 +12,8 @@ namespace EmailWorker.Commands.DeadLetters;
 /// </summary>
 internal static class DlqReplayCommand
 {
+    private const int Window = 256;
+
     public static Command Create()
     {
         var selection = new Selection();
@@ -45,30 +47,37 @@ internal static class DlqReplayCommand
         return command;
     }
 
+    /// <summary>
+    /// Publishes in windows of up to <see cref="Window"/> outstanding confirms (one at a time when paced), and acks each
+    /// dead letter only after its own copy was confirmed.
+    /// </summary>
     private static async Task<int> ReplayAsync(OperatorContext context, DeadLetterSnapshot snapshot, List<DeadLetterEntry> selected,
         string replayedBy, double? rate, CancellationToken cancellationToken)
     {
         var connection = await context.ConnectAsync(cancellationToken);
         await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), cancellationToken);
+        var window = rate is null ? Window : 1;
         var clock = Stopwatch.StartNew();
         var lastProgress = TimeSpan.Zero;
-        for (var i = 0; i < selected.Count; i++)
+        for (var start = 0; start < selected.Count; start += window)
         {
-            if (rate is { } perSecond && TimeSpan.FromSeconds(i / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
+            if (rate is { } perSecond && TimeSpan.FromSeconds(start / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
                 await Task.Delay(wait, cancellationToken);
-            var entry = selected[i];
+            var batch = selected.Skip(start).Take(window).ToList();
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 timeout.CancelAfter(context.Broker.PublishTimeoutValue);
-                await publisher.BasicPublishAsync(context.Names.Work, "", mandatory: true,
-                    ReplayedMessage.Properties(entry, replayedBy, DateTimeOffset.UtcNow), entry.Body, timeout.Token);
+                var now = DateTimeOffset.UtcNow;
+                await Task.WhenAll(batch.Select(entry => publisher.BasicPublishAsync(context.Names.Work, "", mandatory: true,
+                    ReplayedMessage.Properties(entry, replayedBy, now), entry.Body, timeout.Token).AsTask()));
             }
-            // Only after the broker confirmed the copy in the work queue does the dead letter go.
-            await snapshot.AckAsync(entry, CancellationToken.None);
+            // Only after the broker confirmed the copies in the work queue do the dead letters go.
+            foreach (var entry in batch)
+                await snapshot.AckAsync(entry, CancellationToken.None);
             if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
             {
                 lastProgress = clock.Elapsed;
-                await Console.Error.WriteLineAsync($"replayed {i + 1}/{selected.Count}");
+                await Console.Error.WriteLineAsync($"replayed {start + batch.Count}/{selected.Count}");
             }
         }
         return selected.Count;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace EmailWorker.IntegrationTests.Support;
+namespace EmailWorker.TestSupport;
 
 /// <summary>
 /// A private RabbitMQ node from Debian's <c>rabbitmq-server</c> package: its own node name, ports and data directory under

@@ -1,6 +1,6 @@
 using RabbitMQ.Client;
 
-namespace EmailWorker.IntegrationTests.Support;
+namespace EmailWorker.TestSupport;
 
 /// <summary>Where the tests' RabbitMQ node is, and the environment variables that point a worker process at it.</summary>
 public sealed record BrokerEndpoint(string Host, int Port, string VirtualHost, string Username, string Password, int ManagementPort = 15672)

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Globalization;
+using EmailWorker.TestSupport;
+using RabbitMQ.Client;
+
+namespace EmailWorker.Benchmarks;
+
+/// <summary><c>emailworker dlq replay --all --yes</c> over a dead-letter queue of the given size, timed as an operator sees it.</summary>
+internal static class ReplayRun
+{
+    public static async Task<double> MeasureAsync(BrokerEndpoint broker, int count)
+    {
+        var prefix = $"bench{Guid.NewGuid():N}"[..13];
+        var environment = new Dictionary<string, string>
+        {
+            ["EMAILWORKER__RABBITMQ__HOST"] = broker.Host,
+            ["EMAILWORKER__RABBITMQ__PORT"] = broker.Port.ToString(CultureInfo.InvariantCulture),
+            ["EMAILWORKER__RABBITMQ__USERNAME"] = broker.Username,
+            ["EMAILWORKER__RABBITMQ__PASSWORD"] = broker.Password,
+            ["EMAILWORKER__TOPOLOGY__PREFIX"] = prefix,
+            ["EMAILWORKER__SMTP__HOST"] = "127.0.0.1",
+            ["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = "Warning",
+        };
+        await using (var apply = ChildProcess.Start(Repository.Worker, ["topology", "apply"], environment))
+            await apply.WaitForExitAsync(TimeSpan.FromMinutes(1));
+
+        await using (var connection = await broker.CreateFactory().CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true)))
+        {
+            var properties = new BasicProperties
+            {
+                Persistent = true,
+                ContentType = "application/json",
+                Headers = new Dictionary<string, object?> { ["email-failure-class"] = "transient", ["email-failure-reason"] = "451 benchmark" },
+            };
+            var pending = new List<Task>();
+            for (var i = 0; i < count; i++)
+            {
+                pending.Add(channel.BasicPublishAsync($"{prefix}.dead", "", mandatory: true, properties, Messages.Json($"{prefix}-{i}")).AsTask());
+                if (pending.Count == 256)
+                {
+                    await Task.WhenAll(pending);
+                    pending.Clear();
+                }
+            }
+            await Task.WhenAll(pending);
+        }
+
+        var clock = Stopwatch.StartNew();
+        await using var replay = ChildProcess.Start(Repository.Worker, ["dlq", "replay", "--all", "--yes"], environment);
+        var exitCode = await replay.WaitForExitAsync(TimeSpan.FromMinutes(5));
+        if (exitCode != 0)
+            throw new InvalidOperationException($"dlq replay exited with {exitCode}");
+        return count / clock.Elapsed.TotalSeconds;
+    }
+}

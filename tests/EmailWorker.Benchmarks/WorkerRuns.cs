@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Globalization;
+using EmailWorker.TestSupport;
+using RabbitMQ.Client;
+
+namespace EmailWorker.Benchmarks;
+
+/// <summary>The real worker process, with its own hosting and configuration and retries enabled, against the sink.</summary>
+internal sealed class WorkerRuns(BrokerEndpoint broker)
+{
+    public sealed record Drain(double PerSecond, double CpuMsPerMessage, double PeakRssMiB);
+
+    /// <summary>Pre-fills the work queue, starts the worker, and times it from start-up to the last message at the sink.</summary>
+    public async Task<Drain> DrainAsync(Sink sink, int count, int poolSize, int concurrency, string retrySchedule = "30s")
+    {
+        var prefix = $"bench{Guid.NewGuid():N}"[..13];
+        await DeclareAndFillAsync(prefix, Enumerable.Range(0, count).Select(i => $"{prefix}-{i}"));
+        var before = sink.Receipts().Count;
+        await using var worker = Start(prefix, sink.Port, poolSize, concurrency, retrySchedule);
+        await sink.WaitForAsync(before + count, TimeSpan.FromMinutes(5));
+        return new Drain(sink.RateOfLast(count), worker.CpuTime.TotalMilliseconds / count, worker.PeakRssMiB);
+    }
+
+    /// <summary>Publishes at a steady rate for a while and returns each message's publish→250 latency, in milliseconds.</summary>
+    public async Task<double[]> LatenciesAsync(Sink sink, double ratePerSecond, TimeSpan duration, int poolSize, int concurrency)
+    {
+        var prefix = $"bench{Guid.NewGuid():N}"[..13];
+        await DeclareAndFillAsync(prefix, []);
+        await using var worker = Start(prefix, sink.Port, poolSize, concurrency, "30s");
+        await using var connection = await broker.CreateFactory().CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the worker declares and starts consuming
+        var count = (int)(ratePerSecond * duration.TotalSeconds);
+        var published = new Dictionary<string, long>(count);
+        var clock = Stopwatch.StartNew();
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
+        for (var i = 0; i < count; i++)
+        {
+            if (TimeSpan.FromSeconds(i / ratePerSecond) - clock.Elapsed is { Ticks: > 0 } wait)
+                await Task.Delay(wait);
+            var id = $"{prefix}-{i}";
+            published[$"{id}@bench.test"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await channel.BasicPublishAsync($"{prefix}.send", "", mandatory: true, properties, Messages.Json(id));
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        IReadOnlyList<(long At, string Recipient)> receipts;
+        while ((receipts = sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).ToList()).Count < count && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        return [.. receipts.Select(r => (double)(r.At - published[r.Recipient])).Order()];
+    }
+
+    private ChildProcess Start(string prefix, int sinkPort, int poolSize, int concurrency, string retrySchedule)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["EMAILWORKER__RABBITMQ__HOST"] = broker.Host,
+            ["EMAILWORKER__RABBITMQ__PORT"] = broker.Port.ToString(CultureInfo.InvariantCulture),
+            ["EMAILWORKER__RABBITMQ__USERNAME"] = broker.Username,
+            ["EMAILWORKER__RABBITMQ__PASSWORD"] = broker.Password,
+            ["EMAILWORKER__TOPOLOGY__PREFIX"] = prefix,
+            ["EMAILWORKER__SMTP__HOST"] = "127.0.0.1",
+            ["EMAILWORKER__SMTP__PORT"] = sinkPort.ToString(CultureInfo.InvariantCulture),
+            ["EMAILWORKER__SMTP__POOLSIZE"] = poolSize.ToString(CultureInfo.InvariantCulture),
+            ["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = concurrency.ToString(CultureInfo.InvariantCulture),
+            ["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = (concurrency * 4).ToString(CultureInfo.InvariantCulture),
+            ["EMAILWORKER__RETRY__SCHEDULE"] = retrySchedule,
+            ["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = "Warning",
+        };
+        return ChildProcess.Start(Repository.Worker, ["run"], environment);
+    }
+
+    /// <summary>Declares the work queue as the worker would, and fills it with confirmed publishes.</summary>
+    private async Task DeclareAndFillAsync(string prefix, IEnumerable<string> ids)
+    {
+        await using var connection = await broker.CreateFactory().CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        var work = $"{prefix}.send";
+        await channel.ExchangeDeclareAsync(work, ExchangeType.Fanout, durable: true);
+        await channel.ExchangeDeclareAsync($"{prefix}.dead", ExchangeType.Fanout, durable: true);
+        await channel.QueueDeclareAsync(work, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "quorum",
+            ["x-delivery-limit"] = 20,
+            ["x-dead-letter-exchange"] = $"{prefix}.dead",
+            ["x-dead-letter-strategy"] = "at-least-once",
+            ["x-overflow"] = "reject-publish",
+        });
+        await channel.QueueBindAsync(work, work, "");
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
+        var pending = new List<Task>();
+        foreach (var id in ids)
+        {
+            pending.Add(channel.BasicPublishAsync(work, "", mandatory: true, properties, Messages.Json(id)).AsTask());
+            if (pending.Count == 256)
+            {
+                await Task.WhenAll(pending);
+                pending.Clear();
+            }
+        }
+        await Task.WhenAll(pending);
+    }
+}
