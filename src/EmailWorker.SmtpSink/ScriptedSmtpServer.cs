@@ -35,10 +35,6 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     private long _acceptedCount;
 
-    public int ConnectionsAccepted => _connectionsAccepted;
-
-    private int _connectionsAccepted;
-
     public void Start()
     {
         _listener = new TcpListener(IPAddress.Loopback, Port);
@@ -89,7 +85,6 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                 var socket = await listener.AcceptSocketAsync(cancellationToken);
                 // Nagle would hold every small reply back for the client's delayed ACK: ~20 messages/s instead of thousands.
                 socket.NoDelay = true;
-                Interlocked.Increment(ref _connectionsAccepted);
                 sessions.Add(ServeAsync(socket, cancellationToken));
                 sessions.RemoveAll(task => task.IsCompleted);
             }

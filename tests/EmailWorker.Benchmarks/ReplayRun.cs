@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using EmailWorker.TestSupport;
 using RabbitMQ.Client;
 
@@ -11,16 +10,7 @@ internal static class ReplayRun
     public static async Task<double> MeasureAsync(BrokerEndpoint broker, int count)
     {
         var prefix = $"bench{Guid.NewGuid():N}"[..13];
-        var environment = new Dictionary<string, string>
-        {
-            ["EMAILWORKER__RABBITMQ__HOST"] = broker.Host,
-            ["EMAILWORKER__RABBITMQ__PORT"] = broker.Port.ToString(CultureInfo.InvariantCulture),
-            ["EMAILWORKER__RABBITMQ__USERNAME"] = broker.Username,
-            ["EMAILWORKER__RABBITMQ__PASSWORD"] = broker.Password,
-            ["EMAILWORKER__TOPOLOGY__PREFIX"] = prefix,
-            ["EMAILWORKER__SMTP__HOST"] = "127.0.0.1",
-            ["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = "Warning",
-        };
+        var environment = WorkerRuns.Environment(broker, prefix);
         await using (var apply = ChildProcess.Start(Repository.Worker, ["topology", "apply"], environment))
             await apply.WaitForExitAsync(TimeSpan.FromMinutes(1));
 

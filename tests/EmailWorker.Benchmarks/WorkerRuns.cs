@@ -51,22 +51,23 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
 
     private ChildProcess Start(string prefix, int sinkPort, int poolSize, int concurrency, string retrySchedule)
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["EMAILWORKER__RABBITMQ__HOST"] = broker.Host,
-            ["EMAILWORKER__RABBITMQ__PORT"] = broker.Port.ToString(CultureInfo.InvariantCulture),
-            ["EMAILWORKER__RABBITMQ__USERNAME"] = broker.Username,
-            ["EMAILWORKER__RABBITMQ__PASSWORD"] = broker.Password,
-            ["EMAILWORKER__TOPOLOGY__PREFIX"] = prefix,
-            ["EMAILWORKER__SMTP__HOST"] = "127.0.0.1",
-            ["EMAILWORKER__SMTP__PORT"] = sinkPort.ToString(CultureInfo.InvariantCulture),
-            ["EMAILWORKER__SMTP__POOLSIZE"] = poolSize.ToString(CultureInfo.InvariantCulture),
-            ["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = concurrency.ToString(CultureInfo.InvariantCulture),
-            ["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = (concurrency * 4).ToString(CultureInfo.InvariantCulture),
-            ["EMAILWORKER__RETRY__SCHEDULE"] = retrySchedule,
-            ["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = "Warning",
-        };
+        var environment = Environment(broker, prefix);
+        environment["EMAILWORKER__SMTP__PORT"] = sinkPort.ToString(CultureInfo.InvariantCulture);
+        environment["EMAILWORKER__SMTP__POOLSIZE"] = poolSize.ToString(CultureInfo.InvariantCulture);
+        environment["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = concurrency.ToString(CultureInfo.InvariantCulture);
+        environment["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = (concurrency * 4).ToString(CultureInfo.InvariantCulture);
+        environment["EMAILWORKER__RETRY__SCHEDULE"] = retrySchedule;
         return ChildProcess.Start(Repository.Worker, ["run"], environment);
+    }
+
+    /// <summary>The worker's (or the CLI's) environment for this broker and topology prefix, logging warnings only.</summary>
+    public static Dictionary<string, string> Environment(BrokerEndpoint broker, string prefix)
+    {
+        var environment = broker.WorkerEnvironment();
+        environment["EMAILWORKER__TOPOLOGY__PREFIX"] = prefix;
+        environment["EMAILWORKER__SMTP__HOST"] = "127.0.0.1";
+        environment["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = "Warning";
+        return environment;
     }
 
     /// <summary>Declares the work queue as the worker would, and fills it with confirmed publishes.</summary>

@@ -11,73 +11,68 @@ namespace EmailWorker.Operations;
 /// </summary>
 internal sealed class DeadLetterSnapshot : IAsyncDisposable
 {
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
     private readonly IChannel _channel;
+    private readonly IReadOnlyList<DeadLetterEntry> _held;
     private readonly HashSet<ulong> _acked = [];
 
-    private DeadLetterSnapshot(IChannel channel, IReadOnlyList<DeadLetterEntry> entries)
+    private DeadLetterSnapshot(IChannel channel, IReadOnlyList<DeadLetterEntry> entries, IReadOnlyList<DeadLetterEntry> held)
     {
         _channel = channel;
         Entries = entries;
+        _held = held;
     }
 
     public IReadOnlyList<DeadLetterEntry> Entries { get; }
-
-    public IChannel Channel => _channel;
 
     public static async Task<DeadLetterSnapshot> TakeAsync(OperatorContext context, CancellationToken cancellationToken)
     {
         var connection = await context.ConnectAsync(cancellationToken);
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         var present = (int)(await channel.QueueDeclarePassiveAsync(context.Names.Dead, cancellationToken)).MessageCount;
-        var entries = present is > 0 and <= ushort.MaxValue
-            ? await ConsumeAsync(channel, context.Names.Dead, present, cancellationToken)
-            : await GetAsync(channel, context.Names.Dead, present, cancellationToken);
-        // A quorum queue does not keep the order of messages handed back to it, so operators see a stable order of our
-        // own: oldest failure first, then by messageId.
-        var ordered = entries.OrderBy(e => e.LastFailureAt ?? DateTimeOffset.MinValue).ThenBy(e => e.MessageId, StringComparer.Ordinal).ToList();
-        return new DeadLetterSnapshot(channel, ordered);
+        var startedAt = DateTimeOffset.UtcNow;
+        var held = present > 0 ? await ReceiveAsync(channel, context.Names.Dead, present, startedAt, cancellationToken) : [];
+        // Letters dead-lettered after the command started are not part of it, even when the broker hands them out before
+        // older ones that were a moment away (e.g. still being given back by an earlier command).
+        var entries = held.Where(e => e.LastFailureAt is not { } at || at <= startedAt).Take(present)
+            // A quorum queue does not keep the order of messages handed back to it, so operators see a stable order of
+            // our own: oldest failure first, then by messageId.
+            .OrderBy(e => e.LastFailureAt ?? DateTimeOffset.MinValue).ThenBy(e => e.MessageId, StringComparer.Ordinal).ToList();
+        return new DeadLetterSnapshot(channel, entries, held);
     }
 
     /// <summary>
-    /// Exactly as many as were there: with a prefetch of that many and no ack, the broker hands out no more, and the queue
-    /// is FIFO with only operator tools reading it, so these are the letters present at the start.
+    /// Takes letters until it holds as many from before <paramref name="startedAt"/> as were present, or until none came
+    /// for a quiet spell (letters someone else removed meanwhile never arrive). Nothing is acked here.
     /// </summary>
-    private static async Task<List<DeadLetterEntry>> ConsumeAsync(IChannel channel, string queue, int present, CancellationToken cancellationToken)
+    private static async Task<List<DeadLetterEntry>> ReceiveAsync(IChannel channel, string queue, int present, DateTimeOffset startedAt,
+        CancellationToken cancellationToken)
     {
-        var entries = new List<DeadLetterEntry>(present);
-        var complete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await channel.BasicQosAsync(0, (ushort)present, global: false, cancellationToken);
+        var held = new List<DeadLetterEntry>(present);
+        var fromBefore = 0;
+        using var arrived = new SemaphoreSlim(0);
+        await channel.BasicQosAsync(0, (ushort)Math.Min(present + 1024, ushort.MaxValue), global: false, cancellationToken);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
-            lock (entries)
+            var entry = new DeadLetterEntry(delivery.DeliveryTag, delivery.BasicProperties, delivery.Body.ToArray());
+            lock (held)
             {
-                entries.Add(new DeadLetterEntry(delivery.DeliveryTag, delivery.BasicProperties, delivery.Body.ToArray()));
-                if (entries.Count == present)
-                    complete.TrySetResult();
+                held.Add(entry);
+                if (entry.LastFailureAt is not { } at || at <= startedAt)
+                    fromBefore++;
             }
+            arrived.Release();
             return Task.CompletedTask;
         };
         var tag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
-        try
+        while (Volatile.Read(ref fromBefore) < present && await arrived.WaitAsync(Quiet, cancellationToken))
         {
-            await complete.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            // Letters someone else removed meanwhile never arrive: the snapshot is what did.
+            // Each letter that arrives restarts the quiet spell.
         }
         await channel.BasicCancelAsync(tag, noWait: false, cancellationToken);
-        lock (entries)
-            return [.. entries];
-    }
-
-    private static async Task<List<DeadLetterEntry>> GetAsync(IChannel channel, string queue, int present, CancellationToken cancellationToken)
-    {
-        var entries = new List<DeadLetterEntry>();
-        while (entries.Count < present && await channel.BasicGetAsync(queue, autoAck: false, cancellationToken) is { } result)
-            entries.Add(new DeadLetterEntry(result.DeliveryTag, result.BasicProperties, result.Body.ToArray()));
-        return entries;
+        lock (held)
+            return [.. held];
     }
 
     /// <summary>Removes one letter from the queue for good (after it was moved, or to purge it).</summary>
@@ -91,7 +86,7 @@ internal sealed class DeadLetterSnapshot : IAsyncDisposable
     {
         if (_channel.IsOpen)
         {
-            foreach (var entry in Entries.Where(e => !_acked.Contains(e.DeliveryTag)))
+            foreach (var entry in _held.Where(e => !_acked.Contains(e.DeliveryTag)).OrderBy(e => e.DeliveryTag))
                 await _channel.BasicNackAsync(entry.DeliveryTag, multiple: false, requeue: true);
             await _channel.CloseAsync();
         }

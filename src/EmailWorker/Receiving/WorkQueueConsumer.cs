@@ -54,7 +54,7 @@ internal sealed class WorkQueueConsumer(
         _inFlight.Enter();
         try
         {
-            var incoming = new IncomingMessage(delivery.Body, delivery.BasicProperties, delivery.Redelivered);
+            var incoming = new IncomingMessage(delivery.Body, delivery.BasicProperties);
             HandlingDecision decision;
             try
             {

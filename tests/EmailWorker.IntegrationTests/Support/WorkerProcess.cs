@@ -23,10 +23,6 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public string Output => string.Join(Environment.NewLine, _lines);
 
-    public bool HasExited => _process.HasExited;
-
-    public int Id => _process.Id;
-
     public static WorkerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
