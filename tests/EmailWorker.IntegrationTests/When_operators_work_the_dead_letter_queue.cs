@@ -61,7 +61,8 @@ public sealed class When_operators_work_the_dead_letter_queue
         // Paced so that new dead letters arrive while it runs.
         var replay = CliRun.Start(context.WorkerEnvironment(), "dlq", "replay", "--class", "transient", "--rate", "5", "--yes", "--by", "ops-test");
         var replayOutput = replay.StandardOutput.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // Once the first letter reached the work queue, the replay has taken its set: these arrive during the replay.
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) >= 1, TimeSpan.FromSeconds(30)), Is.True);
         await DeadLetterFactory.PublishAsync(context, Mixed(10, "late").Select(l => (l.Item1, "transient", l.Item3)));
         await replay.WaitForExitAsync();
 
