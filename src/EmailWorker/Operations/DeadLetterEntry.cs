@@ -19,6 +19,7 @@ internal sealed class DeadLetterEntry
         Body = body;
         Headers = properties.Headers ?? new Dictionary<string, object?>();
         Command = TryRead(body);
+        State = DeliveryState.FromHeaders(Headers);
         var brokerReason = Text("x-first-death-reason");
         Class = Text(Delivery.Headers.FailureClass) ?? (brokerReason == "delivery_limit" ? "poison" : "unknown");
         Reason = Text(Delivery.Headers.FailureReason)
@@ -35,6 +36,9 @@ internal sealed class DeadLetterEntry
     public IDictionary<string, object?> Headers { get; }
 
     public SendEmail? Command { get; }
+
+    /// <summary>Our headers read once: the history and the recipients this letter stands for.</summary>
+    public DeliveryState State { get; }
 
     public string MessageId { get; }
 
@@ -56,10 +60,10 @@ internal sealed class DeadLetterEntry
 
     /// <summary>The recipients this dead letter stands for: the ones named in its headers, else every recipient of the command.</summary>
     public IReadOnlyList<string> Recipients =>
-        DeliveryState.FromHeaders(Headers).RemainingRecipients
+        State.RemainingRecipients
         ?? (Command is null ? [] : [.. Command.To.Concat(Command.Cc).Concat(Command.Bcc).Select(a => a.Address)]);
 
-    public IReadOnlyList<HistoryEntry> History => DeliveryState.FromHeaders(Headers).History;
+    public IReadOnlyList<HistoryEntry> History => State.History;
 
     public string? Text(string header) => DeliveryState.ReadString(Headers, header);
 

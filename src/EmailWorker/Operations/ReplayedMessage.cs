@@ -26,9 +26,8 @@ internal static class ReplayedMessage
     {
         var properties = RepublishedProperties.From(entry.Properties, name => !Reset.Contains(name));
         var headers = properties.Headers!;
-        var state = DeliveryState.FromHeaders(entry.Headers);
         var replay = new HistoryEntry(0, now, "replayed", entry.Class, null, null, $"replayed by {replayedBy}", $"emailworker-cli@{Environment.MachineName}");
-        headers[Headers.History] = JsonSerializer.Serialize(state.HistoryWith(replay), DeliveryJsonContext.Default.ListHistoryEntry);
+        headers[Headers.History] = JsonSerializer.Serialize(entry.State.HistoryWith(replay), DeliveryJsonContext.Default.ListHistoryEntry);
         headers[Headers.ReplayCount] = entry.ReplayCount + 1;
         headers[ReplayedAt] = now.ToString("O", CultureInfo.InvariantCulture);
         headers[ReplayedBy] = replayedBy;

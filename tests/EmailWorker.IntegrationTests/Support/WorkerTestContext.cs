@@ -146,7 +146,7 @@ public sealed class WorkerTestContext : IAsyncDisposable
             return;
         await using (var channel = await _connection.CreateChannelAsync())
         {
-            foreach (var queue in await QueueNamesAsync())
+            foreach (var queue in QueueNames())
                 await DeleteQuietlyAsync(() => channel.QueueDeleteAsync(queue));
         }
         await using (var channel = await _connection.CreateChannelAsync())
@@ -158,8 +158,8 @@ public sealed class WorkerTestContext : IAsyncDisposable
         await _connection.DisposeAsync();
     }
 
-    private Task<string[]> QueueNamesAsync() => Task.FromResult(
-        new[] { WorkQueue, DeadQueue }.Concat(RetrySchedule.Split(',').Select(d => $"{Prefix}.retry.{d.Trim()}")).ToArray());
+    private IEnumerable<string> QueueNames() =>
+        new[] { WorkQueue, DeadQueue }.Concat(RetrySchedule.Split(',').Select(d => $"{Prefix}.retry.{d.Trim()}"));
 
     private static async Task DeleteQuietlyAsync(Func<Task> delete)
     {
