@@ -15,7 +15,7 @@ internal sealed record Figure(string Name, string Unit, IReadOnlyList<double> Ru
     }
 
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Name,-58} {Median,10:0.0} {Unit,-9} ({Runs.Min():0.0}–{Runs.Max():0.0})");
+        string.Create(CultureInfo.InvariantCulture, $"{Name,-58} {Median,10:0.00} {Unit,-9} ({Runs.Min():0.00}–{Runs.Max():0.00})");
 
     public static double Percentile(IReadOnlyList<double> sorted, double percentile) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(percentile / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];

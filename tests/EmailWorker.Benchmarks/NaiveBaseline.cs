@@ -15,7 +15,7 @@ internal static class NaiveBaseline
     public static async Task<double> MeasureAsync(BrokerEndpoint broker, int sinkPort, Sink sink, int count)
     {
         NaiveSendConsumer.SinkPort = sinkPort;
-        var before = sink.Receipts().Count;
+        var before = sink.Count;
         var queue = $"bench-naive-{Guid.NewGuid():N}";
         // The queue is filled first with plain JSON, as producers of any language publish it.
         await using (var connection = await broker.CreateFactory().CreateConnectionAsync())

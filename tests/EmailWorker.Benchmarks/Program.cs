@@ -5,9 +5,11 @@ using EmailWorker.Benchmarks;
 using EmailWorker.TestSupport;
 
 // Benchmarks: EmailWorker end to end against this machine's broker and SMTP ceilings and a naive baseline, all measured in
-// one run on the same machine. Prints a table and one JSON line. Usage: [--runs N] [--messages N]
+// one run on the same machine. Prints a table and one JSON line. Usage: [--runs N] [--messages N] [--only group,group]
+// (groups: broker, smtp, naive, drain, latency, retry, replay, remote; all when left out — for profiling one path).
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
+var only = OnlyGroups();
 const int PoolSize = 4, Concurrency = 8, RemotePool = 16, RemoteMessages = 2000, NaiveMessages = 2000, NaiveRemoteMessages = 400;
 const int RemoteDelayMs = 20, ReplayMessages = 10_000;
 var total = Stopwatch.StartNew();
@@ -30,29 +32,46 @@ await using (var failingSink = await Sink.StartAsync(0, failFirst: true))
     for (var run = 1; run <= runs; run++)
     {
         Console.Error.WriteLine($"loopback run {run}/{runs}");
-        var (publish, consume) = await BrokerCeiling.MeasureAsync(broker, messages);
-        Record("broker ceiling: confirmed publish (quorum queue)", "msgs/s", publish);
-        Record("broker ceiling: consume + ack (quorum queue)", "msgs/s", consume);
-        var (smtp, mailKitCpu) = await SmtpCeiling.MeasureAsync(sink.Port, PoolSize, messages);
-        Record($"SMTP ceiling: MailKit, {PoolSize} pooled connections", "msgs/s", smtp);
-        Record("SMTP ceiling: MailKit CPU per message", "ms", mailKitCpu);
-        Record("naive baseline: MassTransit, connection per message", "msgs/s", await NaiveBaseline.MeasureAsync(broker, sink.Port, sink, NaiveMessages));
-        var drain = await worker.DrainAsync(sink, messages, PoolSize, Concurrency);
-        Record($"EmailWorker end to end: drain {messages} queued messages", "msgs/s", drain.PerSecond);
-        Record("EmailWorker CPU per message", "ms", drain.CpuMsPerMessage);
-        Record("EmailWorker peak RSS while draining", "MiB", drain.PeakRssMiB);
-        var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, TimeSpan.FromSeconds(8), PoolSize, Concurrency);
-        Record("publish→250 latency p50 at half load", "ms", Figure.Percentile(latencies, 50));
-        Record("publish→250 latency p95 at half load", "ms", Figure.Percentile(latencies, 95));
-        Record("publish→250 latency p99 at half load", "ms", Figure.Percentile(latencies, 99));
-        var retry = await worker.DrainAsync(failingSink, messages / 4, PoolSize, Concurrency, retrySchedule: "1s");
-        Record($"retry path: {messages / 4} messages, each 451 once, retry after 1 s", "msgs/s", retry.PerSecond);
-        Record($"replay: dlq replay --all of {ReplayMessages} dead letters", "msgs/s", await ReplayRun.MeasureAsync(broker, ReplayMessages));
+        if (Wanted("broker"))
+        {
+            var (publish, consume) = await BrokerCeiling.MeasureAsync(broker, messages);
+            Record("broker ceiling: confirmed publish (quorum queue)", "msgs/s", publish);
+            Record("broker ceiling: consume + ack (quorum queue)", "msgs/s", consume);
+        }
+        if (Wanted("smtp"))
+        {
+            var (smtp, mailKitCpu) = await SmtpCeiling.MeasureAsync(sink.Port, PoolSize, messages);
+            Record($"SMTP ceiling: MailKit, {PoolSize} pooled connections", "msgs/s", smtp);
+            Record("SMTP ceiling: MailKit CPU per message", "ms", mailKitCpu);
+        }
+        if (Wanted("naive"))
+            Record("naive baseline: MassTransit, connection per message", "msgs/s", await NaiveBaseline.MeasureAsync(broker, sink.Port, sink, NaiveMessages));
+        if (Wanted("drain") || Wanted("latency"))
+        {
+            var drain = await worker.DrainAsync(sink, messages, PoolSize, Concurrency);
+            Record($"EmailWorker end to end: drain {messages} queued messages", "msgs/s", drain.PerSecond);
+            Record("EmailWorker CPU per message", "ms", drain.CpuMsPerMessage);
+            Record("EmailWorker peak RSS while draining", "MiB", drain.PeakRssMiB);
+            if (Wanted("latency"))
+            {
+                var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, TimeSpan.FromSeconds(8), PoolSize, Concurrency);
+                Record("publish→250 latency p50 at half load", "ms", Figure.Percentile(latencies, 50));
+                Record("publish→250 latency p95 at half load", "ms", Figure.Percentile(latencies, 95));
+                Record("publish→250 latency p99 at half load", "ms", Figure.Percentile(latencies, 99));
+            }
+        }
+        if (Wanted("retry"))
+        {
+            var retry = await worker.DrainAsync(failingSink, messages / 4, PoolSize, Concurrency, retrySchedule: "1s");
+            Record($"retry path: {messages / 4} messages, each 451 once, retry after 1 s", "msgs/s", retry.PerSecond);
+        }
+        if (Wanted("replay"))
+            Record($"replay: dlq replay --all of {ReplayMessages} dead letters", "msgs/s", await ReplayRun.MeasureAsync(broker, ReplayMessages));
     }
 }
 await using (var remote = await Sink.StartAsync(RemoteDelayMs))
 {
-    for (var run = 1; run <= runs; run++)
+    for (var run = 1; run <= runs && Wanted("remote"); run++)
     {
         Console.Error.WriteLine($"remote-relay run {run}/{runs}");
         var (smtp, _) = await SmtpCeiling.MeasureAsync(remote.Port, RemotePool, RemoteMessages);
@@ -64,7 +83,7 @@ await using (var remote = await Sink.StartAsync(RemoteDelayMs))
 }
 
 var table = figures.Select(f => new Figure(f.Key, f.Value.Unit, f.Value.Runs)).ToList();
-double Median(string startsWith) => table.First(f => f.Name.StartsWith(startsWith, StringComparison.Ordinal)).Median;
+double Median(string startsWith) => table.FirstOrDefault(f => f.Name.StartsWith(startsWith, StringComparison.Ordinal))?.Median ?? double.NaN;
 var ratios = new Dictionary<string, double>
 {
     ["endToEnd / min(brokerCeiling, smtpCeiling)"] = Median("EmailWorker end to end") / Math.Min(Median("broker ceiling: consume"), Median("SMTP ceiling: MailKit,")),
@@ -74,7 +93,7 @@ var ratios = new Dictionary<string, double>
     ["remote: endToEnd / naive"] = Median("remote relay: EmailWorker") / Median("remote relay: naive"),
     ["remote: endToEnd / pool ceiling (connections ÷ per-message latency)"] = Median("remote relay: EmailWorker") / Median("remote relay ("),
     ["retry path / endToEnd"] = Median("retry path") / Median("EmailWorker end to end"),
-};
+}.Where(r => double.IsFinite(r.Value)).ToDictionary(); // with --only, the ratios whose figures were measured
 
 Console.WriteLine($"EmailWorker benchmarks — {Environment.ProcessorCount} cores, {runs} runs each, median (min–max), {total.Elapsed.TotalMinutes:0.0} min");
 foreach (var figure in table)
@@ -90,6 +109,14 @@ Console.WriteLine(JsonSerializer.Serialize(new
     ratios = ratios.ToDictionary(r => r.Key, r => Math.Round(r.Value, 3)),
 }));
 return 0;
+
+bool Wanted(string group) => only is null || only.Contains(group);
+
+HashSet<string>? OnlyGroups()
+{
+    var index = Array.IndexOf(args, "--only");
+    return index >= 0 && index + 1 < args.Length ? [.. args[index + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] : null;
+}
 
 int Option(string name, int fallback)
 {

@@ -8,13 +8,15 @@ namespace EmailWorker.Benchmarks;
 internal sealed class Sink : IAsyncDisposable
 {
     private readonly ChildProcess _process;
-    private readonly string _receipts;
+    private readonly string _receiptsPath;
+    private readonly List<(long At, string Recipient)> _read = [];
+    private long _readUpTo;
 
     private Sink(ChildProcess process, int port, string receipts)
     {
         _process = process;
         Port = port;
-        _receipts = receipts;
+        _receiptsPath = receipts;
     }
 
     public int Port { get; }
@@ -44,35 +46,61 @@ internal sealed class Sink : IAsyncDisposable
         throw new InvalidOperationException("the sink did not start");
     }
 
-    /// <summary>Receipts so far (the sink flushes its log every 200 ms).</summary>
+    /// <summary>
+    /// Receipts so far (the sink flushes its log every 200 ms). Read incrementally: re-reading a log that grows to
+    /// hundreds of thousands of lines on every poll would take CPU from the processes being measured.
+    /// </summary>
     public IReadOnlyList<(long At, string Recipient)> Receipts()
     {
-        if (!File.Exists(_receipts))
-            return [];
-        using var stream = new FileStream(_receipts, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var receipts = new List<(long, string)>();
-        while (reader.ReadLine() is { } line)
+        lock (_read)
         {
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            if (space > 0 && long.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var at))
-                receipts.Add((at, line[(space + 1)..]));
+            ReadNewLines();
+            return [.. _read];
         }
-        return receipts;
     }
 
-    /// <summary>Waits until <paramref name="count"/> receipts are logged; returns the time of the last one (unix ms).</summary>
-    public async Task<long> WaitForAsync(int count, TimeSpan timeout)
+    /// <summary>How many receipts so far.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_read)
+            {
+                ReadNewLines();
+                return _read.Count;
+            }
+        }
+    }
+
+    private void ReadNewLines()
+    {
+        if (!File.Exists(_receiptsPath))
+            return;
+        using var stream = new FileStream(_receiptsPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Position = _readUpTo;
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        var complete = text.LastIndexOf('\n') + 1; // a line still being written is read next time
+        foreach (var line in text.AsSpan(0, complete).EnumerateLines())
+        {
+            var space = line.IndexOf(' ');
+            if (space > 0 && long.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
+                _read.Add((at, line[(space + 1)..].ToString()));
+        }
+        _readUpTo += System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(0, complete));
+    }
+
+    /// <summary>Waits until <paramref name="count"/> receipts are logged.</summary>
+    public async Task WaitForAsync(int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            var receipts = Receipts();
-            if (receipts.Count >= count)
-                return receipts.Max(r => r.At);
+            if (Count >= count)
+                return;
             await Task.Delay(50);
         }
-        throw new TimeoutException($"only {Receipts().Count} of {count} messages reached the sink within {timeout.TotalSeconds} s");
+        throw new TimeoutException($"only {Count} of {count} messages reached the sink within {timeout.TotalSeconds} s");
     }
 
     /// <summary>
@@ -95,6 +123,6 @@ internal sealed class Sink : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _process.DisposeAsync();
-        File.Delete(_receipts);
+        File.Delete(_receiptsPath);
     }
 }
