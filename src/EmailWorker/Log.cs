@@ -69,6 +69,9 @@ internal static partial class Log
     [LoggerMessage(31, LogLevel.Warning, "{DroppedEvents} status event(s) were dropped in this run")]
     public static partial void EventsDroppedInTotal(ILogger logger, long droppedEvents);
 
+    [LoggerMessage(27, LogLevel.Warning, "Could not settle {DeliveryCount} delivery(ies) on the consumer channel ({Reason}); the broker redelivers what it holds unacked")]
+    public static partial void SettleFailed(ILogger logger, int deliveryCount, string reason);
+
     [LoggerMessage(26, LogLevel.Critical, "The broker closed the channel consuming {Queue} ({ReplyCode} {ReplyText}); stopping so the worker is restarted")]
     public static partial void ConsumerChannelClosed(ILogger logger, string queue, int replyCode, string replyText);
 

@@ -31,6 +31,8 @@ internal sealed class WorkQueueConsumer(
     private readonly InFlightCounter _inFlight = new();
     private readonly SemaphoreSlim _consumeGate = new(1, 1);
     private IChannel? _channel;
+    private DeliverySettler? _settler;
+    private SemaphoreSlim? _slots;
     private string? _consumerTag;
     private bool _stopped;
 
@@ -39,8 +41,10 @@ internal sealed class WorkQueueConsumer(
         var connection = await broker.GetAsync(cancellationToken);
         await declarer.DeclareAsync(connection, cancellationToken);
         var delivery = options.Value;
-        _channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(false, false, consumerDispatchConcurrency: (ushort)delivery.ConcurrencyLimit), cancellationToken);
+        // The client dispatches one delivery at a time (in order); handling runs up to ConcurrencyLimit at once.
+        _channel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false), cancellationToken);
+        _settler = new DeliverySettler(_channel, logger);
+        _slots = new SemaphoreSlim(delivery.ConcurrencyLimit, delivery.ConcurrencyLimit);
         await _channel.BasicQosAsync(0, (ushort)delivery.PrefetchCount, global: false, cancellationToken);
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
         breaker.Opened += PauseAsync;
@@ -49,19 +53,42 @@ internal sealed class WorkQueueConsumer(
         Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
     }
 
+    /// <summary>
+    /// Called by the client one delivery at a time, in delivery order: registering the tag here, before any handling
+    /// starts, is what lets <see cref="DeliverySettler"/> ack a run of deliveries with one multiple ack safely.
+    /// Waiting for a free handling slot is the back-pressure; the prefetch bounds what the client buffers meanwhile.
+    /// </summary>
     private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
     {
+        var settler = _settler!;
+        settler.Delivered(delivery.DeliveryTag);
+        if (Volatile.Read(ref _stopped))
+        {
+            // Deliveries the client had already buffered when stopping began are given back, not sent.
+            await settler.RequeueAsync(delivery.DeliveryTag);
+            return;
+        }
+        await _slots!.WaitAsync(CancellationToken.None);
         _inFlight.Enter();
+        // The client reuses the body's buffer once this callback returns: the handler gets its own copy.
+        var incoming = new IncomingMessage(delivery.Body.ToArray(), delivery.BasicProperties);
+        _ = Task.Run(() => HandleAndSettleAsync(settler, delivery.DeliveryTag, incoming));
+    }
+
+    private async Task HandleAndSettleAsync(DeliverySettler settler, ulong deliveryTag, IncomingMessage incoming)
+    {
         try
         {
-            var incoming = new IncomingMessage(delivery.Body, delivery.BasicProperties);
             HandlingDecision decision;
             try
             {
-                // Deliveries the client had already buffered when stopping began are given back, not sent.
-                decision = Volatile.Read(ref _stopped) ? HandlingDecision.Requeue : await handler.HandleAsync(incoming, _stopping.Token);
+                decision = await handler.HandleAsync(incoming, _stopping.Token);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (OperationCanceledException)
+            {
+                decision = HandlingDecision.Requeue;
+            }
+            catch (Exception ex)
             {
                 // A bug must not lose the message: requeue it; the work queue's delivery limit stops a poison loop.
                 Log.HandlerFailed(logger, ex);
@@ -69,12 +96,13 @@ internal sealed class WorkQueueConsumer(
             }
             // Settle even while stopping: an ack or a requeue must reach the broker before the channel closes.
             if (decision == HandlingDecision.Ack)
-                await _channel!.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                settler.Ack(deliveryTag);
             else
-                await _channel!.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+                await settler.RequeueAsync(deliveryTag);
         }
         finally
         {
+            _slots!.Release();
             _inFlight.Exit();
         }
     }
@@ -162,6 +190,8 @@ internal sealed class WorkQueueConsumer(
             await _stopping.CancelAsync();
             await _inFlight.WaitDrainedAsync(CancellationToken.None);
         }
+        if (_settler is not null)
+            await _settler.DisposeAsync();
         if (_channel is not null)
         {
             // Closing the channel returns whatever was prefetched but never handed to the handler.
@@ -175,5 +205,6 @@ internal sealed class WorkQueueConsumer(
     {
         _stopping.Dispose();
         _consumeGate.Dispose();
+        _slots?.Dispose();
     }
 }
