@@ -10,6 +10,9 @@ internal sealed class LineStream(Stream stream)
     private int _start;
     private int _end;
 
+    /// <summary>When bytes last arrived from the peer (<see cref="System.Diagnostics.Stopwatch"/> ticks): when the line being answered came in.</summary>
+    public long LastArrivalAt { get; private set; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>The next line without its CRLF, as raw bytes; null when the peer closed the connection.</summary>
     public async Task<byte[]?> ReadLineAsync(CancellationToken cancellationToken)
     {
@@ -29,6 +32,7 @@ internal sealed class LineStream(Stream stream)
                 throw new InvalidDataException("line too long");
             _start = 0;
             _end = await stream.ReadAsync(_buffer, cancellationToken);
+            LastArrivalAt = System.Diagnostics.Stopwatch.GetTimestamp();
             if (_end == 0)
                 return null;
         }

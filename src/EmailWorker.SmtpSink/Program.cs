@@ -6,7 +6,7 @@ using EmailWorker.SmtpSink;
 //   --port N              port to listen on (default 2525)
 //   --outbox DIR          write each accepted message to DIR as an .eml file (default ./outbox)
 //   --discard             keep nothing (benchmarks)
-//   --reply-delay-ms N    wait N ms before every reply, as a relay across a network would
+//   --reply-delay-ms N    answer each command N ms after it arrived, as a relay across a network would
 //   --receipts FILE       append "<unix ms> <first recipient>" for every accepted message
 //   --fail-first          answer 451 to the first DATA of every recipient, 250 after that (retry benchmark)
 var port = 2525;

@@ -142,8 +142,17 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
         return reply.Code != 421;
     }
 
-    private Task DelayAsync(CancellationToken cancellationToken) =>
-        script.ReplyDelay > TimeSpan.Zero ? Task.Delay(script.ReplyDelay, cancellationToken) : Task.CompletedTask;
+    /// <summary>
+    /// Holds the reply until <see cref="SmtpScript.ReplyDelay"/> after its command arrived, as a network's latency would:
+    /// pipelined commands that arrived together are answered together, not one delay after another.
+    /// </summary>
+    private Task DelayAsync(CancellationToken cancellationToken)
+    {
+        if (script.ReplyDelay <= TimeSpan.Zero)
+            return Task.CompletedTask;
+        var remaining = script.ReplyDelay - System.Diagnostics.Stopwatch.GetElapsedTime(lines.LastArrivalAt);
+        return remaining > TimeSpan.Zero ? Task.Delay(remaining, cancellationToken) : Task.CompletedTask;
+    }
 
     private static string AngleAddress(string argument)
     {

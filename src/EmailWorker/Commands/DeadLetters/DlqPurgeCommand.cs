@@ -30,8 +30,7 @@ internal static class DlqPurgeCommand
                 return ExitCodes.Ok;
             }
             OperatorPrompt.Confirm($"Delete {selected.Count} dead letter(s) from {context.Names.Dead} for good?", parse.GetValue(yes));
-            foreach (var entry in selected)
-                await snapshot.AckAsync(entry, token);
+            await snapshot.AckAsync(selected, token);
             context.Audit.Warning("Purged {Count} dead letter(s) from {Queue} by {Operator}: {MessageIds}",
                 selected.Count, context.Names.Dead, purgedBy, selected.Select(e => e.MessageId).ToArray());
             Console.Out.WriteLine($"purged {selected.Count} dead letter(s): {string.Join(" ", selected.Select(e => e.MessageId))}");

@@ -38,7 +38,8 @@ internal static class DlqReplayCommand
                 return ExitCodes.Ok;
             OperatorPrompt.Confirm($"Replay {selected.Count} dead letter(s) to {context.Names.Work}?", parse.GetValue(yes));
 
-            var replayed = await ReplayAsync(context, snapshot, selected, replayedBy, parse.GetValue(rate), token);
+            // Moved in the order the queue delivered them: each confirmed window is then a run the snapshot acks at once.
+            var replayed = await ReplayAsync(context, snapshot, [.. selected.OrderBy(e => e.DeliveryTag)], replayedBy, parse.GetValue(rate), token);
             context.Audit.Information("Replayed {Count} dead letter(s) from {Queue} by {Operator}: {MessageIds}",
                 replayed, context.Names.Dead, replayedBy, selected.Take(replayed).Select(e => e.MessageId).ToArray());
             Console.Out.WriteLine($"replayed {replayed} dead letter(s) to {context.Names.Work}");
@@ -72,8 +73,7 @@ internal static class DlqReplayCommand
                     ReplayedMessage.Properties(entry, replayedBy, now), entry.Body, timeout.Token).AsTask()));
             }
             // Only after the broker confirmed the copies in the work queue do the dead letters go.
-            foreach (var entry in batch)
-                await snapshot.AckAsync(entry, CancellationToken.None);
+            await snapshot.AckAsync(batch, CancellationToken.None);
             if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
             {
                 lastProgress = clock.Elapsed;
