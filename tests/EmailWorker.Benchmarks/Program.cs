@@ -10,7 +10,7 @@ using EmailWorker.TestSupport;
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
-const int PoolSize = 4, Concurrency = 8, RemotePool = 16, RemoteMessages = 2000, NaiveMessages = 2000, NaiveRemoteMessages = 400;
+const int PoolSize = 4, Concurrency = 8, RemotePool = 128, RemoteMessages = 6000, NaiveMessages = 2000, NaiveRemoteMessages = 400;
 const int RemoteDelayMs = 20, ReplayMessages = 10_000;
 var total = Stopwatch.StartNew();
 
@@ -54,7 +54,7 @@ await using (var failingSink = await Sink.StartAsync(0, failFirst: true))
             Record("EmailWorker peak RSS while draining", "MiB", drain.PeakRssMiB);
             if (Wanted("latency"))
             {
-                var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, TimeSpan.FromSeconds(8), PoolSize, Concurrency);
+                var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, warmUp: TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8), PoolSize, Concurrency);
                 Record("publish→250 latency p50 at half load", "ms", Figure.Percentile(latencies, 50));
                 Record("publish→250 latency p95 at half load", "ms", Figure.Percentile(latencies, 95));
                 Record("publish→250 latency p99 at half load", "ms", Figure.Percentile(latencies, 99));
