@@ -54,7 +54,7 @@ await using (var failingSink = await Sink.StartAsync(0, failFirst: true))
             Record("EmailWorker peak RSS while draining", "MiB", drain.PeakRssMiB);
             if (Wanted("latency"))
             {
-                var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, warmUp: TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8), PoolSize, Concurrency);
+                var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, warmUp: TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(8), PoolSize, Concurrency);
                 Record("publish→250 latency p50 at half load", "ms", Figure.Percentile(latencies, 50));
                 Record("publish→250 latency p95 at half load", "ms", Figure.Percentile(latencies, 95));
                 Record("publish→250 latency p99 at half load", "ms", Figure.Percentile(latencies, 99));
