@@ -49,8 +49,9 @@ internal static class DlqReplayCommand
     }
 
     /// <summary>
-    /// Publishes in windows of up to <see cref="Window"/> outstanding confirms (one at a time when paced), and acks each
-    /// dead letter only after its own copy was confirmed.
+    /// Publishes in windows of up to <see cref="Window"/> outstanding confirms, and acks each dead letter only after its
+    /// own copy was confirmed. Unpaced, the next window is published while the previous one's confirms come back, so at
+    /// most two windows are in flight (the most an interruption can leave in both queues); paced (--rate), one letter.
     /// </summary>
     private static async Task<int> ReplayAsync(OperatorContext context, DeadLetterSnapshot snapshot, List<DeadLetterEntry> selected,
         string replayedBy, double? rate, CancellationToken cancellationToken)
@@ -60,26 +61,46 @@ internal static class DlqReplayCommand
         var window = rate is null ? Window : 1;
         var clock = Stopwatch.StartNew();
         var lastProgress = TimeSpan.Zero;
+        (Task Confirmed, List<DeadLetterEntry> Batch)? inFlight = null;
         for (var start = 0; start < selected.Count; start += window)
         {
             if (rate is { } perSecond && TimeSpan.FromSeconds(start / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
                 await Task.Delay(wait, cancellationToken);
             var batch = selected.Skip(start).Take(window).ToList();
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            var confirmed = PublishAsync(context, publisher, batch, replayedBy, cancellationToken);
+            if (inFlight is { } previous)
+                await SettleAsync(snapshot, previous.Confirmed, previous.Batch);
+            inFlight = (confirmed, batch);
+            if (rate is not null)
             {
-                timeout.CancelAfter(context.Broker.PublishTimeoutValue);
-                var now = DateTimeOffset.UtcNow;
-                await Task.WhenAll(batch.Select(entry => publisher.BasicPublishAsync(context.Names.Work, "", mandatory: true,
-                    ReplayedMessage.Properties(entry, replayedBy, now), entry.Body, timeout.Token).AsTask()));
+                await SettleAsync(snapshot, confirmed, batch);
+                inFlight = null;
             }
-            // Only after the broker confirmed the copies in the work queue do the dead letters go.
-            await snapshot.AckAsync(batch, CancellationToken.None);
             if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
             {
                 lastProgress = clock.Elapsed;
                 await Console.Error.WriteLineAsync($"replayed {start + batch.Count}/{selected.Count}");
             }
         }
+        if (inFlight is { } last)
+            await SettleAsync(snapshot, last.Confirmed, last.Batch);
         return selected.Count;
+    }
+
+    private static async Task PublishAsync(OperatorContext context, IChannel publisher, List<DeadLetterEntry> batch, string replayedBy,
+        CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(context.Broker.PublishTimeoutValue);
+        var now = DateTimeOffset.UtcNow;
+        await Task.WhenAll(batch.Select(entry => publisher.BasicPublishAsync(context.Names.Work, "", mandatory: true,
+            ReplayedMessage.Properties(entry, replayedBy, now), entry.Body, timeout.Token).AsTask()));
+    }
+
+    /// <summary>Only after the broker confirmed the copies in the work queue do the dead letters go.</summary>
+    private static async Task SettleAsync(DeadLetterSnapshot snapshot, Task confirmed, List<DeadLetterEntry> batch)
+    {
+        await confirmed;
+        await snapshot.AckAsync(batch, CancellationToken.None);
     }
 }
