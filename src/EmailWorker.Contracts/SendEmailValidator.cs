@@ -98,7 +98,10 @@ public static class SendEmailValidator
         {
             if (!name.StartsWith("X-", StringComparison.OrdinalIgnoreCase) || name.Length < 3 || !name.All(IsHeaderNameChar))
                 errors.Add(new(ValidationCodes.InvalidHeaderName, $"headers.{name}", "custom header names start with X- and use letters, digits and '-'"));
-            NoLineBreaks(value, $"headers.{name}", errors);
+            if (value is null)
+                errors.Add(new(ValidationCodes.InvalidHeaderValue, $"headers.{name}", "a header value must be a string, not null"));
+            else
+                NoLineBreaks(value, $"headers.{name}", errors);
         }
     }
 
@@ -114,7 +117,9 @@ public static class SendEmailValidator
                 NoLineBreaks(attachment.FileName, $"{field}.fileName", errors);
             if (attachment is not null && !ContentType.TryParse(attachment.ContentType ?? "", out _))
                 errors.Add(new(ValidationCodes.InvalidAttachment, $"{field}.contentType", "not a MIME type, e.g. application/pdf"));
-            if (attachment is not null && !Base64.IsValid(attachment.ContentBase64 ?? ""))
+            if (attachment is not null && attachment.ContentBase64 is null)
+                errors.Add(new(ValidationCodes.InvalidAttachment, $"{field}.contentBase64", "the content is missing (null)"));
+            else if (attachment is not null && !Base64.IsValid(attachment.ContentBase64))
                 errors.Add(new(ValidationCodes.InvalidAttachment, $"{field}.contentBase64", "not valid base64"));
         }
     }

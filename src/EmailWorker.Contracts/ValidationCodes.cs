@@ -12,8 +12,12 @@ public static class ValidationCodes
     public const string InvalidAddress = "invalid_address";
     public const string HeaderInjection = "header_injection";
     public const string InvalidHeaderName = "invalid_header_name";
+    public const string InvalidHeaderValue = "invalid_header_value";
     public const string MissingBody = "missing_body";
     public const string InvalidAttachment = "invalid_attachment";
     public const string TooLarge = "too_large";
     public const string Expired = "expired";
+
+    /// <summary>The worker could not build a MIME message from a body that passed every other rule (never from a producer).</summary>
+    public const string InvalidMime = "invalid_mime";
 }

@@ -4,6 +4,7 @@ using EmailWorker.Commands.Run;
 using EmailWorker.Commands.Send;
 using EmailWorker.Commands.Status;
 using EmailWorker.Commands.TopologyCommands;
+using EmailWorker.Hosting;
 
 namespace EmailWorker;
 

@@ -1,10 +1,11 @@
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
+using EmailWorker.Consuming;
 using EmailWorker.Delivery;
 using EmailWorker.Events;
 using EmailWorker.Outcomes;
-using EmailWorker.Receiving;
-using EmailWorker.Smtp;
+using EmailWorker.Reading;
+using EmailWorker.Routing;
 using EmailWorker.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,16 +41,17 @@ internal static class ServiceCollectionExtensions
                 provider.GetRequiredService<IOptions<RabbitMqOptions>>(), provider.GetRequiredService<ILogger<BrokerConnection>>()));
         }
         services.AddSingleton<TopologyDeclarer>();
-        services.AddSingleton<ConfirmedPublisher>();
+        services.AddSingleton(sp => new ConfirmedPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing).GetAsync));
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
         services.AddSingleton<MimeMessageFactory>();
         services.AddSingleton<OutcomeClassifier>();
-        services.AddSingleton<RetryPlanner>();
+        services.AddSingleton(sp => new FatePlanner(RoutingPolicyFrom(sp.GetRequiredService<IOptions<RetryOptions>>().Value)));
         services.AddSingleton<MessageMover>();
         services.AddSingleton<OutcomeReporter>();
-        services.AddSingleton<DeliveryHandler>();
+        services.AddSingleton<PlanExecutor>();
+        services.AddSingleton<MessageHandler>();
         // Registered before the consumer so it stops after it: the last in-flight messages' events still go out.
         services.AddSingleton<StatusEventPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
@@ -57,6 +59,9 @@ internal static class ServiceCollectionExtensions
         services.AddHostedService<WorkQueueConsumer>();
         return services;
     }
+
+    private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>
+        new(retry.Delays, retry.GreylistMinimumValue, retry.MaxSystemReturns, $"{Environment.MachineName}/{Environment.ProcessId}");
 
     private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
         where TOptions : class

@@ -22,10 +22,10 @@ public sealed class When_delivery_fails_permanently
         Assert.Multiple(() =>
         {
             Assert.That(letter.Header("email-failure-class"), Is.EqualTo("permanent"));
-            Assert.That(letter.Header("email-attempts"), Is.EqualTo("1"), "no retry");
+            Assert.That(letter.Header("email-attempt"), Is.EqualTo("1"), "no retry");
             Assert.That(letter.Header("email-smtp-code"), Is.EqualTo("550"));
             Assert.That(letter.Header("email-smtp-enhanced-code"), Is.EqualTo("5.1.1"));
-            Assert.That(letter.Header("email-smtp-reply"), Does.Contain("User unknown"));
+            Assert.That(letter.Header("email-failure-reason"), Does.Contain("User unknown"));
             Assert.That(events.Of("unknown-user", "email.deferred"), Is.Empty);
             Assert.That(context.Smtp.Messages, Is.Empty);
         });
@@ -46,7 +46,7 @@ public sealed class When_delivery_fails_permanently
         Assert.Multiple(() =>
         {
             Assert.That(letter.Header("email-failure-class"), Is.EqualTo("permanent"));
-            Assert.That(letter.Header("email-attempts"), Is.EqualTo("1"));
+            Assert.That(letter.Header("email-attempt"), Is.EqualTo("1"));
             Assert.That(letter.Header("email-smtp-code"), Is.EqualTo("554"));
             Assert.That(letter.Header("email-failure-reason"), Does.Contain("rejected as spam"));
             Assert.That(events.Of("spam", "email.dead-lettered").Single().GetProperty("smtpCode").GetInt32(), Is.EqualTo(554));

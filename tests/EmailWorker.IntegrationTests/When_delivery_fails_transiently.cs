@@ -75,7 +75,7 @@ public sealed class When_delivery_fails_transiently
         {
             Assert.That(letter.Body, Is.EqualTo(body), "the body is kept byte for byte");
             Assert.That(letter.Header("email-failure-class"), Is.EqualTo("transient"));
-            Assert.That(letter.Header("email-attempts"), Is.EqualTo("3"), "1 + number of tiers");
+            Assert.That(letter.Header("email-attempt"), Is.EqualTo("3"), "1 + number of tiers");
             Assert.That(letter.Header("email-smtp-code"), Is.EqualTo("451"));
             Assert.That(letter.Header("email-smtp-enhanced-code"), Is.EqualTo("4.3.0"));
             Assert.That(letter.Header("email-failure-reason"), Does.Contain("Temporary failure").And.Contain("last retry tier"));

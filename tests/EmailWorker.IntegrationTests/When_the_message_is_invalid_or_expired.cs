@@ -41,7 +41,7 @@ public sealed class When_the_message_is_invalid_or_expired
                 var letter = letters.Single(l => l.Body.SequenceEqual(WorkerTestContext.Utf8(body)));
                 Assert.That(letter.Header("email-failure-class"), Is.EqualTo("invalid"), code);
                 Assert.That(letter.Header("email-failure-reason"), Does.StartWith($"{code} at {field}"));
-                Assert.That(letter.Header("email-attempts"), Is.EqualTo("0"), "an invalid message is never tried");
+                Assert.That(letter.Header("email-attempt"), Is.EqualTo("0"), "an invalid message is never tried");
             }
             Assert.That(events.Events.Count(e => e.RoutingKey == "email.rejected"), Is.EqualTo(invalid.Length));
             Assert.That(events.Of("no-recipients", "email.rejected").Single().GetProperty("errors")[0].GetProperty("code").GetString(),

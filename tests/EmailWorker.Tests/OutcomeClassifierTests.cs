@@ -1,6 +1,5 @@
-using EmailWorker.Configuration;
 using EmailWorker.Outcomes;
-using EmailWorker.Smtp;
+using EmailWorker.Delivery;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -14,19 +13,19 @@ internal sealed class OutcomeClassifierTests
 
     [Test]
     public void Should_apply_an_override_for_code_and_enhanced_code() =>
-        Assert.That(Classifier("452 4.2.2=permanent").ClassifyReply(452, "4.2.2 Mailbox full").Class, Is.EqualTo(OutcomeClass.Permanent));
+        Assert.That(Classifier("452 4.2.2=permanent").ClassifyReply(SmtpStage.Data, 452, "4.2.2 Mailbox full").Class, Is.EqualTo(OutcomeClass.Permanent));
 
     [Test]
     public void Should_prefer_the_exact_rule_over_the_code_alone() =>
-        Assert.That(Classifier("552=transient, 552 5.3.4=permanent").ClassifyReply(552, "5.3.4 too big").Class, Is.EqualTo(OutcomeClass.Permanent));
+        Assert.That(Classifier("552=transient, 552 5.3.4=permanent").ClassifyReply(SmtpStage.Data, 552, "5.3.4 too big").Class, Is.EqualTo(OutcomeClass.Permanent));
 
     [Test]
     public void Should_fall_back_to_the_code_alone() =>
-        Assert.That(Classifier("552=transient").ClassifyReply(552, "5.3.4 too big").Class, Is.EqualTo(OutcomeClass.Transient));
+        Assert.That(Classifier("552=transient").ClassifyReply(SmtpStage.Data, 552, "5.3.4 too big").Class, Is.EqualTo(OutcomeClass.Transient));
 
     [Test]
     public void Should_leave_other_replies_alone() =>
-        Assert.That(Classifier("452 4.2.2=permanent").ClassifyReply(452, "4.5.3 too many recipients").Class, Is.EqualTo(OutcomeClass.Transient));
+        Assert.That(Classifier("452 4.2.2=permanent").ClassifyReply(SmtpStage.Data, 452, "4.5.3 too many recipients").Class, Is.EqualTo(OutcomeClass.Transient));
 
     [Test]
     public void Should_apply_overrides_to_a_refused_message() =>
@@ -34,10 +33,10 @@ internal sealed class OutcomeClassifierTests
             new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.7.1 spam")).Class, Is.EqualTo(OutcomeClass.Transient));
 
     [Test]
-    public void Should_not_let_an_override_turn_a_refused_sender_into_a_message_failure() =>
-        Assert.That(Classifier("550=permanent").ClassifyException(
-            new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxUnavailable, MailboxAddress.Parse("a@b.c"), "5.7.1 denied")).Class,
-            Is.EqualTo(OutcomeClass.System));
+    public void Should_apply_overrides_to_a_refused_sender() =>
+        Assert.That(Classifier("553 5.7.1=transient").ClassifyException(
+            new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxNameNotAllowed, MailboxAddress.Parse("a@b.c"), "5.7.1 Sender address rejected")).Class,
+            Is.EqualTo(OutcomeClass.Transient));
 
     [Test]
     public void Should_not_let_an_override_touch_a_relay_that_is_down() =>

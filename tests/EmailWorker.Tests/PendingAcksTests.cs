@@ -1,4 +1,4 @@
-using EmailWorker.Receiving;
+using EmailWorker.Consuming;
 
 namespace EmailWorker.Tests;
 

@@ -23,10 +23,15 @@ internal sealed class SmtpReplyClassifierTests
     [TestCase(535, "5.7.8 Authentication credentials invalid", OutcomeClass.System, "5.7.8")]
     [TestCase(530, "5.7.0 Authentication required", OutcomeClass.System, "5.7.0")]
     [TestCase(471, "local policy", OutcomeClass.Transient, null)]
-    [TestCase(500, "syntax error", OutcomeClass.Permanent, null)]
+    [TestCase(500, "syntax error", OutcomeClass.Transient, null)]
+    [TestCase(503, "5.5.1 Error: need MAIL command", OutcomeClass.Transient, "5.5.1")]
+    [TestCase(502, "5.5.2 Error: command not recognized", OutcomeClass.Transient, "5.5.2")]
+    [TestCase(501, "5.1.3 Bad recipient address syntax", OutcomeClass.Permanent, "5.1.3")]
+    [TestCase(554, "5.7.1 <ann@example.org>: Relay access denied", OutcomeClass.System, "5.7.1")]
+    [TestCase(550, "5.7.1 Relaying denied", OutcomeClass.System, "5.7.1")]
     public void Should_classify_the_reply(int code, string text, OutcomeClass expected, string? enhanced)
     {
-        var outcome = SmtpReplyClassifier.Classify(code, text);
+        var outcome = SmtpReplyClassifier.Classify(SmtpStage.Data, code, text);
 
         Assert.Multiple(() =>
         {
@@ -43,7 +48,27 @@ internal sealed class SmtpReplyClassifierTests
     [TestCase(451, "4.3.0 Temporary lookup failure", false)]
     [TestCase(550, "5.7.1 greylist policy says no forever", false)]
     public void Should_recognise_greylisting_among_transient_replies(int code, string text, bool greylisted) =>
-        Assert.That(SmtpReplyClassifier.Classify(code, text).Greylisted, Is.EqualTo(greylisted));
+        Assert.That(SmtpReplyClassifier.Classify(SmtpStage.RcptTo, code, text).Greylisted, Is.EqualTo(greylisted));
+
+    [TestCase(SmtpStage.RcptTo, 552, "5.5.3 Too many recipients", OutcomeClass.Transient)]
+    [TestCase(SmtpStage.RcptTo, 552, "Requested mail action aborted: exceeded storage allocation", OutcomeClass.Transient)]
+    [TestCase(SmtpStage.Data, 552, "Requested mail action aborted: exceeded storage allocation", OutcomeClass.Permanent)]
+    [TestCase(SmtpStage.RcptTo, 421, "4.4.2 closing connection", OutcomeClass.System)]
+    [TestCase(SmtpStage.RcptTo, 454, "4.7.0 temporary authentication failure", OutcomeClass.System)]
+    [TestCase(SmtpStage.MailFrom, 553, "5.7.1 <shop@example.com>: Sender address rejected: not owned by user", OutcomeClass.Permanent)]
+    [TestCase(SmtpStage.MailFrom, 550, "5.1.7 Invalid sender address", OutcomeClass.Permanent)]
+    [TestCase(SmtpStage.MailFrom, 451, "4.3.0 Sender domain lookup failed", OutcomeClass.Transient)]
+    [TestCase(SmtpStage.MailFrom, 552, "5.3.4 Message size exceeds fixed limit", OutcomeClass.Permanent)]
+    [TestCase(SmtpStage.MailFrom, 550, "5.7.1 Relaying denied", OutcomeClass.System)]
+    public void Should_classify_by_the_stage_the_reply_answered(SmtpStage stage, int code, string text, OutcomeClass expected) =>
+        Assert.That(SmtpReplyClassifier.Classify(stage, code, text).Class, Is.EqualTo(expected));
+
+    [TestCase(503, "5.5.1 Error: need MAIL command", true)]
+    [TestCase(500, "syntax error", true)]
+    [TestCase(550, "5.1.1 User unknown", false)]
+    [TestCase(451, "4.3.0 try later", false)]
+    public void Should_mark_protocol_errors_as_the_relays_fault_when_repeated(int code, string text, bool expected) =>
+        Assert.That(SmtpReplyClassifier.Classify(SmtpStage.Data, code, text).RelayFaultIfRepeated, Is.EqualTo(expected));
 
     [TestCase("5.1.1 User unknown", "5.1.1")]
     [TestCase("550 5.1.1 User unknown", "5.1.1")]

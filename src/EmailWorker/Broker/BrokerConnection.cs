@@ -1,4 +1,5 @@
 using EmailWorker.Configuration;
+using EmailWorker.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;

@@ -1,16 +1,16 @@
-using EmailWorker.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
 namespace EmailWorker.Broker;
 
 /// <summary>
-/// Publishes with publisher confirms and the <c>mandatory</c> flag, and returns only when the broker has confirmed: a nack,
-/// a return (unroutable), a lost channel or the publish timeout all throw. Every move of a message (retry, dead-letter)
-/// goes through here before the source is acked, so a crash can duplicate a message but never lose it.
+/// Publishes with publisher confirms and the <c>mandatory</c> flag, and returns only when the broker has confirmed: a nack
+/// or a return (unroutable) throws <see cref="RabbitMQ.Client.Exceptions.PublishException"/>, a lost channel throws
+/// <see cref="RabbitMQ.Client.Exceptions.AlreadyClosedException"/>. It waits for the confirm as long as the channel lives
+/// — while the broker blocks publishers that can be minutes — unless the caller's token ends the wait; publishing again
+/// after a slow confirm would only put a second copy in the queue.
 /// </summary>
-internal sealed class ConfirmedPublisher([FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection broker, IOptions<RabbitMqOptions> options) : IAsyncDisposable
+/// <param name="connect">Gives the connection to publish on: the worker's publishing connection, or the CLI's.</param>
+internal sealed class ConfirmedPublisher(Func<CancellationToken, Task<IConnection>> connect) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _channelGate = new(1, 1);
     private IChannel? _channel;
@@ -18,10 +18,7 @@ internal sealed class ConfirmedPublisher([FromKeyedServices(BrokerConnection.Pub
     public async Task PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var channel = await GetChannelAsync(cancellationToken);
-        // RabbitMQ.Client 7 can wait for a confirm forever: the timeout turns that into a failed move.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.PublishTimeoutValue);
-        await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, timeout.Token);
+        await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken);
     }
 
     private async Task<IChannel> GetChannelAsync(CancellationToken cancellationToken)
@@ -36,7 +33,7 @@ internal sealed class ConfirmedPublisher([FromKeyedServices(BrokerConnection.Pub
                 return reopened;
             if (_channel is not null)
                 await _channel.DisposeAsync();
-            var connection = await broker.GetAsync(cancellationToken);
+            var connection = await connect(cancellationToken);
             _channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
                 cancellationToken);

@@ -60,6 +60,8 @@ internal sealed class RetryOptionsValidator : IValidateOptions<RetryOptions>
             errors.Add("Schedule", $"is '{options.Schedule}': {problem}");
         errors.Require(Duration.TryParse(options.GreylistMinimum, out _), "GreylistMinimum",
             $"is '{options.GreylistMinimum}': write a duration with a unit, e.g. 5m");
+        errors.Require(options.MaxSystemReturns is >= 1 and <= 1000, "MaxSystemReturns",
+            $"is {options.MaxSystemReturns}: use a number of returns from 1 to 1000, e.g. 10");
         return errors.ToResult();
     }
 }
@@ -79,17 +81,6 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         errors.Require(Uri.CheckHostName(options.MessageIdDomain) == UriHostNameType.Dns, "MessageIdDomain",
             $"is '{options.MessageIdDomain}': use a domain name, e.g. mail.example.com");
         errors.Require(options.MaxMessageBytes is >= 1024, "MaxMessageBytes", $"is {options.MaxMessageBytes}: use at least 1024 bytes");
-        return errors.ToResult();
-    }
-}
-
-internal sealed class ClassificationOptionsValidator : IValidateOptions<ClassificationOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ClassificationOptions options)
-    {
-        var errors = new OptionErrors(ClassificationOptions.Section);
-        if (!ReplyOverrides.TryParse(options.Overrides, out _, out var problem))
-            errors.Add("Overrides", $"is '{options.Overrides}': {problem}");
         return errors.ToResult();
     }
 }

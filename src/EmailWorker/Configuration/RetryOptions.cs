@@ -11,6 +11,12 @@ internal sealed class RetryOptions
     /// <summary>Greylisting replies (4.7.1) skip ahead to the first tier at least this long; capped by the schedule.</summary>
     public string GreylistMinimum { get; set; } = "5m";
 
+    /// <summary>
+    /// How often a message may go back to the work queue for faults not its own (the relay refusing to relay, a 421 at
+    /// RCPT…) before it is dead-lettered as <c>system</c>, so nothing circles forever.
+    /// </summary>
+    public int MaxSystemReturns { get; set; } = 10;
+
     public IReadOnlyList<TimeSpan> Delays => RetrySchedule.Parse(Schedule);
 
     public TimeSpan GreylistMinimumValue => Duration.TryParse(GreylistMinimum, out var value) ? value : TimeSpan.FromMinutes(5);

@@ -1,3 +1,4 @@
+using EmailWorker.Hosting;
 using RabbitMQ.Client.Exceptions;
 
 namespace EmailWorker.Operations;

@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using EmailWorker.Contracts;
-using EmailWorker.Delivery;
+using EmailWorker.Routing;
 using RabbitMQ.Client;
 
 namespace EmailWorker.Operations;
@@ -15,30 +14,35 @@ internal sealed class DeadLetterEntry
     public DeadLetterEntry(ulong deliveryTag, IReadOnlyBasicProperties properties, byte[] body)
     {
         DeliveryTag = deliveryTag;
-        Properties = properties;
-        Body = body;
+        Message = new IncomingMessage(body, properties);
         Headers = properties.Headers ?? new Dictionary<string, object?>();
         Command = TryRead(body);
-        State = DeliveryState.FromHeaders(Headers);
-        var brokerReason = Text("x-first-death-reason");
-        Class = Text(Delivery.Headers.FailureClass) ?? (brokerReason == "delivery_limit" ? "poison" : "unknown");
-        Reason = Text(Delivery.Headers.FailureReason)
+        State = HeaderCodec.ReadState(Headers);
+        Failure = HeaderCodec.ReadFailure(Headers);
+        var brokerReason = Text(HeaderNames.BrokerFirstDeathReason);
+        Class = Failure is { } failure ? HeaderCodec.ClassName(failure.Class) : brokerReason == "delivery_limit" ? "poison" : "unknown";
+        Reason = Failure?.Reason
             ?? (brokerReason == "delivery_limit" ? "the work queue's delivery limit was reached: workers crashed or stalled on it" : brokerReason ?? "");
         MessageId = Command?.MessageId is { Length: > 0 } id ? id : properties.MessageId ?? "";
     }
 
     public ulong DeliveryTag { get; }
 
-    public IReadOnlyBasicProperties Properties { get; }
+    /// <summary>The letter as it came from the queue: what a replay publishes again.</summary>
+    public IncomingMessage Message { get; }
 
-    public byte[] Body { get; }
+    public IReadOnlyBasicProperties Properties => Message.Properties;
+
+    public ReadOnlyMemory<byte> Body => Message.Body;
 
     public IDictionary<string, object?> Headers { get; }
 
     public SendEmail? Command { get; }
 
-    /// <summary>Our headers read once: the history and the recipients this letter stands for.</summary>
-    public DeliveryState State { get; }
+    /// <summary>Our headers read once: the attempts, the history and the recipients this letter stands for.</summary>
+    public AttemptState State { get; }
+
+    public FailureRecord? Failure { get; }
 
     public string MessageId { get; }
 
@@ -46,29 +50,26 @@ internal sealed class DeadLetterEntry
 
     public string Reason { get; }
 
-    public int? SmtpCode => DeliveryState.ReadInt(Headers, Delivery.Headers.SmtpCode);
+    public int? SmtpCode => Failure?.SmtpCode;
 
-    public string? EnhancedCode => Text(Delivery.Headers.SmtpEnhancedCode);
+    public string? EnhancedCode => Failure?.EnhancedCode;
 
-    public int Attempts => DeliveryState.ReadInt(Headers, Delivery.Headers.Attempts) ?? 0;
+    public int Attempts => State.Attempts;
 
-    public DateTimeOffset? FirstFailureAt => Time(Delivery.Headers.FirstFailureAt);
+    public DateTimeOffset? FirstFailureAt => Failure?.FirstFailureAt;
 
-    public DateTimeOffset? LastFailureAt => Time(Delivery.Headers.LastFailureAt);
+    public DateTimeOffset? LastFailureAt => Failure?.LastFailureAt;
 
-    public int ReplayCount => DeliveryState.ReadInt(Headers, Delivery.Headers.ReplayCount) ?? 0;
+    public int ReplayCount => State.ReplayCount;
 
     /// <summary>The recipients this dead letter stands for: the ones named in its headers, else every recipient of the command.</summary>
     public IReadOnlyList<string> Recipients =>
-        State.RemainingRecipients
+        State.Recipients
         ?? (Command is null ? [] : [.. Command.To.Concat(Command.Cc).Concat(Command.Bcc).Select(a => a.Address)]);
 
     public IReadOnlyList<HistoryEntry> History => State.History;
 
-    public string? Text(string header) => DeliveryState.ReadString(Headers, header);
-
-    private DateTimeOffset? Time(string header) =>
-        DateTimeOffset.TryParse(Text(header), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
+    public string? Text(string header) => HeaderCodec.ReadString(Headers, header);
 
     private static SendEmail? TryRead(byte[] body)
     {

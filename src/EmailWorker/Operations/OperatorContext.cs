@@ -1,5 +1,6 @@
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
+using EmailWorker.Hosting;
 using EmailWorker.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;

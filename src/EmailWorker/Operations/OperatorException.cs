@@ -1,3 +1,5 @@
+using EmailWorker.Hosting;
+
 namespace EmailWorker.Operations;
 
 /// <summary>An operator command cannot go on; the message is one line for the terminal, the code the process exit code.</summary>

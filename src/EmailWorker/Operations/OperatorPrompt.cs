@@ -1,3 +1,5 @@
+using EmailWorker.Hosting;
+
 namespace EmailWorker.Operations;
 
 /// <summary>Asks the operator before a command changes queues, unless <c>--yes</c> said so already.</summary>

@@ -1,4 +1,3 @@
-using EmailWorker.Configuration;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 
@@ -7,18 +6,18 @@ namespace EmailWorker.Outcomes;
 /// <summary>
 /// Classifies replies and exceptions by the default table, then applies the operators' <c>Classification:Overrides</c>
 /// (a rule for code + enhanced code wins over one for the code alone). Failures that are not the relay's reply to a
-/// message — connecting, logging in, a refused sender — keep their class: an override cannot make them burn retries.
+/// command — connecting, securing, logging in — keep their class: an override cannot make them burn retries.
 /// </summary>
 internal sealed class OutcomeClassifier(IOptions<ClassificationOptions> options)
 {
     private readonly IReadOnlyDictionary<string, OutcomeClass> _rules = options.Value.Rules;
 
-    public AttemptOutcome ClassifyReply(int code, string replyText) => Apply(SmtpReplyClassifier.Classify(code, replyText));
+    public AttemptOutcome ClassifyReply(SmtpStage stage, int code, string replyText) => Apply(SmtpReplyClassifier.Classify(stage, code, replyText));
 
     public AttemptOutcome ClassifyException(Exception exception)
     {
         var outcome = ExceptionClassifier.Classify(exception);
-        return exception is SmtpCommandException { ErrorCode: not SmtpErrorCode.SenderNotAccepted } ? Apply(outcome) : outcome;
+        return exception is SmtpCommandException ? Apply(outcome) : outcome;
     }
 
     private AttemptOutcome Apply(AttemptOutcome outcome)

@@ -17,6 +17,9 @@ internal sealed record TopologyNames(string Prefix, IReadOnlyList<RetryTier> Tie
     /// <summary>Fanout exchange and quorum queue of dead letters (same name).</summary>
     public string Dead => $"{Prefix}.dead";
 
+    /// <summary>The tier of <paramref name="delay"/>, whether or not the current schedule has it.</summary>
+    public RetryTier TierFor(TimeSpan delay) => new(Prefix, delay);
+
     /// <summary>Topic exchange of status events, routing key <c>email.&lt;outcome&gt;</c>.</summary>
     public string Events => $"{Prefix}.events";
 }

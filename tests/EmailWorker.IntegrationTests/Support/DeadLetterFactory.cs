@@ -37,7 +37,6 @@ public static class DeadLetterFactory
                     ["email-failure-class"] = failureClass,
                     ["email-failure-reason"] = $"{code} scripted failure",
                     ["email-smtp-code"] = code,
-                    ["email-attempts"] = 1,
                     ["email-attempt"] = 1,
                     ["email-first-failure-at"] = at,
                     ["email-last-failure-at"] = at,

@@ -1,4 +1,4 @@
-using EmailWorker.Delivery;
+using EmailWorker.Routing;
 using EmailWorker.Operations;
 
 namespace EmailWorker.Commands.DeadLetters;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
 
 namespace EmailWorker.Commands.DeadLetters;

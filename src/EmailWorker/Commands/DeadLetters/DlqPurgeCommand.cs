@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
 
 namespace EmailWorker.Commands.DeadLetters;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
+using EmailWorker.Broker;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
-using RabbitMQ.Client;
+using EmailWorker.Routing;
 
 namespace EmailWorker.Commands.DeadLetters;
 
@@ -13,6 +15,7 @@ namespace EmailWorker.Commands.DeadLetters;
 internal static class DlqReplayCommand
 {
     private const int Window = 256;
+    private static readonly string Tool = $"emailworker-cli@{Environment.MachineName}";
 
     public static Command Create()
     {
@@ -56,8 +59,8 @@ internal static class DlqReplayCommand
     private static async Task<int> ReplayAsync(OperatorContext context, DeadLetterSnapshot snapshot, List<DeadLetterEntry> selected,
         string replayedBy, double? rate, CancellationToken cancellationToken)
     {
-        var connection = await context.ConnectAsync(cancellationToken);
-        await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), cancellationToken);
+        await using var publisher = new ConfirmedPublisher(context.ConnectAsync);
+        var mover = new MessageMover(publisher, context.Names);
         var window = rate is null ? Window : 1;
         var clock = Stopwatch.StartNew();
         var lastProgress = TimeSpan.Zero;
@@ -67,7 +70,7 @@ internal static class DlqReplayCommand
             if (rate is { } perSecond && TimeSpan.FromSeconds(start / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
                 await Task.Delay(wait, cancellationToken);
             var batch = selected.Skip(start).Take(window).ToList();
-            var confirmed = PublishAsync(context, publisher, batch, replayedBy, cancellationToken);
+            var confirmed = PublishAsync(context, mover, batch, replayedBy, cancellationToken);
             if (inFlight is { } previous)
                 await SettleAsync(snapshot, previous.Confirmed, previous.Batch);
             inFlight = (confirmed, batch);
@@ -87,14 +90,14 @@ internal static class DlqReplayCommand
         return selected.Count;
     }
 
-    private static async Task PublishAsync(OperatorContext context, IChannel publisher, List<DeadLetterEntry> batch, string replayedBy,
+    private static async Task PublishAsync(OperatorContext context, MessageMover mover, List<DeadLetterEntry> batch, string replayedBy,
         CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(context.Broker.PublishTimeoutValue);
         var now = DateTimeOffset.UtcNow;
-        await Task.WhenAll(batch.Select(entry => publisher.BasicPublishAsync(context.Names.Work, "", mandatory: true,
-            ReplayedMessage.Properties(entry, replayedBy, now), entry.Body, timeout.Token).AsTask()));
+        await Task.WhenAll(batch.Select(entry => mover.ReplayAsync(entry.Message,
+            FatePlanner.Replayed(entry.State, entry.Class, replayedBy, Tool, now), new ReplayStamp(now, replayedBy), timeout.Token)));
     }
 
     /// <summary>Only after the broker confirmed the copies in the work queue do the dead letters go.</summary>

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
+using EmailWorker.Routing;
 
 namespace EmailWorker.Commands.DeadLetters;
 
@@ -61,8 +63,9 @@ internal static class DlqShowCommand
         }
         table.WriteTo(output);
         output.WriteLine("headers:");
-        foreach (var (name, value) in detail.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Where(h => h.Key != Delivery.Headers.History))
-            output.WriteLine($"  {name}: {value}");
+        // Header names and values come from producers and relays: bounded and escaped before they reach a terminal.
+        foreach (var (name, value) in detail.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Where(h => h.Key != HeaderNames.History))
+            output.WriteLine($"  {SafeText.Bound(name, 200)}: {SafeText.Bound(value)}");
         output.WriteLine();
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
 
 namespace EmailWorker.Commands.DeadLetters;

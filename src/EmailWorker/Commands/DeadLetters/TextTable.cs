@@ -1,3 +1,5 @@
+using EmailWorker.Routing;
+
 namespace EmailWorker.Commands.DeadLetters;
 
 /// <summary>A plain-text table for terminals: columns padded to their widest cell, long cells cut with an ellipsis.</summary>
@@ -18,9 +20,6 @@ internal sealed class TextTable(params string[] headings)
 
     private static string Line(string[] cells, int[] widths) => string.Join("  ", cells.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd();
 
-    private static string Cut(string cell)
-    {
-        var oneLine = cell.ReplaceLineEndings(" ");
-        return oneLine.Length <= MaxCell ? oneLine : oneLine[..(MaxCell - 1)] + "…";
-    }
+    // Cells carry text from producers and relays: control characters (escape sequences, line breaks) are escaped.
+    private static string Cut(string cell) => SafeText.Bound(cell.ReplaceLineEndings(" "), MaxCell - 1);
 }

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using EmailWorker.Broker;
-using EmailWorker.Receiving;
+using EmailWorker.Consuming;
+using EmailWorker.Hosting;
 using EmailWorker.Topology;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
 using Serilog;
 using SerilogLog = Serilog.Log;
 

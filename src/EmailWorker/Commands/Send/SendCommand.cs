@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using EmailWorker.Contracts;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
 using EmailWorker.Publisher;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EmailWorker.Commands.DeadLetters;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EmailWorker.Hosting;
 using EmailWorker.Operations;
 using EmailWorker.Topology;
 using RabbitMQ.Client;

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using EmailWorker.Contracts;
+using EmailWorker.Contracts.Events;
+using EmailWorker.Logging;
+using EmailWorker.Topology;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+
+namespace EmailWorker.Broker;
+
+/// <summary>
+/// Publishes status events to the events exchange from a bounded in-memory queue on a channel of its own. Delivery only
+/// enqueues: an event can never block or fail a delivery. Events are notifications, not the record (that is the dead-letter
+/// queue and the log): when the broker is away or the queue is full, they are dropped and the drop is logged.
+/// </summary>
+internal sealed class StatusEventPublisher([FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection broker, TopologyNames names, ILogger<StatusEventPublisher> logger) : BackgroundService
+{
+    private const int Capacity = 10_000;
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+    private readonly Channel<(string RoutingKey, byte[] Body)> _queue = Channel.CreateBounded<(string, byte[])>(
+        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private IChannel? _channel;
+    private long _dropped;
+
+    public void Publish(EmailStatusEvent statusEvent)
+    {
+        var body = statusEvent switch
+        {
+            EmailDelivered delivered => JsonSerializer.SerializeToUtf8Bytes(delivered, ContractsJsonContext.Default.EmailDelivered),
+            EmailDeferred deferred => JsonSerializer.SerializeToUtf8Bytes(deferred, ContractsJsonContext.Default.EmailDeferred),
+            EmailDeadLettered dead => JsonSerializer.SerializeToUtf8Bytes(dead, ContractsJsonContext.Default.EmailDeadLettered),
+            EmailRejected rejected => JsonSerializer.SerializeToUtf8Bytes(rejected, ContractsJsonContext.Default.EmailRejected),
+            EmailExpired expired => JsonSerializer.SerializeToUtf8Bytes(expired, ContractsJsonContext.Default.EmailExpired),
+            _ => throw new ArgumentException($"unknown event type {statusEvent.GetType().Name}", nameof(statusEvent)),
+        };
+        if (!_queue.Writer.TryWrite(($"email.{statusEvent.Outcome}", body)))
+            Interlocked.Increment(ref _dropped);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Read until the writer is completed at shutdown, so events of the last in-flight messages still go out.
+        await foreach (var (routingKey, body) in _queue.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                // Its own timeout, not the stopping token: the last events are still published while the host stops.
+                using var timeout = new CancellationTokenSource(PublishTimeout);
+                var channel = await ChannelAsync(timeout.Token);
+                var properties = new BasicProperties { ContentType = "application/json", Persistent = true };
+                await channel.BasicPublishAsync(names.Events, routingKey, mandatory: false, properties, body, timeout.Token);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref _dropped);
+                Log.EventDropped(logger, routingKey, ex.Message);
+            }
+        }
+    }
+
+    private async Task<IChannel> ChannelAsync(CancellationToken cancellationToken)
+    {
+        if (_channel is { IsOpen: true } open)
+            return open;
+        if (_channel is not null)
+            await _channel.DisposeAsync();
+        var connection = await broker.GetAsync(cancellationToken);
+        _channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        return _channel;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+        if (Interlocked.Read(ref _dropped) is > 0 and var dropped)
+            Log.EventsDroppedInTotal(logger, dropped);
+        if (_channel is not null)
+            await _channel.DisposeAsync();
+    }
+}

@@ -1,0 +1,113 @@
+using EmailWorker.Configuration;
+using EmailWorker.Logging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker.Delivery;
+
+/// <summary>
+/// Stops consumption while the relay is unusable for any message (unreachable, TLS, login, relaying denied, 421, the same
+/// protocol fault across messages). Opening is logged once, not once per message. While open, the relay is probed with a
+/// real transaction start, and consumption resumes by itself after the first probe the relay accepts. The first probe
+/// waits longer after each trip that follows the last one without a delivery between them (1 s, 2 s, 4 s … 60 s), so a
+/// fault the probe cannot see (e.g. refused recipients) costs less and less instead of looping every second.
+/// </summary>
+internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<DeliveryOptions> delivery, ILogger<RelayCircuitBreaker> logger)
+    : IAsyncDisposable
+{
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MaxProbeInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
+    private readonly CancellationTokenSource _lifetime = new();
+    private int _open;
+    private int _tripsWithoutDelivery;
+    private Task _probing = Task.CompletedTask;
+
+    /// <summary>Raised once when the breaker opens: stop taking messages.</summary>
+    public event Func<Task>? Opened;
+
+    /// <summary>Raised once when a probe succeeded: take messages again.</summary>
+    public event Func<Task>? Closed;
+
+    public bool IsOpen => Volatile.Read(ref _open) == 1;
+
+    public void Trip(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _open, 1, 0) != 0)
+            return;
+        var trips = Interlocked.Increment(ref _tripsWithoutDelivery);
+        var pause = PauseAfter(trips);
+        Log.BreakerOpened(logger, reason, pause);
+        _probing = Task.Run(() => ProbeUntilClosedAsync(pause, _lifetime.Token));
+    }
+
+    /// <summary>A message was delivered: the next trip starts again with the shortest pause.</summary>
+    public void RecordDelivery() => Volatile.Write(ref _tripsWithoutDelivery, 0);
+
+    /// <summary>The pause before the first probe after the <paramref name="trips"/>-th trip in a row: 1 s doubling to 60 s.</summary>
+    public static TimeSpan PauseAfter(int trips) =>
+        TimeSpan.FromTicks(Math.Min(FirstPause.Ticks << Math.Min(trips - 1, 16), MaxPause.Ticks));
+
+    private async Task ProbeUntilClosedAsync(TimeSpan pause, CancellationToken cancellationToken)
+    {
+        var openedAt = DateTimeOffset.UtcNow;
+        try
+        {
+            await RaiseAsync(Opened);
+            var delay = pause;
+            while (true)
+            {
+                await Task.Delay(delay, cancellationToken);
+                if (await ProbeAsync(cancellationToken))
+                    break;
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(pause.Ticks, MaxProbeInterval.Ticks)));
+            }
+            Volatile.Write(ref _open, 0);
+            Log.BreakerClosed(logger, DateTimeOffset.UtcNow - openedAt);
+            // A trip right after this opens the breaker again; the consumer checks IsOpen before it resumes.
+            await RaiseAsync(Closed);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down while the relay is away: nothing to resume.
+        }
+    }
+
+    private async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            await pool.ProbeAsync(delivery.Value.DefaultFrom is { Length: > 0 } sender ? sender : null, timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.ProbeFailed(logger, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task RaiseAsync(Func<Task>? handlers)
+    {
+        if (handlers is null)
+            return;
+        try
+        {
+            await handlers();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.BreakerHandlerFailed(logger, ex);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _lifetime.CancelAsync();
+        await _probing;
+        _lifetime.Dispose();
+    }
+}

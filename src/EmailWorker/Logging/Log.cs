@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Logging;
+
+namespace EmailWorker.Logging;
+
+/// <summary>
+/// Every log event of the worker, as source-generated message templates. Events carry IDs, codes and outcomes; never
+/// bodies, addresses of senders, or credentials.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Connected to RabbitMQ at {BrokerEndpoint}")]
+    public static partial void BrokerConnected(ILogger logger, string brokerEndpoint);
+
+    [LoggerMessage(2, LogLevel.Warning, "RabbitMQ at {BrokerEndpoint} is unreachable ({Reason}); trying again in {RetryDelay}")]
+    public static partial void BrokerUnreachable(ILogger logger, string brokerEndpoint, TimeSpan retryDelay, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Worker consuming {Queue} on {BrokerEndpoint} with concurrency {ConcurrencyLimit} and prefetch {PrefetchCount}")]
+    public static partial void WorkerStarted(ILogger logger, string queue, string brokerEndpoint, int concurrencyLimit, int prefetchCount);
+
+    [LoggerMessage(4, LogLevel.Information, "Worker stopped consuming {Queue}; in-flight messages settled")]
+    public static partial void WorkerStopped(ILogger logger, string queue);
+
+    [LoggerMessage(5, LogLevel.Information, "Opened SMTP connection to {SmtpHost}:{SmtpPort}")]
+    public static partial void SmtpConnected(ILogger logger, string smtpHost, int smtpPort);
+
+    [LoggerMessage(10, LogLevel.Information, "Delivered {MessageId} on attempt {Attempt} to {RecipientCount} recipient(s)")]
+    public static partial void Delivered(ILogger logger, string messageId, int attempt, int recipientCount);
+
+    [LoggerMessage(11, LogLevel.Information,
+        "Deferred {MessageId} after attempt {Attempt}: {SmtpCode} {EnhancedCode} {Reason}; next attempt at {NextAttemptAt} for {RecipientCount} recipient(s)")]
+    public static partial void Deferred(ILogger logger, string messageId, int attempt, int? smtpCode, string? enhancedCode, string reason,
+        DateTimeOffset nextAttemptAt, int recipientCount);
+
+    [LoggerMessage(12, LogLevel.Warning,
+        "Dead-lettered {MessageId} as {FailureClass}: {Reason} (SMTP {SmtpCode} {EnhancedCode}, attempts {Attempts}, first failure {FirstFailureAt}, last failure {LastFailureAt})")]
+    public static partial void DeadLettered(ILogger logger, string messageId, string failureClass, string reason, int? smtpCode, string? enhancedCode,
+        int attempts, DateTimeOffset firstFailureAt, DateTimeOffset lastFailureAt);
+
+    [LoggerMessage(13, LogLevel.Warning, "Recipient {Recipient} of {MessageId} refused for good on attempt {Attempt}: {SmtpCode} {EnhancedCode} {Reason}")]
+    public static partial void RecipientRefused(ILogger logger, string messageId, int attempt, int? smtpCode, string? enhancedCode, string reason, string recipient);
+
+    [LoggerMessage(14, LogLevel.Error, "Could not move {MessageId} to the {Destination} queue ({Reason}); holding it and trying again in {RetryIn}")]
+    public static partial void MoveFailed(ILogger logger, string messageId, string destination, string reason, TimeSpan retryIn);
+
+    [LoggerMessage(17, LogLevel.Warning, "The broker has not confirmed the move of {MessageId} to the {Destination} queue for {Waited}; still waiting (is it blocking publishers?)")]
+    public static partial void MoveUnconfirmed(ILogger logger, string messageId, string destination, TimeSpan waited);
+
+    [LoggerMessage(18, LogLevel.Error, "Gave up moving {MessageId} to the {Destination} queue as the worker stops; the broker gets it back as it came")]
+    public static partial void MoveAbandoned(ILogger logger, string messageId, string destination);
+
+    [LoggerMessage(19, LogLevel.Warning,
+        "Returned {MessageId} to the work queue after attempt {Attempt} for {RecipientCount} recipient(s): {Reason} (system returns so far: {SystemReturns})")]
+    public static partial void Returned(ILogger logger, string messageId, int attempt, string reason, int systemReturns, int recipientCount);
+
+    [LoggerMessage(15, LogLevel.Error, "Handling a message failed unexpectedly; it was requeued")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
+    public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
+
+    [LoggerMessage(21, LogLevel.Information, "SMTP relay answers again after {Downtime}; resuming consumption")]
+    public static partial void BreakerClosed(ILogger logger, TimeSpan downtime);
+
+    [LoggerMessage(22, LogLevel.Debug, "SMTP relay probe failed: {Reason}")]
+    public static partial void ProbeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(23, LogLevel.Error, "Pausing or resuming consumption failed")]
+    public static partial void BreakerHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(24, LogLevel.Information, "Paused consuming {Queue}")]
+    public static partial void ConsumptionPaused(ILogger logger, string queue);
+
+    [LoggerMessage(25, LogLevel.Information, "Consuming {Queue}")]
+    public static partial void ConsumptionResumed(ILogger logger, string queue);
+
+    [LoggerMessage(40, LogLevel.Warning, "Could not consume {Queue} again (try {Attempt}): {Reason}")]
+    public static partial void ResumeFailed(ILogger logger, string queue, int attempt, string reason);
+
+    [LoggerMessage(41, LogLevel.Critical, "The broker cancelled the consumer of {Queue} (was the queue deleted?); stopping so the worker is restarted")]
+    public static partial void ConsumerCancelledByBroker(ILogger logger, string queue);
+
+    [LoggerMessage(28, LogLevel.Warning, "RabbitMQ blocks publishing ({Reason}); pausing consumption until it unblocks")]
+    public static partial void BrokerBlocked(ILogger logger, string reason);
+
+    [LoggerMessage(29, LogLevel.Information, "RabbitMQ unblocked publishing; resuming consumption")]
+    public static partial void BrokerUnblocked(ILogger logger);
+
+    [LoggerMessage(30, LogLevel.Warning, "Status event {RoutingKey} not published: {Reason}")]
+    public static partial void EventDropped(ILogger logger, string routingKey, string reason);
+
+    [LoggerMessage(31, LogLevel.Warning, "{DroppedEvents} status event(s) were dropped in this run")]
+    public static partial void EventsDroppedInTotal(ILogger logger, long droppedEvents);
+
+    [LoggerMessage(27, LogLevel.Warning, "Could not settle {DeliveryCount} delivery(ies) on the consumer channel ({Reason}); the broker redelivers what it holds unacked")]
+    public static partial void SettleFailed(ILogger logger, int deliveryCount, string reason);
+
+    [LoggerMessage(26, LogLevel.Critical, "The broker closed the channel consuming {Queue} ({ReplyCode} {ReplyText}); stopping so the worker is restarted")]
+    public static partial void ConsumerChannelClosed(ILogger logger, string queue, int replyCode, string replyText);
+
+    [LoggerMessage(16, LogLevel.Error,
+        "{Count} messages in a row were refused by policy (last: {SmtpCode} {EnhancedCode} {Reason}): the sender or this relay is likely blocklisted")]
+    public static partial void PolicyRejectionsInARow(ILogger logger, int count, int? smtpCode, string? enhancedCode, string reason);
+}

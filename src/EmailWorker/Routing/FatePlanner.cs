@@ -1,0 +1,173 @@
+using EmailWorker.Contracts;
+using EmailWorker.Outcomes;
+
+namespace EmailWorker.Routing;
+
+/// <summary>
+/// Decides a message's fate — a pure function of the outcomes, the attempt state, the policy and the clock passed in:
+/// which moves to publish (work queue, retry tier, dead letters, each standing for its own recipients), what to report,
+/// and whether the relay breaker must open. Per recipient: the delivered ones are never in any move, so no plan can send
+/// the mail to them again.
+/// </summary>
+internal sealed class FatePlanner(RoutingPolicy policy)
+{
+    /// <summary>The body is not a valid command, or MIME could not be built from it: dead-lettered as invalid, not tried.</summary>
+    public Plan Rejected(AttemptState state, IReadOnlyList<ValidationError> errors, DateTimeOffset now)
+    {
+        var bounded = errors.Select(e => new ValidationError(e.Code, SafeText.Bound(e.Field, 200), SafeText.Bound(e.Message, 300))).ToArray();
+        var outcome = new AttemptOutcome(OutcomeClass.Invalid, SafeText.Bound(string.Join("; ", bounded.Select(e => e.ToString()))));
+        return DeadLetterOnly(state, state.Recipients, outcome, bounded, now);
+    }
+
+    /// <summary><c>expiresAt</c> has passed before the attempt: dead-lettered as expired, not tried.</summary>
+    public Plan Expired(AttemptState state, DateTimeOffset expiresAt, DateTimeOffset now) =>
+        DeadLetterOnly(state, state.Recipients,
+            new AttemptOutcome(OutcomeClass.Expired, $"{ValidationCodes.Expired}: expiresAt {expiresAt:O} has passed"), [], now);
+
+    /// <summary>Not tried because the relay is known to be unusable: back to the work queue as it came, nothing counted.</summary>
+    public static Plan NotTried(AttemptState state) => new([new Move(Destination.WorkQueue, state)], []);
+
+    /// <summary>
+    /// The worker stopped for good in the middle of an attempt: back to the work queue for the same recipients, the attempt
+    /// recorded (and marked "maybe delivered" when the body was on its way). Not counted as a system return: it says
+    /// nothing about the message or the relay.
+    /// </summary>
+    public Plan Interrupted(AttemptState state, bool maybeDelivered, DateTimeOffset now)
+    {
+        var attempt = state.Attempts + 1;
+        var outcome = new AttemptOutcome(OutcomeClass.System, "the worker stopped during the attempt", MaybeDelivered: maybeDelivered);
+        var returned = state with
+        {
+            Attempts = attempt,
+            FirstAttemptAt = state.FirstAttemptAt ?? now,
+            History = state.HistoryWith(Entry(attempt, now, "returned", outcome)),
+        };
+        return new Plan([new Move(Destination.WorkQueue, returned)],
+            [new Report.Returned(attempt, outcome, state.SystemReturns, state.Recipients ?? [])]);
+    }
+
+    /// <summary>
+    /// The state a dead letter is replayed with: attempts, tiers and system returns start afresh, the recipients it stands
+    /// for stay (so a replay reaches only them), the history keeps every entry plus one for the replay.
+    /// </summary>
+    public static AttemptState Replayed(AttemptState state, string failureClass, string replayedBy, string tool, DateTimeOffset now) => AttemptState.New with
+    {
+        History = state.HistoryWith(new HistoryEntry(0, now, "replayed", failureClass, null, null, $"replayed by {SafeText.Bound(replayedBy, 200)}", tool)),
+        Recipients = state.Recipients,
+        ReplayCount = state.ReplayCount + 1,
+    };
+
+    /// <summary>One SMTP attempt was made; <paramref name="outcomes"/> has one entry per recipient it was made for.</summary>
+    public Plan Attempted(AttemptState state, IReadOnlyList<RecipientOutcome> outcomes, string finalReply, DateTimeOffset? expiresAt, DateTimeOffset now)
+    {
+        // The relay could not be reached, secured or logged in to: no dialogue, so no attempt — back as it came.
+        if (outcomes.Count > 0 && outcomes.All(o => o.Outcome.RelayUnreached))
+            return NotTried(state) with { TripBreaker = SafeText.Bound(outcomes[0].Outcome.Reason) };
+        var attempt = state.Attempts + 1;
+        var tried = state with { Attempts = attempt, FirstAttemptAt = state.FirstAttemptAt ?? now };
+        var moves = new List<Move>();
+        var reports = new List<Report>();
+        string? tripBreaker = null;
+
+        var delivered = Recipients(outcomes, OutcomeClass.Delivered);
+        if (delivered.Count > 0)
+            reports.Add(new Report.Delivered(attempt, delivered, SafeText.Bound(finalReply)));
+
+        var permanent = outcomes.Where(o => o.Outcome.Class is OutcomeClass.Permanent or OutcomeClass.Invalid or OutcomeClass.Expired).ToList();
+        foreach (var refused in permanent)
+            reports.Add(new Report.RecipientRefused(attempt, refused.Address, Bounded(refused.Outcome)));
+        if (permanent.Count > 0)
+            AddDeadLetter(tried, [.. permanent.Select(p => p.Address)], Bounded(permanent[0].Outcome), [], now, moves, reports);
+
+        var transient = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Transient).ToList();
+        if (transient.Count > 0)
+            AddRetry(tried, [.. transient.Select(t => t.Address)], Bounded(transient[0].Outcome), expiresAt, now, moves, reports);
+
+        var system = outcomes.Where(o => o.Outcome.Class == OutcomeClass.System).ToList();
+        if (system.Count > 0)
+        {
+            var outcome = Bounded(system[0].Outcome);
+            tripBreaker = outcome.Reason;
+            AddReturn(tried, [.. system.Select(s => s.Address)], outcome, now, moves, reports);
+        }
+        return new Plan(moves, reports, tripBreaker);
+    }
+
+    private void AddRetry(AttemptState tried, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset? expiresAt,
+        DateTimeOffset now, List<Move> moves, List<Report> reports)
+    {
+        if (policy.NextDelay(tried.LastRetryDelay, outcome.Greylisted) is not { } delay)
+        {
+            var giveUp = outcome with { Reason = $"{outcome.Reason} (gave up after the last retry tier: {policy.RetryDelays.Count} retries)" };
+            AddDeadLetter(tried, recipients, giveUp, [], now, moves, reports);
+            return;
+        }
+        var nextAttemptAt = now + delay;
+        if (expiresAt is { } deadline && nextAttemptAt > deadline)
+        {
+            var expired = outcome with
+            {
+                Class = OutcomeClass.Expired,
+                Reason = $"{outcome.Reason} (the next retry at {nextAttemptAt:O} would come after expiresAt {deadline:O})",
+            };
+            AddDeadLetter(tried, recipients, expired, [], now, moves, reports);
+            return;
+        }
+        var state = tried with
+        {
+            History = tried.HistoryWith(Entry(tried.Attempts, now, "deferred", outcome)),
+            LastRetryDelay = delay,
+            Recipients = recipients,
+        };
+        moves.Add(new Move(Destination.RetryTier, state));
+        reports.Add(new Report.Deferred(tried.Attempts, outcome, nextAttemptAt, recipients));
+    }
+
+    private void AddReturn(AttemptState tried, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset now,
+        List<Move> moves, List<Report> reports)
+    {
+        var returns = tried.SystemReturns + 1;
+        if (returns > policy.MaxSystemReturns)
+        {
+            var exhausted = outcome with { Reason = $"{outcome.Reason} (returned to the work queue {tried.SystemReturns} times for faults not its own)" };
+            AddDeadLetter(tried, recipients, exhausted, [], now, moves, reports);
+            return;
+        }
+        var state = tried with
+        {
+            History = tried.HistoryWith(Entry(tried.Attempts, now, "returned", outcome)),
+            Recipients = recipients,
+            SystemReturns = returns,
+        };
+        moves.Add(new Move(Destination.WorkQueue, state));
+        reports.Add(new Report.Returned(tried.Attempts, outcome, returns, recipients));
+    }
+
+    private Plan DeadLetterOnly(AttemptState state, IReadOnlyList<string>? recipients, AttemptOutcome outcome,
+        IReadOnlyList<ValidationError> errors, DateTimeOffset now)
+    {
+        var moves = new List<Move>();
+        var reports = new List<Report>();
+        AddDeadLetter(state, recipients, outcome, errors, now, moves, reports);
+        return new Plan(moves, reports);
+    }
+
+    private void AddDeadLetter(AttemptState state, IReadOnlyList<string>? recipients, AttemptOutcome outcome,
+        IReadOnlyList<ValidationError> errors, DateTimeOffset now, List<Move> moves, List<Report> reports)
+    {
+        var history = state.HistoryWith(Entry(state.Attempts, now, "dead-lettered", outcome));
+        var failure = new FailureRecord(outcome.Class, outcome.Reason, outcome.SmtpCode, outcome.EnhancedCode,
+            state.History.Count > 0 ? state.History[0].At : now, now);
+        moves.Add(new Move(Destination.DeadLetter, state with { History = history, Recipients = recipients }, failure));
+        reports.Add(new Report.DeadLettered(state.Attempts, failure, errors));
+    }
+
+    private HistoryEntry Entry(int attempt, DateTimeOffset at, string movedTo, AttemptOutcome outcome) =>
+        new(attempt, at, movedTo, HeaderCodec.ClassName(outcome.Class), outcome.SmtpCode, outcome.EnhancedCode,
+            outcome.MaybeDelivered ? $"{outcome.Reason} (maybe delivered)" : outcome.Reason, policy.Worker);
+
+    private static AttemptOutcome Bounded(AttemptOutcome outcome) => outcome with { Reason = SafeText.Bound(outcome.Reason) };
+
+    private static List<string> Recipients(IReadOnlyList<RecipientOutcome> outcomes, OutcomeClass outcomeClass) =>
+        [.. outcomes.Where(o => o.Outcome.Class == outcomeClass).Select(o => o.Address)];
+}

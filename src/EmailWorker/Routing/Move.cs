@@ -1,0 +1,7 @@
+namespace EmailWorker.Routing;
+
+/// <summary>
+/// One publish of the message (its body unchanged) to <paramref name="To"/>, standing for the recipients in
+/// <see cref="AttemptState.Recipients"/> of <paramref name="State"/>, which is written to its headers.
+/// </summary>
+internal sealed record Move(Destination To, AttemptState State, FailureRecord? Failure = null);

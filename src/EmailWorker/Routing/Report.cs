@@ -1,0 +1,23 @@
+using EmailWorker.Contracts;
+using EmailWorker.Outcomes;
+
+namespace EmailWorker.Routing;
+
+/// <summary>What is told (log event, status event) once a plan's moves are durable. A closed set.</summary>
+internal abstract record Report(int Attempt)
+{
+    /// <summary>The relay took the mail for these recipients.</summary>
+    public sealed record Delivered(int Attempt, IReadOnlyList<string> Recipients, string Reply) : Report(Attempt);
+
+    /// <summary>One recipient refused for good; its dead letter follows as <see cref="DeadLettered"/>.</summary>
+    public sealed record RecipientRefused(int Attempt, string Recipient, AttemptOutcome Outcome) : Report(Attempt);
+
+    /// <summary>Sent to a retry tier for these recipients.</summary>
+    public sealed record Deferred(int Attempt, AttemptOutcome Outcome, DateTimeOffset NextAttemptAt, IReadOnlyList<string> Recipients) : Report(Attempt);
+
+    /// <summary>Dead-lettered (as rejected, expired or dead-lettered, by class).</summary>
+    public sealed record DeadLettered(int Attempt, FailureRecord Failure, IReadOnlyList<ValidationError> Errors) : Report(Attempt);
+
+    /// <summary>Back to the work queue for a fault that was not the message's own.</summary>
+    public sealed record Returned(int Attempt, AttemptOutcome Outcome, int SystemReturns, IReadOnlyList<string> Recipients) : Report(Attempt);
+}

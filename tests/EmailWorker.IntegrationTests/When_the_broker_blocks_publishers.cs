@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using EmailWorker.IntegrationTests.Support;
+using EmailWorker.SmtpSink;
+
+namespace EmailWorker.IntegrationTests;
+
+/// <summary>
+/// A memory alarm blocks every publisher on the node, so a worker cannot confirm the moves of messages it has partly
+/// delivered. It must hold them until the broker unblocks, not give them back to be sent to everyone again.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+[CancelAfter(240_000)]
+public sealed class When_the_broker_blocks_publishers
+{
+    [Test]
+    public async Task Should_hold_partly_delivered_messages_and_send_each_recipient_the_mail_once()
+    {
+        var node = BrokerSetUp.Node;
+        Assume.That(node, Is.Not.Null, "needs the throwaway node: the test raises a memory alarm on it");
+        await using var context = new WorkerTestContext("1s,2s");
+        var rcpt = new ConcurrentDictionary<string, int>();
+        // Each message: one recipient the relay takes at once, one it refuses with 451 the first time.
+        context.Smtp.Script.OnRcptTo = recipient => recipient.StartsWith("later", StringComparison.Ordinal) && rcpt.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1
+            ? new SmtpReply(451, "4.3.0 Try again later")
+            : null;
+        var expected = new List<(string, string)>();
+        var messages = Enumerable.Range(0, 20).Select(i =>
+        {
+            expected.Add(($"partial-{i}", $"now{i}@example.org"));
+            expected.Add(($"partial-{i}", $"later{i}@example.org"));
+            return (object)new { messageId = $"partial-{i}", to = new[] { new { address = $"now{i}@example.org" }, new { address = $"later{i}@example.org" } }, subject = "s", text = "t" };
+        }).ToList();
+        await context.DeclareWorkQueueAsync();
+        await context.PublishJsonAsync(messages);
+
+        await node!.ControlAsync("set_vm_memory_high_watermark", "0.000001");
+        try
+        {
+            await using var worker = context.StartWorker();
+            Assert.That(await worker.WaitForOutputAsync("RabbitMQ blocks publishing", TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+            // Held for 30 s of alarm: long enough for any confirm timeout to have given up and requeued before.
+            await Task.Delay(TimeSpan.FromSeconds(30));
+            var duringAlarm = Copies.PerRecipient(context);
+            await node.ControlAsync("set_vm_memory_high_watermark", "0.4");
+
+            Assert.That(await context.Smtp.WaitForMessagesAsync(40, TimeSpan.FromSeconds(90)), Is.True, worker.Output);
+            Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) == 0, TimeSpan.FromSeconds(30)), Is.True);
+            Assert.Multiple(() =>
+            {
+                Assert.That(duringAlarm.Values, Has.All.EqualTo(1), "nobody got a second copy while the broker blocked");
+                Assert.That(Copies.PerRecipient(context), Is.EqualTo(Copies.OnceEach(expected)));
+            });
+        }
+        finally
+        {
+            await node.ControlAsync("set_vm_memory_high_watermark", "0.4");
+        }
+    }
+}

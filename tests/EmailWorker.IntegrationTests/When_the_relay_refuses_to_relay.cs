@@ -1,0 +1,60 @@
+using EmailWorker.IntegrationTests.Support;
+using EmailWorker.SmtpSink;
+
+namespace EmailWorker.IntegrationTests;
+
+/// <summary>Faults every message would meet open the breaker instead of dead-lettering the queue, and nothing is lost.</summary>
+[TestFixture]
+[CancelAfter(180_000)]
+public sealed class When_the_relay_refuses_to_relay
+{
+    [Test]
+    public async Task Should_open_the_breaker_and_deliver_everything_once_the_relay_is_fixed()
+    {
+        await using var context = new WorkerTestContext();
+        var misconfigured = true;
+        context.Smtp.Script.OnRcptTo = recipient => Volatile.Read(ref misconfigured) ? new SmtpReply(554, $"5.7.1 <{recipient}>: Relay access denied") : null;
+        await using var worker = await StartAsync(context);
+        var expected = Enumerable.Range(0, 20).Select(i => ($"relay-{i}", $"r{i}@example.org")).ToList();
+
+        await context.PublishJsonAsync(expected.Select(e => SampleMessages.Simple(e.Item1, e.Item2)));
+        Assert.That(await worker.WaitForOutputAsync("SMTP relay unusable", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        Volatile.Write(ref misconfigured, false);
+
+        Assert.That(await context.Smtp.WaitForMessagesAsync(20, TimeSpan.FromSeconds(90)), Is.True, worker.Output);
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) == 0, TimeSpan.FromSeconds(30)), Is.True);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(Copies.PerRecipient(context), Is.EqualTo(Copies.OnceEach(expected)));
+            Assert.That(await DeadLetter.DrainAsync(context), Is.Empty, "relaying denied is not the messages' fault");
+            Assert.That(worker.Output, Does.Contain("Returned relay-"));
+        });
+    }
+
+    [Test]
+    public async Task Should_retry_a_sequence_error_and_deliver()
+    {
+        await using var context = new WorkerTestContext();
+        var replies = 0;
+        context.Smtp.Script.OnData = (_, _, _) => Interlocked.Increment(ref replies) == 1 ? new SmtpReply(503, "5.5.1 Error: need RCPT command") : null;
+        await using var worker = await StartAsync(context);
+        await using var events = await EventCollector.StartAsync(context);
+
+        await context.PublishJsonAsync([SampleMessages.Simple("out-of-step")]);
+
+        Assert.That(await events.WaitForAsync("out-of-step", "email.delivered"), Is.True, worker.Output);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(Copies.PerRecipient(context), Is.EqualTo(Copies.OnceEach([("out-of-step", "ann@example.org")])));
+            Assert.That(events.Of("out-of-step", "email.deferred").Single().GetProperty("smtpCode").GetInt32(), Is.EqualTo(503));
+            Assert.That(await DeadLetter.DrainAsync(context), Is.Empty);
+        });
+    }
+
+    private static async Task<WorkerProcess> StartAsync(WorkerTestContext context)
+    {
+        var worker = context.StartWorker();
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        return worker;
+    }
+}
