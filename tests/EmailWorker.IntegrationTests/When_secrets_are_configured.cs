@@ -3,6 +3,7 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_secrets_are_configured
 {
     private const string SmtpPassword = "smtp-Pa55-7f3a9c";
