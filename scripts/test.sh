@@ -9,7 +9,11 @@ scripts/install-deps.sh || exit 1
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
-dotnet test EmailWorker.sln -c Release --logger "trx" --results-directory "$results" "$@"
+# Every test also has its own [CancelAfter] timeout (3 min at most); the hang timeout is the backstop for a hang that no
+# cancellation token reaches: after 5 minutes in one test the test host and its children are killed and the run fails.
+# No dump: it would be gigabytes on a CI machine, and the trx names the test that hung.
+dotnet test EmailWorker.sln -c Release --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 5m --blame-hang-dump-type none "$@"
 status=$?
 
 # Sum the counters of every TRX file (one per test project).

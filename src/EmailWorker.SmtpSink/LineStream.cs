@@ -38,8 +38,23 @@ internal sealed class LineStream(Stream stream)
         }
     }
 
-    public async Task WriteReplyAsync(SmtpReply reply, CancellationToken cancellationToken) =>
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"{reply.Code} {reply.Text}\r\n"), cancellationToken);
+    /// <summary>Writes the reply whole, trickled byte by byte (<see cref="SmtpReply.Drip"/>) or only its first half (<see cref="SmtpReply.CutOff"/>).</summary>
+    public async Task WriteReplyAsync(SmtpReply reply, CancellationToken cancellationToken)
+    {
+        var bytes = Encoding.ASCII.GetBytes($"{reply.Code} {reply.Text}\r\n");
+        if (reply.CutOff)
+            bytes = bytes[..(bytes.Length / 2)];
+        if (reply.Drip <= TimeSpan.Zero)
+        {
+            await stream.WriteAsync(bytes, cancellationToken);
+            return;
+        }
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            await Task.Delay(reply.Drip, cancellationToken);
+            await stream.WriteAsync(bytes.AsMemory(i, 1), cancellationToken);
+        }
+    }
 
     public async Task WriteRawAsync(string text, CancellationToken cancellationToken) =>
         await stream.WriteAsync(Encoding.ASCII.GetBytes(text), cancellationToken);

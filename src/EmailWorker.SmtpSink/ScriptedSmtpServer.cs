@@ -1,16 +1,21 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 
 namespace EmailWorker.SmtpSink;
 
 /// <summary>
 /// A real SMTP server on a loopback port whose replies follow an <see cref="SmtpScript"/>. It can be stopped (listener and
-/// every open connection closed) and started again on the same port, to play a relay outage.
+/// every open connection closed) and started again on the same port, to play a relay outage. With a
+/// <see cref="Certificate"/> it offers STARTTLS, or speaks TLS from the first byte when <see cref="ImplicitTls"/> is set.
 /// </summary>
 public sealed class ScriptedSmtpServer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<ReceivedMessage> _received = new();
+    private readonly ConcurrentQueue<ReceivedCommand> _commands = new();
     private readonly ConcurrentDictionary<Socket, byte> _connections = new();
     private readonly SemaphoreSlim _receivedSignal = new(0);
     private TcpListener? _listener;
@@ -27,6 +32,15 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     public event Action<ReceivedMessage>? Received;
 
     public IReadOnlyCollection<ReceivedMessage> Messages => _received;
+
+    /// <summary>Every command's verb in arrival order, and whether it came over TLS: proves what was (not) said in plaintext.</summary>
+    public IReadOnlyCollection<ReceivedCommand> Commands => _commands;
+
+    /// <summary>The server's certificate, with its private key: STARTTLS is offered when set (see <see cref="TestCertificateAuthority"/>).</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>TLS from the first byte (SMTPS, port 465 style) instead of STARTTLS; needs <see cref="Certificate"/>.</summary>
+    public bool ImplicitTls { get; set; }
 
     /// <summary>Whether accepted messages are kept in <see cref="Messages"/>; a long-running sink turns it off.</summary>
     public bool KeepMessages { get; set; } = true;
@@ -101,13 +115,20 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         _connections[socket] = 0;
         try
         {
-            await using var stream = new NetworkStream(socket, ownsSocket: true);
-            var session = new SmtpSession(new LineStream(stream), Script, OnReceived);
+            await using var network = new NetworkStream(socket, ownsSocket: true);
+            await using var tls = ImplicitTls ? new SslStream(network, leaveInnerStreamOpen: true) : null;
+            if (tls is not null)
+            {
+                var certificate = Certificate ?? throw new InvalidOperationException("ImplicitTls needs a Certificate");
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancellationToken);
+            }
+            await using var session = new SmtpSession(tls ?? (Stream)network, overTls: tls is not null, this);
             await session.RunAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidDataException or FormatException)
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidDataException
+                                       or FormatException or AuthenticationException)
         {
-            // The client went away, or the server is stopping: the connection just ends.
+            // The client went away or refused the certificate, or the server is stopping: the connection just ends.
         }
         finally
         {
@@ -116,7 +137,9 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         }
     }
 
-    private void OnReceived(ReceivedMessage message)
+    internal void RecordCommand(string verb, bool overTls) => _commands.Enqueue(new ReceivedCommand(verb, overTls));
+
+    internal void RecordReceived(ReceivedMessage message)
     {
         Interlocked.Increment(ref _acceptedCount);
         if (KeepMessages)

@@ -2,12 +2,19 @@ namespace EmailWorker.SmtpSink;
 
 /// <summary>
 /// Decides the server's replies. Every hook returns null for "behave normally"; tests replace the hooks to script failures
-/// per recipient or per message.
+/// per recipient or per message. A hook's reply can also be a fault: <see cref="SmtpReply.Disconnect"/>, or a reply that is
+/// trickled, cut off or followed by a dropped connection (see <see cref="SmtpReply"/>).
 /// </summary>
 public sealed class SmtpScript
 {
-    /// <summary>The greeting; e.g. 421 to refuse service at connect.</summary>
+    /// <summary>The greeting; e.g. 421 to refuse service at connect, or a cut-off 220 to drop mid-greeting.</summary>
     public Func<SmtpReply?> OnConnect { get; set; } = () => null;
+
+    /// <summary>
+    /// Asked first for every command, given its verb in upper case (EHLO, MAIL, RCPT, DATA…): a reply here replaces the
+    /// command's handling, e.g. <see cref="SmtpReply.Disconnect"/> for DATA drops the connection without a 354.
+    /// </summary>
+    public Func<string, SmtpReply?> OnCommand { get; set; } = _ => null;
 
     /// <summary>Reply to MAIL FROM, given the sender.</summary>
     public Func<string, SmtpReply?> OnMailFrom { get; set; } = _ => null;
@@ -15,7 +22,10 @@ public sealed class SmtpScript
     /// <summary>Reply to RCPT TO, given the recipient.</summary>
     public Func<string, SmtpReply?> OnRcptTo { get; set; } = _ => null;
 
-    /// <summary>Reply after the final dot, given the envelope and the data.</summary>
+    /// <summary>
+    /// Reply after the final dot, given the envelope and the data. A 2xx reply or <see cref="SmtpReply.KeepAndDisconnect"/>
+    /// counts the message as received; anything else does not.
+    /// </summary>
     public Func<string, IReadOnlyList<string>, byte[], SmtpReply?> OnData { get; set; } = (_, _, _) => null;
 
     /// <summary>An extra pause before the reply to the final dot, given the recipients: a relay that is slow to take the mail.</summary>
@@ -26,4 +36,10 @@ public sealed class SmtpScript
 
     /// <summary>Credentials AUTH PLAIN/LOGIN accepts; null advertises no AUTH.</summary>
     public (string User, string Password)? Credentials { get; set; }
+
+    /// <summary>
+    /// The largest message accepted, advertised as <c>SIZE n</c> in the EHLO reply; a larger one is refused with
+    /// 552 5.3.4 at MAIL FROM (when the client declares its size) or after the final dot. Null advertises no SIZE.
+    /// </summary>
+    public long? MaxMessageSize { get; set; }
 }

@@ -1,26 +1,39 @@
+using System.Globalization;
+using System.Net.Security;
 using System.Text;
 
 namespace EmailWorker.SmtpSink;
 
-/// <summary>One SMTP conversation: EHLO/HELO, AUTH, MAIL, RCPT, DATA, RSET, NOOP, QUIT, with replies from the script.</summary>
-internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<ReceivedMessage> onReceived)
+/// <summary>
+/// One SMTP conversation: EHLO/HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, RSET, NOOP, QUIT, with replies from the script.
+/// <paramref name="stream"/> is already TLS when the server uses implicit TLS.
+/// </summary>
+internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServer server) : IAsyncDisposable
 {
-    private string? _mailFrom;
+    private const string MessageTooBig = "5.3.4 Message size exceeds fixed maximum message size";
+    private readonly SmtpScript _script = server.Script;
     private readonly List<string> _recipients = [];
+    private LineStream _lines = new(stream);
+    private bool _overTls = overTls;
+    private SslStream? _startedTls;
+    private string? _mailFrom;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (!await ReplyAsync(script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
+        if (!await ReplyAsync(_script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
             return;
-        while (await lines.ReadLineAsync(cancellationToken) is { } raw)
+        while (await _lines.ReadLineAsync(cancellationToken) is { } raw)
         {
             var line = Encoding.ASCII.GetString(raw);
-            var verb = (line.Length >= 4 ? line[..4] : line).ToUpperInvariant();
-            var argument = line.Length > 5 ? line[5..] : "";
-            var keepGoing = verb switch
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
+            var argument = space < 0 ? "" : line[(space + 1)..];
+            server.RecordCommand(verb, _overTls);
+            var keepGoing = _script.OnCommand(verb) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
             {
                 "EHLO" => await EhloAsync(cancellationToken),
                 "HELO" => await ReplyAsync(new SmtpReply(250, "localhost"), cancellationToken),
+                "STARTTLS" => await StartTlsAsync(cancellationToken),
                 "AUTH" => await AuthAsync(argument, cancellationToken),
                 "MAIL" => await MailAsync(argument, cancellationToken),
                 "RCPT" => await RcptAsync(argument, cancellationToken),
@@ -35,12 +48,42 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
         }
     }
 
+    private bool OffersStartTls => server.Certificate is not null && !_overTls;
+
     private async Task<bool> EhloAsync(CancellationToken cancellationToken)
     {
         Reset();
-        var auth = script.Credentials is null ? "" : "250-AUTH PLAIN LOGIN\r\n";
+        var extensions = new List<string> { "localhost", "PIPELINING", "8BITMIME" };
+        if (_script.MaxMessageSize is { } max)
+            extensions.Add(string.Create(CultureInfo.InvariantCulture, $"SIZE {max}"));
+        if (OffersStartTls)
+            extensions.Add("STARTTLS");
+        if (_script.Credentials is not null)
+            extensions.Add("AUTH PLAIN LOGIN");
+        extensions.Add("SMTPUTF8");
+        var reply = new StringBuilder();
+        for (var i = 0; i < extensions.Count; i++)
+            reply.Append(i < extensions.Count - 1 ? "250-" : "250 ").Append(extensions[i]).Append("\r\n");
         await DelayAsync(cancellationToken);
-        await lines.WriteRawAsync($"250-localhost\r\n250-PIPELINING\r\n250-8BITMIME\r\n{auth}250 SMTPUTF8\r\n", cancellationToken);
+        await _lines.WriteRawAsync(reply.ToString(), cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// RFC 3207: 220, then the TLS handshake on the same socket; anything the client sent before the handshake is
+    /// discarded and the session starts over (a new EHLO is needed).
+    /// </summary>
+    private async Task<bool> StartTlsAsync(CancellationToken cancellationToken)
+    {
+        if (!OffersStartTls)
+            return await ReplyAsync(new SmtpReply(_overTls ? 503 : 454, _overTls ? "5.5.1 TLS already active" : "4.7.0 TLS not available"), cancellationToken);
+        if (!await ReplyAsync(new SmtpReply(220, "2.0.0 Ready to start TLS"), cancellationToken))
+            return false;
+        _startedTls = new SslStream(stream, leaveInnerStreamOpen: true);
+        await _startedTls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = server.Certificate }, cancellationToken);
+        _lines = new LineStream(_startedTls);
+        _overTls = true;
+        Reset();
         return true;
     }
 
@@ -63,14 +106,14 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
         {
             return await ReplyAsync(new SmtpReply(504, "5.5.4 Unrecognized authentication type"), cancellationToken);
         }
-        var accepted = script.Credentials is { } expected && expected.User == user && expected.Password == password;
+        var accepted = _script.Credentials is { } expected && expected.User == user && expected.Password == password;
         return await ReplyAsync(accepted ? new SmtpReply(235, "2.7.0 Authentication successful") : new SmtpReply(535, "5.7.8 Authentication credentials invalid"), cancellationToken);
     }
 
     private async Task<string?> PromptAsync(string challenge, CancellationToken cancellationToken)
     {
-        await lines.WriteReplyAsync(new SmtpReply(334, challenge), cancellationToken);
-        var answer = await lines.ReadLineAsync(cancellationToken);
+        await _lines.WriteReplyAsync(new SmtpReply(334, challenge), cancellationToken);
+        var answer = await _lines.ReadLineAsync(cancellationToken);
         return answer is null ? null : Encoding.ASCII.GetString(answer);
     }
 
@@ -80,10 +123,24 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
     {
         Reset();
         var sender = AngleAddress(argument);
-        var reply = script.OnMailFrom(sender) ?? SmtpReply.Ok;
+        var reply = DeclaredSize(argument) > _script.MaxMessageSize
+            ? new SmtpReply(552, MessageTooBig)
+            : _script.OnMailFrom(sender) ?? SmtpReply.Ok;
         if (reply.Code is >= 200 and < 300)
             _mailFrom = sender;
         return await ReplyAsync(reply, cancellationToken);
+    }
+
+    /// <summary>The SIZE=n parameter of MAIL FROM (RFC 1870), or null when the client declared none.</summary>
+    private static long? DeclaredSize(string argument)
+    {
+        foreach (var parameter in argument.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (parameter.StartsWith("SIZE=", StringComparison.OrdinalIgnoreCase)
+                && long.TryParse(parameter.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+                return size;
+        }
+        return null;
     }
 
     private async Task<bool> RcptAsync(string argument, CancellationToken cancellationToken)
@@ -91,7 +148,7 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
         if (_mailFrom is null)
             return await ReplyAsync(new SmtpReply(503, "5.5.1 MAIL first"), cancellationToken);
         var recipient = AngleAddress(argument);
-        var reply = script.OnRcptTo(recipient) ?? SmtpReply.Ok;
+        var reply = _script.OnRcptTo(recipient) ?? SmtpReply.Ok;
         if (reply.Code is >= 200 and < 300)
             _recipients.Add(recipient);
         return await ReplyAsync(reply, cancellationToken);
@@ -104,23 +161,33 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
         if (!await ReplyAsync(new SmtpReply(354, "End data with <CR><LF>.<CR><LF>"), cancellationToken))
             return false;
         using var data = new MemoryStream();
+        var tooBig = false;
         while (true)
         {
-            var line = await lines.ReadLineAsync(cancellationToken);
+            var line = await _lines.ReadLineAsync(cancellationToken);
             if (line is null)
                 return false;
             if (line is [(byte)'.'])
                 break;
+            // Past the limit the rest is read to find the final dot, but not kept.
+            tooBig = tooBig || data.Length + line.Length + 2 > _script.MaxMessageSize;
+            if (tooBig)
+                continue;
             var unstuffed = line is [(byte)'.', ..] ? line.AsSpan(1) : line;
             data.Write(unstuffed);
             data.Write("\r\n"u8);
         }
+        if (tooBig)
+        {
+            Reset();
+            return await ReplyAsync(new SmtpReply(552, MessageTooBig), cancellationToken);
+        }
         var bytes = data.ToArray();
-        if (script.DataReplyDelay(_recipients) is { Ticks: > 0 } slow)
+        if (_script.DataReplyDelay(_recipients) is { Ticks: > 0 } slow)
             await Task.Delay(slow, cancellationToken);
-        var reply = script.OnData(_mailFrom, [.. _recipients], bytes) ?? new SmtpReply(250, "2.0.0 Ok: queued");
-        if (reply.Code is >= 200 and < 300)
-            onReceived(new ReceivedMessage(_mailFrom, [.. _recipients], bytes, DateTimeOffset.UtcNow));
+        var reply = _script.OnData(_mailFrom, [.. _recipients], bytes) ?? new SmtpReply(250, "2.0.0 Ok: queued");
+        if (reply.Code is >= 200 and < 300 || reply == SmtpReply.KeepAndDisconnect)
+            server.RecordReceived(new ReceivedMessage(_mailFrom, [.. _recipients], bytes, DateTimeOffset.UtcNow));
         Reset();
         return await ReplyAsync(reply, cancellationToken);
     }
@@ -132,14 +199,14 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
         return true;
     }
 
-    /// <summary>Sends the reply; false when the script says to drop the connection (or a 421 closes it).</summary>
+    /// <summary>Sends the reply; false when the connection is to be dropped (a scripted fault, or a 421).</summary>
     private async Task<bool> ReplyAsync(SmtpReply reply, CancellationToken cancellationToken)
     {
-        if (reply == SmtpReply.Disconnect)
+        if (reply == SmtpReply.Disconnect || reply == SmtpReply.KeepAndDisconnect)
             return false;
         await DelayAsync(cancellationToken);
-        await lines.WriteReplyAsync(reply, cancellationToken);
-        return reply.Code != 421;
+        await _lines.WriteReplyAsync(reply, cancellationToken);
+        return reply.KeepsConnection;
     }
 
     /// <summary>
@@ -148,9 +215,9 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
     /// </summary>
     private Task DelayAsync(CancellationToken cancellationToken)
     {
-        if (script.ReplyDelay <= TimeSpan.Zero)
+        if (_script.ReplyDelay <= TimeSpan.Zero)
             return Task.CompletedTask;
-        var remaining = script.ReplyDelay - System.Diagnostics.Stopwatch.GetElapsedTime(lines.LastArrivalAt);
+        var remaining = _script.ReplyDelay - System.Diagnostics.Stopwatch.GetElapsedTime(_lines.LastArrivalAt);
         return remaining > TimeSpan.Zero ? Task.Delay(remaining, cancellationToken) : Task.CompletedTask;
     }
 
@@ -159,5 +226,11 @@ internal sealed class SmtpSession(LineStream lines, SmtpScript script, Action<Re
         var open = argument.IndexOf('<', StringComparison.Ordinal);
         var close = argument.IndexOf('>', StringComparison.Ordinal);
         return open >= 0 && close > open ? argument[(open + 1)..close] : argument.Split(':', 2).Last().Trim();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_startedTls is not null)
+            await _startedTls.DisposeAsync();
     }
 }

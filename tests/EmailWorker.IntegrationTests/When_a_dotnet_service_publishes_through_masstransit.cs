@@ -5,6 +5,7 @@ using MassTransit;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_a_dotnet_service_publishes_through_masstransit
 {
     [Test]

@@ -5,6 +5,7 @@ using EmailWorker.SmtpSink;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_an_attempt_hangs_or_crashes_the_worker
 {
     [Test]

@@ -5,6 +5,7 @@ using EmailWorker.SmtpSink;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_delivery_fails_permanently
 {
     [Test]

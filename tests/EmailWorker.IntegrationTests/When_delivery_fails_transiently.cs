@@ -5,6 +5,7 @@ using EmailWorker.SmtpSink;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_delivery_fails_transiently
 {
     private static readonly SmtpReply TryLater = new(451, "4.3.0 Temporary failure, try later");
@@ -140,9 +141,10 @@ public sealed class When_delivery_fails_transiently
         Assert.That(await worker.WaitForExitAsync(TimeSpan.FromSeconds(40)), Is.Zero, worker.Output);
         Assert.Multiple(async () =>
         {
-            Assert.That(await context.MessageCountAsync(context.WorkQueue), Is.EqualTo(1), "the message stays in the work queue");
-            Assert.That(await context.MessageCountAsync($"{context.Prefix}.retry.1s"), Is.Zero);
-            Assert.That(await context.MessageCountAsync(context.DeadQueue), Is.Zero);
+            Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.QueueCountsAsync(context.WorkQueue) == new QueueCounts(1, 0), TimeSpan.FromSeconds(15)),
+                Is.True, $"the message stays in the work queue: {await context.QueueCountsAsync(context.WorkQueue)}");
+            Assert.That(await context.BecomesEmptyAsync($"{context.Prefix}.retry.1s"), Is.True);
+            Assert.That(await context.BecomesEmptyAsync(context.DeadQueue), Is.True);
             Assert.That(context.Smtp.Messages, Is.Empty);
         });
 

@@ -4,6 +4,7 @@ using MimeKit;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_plain_json_messages_are_published
 {
     private const int Count = 200;
@@ -23,9 +24,9 @@ public sealed class When_plain_json_messages_are_published
         Assert.That(byId.Keys, Is.EquivalentTo(Enumerable.Range(0, Count).Select(i => $"order-{i}")));
         foreach (var index in new[] { 0, 57, Count - 1 })
             AssertDelivered(byId[$"order-{index}"], index);
-        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) == 0, TimeSpan.FromSeconds(10)),
-            Is.True, "the work queue should end empty");
-        Assert.That(await context.MessageCountAsync(context.DeadQueue), Is.Zero);
+        Assert.That(await context.BecomesEmptyAsync(context.WorkQueue), Is.True,
+            $"the work queue should end empty (nothing ready, nothing unacked): {await context.QueueCountsAsync(context.WorkQueue)}");
+        Assert.That(await context.BecomesEmptyAsync(context.DeadQueue), Is.True);
     }
 
     private static void AssertDelivered(SmtpSink.ReceivedMessage received, int index)

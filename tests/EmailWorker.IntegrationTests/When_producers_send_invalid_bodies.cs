@@ -4,6 +4,7 @@ namespace EmailWorker.IntegrationTests;
 
 /// <summary>The worker refuses the shared invalid example bodies with the same codes the contracts' validator gives them.</summary>
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_producers_send_invalid_bodies
 {
     [Test]

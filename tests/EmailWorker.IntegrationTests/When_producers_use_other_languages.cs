@@ -40,11 +40,20 @@ public sealed class When_producers_use_other_languages
         start.Environment["AMQP_URL"] = $"amqp://{Uri.EscapeDataString(broker.Username)}:{Uri.EscapeDataString(broker.Password)}@{broker.Host}:{broker.Port}/{Uri.EscapeDataString(broker.VirtualHost)}";
         start.Environment["EMAIL_PREFIX"] = context.Prefix;
         start.Environment["OUTCOME_TIMEOUT"] = "60";
-        using var process = Process.Start(start)!;
+        using var process = ChildProcesses.Track(Process.Start(start)!);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(bound.Token);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CurrentContext.CancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(bound.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
         return (process.ExitCode, await stdout + await stderr);
     }
 

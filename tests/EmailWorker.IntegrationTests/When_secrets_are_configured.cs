@@ -3,6 +3,7 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_secrets_are_configured
 {
     private const string SmtpPassword = "smtp-Pa55-7f3a9c";
@@ -15,7 +16,13 @@ public sealed class When_secrets_are_configured
     {
         await using var context = new WorkerTestContext();
         context.Smtp.Script.Credentials = ("mailer", SmtpPassword);
-        var secrets = new Dictionary<string, string> { ["EMAILWORKER__SMTP__USERNAME"] = "mailer", ["EMAILWORKER__SMTP__PASSWORD"] = SmtpPassword };
+        // The scripted relay has no TLS here: these tests are about the log, not the transport.
+        var secrets = new Dictionary<string, string>
+        {
+            ["EMAILWORKER__SMTP__USERNAME"] = "mailer",
+            ["EMAILWORKER__SMTP__PASSWORD"] = SmtpPassword,
+            ["EMAILWORKER__SMTP__ALLOWPLAINTEXTAUTH"] = "true",
+        };
         var brokerPassword = await BrokerUserWithPasswordAsync(secrets);
         await using var worker = context.StartWorker(secrets);
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
@@ -46,7 +53,13 @@ public sealed class When_secrets_are_configured
     {
         await using var context = new WorkerTestContext();
         context.Smtp.Script.Credentials = ("mailer", SmtpPassword);
-        var secrets = new Dictionary<string, string> { ["EMAILWORKER__SMTP__USERNAME"] = "mailer", ["EMAILWORKER__SMTP__PASSWORD"] = WrongSmtpPassword };
+        // The scripted relay has no TLS here: these tests are about the log, not the transport.
+        var secrets = new Dictionary<string, string>
+        {
+            ["EMAILWORKER__SMTP__USERNAME"] = "mailer",
+            ["EMAILWORKER__SMTP__PASSWORD"] = WrongSmtpPassword,
+            ["EMAILWORKER__SMTP__ALLOWPLAINTEXTAUTH"] = "true",
+        };
         await using var worker = context.StartWorker(secrets);
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
 

@@ -3,6 +3,7 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_configuration_is_invalid
 {
     [TestCase("EMAILWORKER__SMTP__HOST", "", "Smtp:Host")]

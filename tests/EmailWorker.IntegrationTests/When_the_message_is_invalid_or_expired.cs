@@ -3,6 +3,7 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_message_is_invalid_or_expired
 {
     [Test]

@@ -39,10 +39,21 @@ internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         var errors = new OptionErrors(SmtpOptions.Section);
         errors.Require(!string.IsNullOrWhiteSpace(options.Host), "Host", "is empty: name the SMTP relay, e.g. smtp.example.com");
         errors.Require(options.Port is > 0 and <= 65535, "Port", $"is {options.Port}: use a TCP port from 1 to 65535, e.g. 25, 587 or 465");
-        errors.Require(Enum.TryParse<SmtpSecurity>(options.Security, ignoreCase: true, out var mode) && Enum.IsDefined(mode),
+        var securityKnown = Enum.TryParse<SmtpSecurity>(options.Security, ignoreCase: true, out var mode) && Enum.IsDefined(mode);
+        errors.Require(securityKnown,
             "Security", $"is '{options.Security}': use one of {string.Join(", ", Enum.GetNames<SmtpSecurity>())}");
         errors.Require(string.IsNullOrEmpty(options.Password) || !string.IsNullOrEmpty(options.Username),
             "Username", "is empty while a password is set: name the SMTP user");
+        // Only once the mode is known: a misspelt mode must not also be reported as None.
+        errors.Require(!securityKnown || mode != SmtpSecurity.None || string.IsNullOrEmpty(options.Username) || options.AllowPlaintextAuth, "AllowPlaintextAuth",
+            "is false while Username is set and Security is None: AUTH would send the password in clear text; use StartTls or SslOnConnect, " +
+            "or set AllowPlaintextAuth to true for a relay on a network you trust");
+        if (!string.IsNullOrEmpty(options.TrustedCaFile))
+        {
+            errors.Require(!securityKnown || mode != SmtpSecurity.None, "TrustedCaFile", "is set while Security is None: use StartTls or SslOnConnect, or leave it empty");
+            if (!Smtp.RelayCertificateTrust.TryLoad(options.TrustedCaFile, out _, out var problem))
+                errors.Add("TrustedCaFile", $"'{options.TrustedCaFile}' {problem}");
+        }
         errors.Require(options.PoolSize is >= 1 and <= 256, "PoolSize", $"is {options.PoolSize}: use 1 to 256 connections");
         errors.Require(Duration.TryParse(options.Timeout, out _), "Timeout", $"is '{options.Timeout}': write a duration with a unit, e.g. 30s");
         errors.Require(Duration.TryParse(options.AttemptDeadline, out _), "AttemptDeadline",

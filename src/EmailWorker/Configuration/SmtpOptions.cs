@@ -16,6 +16,15 @@ internal sealed class SmtpOptions
 
     public string? Password { get; set; }
 
+    /// <summary>
+    /// A PEM file with CA certificate(s) to trust for the relay besides the system's, e.g. a company CA. The chain and the
+    /// host name are still verified in full.
+    /// </summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>Allows AUTH (the password) over a connection without TLS; off, <c>Security=None</c> with a user is refused at start-up.</summary>
+    public bool AllowPlaintextAuth { get; set; }
+
     /// <summary>Persistent connections kept open to the relay.</summary>
     public int PoolSize { get; set; } = 4;
 

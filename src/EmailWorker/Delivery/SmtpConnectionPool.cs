@@ -26,7 +26,12 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     {
         _options = options.Value;
         _logger = logger;
-        _all = Enumerable.Range(0, _options.PoolSize).Select(_ => new RelaySmtpClient { Timeout = (int)_options.TimeoutValue.TotalMilliseconds }).ToArray();
+        var certificateTrust = RelayCertificateTrust.CallbackFor(_options.TrustedCaFile);
+        _all = Enumerable.Range(0, _options.PoolSize).Select(_ => new RelaySmtpClient
+        {
+            Timeout = (int)_options.TimeoutValue.TotalMilliseconds,
+            ServerCertificateValidationCallback = certificateTrust,
+        }).ToArray();
         _idle = Channel.CreateBounded<RelaySmtpClient>(_options.PoolSize);
         foreach (var client in _all)
             _idle.Writer.TryWrite(client);

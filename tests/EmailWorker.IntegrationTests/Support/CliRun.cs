@@ -10,11 +10,22 @@ public static class CliRun
         using var process = Start(environment, arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(bound.Token);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CurrentContext.CancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(120));
+        try
+        {
+            await process.WaitForExitAsync(bound.Token);
+        }
+        finally
+        {
+            // A command that hangs past the bound (or the test's timeout) must not outlive the test.
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Starts the command and leaves it running; it is killed when the test ends if it has not exited by then.</summary>
     public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -29,7 +40,7 @@ public static class CliRun
             start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("emailworker did not start");
+        var process = ChildProcesses.Track(Process.Start(start) ?? throw new InvalidOperationException("emailworker did not start"));
         process.StandardInput.Close();
         return process;
     }

@@ -36,7 +36,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
-        return new WorkerProcess(Process.Start(start) ?? throw new InvalidOperationException("the worker did not start"));
+        return new WorkerProcess(ChildProcesses.Track(Process.Start(start) ?? throw new InvalidOperationException("the worker did not start")));
     }
 
     /// <summary>Waits until the output contains <paramref name="text"/>; false if the process exited or the timeout passed first.</summary>
@@ -49,7 +49,7 @@ public sealed class WorkerProcess : IAsyncDisposable
                 return true;
             if (_process.HasExited)
                 return Output.Contains(text, StringComparison.Ordinal);
-            await Task.Delay(50);
+            await Task.Delay(50, TestContext.CurrentContext.CancellationToken);
         }
         return false;
     }
@@ -58,12 +58,13 @@ public sealed class WorkerProcess : IAsyncDisposable
     public async Task<int?> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, TestContext.CurrentContext.CancellationToken);
         try
         {
-            await _process.WaitForExitAsync(cancel.Token);
+            await _process.WaitForExitAsync(either.Token);
             return _process.ExitCode;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             return null;
         }

@@ -98,7 +98,10 @@ public sealed class WorkerTestContext : IAsyncDisposable
         await channel.QueueBindAsync(DeadQueue, DeadQueue, "");
     }
 
-    /// <summary>Ready and unacked counts of a queue, from the broker (messages = ready + unacked for quorum queues).</summary>
+    /// <summary>
+    /// Ready messages of a queue, from queue.declare-ok. On quorum queues this leaves out what consumers hold unacked: to
+    /// say a queue is empty use <see cref="IsEmptyAsync"/>.
+    /// </summary>
     public async Task<uint> MessageCountAsync(string queue)
     {
         var connection = await ConnectionAsync();
@@ -106,6 +109,20 @@ public sealed class WorkerTestContext : IAsyncDisposable
         var ok = await channel.QueueDeclarePassiveAsync(queue);
         return ok.MessageCount;
     }
+
+    /// <summary>Ready and unacknowledged counts from the management API; null until the broker has statistics for the queue.</summary>
+    public Task<QueueCounts?> QueueCountsAsync(string queue) => QueueCounts.ReadAsync(Broker, queue);
+
+    /// <summary>
+    /// True only when the queue has neither ready nor unacknowledged messages: AMQP's ready count (current) and the
+    /// management API's ready and unacked counts (which trail by a second) must all be 0. Poll it with <see cref="EventuallyAsync"/>.
+    /// </summary>
+    public async Task<bool> IsEmptyAsync(string queue) =>
+        await MessageCountAsync(queue) == 0 && await QueueCountsAsync(queue) is { IsEmpty: true };
+
+    /// <summary>Polls <see cref="IsEmptyAsync"/> until it holds; false when it never did within the timeout (default 15 s).</summary>
+    public Task<bool> BecomesEmptyAsync(string queue, TimeSpan? timeout = null) =>
+        EventuallyAsync(() => IsEmptyAsync(queue), timeout ?? TimeSpan.FromSeconds(15));
 
     public async Task<uint> ConsumerCountAsync(string queue)
     {
@@ -115,7 +132,10 @@ public sealed class WorkerTestContext : IAsyncDisposable
         return ok.ConsumerCount;
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; false when the timeout passed first.</summary>
+    /// <summary>
+    /// Polls until <paramref name="condition"/> holds; false when the timeout passed first. The test's own timeout
+    /// (<c>[CancelAfter]</c>) ends the wait too.
+    /// </summary>
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -123,7 +143,7 @@ public sealed class WorkerTestContext : IAsyncDisposable
         {
             if (await condition())
                 return true;
-            await Task.Delay(100);
+            await Task.Delay(100, TestContext.CurrentContext.CancellationToken);
         }
         return await condition();
     }
@@ -131,6 +151,15 @@ public sealed class WorkerTestContext : IAsyncDisposable
     /// <summary>The distinct messageIds (from the Message-ID header) the SMTP server accepted.</summary>
     public HashSet<string> DeliveredMessageIds() =>
         Smtp.Messages.Select(m => MessageIdOf(m.Data)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The copies the SMTP server accepted, per recipient (a message to three recipients counts once for each), in arrival
+    /// order: what stop and outage tests compare with exact counts.
+    /// </summary>
+    public Dictionary<string, List<ReceivedMessage>> CopiesByRecipient() =>
+        Smtp.Messages.SelectMany(m => m.Recipients.Select(r => (Recipient: r, Message: m)))
+            .GroupBy(c => c.Recipient, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.Select(c => c.Message).ToList(), StringComparer.OrdinalIgnoreCase);
 
     public static string MessageIdOf(byte[] data)
     {

@@ -1,0 +1,37 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using EmailWorker.TestSupport;
+
+namespace EmailWorker.IntegrationTests.Support;
+
+/// <summary>
+/// Ready and unacknowledged counts of a queue from the management API. AMQP's queue.declare-ok counts ready messages only
+/// on quorum queues, so it cannot see what a consumer holds unacked: exactly where a lost ack would hide. The API's
+/// figures trail the broker by its statistics interval (1 s on the tests' own node), so callers poll.
+/// </summary>
+public sealed record QueueCounts(long Ready, long Unacked)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public bool IsEmpty => Ready == 0 && Unacked == 0;
+
+    public override string ToString() => $"{Ready} ready, {Unacked} unacked";
+
+    /// <summary>The counts, or null while the broker has no statistics for the queue yet.</summary>
+    public static async Task<QueueCounts?> ReadAsync(BrokerEndpoint broker, string queue)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get,
+            $"http://{broker.Host}:{broker.ManagementPort}/api/queues/{Uri.EscapeDataString(broker.VirtualHost)}/{Uri.EscapeDataString(queue)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
+        using var response = await Http.SendAsync(request, TestContext.CurrentContext.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.CurrentContext.CancellationToken));
+        var root = document.RootElement;
+        return root.TryGetProperty("messages_ready", out var ready) && ready.TryGetInt64(out var readyCount)
+               && root.TryGetProperty("messages_unacknowledged", out var unacked) && unacked.TryGetInt64(out var unackedCount)
+            ? new QueueCounts(readyCount, unackedCount)
+            : null;
+    }
+}
