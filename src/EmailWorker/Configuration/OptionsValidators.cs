@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using EmailWorker.Publisher.Connection;
 using Microsoft.Extensions.Options;
 
 namespace EmailWorker.Configuration;
@@ -8,8 +9,13 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
     public ValidateOptionsResult Validate(string? name, RabbitMqOptions options)
     {
         var errors = new OptionErrors(RabbitMqOptions.Section);
-        errors.Require(!string.IsNullOrWhiteSpace(options.Host), "Host", "is empty: name the RabbitMQ host, e.g. localhost");
-        errors.Require(options.Port is > 0 and <= 65535, "Port", $"is {options.Port}: use a TCP port from 1 to 65535, e.g. 5672");
+        errors.Require(!string.IsNullOrWhiteSpace(options.Host) || !string.IsNullOrWhiteSpace(options.Endpoints), "Host",
+            "is empty: name the RabbitMQ host, e.g. localhost, or list the nodes in RabbitMq:Endpoints");
+        errors.Require(options.Port is > 0 and <= 65535, "Port", $"is {options.Port}: use a TCP port from 1 to 65535, e.g. 5672 (5671 with TLS)");
+        if (!string.IsNullOrWhiteSpace(options.Endpoints) && !BrokerEndpoints.TryParse(options.Endpoints, options.Host, options.Port, out _, out var problem))
+            errors.Add("Endpoints", problem);
+        foreach (var (key, tlsProblem) in options.Tls.Problems())
+            errors.Add($"Tls:{key}", tlsProblem);
         errors.Require(options.ManagementPort is >= 0 and <= 65535, "ManagementPort", $"is {options.ManagementPort}: use the management plugin's port, e.g. 15672, or 0 for none");
         errors.Require(!string.IsNullOrEmpty(options.VirtualHost), "VirtualHost", "is empty: use / for the default virtual host");
         errors.Require(!string.IsNullOrEmpty(options.Username), "Username", "is empty: name the RabbitMQ user");
