@@ -99,3 +99,14 @@ internal sealed class ClassificationOptionsValidator : IValidateOptions<Classifi
         return errors.ToResult();
     }
 }
+
+internal sealed class HostingOptionsValidator : IValidateOptions<HostingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HostingOptions options)
+    {
+        var errors = new OptionErrors(HostingOptions.Section);
+        errors.Require(Duration.TryParse(options.ShutdownTimeout, out var timeout) && timeout > TimeSpan.Zero && timeout <= TimeSpan.FromHours(1),
+            "ShutdownTimeout", $"is '{options.ShutdownTimeout}': write a duration from 1s to 1h with a unit, e.g. 30s");
+        return errors.ToResult();
+    }
+}

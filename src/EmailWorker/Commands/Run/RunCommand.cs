@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Hosting.Systemd;
+using EmailWorker.Configuration;
 using Serilog;
 using SerilogLog = Serilog.Log;
 
@@ -64,9 +66,14 @@ internal static class RunCommand
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         WorkerConfiguration.AddSources(builder.Configuration);
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration));
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddEmailWorker(builder.Configuration);
-        builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>(
+            (host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeoutValue);
+        // Under systemd (Type=notify) the host reports ready and stopping to the service manager; elsewhere Ctrl+C/SIGTERM.
+        if (SystemdHelpers.IsSystemdService())
+            builder.Services.AddSystemd();
+        else
+            builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
         return builder.Build();
     }
 }
