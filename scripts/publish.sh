@@ -11,6 +11,6 @@ rm -rf "$out"
 # No ReadyToRun and no trimming: precompiled code drained ~20% slower (README, Design choices), and trimming breaks
 # configuration binding by reflection.
 dotnet publish src/EmailWorker/EmailWorker.csproj -c Release -r "$rid" --self-contained true \
-  -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true -p:DebugType=none -o "$out"
+  -p:PublishSingleFile=true -p:DebugType=none -p:GenerateDocumentationFile=false -o "$out"
 dotnet pack src/EmailWorker/EmailWorker.csproj -c Release -o dist/nupkg
 echo "publish: $out/emailworker ($(du -h "$out/emailworker" | cut -f1)) with $out/appsettings.json; tool package in dist/nupkg"
