@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the worker's tests and quick start need on a fresh Debian machine that already has the .NET SDK:
 # Debian's rabbitmq-server (the tests and the demo start private nodes of it; the system service is not started),
-# python3-pika (the demo's producer and the Python example) and the Node.js example's npm packages.
+# python3-pika (the demo's producer and the Python example), systemd-analyze (checks the systemd unit) and the Node.js
+# example's npm packages.
 # Does nothing when they are already there.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ fi
 missing=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 /usr/bin/python3 -c 'import pika' 2>/dev/null || missing+=(python3-pika)
+# systemd-analyze verifies deploy/systemd/emailworker.service (the test skips, saying so, without it).
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

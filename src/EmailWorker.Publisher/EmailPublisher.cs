@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using System.Net;
 using EmailWorker.Contracts;
+using EmailWorker.Publisher.Connection;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -16,6 +18,7 @@ namespace EmailWorker.Publisher;
 public sealed class EmailPublisher : IAsyncDisposable
 {
     private readonly EmailPublisherOptions _options;
+    private readonly IReadOnlyList<DnsEndPoint> _endpoints;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private readonly SemaphoreSlim _channelSlots;
@@ -26,6 +29,11 @@ public sealed class EmailPublisher : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Channels, 1);
+        if (!BrokerEndpoints.TryParse(options.Endpoints, options.HostName, options.Port, out var endpoints, out var problem))
+            throw new ArgumentException($"Endpoints {problem}", nameof(options));
+        if (options.Tls.Problems().FirstOrDefault() is ({ } key, { } tlsProblem))
+            throw new ArgumentException($"Tls.{key} {tlsProblem}", nameof(options));
+        _endpoints = endpoints;
         _options = options;
         _time = time ?? TimeProvider.System;
         _channelSlots = new SemaphoreSlim(options.Channels, options.Channels);
@@ -76,7 +84,7 @@ public sealed class EmailPublisher : IAsyncDisposable
         PublishException { IsReturn: true } => new(messageId, PublishFailure.Unroutable, $"no queue is bound to exchange '{_options.Exchange}'", exception),
         PublishException => new(messageId, PublishFailure.Refused, "the broker refused the message (nack)", exception),
         BrokerUnreachableException => new(messageId, PublishFailure.Unreachable,
-            $"RabbitMQ at {_options.HostName}:{_options.Port} cannot be reached or refused the login", exception),
+            $"RabbitMQ at {BrokerEndpoints.Describe(_endpoints)} cannot be reached or refused the login", exception),
         OperationInterruptedException { ShutdownReason.ReplyCode: Constants.NotFound } => new(messageId, PublishFailure.Refused,
             $"exchange '{_options.Exchange}' does not exist", exception),
         OperationInterruptedException or AlreadyClosedException or IOException => new(messageId, PublishFailure.ConnectionLost, exception.Message, exception),
@@ -119,8 +127,6 @@ public sealed class EmailPublisher : IAsyncDisposable
                 await _connection.DisposeAsync();
             var factory = new ConnectionFactory
             {
-                HostName = _options.HostName,
-                Port = _options.Port,
                 VirtualHost = _options.VirtualHost,
                 UserName = _options.UserName,
                 Password = _options.Password,
@@ -128,8 +134,8 @@ public sealed class EmailPublisher : IAsyncDisposable
                 RequestedConnectionTimeout = _options.Timeout,
                 // A dropped connection is reopened by the next publish; automatic recovery would hide the loss from callers.
                 AutomaticRecoveryEnabled = false,
-            };
-            _connection = await factory.CreateConnectionAsync(cancellationToken);
+            }.TryInOrder();
+            _connection = await factory.CreateConnectionAsync(BrokerEndpoints.Create(_endpoints, _options.Tls), cancellationToken);
             return _connection;
         }
         finally

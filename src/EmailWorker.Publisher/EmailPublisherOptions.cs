@@ -1,3 +1,5 @@
+using EmailWorker.Publisher.Connection;
+
 namespace EmailWorker.Publisher;
 
 /// <summary>Where and how <see cref="EmailPublisher"/> publishes. The password is never part of an exception message.</summary>
@@ -6,6 +8,15 @@ public sealed class EmailPublisherOptions
     public string HostName { get; set; } = "localhost";
 
     public int Port { get; set; } = 5672;
+
+    /// <summary>
+    /// A cluster's nodes as <c>host:port,host:port</c>, tried in this order at connect; empty means the one node
+    /// <see cref="HostName"/>:<see cref="Port"/>. The same form as the worker's <c>RabbitMq:Endpoints</c>.
+    /// </summary>
+    public string Endpoints { get; set; } = "";
+
+    /// <summary>AMQP over TLS, the peer always verified; the same options as the worker's <c>RabbitMq:Tls</c>.</summary>
+    public AmqpTlsOptions Tls { get; set; } = new();
 
     public string VirtualHost { get; set; } = "/";
 

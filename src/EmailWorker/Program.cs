@@ -12,8 +12,14 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        var config = new Option<FileInfo>("--config")
+        {
+            Description = "A JSON configuration file read after appsettings.json (and appsettings.{DOTNET_ENVIRONMENT}.json); EMAILWORKER__* variables still override it",
+            Recursive = true,
+        };
         var root = new RootCommand("EmailWorker: a durable, queue-backed email delivery worker, and its operator tools.")
         {
+            config,
             RunCommand.Create(),
             StatusCommand.Create(),
             DlqCommand.Create(),
@@ -27,6 +33,16 @@ internal static class Program
                 await Console.Error.WriteLineAsync($"emailworker: {error.Message}");
             await Console.Error.WriteLineAsync("Run 'emailworker --help' for usage.");
             return ExitCodes.Usage;
+        }
+        if (parse.GetValue(config) is { } file)
+        {
+            if (!file.Exists)
+            {
+                await Console.Error.WriteLineAsync($"emailworker: --config {file.FullName} does not exist");
+                return ExitCodes.Usage;
+            }
+            // Read by every command's configuration (worker and operator alike) when it is built.
+            WorkerConfiguration.ConfigFile = file.FullName;
         }
         // The worker's host handles SIGTERM/SIGINT itself (graceful drain); the parser must not race it to exit.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };

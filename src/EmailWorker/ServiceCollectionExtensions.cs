@@ -25,6 +25,7 @@ internal static class ServiceCollectionExtensions
         AddValidated<RetryOptions, RetryOptionsValidator>(services, configuration, RetryOptions.Section);
         AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
         AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
+        AddValidated<HostingOptions, HostingOptionsValidator>(services, configuration, HostingOptions.Section);
         return services;
     }
 

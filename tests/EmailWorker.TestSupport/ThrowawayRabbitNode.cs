@@ -12,15 +12,17 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
 {
     private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     private const string ControlScript = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+    private static int _started;
     private readonly string _directory;
     private readonly Process _server;
 
-    private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, int managementPort, Process server)
+    private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, int managementPort, int tlsPort, Process server)
     {
         _directory = directory;
         NodeName = nodeName;
         AmqpPort = amqpPort;
         ManagementPort = managementPort;
+        TlsPort = tlsPort;
         _server = server;
     }
 
@@ -31,18 +33,33 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
     /// <summary>The management plugin's HTTP API, which <c>emailworker status</c> asks for unacknowledged counts.</summary>
     public int ManagementPort { get; }
 
-    public static async Task<ThrowawayRabbitNode> StartAsync(TimeSpan timeout)
+    /// <summary>The AMQP-over-TLS listener; 0 when the node was started without <see cref="TestCertificateAuthority"/>.</summary>
+    public int TlsPort { get; }
+
+    /// <summary>
+    /// Starts the node. With <paramref name="tls"/>, it also listens for AMQP over TLS with the CA's server certificate and
+    /// requires a client certificate signed by that CA (<c>verify_peer</c>, <c>fail_if_no_peer_cert</c>).
+    /// </summary>
+    public static async Task<ThrowawayRabbitNode> StartAsync(TimeSpan timeout, TestCertificateAuthority? tls = null)
     {
         if (!File.Exists(ServerScript))
             throw new InvalidOperationException("No RabbitMQ broker: install Debian's rabbitmq-server (apt-get install rabbitmq-server) or set RABBITMQ_URL.");
         var directory = Directory.CreateTempSubdirectory("emailworker-rabbit-").FullName;
         var amqpPort = FreePort();
         var managementPort = FreePort();
-        var nodeName = $"emailworker-test-{Environment.ProcessId}@localhost";
+        // Unique per node, not only per process: a test run may start more than one (the deployment tests have their own).
+        var nodeName = $"emailworker-test-{Environment.ProcessId}-{Interlocked.Increment(ref _started)}@localhost";
         File.WriteAllText(Path.Combine(directory, "enabled_plugins"), "[rabbitmq_management].");
         // Statistics every second instead of every five, so the management API's counts catch up quickly.
-        File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"),
-            $"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {managementPort}\ncollect_statistics_interval = 1000\n");
+        var config = $"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {managementPort}\ncollect_statistics_interval = 1000\n";
+        var tlsPort = tls is null ? 0 : FreePort();
+        if (tls is not null)
+        {
+            config += $"listeners.ssl.default = 127.0.0.1:{tlsPort}\n" +
+                $"ssl_options.cacertfile = {tls.CaFile}\nssl_options.certfile = {tls.ServerCertificateFile}\nssl_options.keyfile = {tls.ServerKeyFile}\n" +
+                "ssl_options.verify = verify_peer\nssl_options.fail_if_no_peer_cert = true\n";
+        }
+        File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"), config);
         var start = new ProcessStartInfo(ServerScript) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in NodeEnvironment(directory, nodeName, amqpPort))
             start.Environment[key] = value;
@@ -51,7 +68,7 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
         server.ErrorDataReceived += (_, _) => { };
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
-        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, server);
+        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, tlsPort, server);
         await node.WaitUntilAcceptingAsync(timeout);
         return node;
     }

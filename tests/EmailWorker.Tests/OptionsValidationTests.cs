@@ -20,6 +20,13 @@ public sealed class OptionsValidationTests
         });
     }
 
+    [TestCase("0s")]
+    [TestCase("2h")]
+    [TestCase("soon")]
+    public void Should_refuse_a_shutdown_timeout_that_is_not_a_bounded_duration(string timeout) =>
+        Assert.That(new HostingOptionsValidator().Validate(null, new HostingOptions { ShutdownTimeout = timeout }).FailureMessage,
+            Does.Contain("Hosting:ShutdownTimeout").And.Contain("EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"));
+
     [Test]
     public void Should_name_the_key_and_the_environment_variable()
     {

@@ -1,5 +1,6 @@
 using EmailWorker.Configuration;
 using EmailWorker.Logging;
+using EmailWorker.Publisher.Connection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -10,7 +11,9 @@ namespace EmailWorker.Broker;
 /// <summary>
 /// An AMQP connection of this process: one for consuming and one for publishing (<see cref="Consuming"/>,
 /// <see cref="Publishing"/>), as RabbitMQ advises, so that flow control on publishes never holds up acks. It is opened on
-/// first use, retried with backoff while the broker is unreachable, and recovered by the client library after a drop.
+/// first use, retried with backoff while no node of the broker is reachable, and recovered by the client library after a
+/// drop — on the next node of <c>RabbitMq:Endpoints</c> when the one it used is gone. Losses, failed recovery attempts and
+/// failovers are logged.
 /// </summary>
 internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions> options, ILogger<BrokerConnection> logger) : IAsyncDisposable
 {
@@ -21,8 +24,8 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
 
-    /// <summary>Where the broker is, for logs: host, port and vhost, never the credentials.</summary>
-    public string Endpoint => $"{options.Value.Host}:{options.Value.Port}{options.Value.VirtualHost}";
+    /// <summary>Where the broker is, for logs: nodes and vhost, never the credentials.</summary>
+    public string Endpoint => options.Value.Describe();
 
     public async Task<IConnection> GetAsync(CancellationToken cancellationToken)
     {
@@ -48,8 +51,9 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
         {
             try
             {
-                var connection = await factory.CreateConnectionAsync(cancellationToken);
-                Log.BrokerConnected(logger, Endpoint);
+                var connection = await OpenAsync(factory, options.Value, cancellationToken);
+                Log.BrokerConnected(logger, $"{Describe(connection.Endpoint)} ({purpose})");
+                WatchRecovery(connection);
                 return connection;
             }
             catch (BrokerUnreachableException ex) when (ex.InnerException is AuthenticationFailureException)
@@ -67,10 +71,48 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
         }
     }
 
-    public static ConnectionFactory CreateFactory(RabbitMqOptions options) => new()
+    /// <summary>
+    /// Follows the client's automatic recovery for the log: which node was lost, each failed attempt, and where the connection
+    /// came back — a failover when that is another node.
+    /// </summary>
+    private void WatchRecovery(IConnection connection)
     {
-        HostName = options.Host,
-        Port = options.Port,
+        var node = Describe(connection.Endpoint);
+        connection.ConnectionShutdownAsync += (_, args) =>
+        {
+            if (args.Initiator != ShutdownInitiator.Application)
+                Log.BrokerConnectionLost(logger, purpose, node, args.ReplyCode, args.ReplyText);
+            return Task.CompletedTask;
+        };
+        connection.ConnectionRecoveryErrorAsync += (_, args) =>
+        {
+            Log.BrokerRecoveryFailed(logger, purpose, Endpoint, args.Exception.InnerException?.Message ?? args.Exception.Message);
+            return Task.CompletedTask;
+        };
+        connection.RecoverySucceededAsync += (_, _) =>
+        {
+            var now = Describe(connection.Endpoint);
+            if (now == node)
+                Log.BrokerRecovered(logger, purpose, now);
+            else
+                Log.BrokerFailedOver(logger, purpose, node, now);
+            node = now;
+            return Task.CompletedTask;
+        };
+    }
+
+    private static string Describe(AmqpTcpEndpoint endpoint) => $"{endpoint.HostName}:{endpoint.Port}";
+
+    /// <summary>Opens a connection to the first node of the endpoint list that answers (the worker and the CLI alike).</summary>
+    public static Task<IConnection> OpenAsync(ConnectionFactory factory, RabbitMqOptions options, CancellationToken cancellationToken) =>
+        factory.CreateConnectionAsync(EndpointsOf(options), cancellationToken);
+
+    /// <summary>The configured nodes in order, each with the TLS settings.</summary>
+    public static IList<AmqpTcpEndpoint> EndpointsOf(RabbitMqOptions options) => BrokerEndpoints.Create(options.EndpointList, options.Tls);
+
+    /// <summary>The connection settings every AMQP connection of this executable shares; endpoints and TLS come with <see cref="OpenAsync"/>.</summary>
+    public static ConnectionFactory CreateFactory(RabbitMqOptions options) => new ConnectionFactory
+    {
         VirtualHost = options.VirtualHost,
         UserName = options.Username,
         Password = options.Password,
@@ -79,7 +121,7 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
         TopologyRecoveryEnabled = true,
         NetworkRecoveryInterval = TimeSpan.FromSeconds(2),
         RequestedHeartbeat = TimeSpan.FromSeconds(30),
-    };
+    }.TryInOrder();
 
     public async ValueTask DisposeAsync()
     {

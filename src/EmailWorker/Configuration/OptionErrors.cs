@@ -6,7 +6,7 @@ internal sealed class OptionErrors(string section)
     private readonly List<string> _errors = [];
 
     public void Add(string key, string problem) =>
-        _errors.Add($"{section}:{key} {problem} (set it in appsettings.json or as EMAILWORKER__{section.ToUpperInvariant()}__{key.ToUpperInvariant()})");
+        _errors.Add($"{section}:{key} {problem} (set it in appsettings.json or as EMAILWORKER__{section.ToUpperInvariant()}__{key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant()})");
 
     public void Require(bool condition, string key, string problem)
     {

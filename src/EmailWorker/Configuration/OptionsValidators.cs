@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using EmailWorker.Publisher.Connection;
 using Microsoft.Extensions.Options;
 
 namespace EmailWorker.Configuration;
@@ -8,8 +9,13 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
     public ValidateOptionsResult Validate(string? name, RabbitMqOptions options)
     {
         var errors = new OptionErrors(RabbitMqOptions.Section);
-        errors.Require(!string.IsNullOrWhiteSpace(options.Host), "Host", "is empty: name the RabbitMQ host, e.g. localhost");
-        errors.Require(options.Port is > 0 and <= 65535, "Port", $"is {options.Port}: use a TCP port from 1 to 65535, e.g. 5672");
+        errors.Require(!string.IsNullOrWhiteSpace(options.Host) || !string.IsNullOrWhiteSpace(options.Endpoints), "Host",
+            "is empty: name the RabbitMQ host, e.g. localhost, or list the nodes in RabbitMq:Endpoints");
+        errors.Require(options.Port is > 0 and <= 65535, "Port", $"is {options.Port}: use a TCP port from 1 to 65535, e.g. 5672 (5671 with TLS)");
+        if (!string.IsNullOrWhiteSpace(options.Endpoints) && !BrokerEndpoints.TryParse(options.Endpoints, options.Host, options.Port, out _, out var problem))
+            errors.Add("Endpoints", problem);
+        foreach (var (key, tlsProblem) in options.Tls.Problems())
+            errors.Add($"Tls:{key}", tlsProblem);
         errors.Require(options.ManagementPort is >= 0 and <= 65535, "ManagementPort", $"is {options.ManagementPort}: use the management plugin's port, e.g. 15672, or 0 for none");
         errors.Require(!string.IsNullOrEmpty(options.VirtualHost), "VirtualHost", "is empty: use / for the default virtual host");
         errors.Require(!string.IsNullOrEmpty(options.Username), "Username", "is empty: name the RabbitMQ user");
@@ -51,7 +57,7 @@ internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         if (!string.IsNullOrEmpty(options.TrustedCaFile))
         {
             errors.Require(!securityKnown || mode != SmtpSecurity.None, "TrustedCaFile", "is set while Security is None: use StartTls or SslOnConnect, or leave it empty");
-            if (!Smtp.RelayCertificateTrust.TryLoad(options.TrustedCaFile, out _, out var problem))
+            if (!CertificateTrust.TryLoadAuthorities(options.TrustedCaFile, out _, out var problem))
                 errors.Add("TrustedCaFile", $"'{options.TrustedCaFile}' {problem}");
         }
         errors.Require(options.PoolSize is >= 1 and <= 256, "PoolSize", $"is {options.PoolSize}: use 1 to 256 connections");
@@ -92,6 +98,17 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         errors.Require(Uri.CheckHostName(options.MessageIdDomain) == UriHostNameType.Dns, "MessageIdDomain",
             $"is '{options.MessageIdDomain}': use a domain name, e.g. mail.example.com");
         errors.Require(options.MaxMessageBytes is >= 1024, "MaxMessageBytes", $"is {options.MaxMessageBytes}: use at least 1024 bytes");
+        return errors.ToResult();
+    }
+}
+
+internal sealed class HostingOptionsValidator : IValidateOptions<HostingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HostingOptions options)
+    {
+        var errors = new OptionErrors(HostingOptions.Section);
+        errors.Require(Duration.TryParse(options.ShutdownTimeout, out var timeout) && timeout > TimeSpan.Zero && timeout <= TimeSpan.FromHours(1),
+            "ShutdownTimeout", $"is '{options.ShutdownTimeout}': write a duration from 1s to 1h with a unit, e.g. 30s");
         return errors.ToResult();
     }
 }

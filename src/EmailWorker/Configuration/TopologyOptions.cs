@@ -13,4 +13,11 @@ internal sealed class TopologyOptions
     /// catches a message that crashes workers again and again.
     /// </summary>
     public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>
+    /// Whether the worker declares the topology at start-up (needs the broker's configure permission). <c>false</c> for a
+    /// least-privilege worker user: an admin step (<c>emailworker topology apply</c>) declares it, and the worker only checks
+    /// passively that every exchange and queue exists, which needs no permission.
+    /// </summary>
+    public bool Declare { get; set; } = true;
 }

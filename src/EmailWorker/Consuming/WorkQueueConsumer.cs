@@ -43,7 +43,7 @@ internal sealed class WorkQueueConsumer(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var connection = await broker.GetAsync(cancellationToken);
-        await declarer.DeclareAsync(connection, cancellationToken);
+        await declarer.PrepareAsync(connection, cancellationToken);
         var delivery = options.Value;
         // The client dispatches one delivery at a time (in order); handling runs up to ConcurrencyLimit at once.
         _channel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EmailWorker.Configuration;
+using EmailWorker.Publisher.Connection;
 using EmailWorker.Logging;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -26,7 +27,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     {
         _options = options.Value;
         _logger = logger;
-        var certificateTrust = RelayCertificateTrust.CallbackFor(_options.TrustedCaFile);
+        var certificateTrust = string.IsNullOrEmpty(_options.TrustedCaFile) ? null : CertificateTrust.Validator(_options.TrustedCaFile);
         _all = Enumerable.Range(0, _options.PoolSize).Select(_ => new RelaySmtpClient
         {
             Timeout = (int)_options.TimeoutValue.TotalMilliseconds,

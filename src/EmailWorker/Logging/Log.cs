@@ -100,4 +100,16 @@ internal static partial class Log
     [LoggerMessage(16, LogLevel.Error,
         "{Count} messages in a row were refused by policy (last: {SmtpCode} {EnhancedCode} {Reason}): the sender or this relay is likely blocklisted")]
     public static partial void PolicyRejectionsInARow(ILogger logger, int count, int? smtpCode, string? enhancedCode, string reason);
+
+    [LoggerMessage(230, LogLevel.Warning, "RabbitMQ connection ({Purpose}) to {BrokerNode} lost: {ReplyCode} {ReplyText}; recovering")]
+    public static partial void BrokerConnectionLost(ILogger logger, string purpose, string brokerNode, ushort replyCode, string replyText);
+
+    [LoggerMessage(231, LogLevel.Warning, "RabbitMQ connection ({Purpose}) recovery attempt failed on every node of {BrokerEndpoint}: {Reason}; trying again")]
+    public static partial void BrokerRecoveryFailed(ILogger logger, string purpose, string brokerEndpoint, string reason);
+
+    [LoggerMessage(232, LogLevel.Information, "RabbitMQ connection ({Purpose}) recovered on {BrokerNode}")]
+    public static partial void BrokerRecovered(ILogger logger, string purpose, string brokerNode);
+
+    [LoggerMessage(233, LogLevel.Warning, "RabbitMQ connection ({Purpose}) failed over from {LostNode} to {BrokerNode}")]
+    public static partial void BrokerFailedOver(ILogger logger, string purpose, string lostNode, string brokerNode);
 }

@@ -2,12 +2,15 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using EmailWorker.Configuration;
+using EmailWorker.Publisher.Connection;
 
 namespace EmailWorker.Operations;
 
 /// <summary>
 /// Reads queue counts from RabbitMQ's management plugin, for what AMQP does not tell: messages delivered to consumers and
-/// not yet acknowledged. Its figures are refreshed by the broker every few seconds.
+/// not yet acknowledged. Its figures are refreshed by the broker every few seconds. Asked on the first node of the endpoint
+/// list, over https when <c>RabbitMq:ManagementHttps</c> is set (the certificate verified like AMQP's: <c>RabbitMq:Tls:CaFile</c>
+/// or the system's roots), since the request carries the user's password.
 /// </summary>
 internal sealed class ManagementApi(RabbitMqOptions options) : IDisposable
 {
@@ -15,7 +18,7 @@ internal sealed class ManagementApi(RabbitMqOptions options) : IDisposable
 
     public bool Enabled => options.ManagementPort > 0;
 
-    public string Endpoint => $"http://{options.Host}:{options.ManagementPort}";
+    public string Endpoint => BaseAddress(options).GetLeftPart(UriPartial.Authority);
 
     /// <summary>The unacknowledged count of a queue; null when the API cannot be asked (the reason says why).</summary>
     public async Task<(long? Unacked, string? Problem)> UnackedAsync(string queue, CancellationToken cancellationToken)
@@ -44,15 +47,21 @@ internal sealed class ManagementApi(RabbitMqOptions options) : IDisposable
 
     private static HttpClient Create(RabbitMqOptions options)
     {
-        var http = new HttpClient
+        var handler = new SocketsHttpHandler();
+        if (options.ManagementHttps)
+            handler.SslOptions.RemoteCertificateValidationCallback = CertificateTrust.Validator(options.Tls.CaFile);
+        var http = new HttpClient(handler)
         {
-            BaseAddress = new Uri($"http://{options.Host}:{Math.Max(options.ManagementPort, 1)}/"),
+            BaseAddress = BaseAddress(options),
             Timeout = TimeSpan.FromSeconds(5),
         };
         var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}"));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", credentials);
         return http;
     }
+
+    private static Uri BaseAddress(RabbitMqOptions options) => new UriBuilder(
+        options.ManagementHttps ? Uri.UriSchemeHttps : Uri.UriSchemeHttp, options.EndpointList[0].Host, Math.Max(options.ManagementPort, 1), "/").Uri;
 
     public void Dispose() => _http.Dispose();
 }

@@ -66,20 +66,35 @@ internal sealed class OperatorContext : IAsyncDisposable
         factory.ClientProvidedName = $"emailworker-cli@{Environment.MachineName}/{Environment.ProcessId}";
         try
         {
-            _connection = await factory.CreateConnectionAsync(cancellationToken);
+            _connection = await BrokerConnection.OpenAsync(factory, Broker, cancellationToken);
             return _connection;
         }
         catch (BrokerUnreachableException ex) when (ex.InnerException is AuthenticationFailureException)
         {
             throw new OperatorException($"RabbitMQ at {Endpoint} refused the login of user '{Broker.Username}': check RabbitMq:Username and RabbitMq:Password");
         }
+        catch (BrokerUnreachableException ex) when (TlsFailure(ex) is { } reason)
+        {
+            throw new OperatorException($"RabbitMQ at {Endpoint} failed the TLS handshake ({reason}): check RabbitMq:Tls:CaFile and RabbitMq:Tls:ServerName");
+        }
         catch (BrokerUnreachableException)
         {
-            throw new OperatorException($"RabbitMQ at {Endpoint} is unreachable: check RabbitMq:Host and RabbitMq:Port, and that the broker runs");
+            throw new OperatorException($"RabbitMQ at {Endpoint} is unreachable: check RabbitMq:Endpoints (or Host and Port), RabbitMq:Tls, and that the broker runs");
         }
     }
 
-    public string Endpoint => $"{Broker.Host}:{Broker.Port}{Broker.VirtualHost}";
+    /// <summary>The TLS handshake's own words when that is why no node could be reached (e.g. an untrusted certificate).</summary>
+    private static string? TlsFailure(Exception exception)
+    {
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException)
+                return inner.Message;
+        }
+        return null;
+    }
+
+    public string Endpoint => Broker.Describe();
 
     private static T Bind<T>(IConfiguration configuration, string section, T options, IValidateOptions<T> validator, List<string> problems)
         where T : class

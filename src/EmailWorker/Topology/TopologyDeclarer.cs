@@ -1,3 +1,4 @@
+using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -11,7 +12,51 @@ namespace EmailWorker.Topology;
 /// </summary>
 internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOptions> options)
 {
+    /// <summary>
+    /// What the worker does at start-up: declare (<c>Topology:Declare=true</c>) or, for a user without configure permission,
+    /// check passively that every exchange and queue exists. An explicit option rather than a fall-back on 403: a worker
+    /// that was meant to declare must not silently run against a topology someone else left behind.
+    /// </summary>
+    public Task PrepareAsync(IConnection connection, CancellationToken cancellationToken) =>
+        options.Value.Declare ? DeclareAsync(connection, cancellationToken) : VerifyExistsAsync(connection, cancellationToken);
+
+    /// <summary>Passive declares only (they need no permission and change nothing); a missing entity stops start-up naming it.</summary>
+    public async Task VerifyExistsAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        var exchanges = new[] { names.Work, names.RetryExchange, names.Dead, names.Events };
+        var queues = names.Tiers.Select(tier => tier.QueueName).Prepend(names.Work).Append(names.Dead);
+        foreach (var (kind, name) in exchanges.Select(e => ("Exchange", e)).Concat(queues.Select(q => ("Queue", q))))
+        {
+            // A failed passive declare closes its channel: one channel per check.
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+            try
+            {
+                if (kind == "Exchange")
+                    await channel.ExchangeDeclarePassiveAsync(name, cancellationToken);
+                else
+                    await channel.QueueDeclarePassiveAsync(name, cancellationToken);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
+            {
+                throw new BrokerConfigurationException($"{kind} '{name}' does not exist and Topology:Declare is false: " +
+                    "run 'emailworker topology apply' with a user that may configure, or check Topology:Prefix and Retry:Schedule");
+            }
+        }
+    }
     public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeclareAllAsync(connection, cancellationToken);
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.AccessRefused)
+        {
+            throw new BrokerConfigurationException($"The broker refused to declare the topology ({ex.ShutdownReason.ReplyText}): " +
+                "give this user configure permission, or declare it with 'emailworker topology apply' as an admin and set Topology:Declare=false");
+        }
+    }
+
+    private async Task DeclareAllAsync(IConnection connection, CancellationToken cancellationToken)
     {
         // A refused declaration closes the channel; a channel of its own keeps that away from the consumers.
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);

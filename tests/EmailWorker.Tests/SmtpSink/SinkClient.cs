@@ -1,5 +1,4 @@
-using System.Security.Cryptography.X509Certificates;
-using EmailWorker.Delivery;
+using EmailWorker.Publisher.Connection;
 using EmailWorker.SmtpSink;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -15,8 +14,15 @@ internal static class SinkClient
     public static SmtpClient Create(TestCertificateAuthority? trusted = null) => new()
     {
         Timeout = (int)Bound.TotalMilliseconds,
-        ServerCertificateValidationCallback = trusted is null ? null : new RelayCertificateTrust(new X509Certificate2Collection(trusted.Certificate)).Validate,
+        ServerCertificateValidationCallback = trusted is null ? null : CertificateTrust.Validator(CaFileOf(trusted)),
     };
+
+    private static string CaFileOf(TestCertificateAuthority authority)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"emailworker-test-ca-{authority.Certificate.Thumbprint}.pem");
+        authority.WriteCaPem(path);
+        return path;
+    }
 
     public static async Task<SmtpClient> ConnectAsync(ScriptedSmtpServer server, SecureSocketOptions security = SecureSocketOptions.None,
         TestCertificateAuthority? trusted = null)

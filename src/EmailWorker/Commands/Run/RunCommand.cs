@@ -1,11 +1,13 @@
 using System.CommandLine;
 using EmailWorker.Broker;
+using EmailWorker.Configuration;
 using EmailWorker.Consuming;
 using EmailWorker.Hosting;
 using EmailWorker.Topology;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 using Serilog;
 using SerilogLog = Serilog.Log;
@@ -65,9 +67,14 @@ internal static class RunCommand
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         WorkerConfiguration.AddSources(builder.Configuration);
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration));
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddEmailWorker(builder.Configuration);
-        builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>(
+            (host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeoutValue);
+        // Under systemd (Type=notify) the host reports ready and stopping to the service manager; elsewhere Ctrl+C/SIGTERM.
+        if (SystemdHelpers.IsSystemdService())
+            builder.Services.AddSystemd();
+        else
+            builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
         return builder.Build();
     }
 }

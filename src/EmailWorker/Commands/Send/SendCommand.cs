@@ -34,6 +34,8 @@ internal static class SendCommand
             {
                 HostName = context.Broker.Host,
                 Port = context.Broker.Port,
+                Endpoints = context.Broker.Endpoints,
+                Tls = context.Broker.Tls,
                 VirtualHost = context.Broker.VirtualHost,
                 UserName = context.Broker.Username,
                 Password = context.Broker.Password,

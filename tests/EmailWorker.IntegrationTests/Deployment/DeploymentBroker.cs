@@ -1,0 +1,77 @@
+using System.Globalization;
+using EmailWorker.TestSupport;
+
+namespace EmailWorker.IntegrationTests.Deployment;
+
+/// <summary>
+/// A node of its own for the deployment tests: deploy/rabbitmq/definitions.json imported (vhost <c>email</c>, the
+/// least-privilege users), an AMQP-over-TLS listener with a test CA that also requires client certificates, and the
+/// topology declared by the admin step (<c>emailworker topology apply</c> as <c>admin</c>).
+/// </summary>
+[SetUpFixture]
+public sealed class DeploymentBroker
+{
+    /// <summary>The users of deploy/rabbitmq/definitions.json and their (local-use) passwords.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Passwords = new Dictionary<string, string>
+    {
+        ["admin"] = "admin-change-me",
+        ["producer"] = "producer-change-me",
+        ["worker"] = "worker-change-me",
+        ["operator"] = "operator-change-me",
+        ["monitoring"] = "monitoring-change-me",
+    };
+
+    public const string VirtualHost = "email";
+
+    /// <summary>Short tiers so a retried message comes back within the test.</summary>
+    public const string RetrySchedule = "1s";
+
+    private static ThrowawayRabbitNode? _node;
+    private static TestCertificateAuthority? _authority;
+    private static TestCertificateAuthority? _otherAuthority;
+    private string? _directory;
+
+    public static ThrowawayRabbitNode Node => _node ?? throw new InvalidOperationException("The deployment broker has not started");
+
+    public static TestCertificateAuthority Authority => _authority ?? throw new InvalidOperationException("The deployment broker has not started");
+
+    /// <summary>A CA that signed nothing the broker presents: trusting it alone must fail the handshake.</summary>
+    public static TestCertificateAuthority OtherAuthority => _otherAuthority ?? throw new InvalidOperationException("The deployment broker has not started");
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _directory = Directory.CreateTempSubdirectory("emailworker-deploy-").FullName;
+        _authority = TestCertificateAuthority.Create(Path.Combine(_directory, "ca"), "emailworker");
+        _otherAuthority = TestCertificateAuthority.Create(Path.Combine(_directory, "other-ca"), "stranger");
+        _node = await ThrowawayRabbitNode.StartAsync(TimeSpan.FromSeconds(90), _authority);
+        await _node.ControlAsync("import_definitions", RepositoryFiles.Path("deploy", "rabbitmq", "definitions.json"));
+        var apply = await Support.CliRun.RunAsync(Environment("admin"), "topology", "apply");
+        Assert.That(apply.ExitCode, Is.Zero, $"topology apply as admin: {apply.Stderr}");
+    }
+
+    /// <summary>The environment of a worker or CLI process acting as <paramref name="user"/> on the plain AMQP listener.</summary>
+    public static Dictionary<string, string> Environment(string user) => new()
+    {
+        ["EMAILWORKER__RABBITMQ__HOST"] = "127.0.0.1",
+        ["EMAILWORKER__RABBITMQ__PORT"] = Node.AmqpPort.ToString(CultureInfo.InvariantCulture),
+        ["EMAILWORKER__RABBITMQ__VIRTUALHOST"] = VirtualHost,
+        ["EMAILWORKER__RABBITMQ__USERNAME"] = user,
+        ["EMAILWORKER__RABBITMQ__PASSWORD"] = Passwords[user],
+        ["EMAILWORKER__RABBITMQ__MANAGEMENTPORT"] = Node.ManagementPort.ToString(CultureInfo.InvariantCulture),
+        ["EMAILWORKER__TOPOLOGY__PREFIX"] = "email",
+        ["EMAILWORKER__TOPOLOGY__DECLARE"] = "false",
+        ["EMAILWORKER__RETRY__SCHEDULE"] = RetrySchedule,
+        ["EMAILWORKER__RETRY__GREYLISTMINIMUM"] = RetrySchedule,
+        ["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com",
+    };
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (_node is not null)
+            await _node.DisposeAsync();
+        if (_directory is not null)
+            Directory.Delete(_directory, recursive: true);
+    }
+}

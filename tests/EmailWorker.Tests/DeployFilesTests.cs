@@ -1,0 +1,201 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EmailWorker.Configuration;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace EmailWorker.Tests;
+
+/// <summary>
+/// The files of deploy/ (embedded in this assembly): each YAML and JSON file parses, every <c>EMAILWORKER__*</c> variable they
+/// name is an option the worker binds, the supervisors' kill timeouts exceed the worker's drain time, and the broker
+/// users' permissions allow what each component needs and nothing of the others'.
+/// </summary>
+[TestFixture]
+public sealed partial class DeployFilesTests
+{
+    private static readonly Assembly Assembly = typeof(DeployFilesTests).Assembly;
+
+    private static IEnumerable<string> Files(params string[] extensions) =>
+        Assembly.GetManifestResourceNames()
+            .Where(name => name.StartsWith("deploy/", StringComparison.Ordinal) && (extensions.Length == 0 || extensions.Any(e => name.EndsWith(e, StringComparison.Ordinal))))
+            .Order(StringComparer.Ordinal);
+
+    private static string Read(string resource)
+    {
+        using var stream = Assembly.GetManifestResourceStream(resource) ?? throw new InvalidOperationException($"{resource} is not embedded");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static List<YamlDocument> Yaml(string resource)
+    {
+        var stream = new YamlStream();
+        // Merge keys (<<: *anchor) as compose uses them.
+        stream.Load(new MergingParser(new Parser(new StringReader(Read(resource)))));
+        return [.. stream.Documents];
+    }
+
+    [Test]
+    public void Should_have_the_files_an_operator_needs() =>
+        Assert.That(Files(), Is.SupersetOf(new[]
+        {
+            "deploy/Dockerfile", "deploy/compose.yaml", "deploy/rabbitmq/definitions.json", "deploy/rabbitmq/rabbitmq.conf",
+            "deploy/kubernetes/base/kustomization.yaml", "deploy/kubernetes/base/deployment.yaml", "deploy/systemd/emailworker.service",
+        }));
+
+    [TestCaseSource(nameof(YamlFiles))]
+    public void Should_parse_every_yaml_file(string resource)
+    {
+        var documents = Yaml(resource);
+
+        Assert.That(documents, Is.Not.Empty);
+        if (resource.StartsWith("deploy/kubernetes/", StringComparison.Ordinal))
+        {
+            foreach (var root in documents.Select(d => (YamlMappingNode)d.RootNode))
+                Assert.That(root.Children.Keys.Select(k => k.ToString()), Is.SupersetOf(new[] { "apiVersion", "kind" }), resource);
+        }
+    }
+
+    [TestCaseSource(nameof(JsonFiles))]
+    public void Should_parse_every_json_file(string resource) =>
+        Assert.DoesNotThrow(() => JsonDocument.Parse(Read(resource)).Dispose(), resource);
+
+    [Test]
+    public void Should_list_every_kubernetes_resource_in_the_kustomization()
+    {
+        var kustomization = (YamlMappingNode)Yaml("deploy/kubernetes/base/kustomization.yaml")[0].RootNode;
+        var listed = ((YamlSequenceNode)kustomization["resources"]).Select(n => $"deploy/kubernetes/base/{n}").ToList();
+
+        Assert.That(listed, Is.EquivalentTo(Files(".yaml").Where(f => f.StartsWith("deploy/kubernetes/base/", StringComparison.Ordinal)
+            && !f.EndsWith("kustomization.yaml", StringComparison.Ordinal) && !f.EndsWith(".example.yaml", StringComparison.Ordinal))));
+    }
+
+    [Test]
+    public void Should_name_only_options_the_worker_binds()
+    {
+        var named = Files().SelectMany(f => VariablePattern().Matches(Read(f)).Select(m => (File: f, Variable: m.Value))).ToList();
+        var unknown = named.Where(n => !IsOption(n.Variable)).Select(n => $"{n.Variable} in {n.File}").Distinct().ToList();
+
+        Assert.That(named.Select(n => n.Variable).Distinct().Count(), Is.GreaterThan(15), "the deploy files should configure the worker");
+        Assert.That(unknown, Is.Empty);
+    }
+
+    [TestCase("EMAILWORKER__RABBITMQ__TLS__CAFILE", true)]
+    [TestCase("EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT", true)]
+    [TestCase("EMAILWORKER__RABBITMQ__TLS__CAFIEL", false)]
+    [TestCase("EMAILWORKER__RABBITMQ__TLS", false)]
+    [TestCase("EMAILWORKER__SMTP__HOSTNAME", false)]
+    [TestCase("EMAILWORKER__NOSECTION__HOST", false)]
+    public void Should_tell_a_real_option_from_a_misspelt_one(string variable, bool expected) =>
+        Assert.That(IsOption(variable), Is.EqualTo(expected));
+
+    [Test]
+    public void Should_give_the_worker_longer_to_stop_than_it_drains()
+    {
+        var drain = DrainTime();
+        var pod = (YamlMappingNode)Yaml("deploy/kubernetes/base/deployment.yaml")[0].RootNode;
+        var grace = int.Parse(pod["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        var unit = Read("deploy/systemd/emailworker.service");
+        var timeoutStop = Seconds(TimeoutStopPattern().Match(unit).Groups[1].Value);
+        var compose = (YamlMappingNode)Yaml("deploy/compose.yaml")[0].RootNode;
+        var composeGrace = Seconds(compose["services"]["worker"]["stop_grace_period"].ToString());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(TimeSpan.FromSeconds(grace), Is.GreaterThan(drain), "terminationGracePeriodSeconds");
+            Assert.That(timeoutStop, Is.GreaterThan(drain), "TimeoutStopSec");
+            Assert.That(composeGrace, Is.GreaterThan(drain), "stop_grace_period");
+        });
+    }
+
+    [TestCase("producer", "write", "email.send", true)]
+    [TestCase("producer", "write", "email.dead", false)]
+    [TestCase("producer", "read", "email.dead", false)]
+    [TestCase("producer", "configure", "email.send", false)]
+    [TestCase("worker", "read", "email.send", true)]
+    [TestCase("worker", "read", "email.dead", false)]
+    [TestCase("worker", "write", "email.retry", true)]
+    [TestCase("worker", "write", "email.dead", true)]
+    [TestCase("worker", "write", "email.events", true)]
+    [TestCase("worker", "write", "email.send", true)]
+    [TestCase("worker", "write", "email.sender", false)]
+    [TestCase("worker", "configure", "email.send", false)]
+    [TestCase("operator", "read", "email.dead", true)]
+    [TestCase("operator", "read", "email.send", false)]
+    [TestCase("operator", "write", "email.send", true)]
+    [TestCase("operator", "write", "email.dead", false)]
+    [TestCase("monitoring", "read", "email.send", false)]
+    [TestCase("monitoring", "write", "email.send", false)]
+    public void Should_grant_each_user_only_what_its_component_does(string user, string access, string resource, bool allowed)
+    {
+        using var definitions = JsonDocument.Parse(Read("deploy/rabbitmq/definitions.json"));
+        var permission = definitions.RootElement.GetProperty("permissions").EnumerateArray().Single(p => p.GetProperty("user").GetString() == user);
+
+        // RabbitMQ matches the regular expression anywhere unless anchored; the definitions anchor every pattern.
+        var pattern = permission.GetProperty(access).GetString()!;
+        Assert.That(Regex.IsMatch(resource, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)), Is.EqualTo(allowed), $"{user} {access} {resource}: '{pattern}'");
+    }
+
+    [Test]
+    public void Should_give_runtime_users_no_configure_permission_and_no_administrator_tag()
+    {
+        using var definitions = JsonDocument.Parse(Read("deploy/rabbitmq/definitions.json"));
+        var runtime = new[] { "producer", "worker", "operator", "monitoring" };
+        var permissions = definitions.RootElement.GetProperty("permissions").EnumerateArray()
+            .Where(p => runtime.Contains(p.GetProperty("user").GetString())).ToList();
+        var tags = definitions.RootElement.GetProperty("users").EnumerateArray()
+            .Where(u => runtime.Contains(u.GetProperty("name").GetString())).SelectMany(u => u.GetProperty("tags").EnumerateArray().Select(t => t.GetString())).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(permissions, Has.Count.EqualTo(runtime.Length));
+            Assert.That(permissions.Select(p => p.GetProperty("configure").GetString()), Is.All.EqualTo("^$"));
+            Assert.That(tags, Does.Not.Contain("administrator"));
+        });
+    }
+
+    /// <summary>A duration as the files write it: with a unit (30s), or bare seconds as systemd and Kubernetes take them.</summary>
+    private static TimeSpan Seconds(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds)
+        : Duration.TryParse(text, out var value) ? value
+        : throw new FormatException($"'{text}' is not a duration");
+
+    public static IEnumerable<string> YamlFiles() => Files(".yaml", ".yml");
+
+    public static IEnumerable<string> JsonFiles() => Files(".json");
+
+    /// <summary>The drain time the deploy files configure (the default where they set none).</summary>
+    private static TimeSpan DrainTime()
+    {
+        var configMap = (YamlMappingNode)Yaml("deploy/kubernetes/base/configmap.yaml")[0].RootNode;
+        return Seconds(configMap["data"]["EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"].ToString());
+    }
+
+    /// <summary>Whether <c>EMAILWORKER__SECTION__KEY[__SUBKEY]</c> names a settable property of an options section.</summary>
+    private static bool IsOption(string variable)
+    {
+        var parts = variable["EMAILWORKER__".Length..].Split("__");
+        var section = OptionSections().FirstOrDefault(t => string.Equals((string)t.GetField("Section")!.GetValue(null)!, parts[0], StringComparison.OrdinalIgnoreCase));
+        var type = section;
+        for (var i = 1; type is not null && i < parts.Length; i++)
+        {
+            var property = type.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null || !property.CanWrite)
+                return false;
+            type = property.PropertyType;
+        }
+        return section is not null && parts.Length > 1 && type is not null
+            && (type == typeof(string) || type.IsPrimitive || type.IsEnum);
+    }
+
+    private static IEnumerable<Type> OptionSections() =>
+        typeof(RabbitMqOptions).Assembly.GetTypes().Where(t => t.Namespace == typeof(RabbitMqOptions).Namespace && t.GetField("Section") is { IsLiteral: true });
+
+    [GeneratedRegex("EMAILWORKER__[A-Z0-9_]*[A-Z0-9]")]
+    private static partial Regex VariablePattern();
+
+    [GeneratedRegex(@"^TimeoutStopSec=(\S+)$", RegexOptions.Multiline)]
+    private static partial Regex TimeoutStopPattern();
+}
