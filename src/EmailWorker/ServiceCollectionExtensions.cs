@@ -54,7 +54,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<PlanExecutor>();
         services.AddSingleton<MessageHandler>();
         // Registered before the consumer so it stops after it: the last in-flight messages' events still go out.
-        services.AddSingleton<StatusEventPublisher>();
+        services.AddSingleton(sp => new StatusEventPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing),
+            sp.GetRequiredService<TopologyNames>().Events, sp.GetRequiredService<ILogger<StatusEventPublisher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
         services.AddSingleton<FatalStop>();
         services.AddHostedService<WorkQueueConsumer>();

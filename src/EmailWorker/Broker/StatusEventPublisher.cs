@@ -3,8 +3,6 @@ using System.Threading.Channels;
 using EmailWorker.Contracts;
 using EmailWorker.Contracts.Events;
 using EmailWorker.Logging;
-using EmailWorker.Topology;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -16,7 +14,10 @@ namespace EmailWorker.Broker;
 /// enqueues: an event can never block or fail a delivery. Events are notifications, not the record (that is the dead-letter
 /// queue and the log): when the broker is away or the queue is full, they are dropped and the drop is logged.
 /// </summary>
-internal sealed class StatusEventPublisher([FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection broker, TopologyNames names, ILogger<StatusEventPublisher> logger) : BackgroundService
+/// <param name="broker">The publishing connection.</param>
+/// <param name="exchange">The events exchange (<c>&lt;prefix&gt;.events</c>).</param>
+/// <param name="logger">Where drops are logged.</param>
+internal sealed class StatusEventPublisher(BrokerConnection broker, string exchange, ILogger<StatusEventPublisher> logger) : BackgroundService
 {
     private const int Capacity = 10_000;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
@@ -51,7 +52,7 @@ internal sealed class StatusEventPublisher([FromKeyedServices(BrokerConnection.P
                 using var timeout = new CancellationTokenSource(PublishTimeout);
                 var channel = await ChannelAsync(timeout.Token);
                 var properties = new BasicProperties { ContentType = "application/json", Persistent = true };
-                await channel.BasicPublishAsync(names.Events, routingKey, mandatory: false, properties, body, timeout.Token);
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, timeout.Token);
             }
             catch (Exception ex)
             {
