@@ -36,6 +36,32 @@ public sealed class When_a_message_is_at_fault
         });
     }
 
+    [Test]
+    public async Task Should_dead_letter_a_body_far_over_the_size_cap_and_deliver_the_others()
+    {
+        await using var context = new WorkerTestContext();
+        await using var worker = await StartAsync(context);
+        await using var events = await EventCollector.StartAsync(context);
+        // 70 MiB: under a stock broker's 128 MiB cap, over the client's old 64 MiB frame limit and far over MaxMessageBytes.
+        var huge = WorkerTestContext.Utf8($$"""{"messageId":"huge","to":[{"address":"ann@example.org"}],"text":"{{new string('x', 70 * 1024 * 1024)}}"}""");
+
+        await context.PublishRawAsync(huge);
+        huge = [];
+        await context.PublishJsonAsync(Enumerable.Range(0, 100).Select(i => SampleMessages.Simple($"small-{i}", $"s{i}@example.org")));
+
+        Assert.That(await context.Smtp.WaitForMessagesAsync(100, TimeSpan.FromSeconds(90)), Is.True, worker.Output);
+        // Too large to be read at all, so the worker knows it by no messageId: the dead-letter queue says it arrived.
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.DeadQueue) == 1, TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+        var letter = (await DeadLetter.DrainAsync(context)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Copies.PerRecipient(context), Is.EqualTo(Copies.OnceEach(Enumerable.Range(0, 100).Select(i => ($"small-{i}", $"s{i}@example.org")))));
+            Assert.That(events.Events.Count(e => e.RoutingKey == "email.rejected"), Is.EqualTo(1));
+            Assert.That(letter.Header("email-failure-reason"), Does.StartWith("too_large"));
+            Assert.That(letter.Body, Has.Length.GreaterThan(70 * 1024 * 1024), "the dead letter keeps the body");
+        });
+    }
+
     [TestCase("""{"messageId":"null-header","to":[{"address":"ann@example.org"}],"text":"t","headers":{"X-A":null}}""", "null-header", "invalid_header_value")]
     [TestCase("""{"messageId":"null-content","to":[{"address":"ann@example.org"}],"text":"t","attachments":[{"fileName":"a.txt","contentType":"text/plain","contentBase64":null}]}""", "null-content", "invalid_attachment")]
     public async Task Should_dead_letter_a_body_that_cannot_become_mime_at_once(string body, string messageId, string code)

@@ -12,6 +12,8 @@ public sealed record BrokerEndpoint(string Host, int Port, string VirtualHost, s
         VirtualHost = VirtualHost,
         UserName = Username,
         Password = Password,
+        // As the worker's default: the tests read back letters as large as a stock broker takes.
+        MaxInboundMessageBodySize = 128 * 1024 * 1024,
     };
 
     public Dictionary<string, string> WorkerEnvironment() => new()

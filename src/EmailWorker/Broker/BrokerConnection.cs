@@ -117,6 +117,7 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
         UserName = options.Username,
         Password = options.Password,
         ClientProvidedName = $"emailworker@{Environment.MachineName}/{Environment.ProcessId}",
+        MaxInboundMessageBodySize = (uint)options.MaxInboundMessageBytes,
         AutomaticRecoveryEnabled = true,
         TopologyRecoveryEnabled = true,
         NetworkRecoveryInterval = TimeSpan.FromSeconds(2),

@@ -21,6 +21,8 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         errors.Require(!string.IsNullOrEmpty(options.Username), "Username", "is empty: name the RabbitMQ user");
         errors.Require(Duration.TryParse(options.PublishTimeout, out _), "PublishTimeout",
             $"is '{options.PublishTimeout}': write a duration with a unit, e.g. 10s");
+        errors.Require(options.MaxInboundMessageBytes is >= 1024 * 1024 and <= 512L * 1024 * 1024, "MaxInboundMessageBytes",
+            $"is {options.MaxInboundMessageBytes}: use 1048576 to 536870912 bytes, at least the broker's max_message_size (134217728 on a stock broker)");
         return errors.ToResult();
     }
 }

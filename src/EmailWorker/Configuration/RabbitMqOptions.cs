@@ -36,8 +36,19 @@ internal sealed class RabbitMqOptions
     /// counts (AMQP reports ready messages only); 0 leaves them out.</summary>
     public int ManagementPort { get; set; } = 15672;
 
-    /// <summary>How long one publish may wait for the broker's confirm before it counts as failed.</summary>
+    /// <summary>
+    /// The worker: how long a move waits for the broker's confirm before it logs that it is still waiting (it keeps
+    /// waiting while the channel lives). The CLI: how long a replay window may wait before the command fails.
+    /// </summary>
     public string PublishTimeout { get; set; } = "10s";
+
+    /// <summary>
+    /// The largest message body this client accepts from the broker. It must be at least the broker's
+    /// <c>max_message_size</c> (128 MiB on a stock broker; 16 MiB in deploy/rabbitmq/rabbitmq.conf): a larger message
+    /// would make the client close the connection, and recovery would hand the same message out first again — a stall.
+    /// Bodies above <c>Delivery:MaxMessageBytes</c> are then dead-lettered as <c>too_large</c>.
+    /// </summary>
+    public long MaxInboundMessageBytes { get; set; } = 128 * 1024 * 1024;
 
     /// <summary>The parsed endpoint list; the validator has made sure it parses.</summary>
     public IReadOnlyList<DnsEndPoint> EndpointList =>

@@ -35,7 +35,7 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     public Plan Interrupted(AttemptState state, bool maybeDelivered, DateTimeOffset now)
     {
         var attempt = state.Attempts + 1;
-        var outcome = new AttemptOutcome(OutcomeClass.System, "the worker stopped during the attempt", MaybeDelivered: maybeDelivered);
+        var outcome = Recorded(new AttemptOutcome(OutcomeClass.System, "the worker stopped during the attempt", MaybeDelivered: maybeDelivered));
         var returned = state with
         {
             Attempts = attempt,
@@ -75,18 +75,18 @@ internal sealed class FatePlanner(RoutingPolicy policy)
 
         var permanent = outcomes.Where(o => o.Outcome.Class is OutcomeClass.Permanent or OutcomeClass.Invalid or OutcomeClass.Expired).ToList();
         foreach (var refused in permanent)
-            reports.Add(new Report.RecipientRefused(attempt, refused.Address, Bounded(refused.Outcome)));
+            reports.Add(new Report.RecipientRefused(attempt, refused.Address, Recorded(refused.Outcome)));
         if (permanent.Count > 0)
-            AddDeadLetter(tried, [.. permanent.Select(p => p.Address)], Bounded(permanent[0].Outcome), [], now, moves, reports);
+            AddDeadLetter(tried, [.. permanent.Select(p => p.Address)], Recorded(permanent[0].Outcome), [], now, moves, reports);
 
         var transient = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Transient).ToList();
         if (transient.Count > 0)
-            AddRetry(tried, [.. transient.Select(t => t.Address)], Bounded(transient[0].Outcome), expiresAt, now, moves, reports);
+            AddRetry(tried, [.. transient.Select(t => t.Address)], Recorded(transient[0].Outcome), expiresAt, now, moves, reports);
 
         var system = outcomes.Where(o => o.Outcome.Class == OutcomeClass.System).ToList();
         if (system.Count > 0)
         {
-            var outcome = Bounded(system[0].Outcome);
+            var outcome = Recorded(system[0].Outcome);
             tripBreaker = outcome.Reason;
             AddReturn(tried, [.. system.Select(s => s.Address)], outcome, now, moves, reports);
         }
@@ -164,9 +164,13 @@ internal sealed class FatePlanner(RoutingPolicy policy)
 
     private HistoryEntry Entry(int attempt, DateTimeOffset at, string movedTo, AttemptOutcome outcome) =>
         new(attempt, at, movedTo, HeaderCodec.ClassName(outcome.Class), outcome.SmtpCode, outcome.EnhancedCode,
-            outcome.MaybeDelivered ? $"{outcome.Reason} (maybe delivered)" : outcome.Reason, policy.Worker);
+            outcome.Reason, policy.Worker);
 
-    private static AttemptOutcome Bounded(AttemptOutcome outcome) => outcome with { Reason = SafeText.Bound(outcome.Reason) };
+    /// <summary>The reason as it is recorded everywhere (history, events, logs): bounded, escaped, and marked when the relay may have the mail.</summary>
+    private static AttemptOutcome Recorded(AttemptOutcome outcome) =>
+        outcome with { Reason = SafeText.Bound(outcome.Reason) + (outcome.MaybeDelivered ? MaybeDeliveredMark : "") };
+
+    public const string MaybeDeliveredMark = " (maybe delivered)";
 
     private static List<string> Recipients(IReadOnlyList<RecipientOutcome> outcomes, OutcomeClass outcomeClass) =>
         [.. outcomes.Where(o => o.Outcome.Class == outcomeClass).Select(o => o.Address)];
