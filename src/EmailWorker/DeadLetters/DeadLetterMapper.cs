@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EmailWorker.Delivery;
+using RabbitMQ.Client;
+using Headers = EmailWorker.Delivery.Headers;
+
+namespace EmailWorker.DeadLetters;
+
+/// <summary>
+/// Turns a message from the dead-letter queue into a <see cref="DeadLetterRecord"/>. The only place that reads our headers
+/// for the store (so moving to the header codec is one edit here). It accepts anything: our dead letters (the failure
+/// record in our headers), letters the broker dead-lettered at the work queue's delivery limit (class <c>poison</c>), and
+/// foreign letters without our headers (class <c>unknown</c>). Text from outside is bounded and stripped of control characters.
+/// <para>
+/// The letter id is a hash of what the letter is: its AMQP message id, every header (canonical JSON) and the body. A
+/// redelivery of the same message from <c>email.dead</c> hashes the same, so it never makes a second row. Only
+/// <c>x-delivery-count</c> is left out: quorum queues add it on redelivery, it counts our deliveries, not the letter's
+/// failures. A header set by the worker would not cover the broker's and foreign letters; the hash covers all three. Two
+/// letters alike in every byte and header are one letter. The same message dead-lettered again later differs in its
+/// history and failure times, and so gets a new id.
+/// </para>
+/// </summary>
+internal static class DeadLetterMapper
+{
+    public const string PoisonClass = "poison";
+    public const string UnknownClass = "unknown";
+    public const string PoisonReason = "the work queue's delivery limit was reached: workers crashed or stalled on it";
+    public const string ForeignReason = "not dead-lettered by EmailWorker: no failure record in its headers";
+    private const string DeliveryCountHeader = "x-delivery-count";
+    private const int MaxMessageId = 256;
+    private const int MaxClass = 32;
+    private const int MaxReason = 2000;
+    private const int MaxCode = 32;
+    private const int MaxRecipients = 1000;
+    private const int MaxAddress = 320;
+
+    public static DeadLetterRecord Map(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt)
+    {
+        var headers = properties.Headers;
+        string? Text(string name) => DeliveryState.ReadString(headers, name);
+        var headersJson = HeaderJson.Write(headers, name => name != DeliveryCountHeader);
+        var bodyJson = ReadBody(body);
+
+        var brokerReason = Text("x-first-death-reason");
+        var ours = Text(Headers.FailureClass);
+        var letterClass = Clean(ours ?? (brokerReason == "delivery_limit" ? PoisonClass : UnknownClass), MaxClass);
+        var reason = Clean(Text(Headers.FailureReason) ?? brokerReason switch
+        {
+            null => ForeignReason,
+            "delivery_limit" => PoisonReason,
+            _ => $"dead-lettered by the broker ({brokerReason}) from {Text("x-first-death-queue") ?? "an unknown queue"}",
+        }, MaxReason);
+        var smtpCode = DeliveryState.ReadInt(headers, Headers.SmtpCode);
+        var enhancedCode = Text(Headers.SmtpEnhancedCode) is { } enhanced ? Clean(enhanced, MaxCode) : null;
+        var brokerTime = BrokerDeathTime(headers) ?? receivedAt;
+
+        return new DeadLetterRecord(
+            LetterId(properties.MessageId, headersJson, body),
+            Clean(bodyJson.MessageId ?? properties.MessageId ?? "", MaxMessageId),
+            letterClass,
+            reason,
+            smtpCode,
+            enhancedCode,
+            DeliveryState.ReadInt(headers, Headers.Attempts) ?? DeliveryState.ReadInt(headers, Headers.Attempt) ?? 0,
+            Time(Text(Headers.FirstFailureAt)) ?? brokerTime,
+            Time(Text(Headers.LastFailureAt)) ?? brokerTime,
+            Recipients(ReadStrings(Text(Headers.RemainingRecipients)) ?? bodyJson.Recipients),
+            IsJsonArray(Text(Headers.History)) ? Text(Headers.History)! : "[]",
+            headersJson,
+            body,
+            Fingerprint.Of(letterClass, smtpCode, enhancedCode, Clean(Text(Headers.SmtpReply) ?? reason, MaxReason)));
+    }
+
+    public static string LetterId(string? amqpMessageId, string headersJson, byte[] body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"letter-v1\n{amqpMessageId}\n{headersJson}\n"));
+        hash.AppendData(body);
+        return Convert.ToHexStringLower(hash.GetHashAndReset().AsSpan(0, 16));
+    }
+
+    /// <summary>Control characters (NUL would make PostgreSQL refuse the row, and with it the batch) become spaces; long text is cut.</summary>
+    public static string Clean(string text, int max)
+    {
+        var cut = text.Length <= max ? text : text[..max];
+        return cut.Any(char.IsControl) ? string.Concat(cut.Select(c => char.IsControl(c) ? ' ' : c)) : cut;
+    }
+
+    private static string[] Recipients(IEnumerable<string> recipients) =>
+        [.. recipients.Take(MaxRecipients).Select(r => Clean(r, MaxAddress))];
+
+    private static DateTimeOffset? Time(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : null;
+
+    /// <summary>When the broker dead-lettered it: the newest <c>x-death</c> entry's time.</summary>
+    private static DateTimeOffset? BrokerDeathTime(IDictionary<string, object?>? headers) =>
+        headers is not null && headers.TryGetValue("x-death", out var deaths) && deaths is IList<object?> { Count: > 0 } list
+            && list[0] is IDictionary<string, object?> newest && newest.TryGetValue("time", out var time) && time is AmqpTimestamp at
+            ? DateTimeOffset.FromUnixTimeSeconds(at.UnixTime)
+            : null;
+
+    private static string[]? ReadStrings(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize(json, DeadLetterJsonContext.Default.StringArray);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsJsonArray(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+            return false;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Array;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The messageId and recipients of a JSON body (ours, or a foreign one shaped alike); nothing from any other body.</summary>
+    private static (string? MessageId, IEnumerable<string> Recipients) ReadBody(byte[] body)
+    {
+        var start = Array.FindIndex(body, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));
+        if (start < 0 || body[start] != (byte)'{')
+            return (null, []);
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var messageId = root.TryGetProperty("messageId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            var recipients = new List<string>();
+            foreach (var field in new[] { "to", "cc", "bcc" })
+            {
+                if (!root.TryGetProperty(field, out var list) || list.ValueKind != JsonValueKind.Array)
+                    continue;
+                foreach (var entry in list.EnumerateArray())
+                {
+                    if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("address", out var address) && address.ValueKind == JsonValueKind.String)
+                        recipients.Add(address.GetString()!);
+                }
+            }
+            return (messageId, recipients);
+        }
+        catch (JsonException)
+        {
+            return (null, []);
+        }
+    }
+}
