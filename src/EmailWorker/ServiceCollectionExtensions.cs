@@ -1,5 +1,6 @@
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
+using EmailWorker.DeadLetters;
 using EmailWorker.Delivery;
 using EmailWorker.Events;
 using EmailWorker.Outcomes;
@@ -24,6 +25,7 @@ internal static class ServiceCollectionExtensions
         AddValidated<RetryOptions, RetryOptionsValidator>(services, configuration, RetryOptions.Section);
         AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
         AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
+        AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(services, configuration, DeadLetterOptions.Section);
         return services;
     }
 
@@ -55,6 +57,7 @@ internal static class ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
         services.AddSingleton<FatalStop>();
         services.AddHostedService<WorkQueueConsumer>();
+        services.AddDeadLetterStore();
         return services;
     }
 

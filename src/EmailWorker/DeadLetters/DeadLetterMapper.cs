@@ -73,6 +73,17 @@ internal static class DeadLetterMapper
             Fingerprint.Of(letterClass, smtpCode, enhancedCode, Clean(Text(Headers.SmtpReply) ?? reason, MaxReason)));
     }
 
+    /// <summary>
+    /// The last resort when <see cref="Map"/> failed: the body and AMQP message id kept, nothing read from the headers. A
+    /// letter that is neither stored nor acked would be acked all the same by the next batch's multiple ack.
+    /// </summary>
+    public static DeadLetterRecord Unreadable(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt, string problem)
+    {
+        var reason = Clean($"the dead letter could not be read: {problem}", MaxReason);
+        return new DeadLetterRecord(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId), UnknownClass,
+            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason));
+    }
+
     public static string LetterId(string? amqpMessageId, string headersJson, byte[] body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
