@@ -22,6 +22,10 @@ internal sealed class PostgresDeadLetterStore : SqlDeadLetterStore
     public static async Task<PostgresDeadLetterStore> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // The ingester runs the same insert hundreds of times per batch: prepared once per connection, it is parsed and
+        // planned once (unless the operator chose a setting of their own).
+        if (builder.MaxAutoPrepare == 0)
+            builder.MaxAutoPrepare = 32;
         var store = new PostgresDeadLetterStore(NpgsqlDataSource.Create(builder), $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}");
         try
         {
