@@ -23,6 +23,8 @@ public sealed class ThrowawayPostgresCluster : IAsyncDisposable
         Port = port;
     }
 
+    private string DataDirectory => Path.Combine(_directory, "data");
+
     public int Port { get; }
 
     /// <summary>A connection string for <paramref name="database"/> on this cluster.</summary>
@@ -36,16 +38,12 @@ public sealed class ThrowawayPostgresCluster : IAsyncDisposable
         var directory = Directory.CreateTempSubdirectory("emailworker-pg-").FullName;
         if (IsRoot)
             await RunAsync("chown", ["postgres:postgres", directory], timeout);
-        var data = Path.Combine(directory, "data");
-        await RunServerToolAsync(bin, "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"], timeout);
-        var port = FreePort();
-        var cluster = new ThrowawayPostgresCluster(directory, bin, port);
-        // fsync off: a throwaway cluster need not survive a power cut, and the tests write a lot.
-        var settings = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        await RunServerToolAsync(bin, "initdb", ["-D", Path.Combine(directory, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale",
+            "--no-sync"], timeout);
+        var cluster = new ThrowawayPostgresCluster(directory, bin, FreePort());
         try
         {
-            await RunServerToolAsync(bin, "pg_ctl", ["-D", data, "-o", settings, "-l", Path.Combine(directory, "server.log"), "-w", "-t",
-                ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "start"], timeout);
+            await cluster.StartServerAsync(timeout);
         }
         catch
         {
@@ -54,6 +52,19 @@ public sealed class ThrowawayPostgresCluster : IAsyncDisposable
         }
         return cluster;
     }
+
+    /// <summary>Starts the server again after <see cref="StopServerAsync"/>, on the same port with the same data.</summary>
+    public Task StartServerAsync(TimeSpan timeout)
+    {
+        // fsync off: a throwaway cluster need not survive a power cut, and the tests write a lot.
+        var settings = $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        return RunServerToolAsync(_bin, "pg_ctl", ["-D", DataDirectory, "-o", settings, "-l", Path.Combine(_directory, "server.log"), "-w", "-t",
+            ((int)timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "start"], timeout);
+    }
+
+    /// <summary>Stops the server at once, as a crash or an outage would (sessions cut, nothing waited for).</summary>
+    public Task StopServerAsync() =>
+        RunServerToolAsync(_bin, "pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], TimeSpan.FromSeconds(30));
 
     /// <summary>Creates an empty database (each test fixture takes its own).</summary>
     public Task CreateDatabaseAsync(string name) =>
@@ -113,12 +124,11 @@ public sealed class ThrowawayPostgresCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        var data = Path.Combine(_directory, "data");
-        if (File.Exists(Path.Combine(data, "postmaster.pid")))
+        if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
         {
             try
             {
-                await RunServerToolAsync(_bin, "pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"], TimeSpan.FromSeconds(30));
+                await StopServerAsync();
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {

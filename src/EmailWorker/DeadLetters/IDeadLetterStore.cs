@@ -35,7 +35,10 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <summary>Marks the named letters that are still dead as purged; returns how many it marked.</summary>
     Task<int> MarkPurgedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);
 
-    /// <summary>Marks every dead letter matching the filter as purged, in one statement; returns how many.</summary>
+    /// <summary>
+    /// Marks every dead letter that matches the filter when it starts as purged (in transactions of 5,000 letters, so
+    /// an interrupted purge has purged a prefix of the selection); returns how many.
+    /// </summary>
     Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken);
 
     /// <summary>Deletes letters replayed or purged before <paramref name="before"/>, and replay jobs ended before it; returns the letters deleted.</summary>

@@ -292,13 +292,27 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
     public async Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command("");
-        var where = FilterSql.Where(filter with { State = LetterState.Dead }, command, Dialect);
-        command.CommandText = $"UPDATE dead_letters SET state = {(int)LetterState.Purged}, purged_at = @at, purged_by = @by " +
-            $"WHERE seq IN (SELECT d.seq FROM dead_letters d WHERE {where})";
-        command.Add("@at", mark.At.ToUnixTimeMilliseconds());
-        command.Add("@by", mark.By);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        // The selection is what matched when the purge began: letters stored while it runs are not part of it.
+        await using var newest = connection.Command("SELECT MAX(seq) FROM dead_letters");
+        if (await newest.ExecuteScalarAsync(cancellationToken) is not { } found || found is DBNull)
+            return 0;
+        var last = Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture);
+        long purged = 0;
+        // In chunks, as the retention deletes, so a purge of millions never holds SQLite's write lock for long.
+        while (true)
+        {
+            await using var command = connection.Command("");
+            var where = FilterSql.Where(filter with { State = LetterState.Dead }, command, Dialect);
+            command.CommandText = $"UPDATE dead_letters SET state = {(int)LetterState.Purged}, purged_at = @at, purged_by = @by " +
+                $"WHERE seq IN (SELECT d.seq FROM dead_letters d WHERE {where} AND d.seq <= @last ORDER BY d.seq LIMIT 5000)";
+            command.Add("@at", mark.At.ToUnixTimeMilliseconds());
+            command.Add("@by", mark.By);
+            command.Add("@last", last);
+            var count = await command.ExecuteNonQueryAsync(cancellationToken);
+            purged += count;
+            if (count == 0)
+                return purged;
+        }
     }
 
     public async Task<long> DeleteHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken)
