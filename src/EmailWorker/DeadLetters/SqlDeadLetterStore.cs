@@ -62,6 +62,8 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         var storedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (Dialect.DurableCommit is { } durable)
+            await connection.ExecuteAsync(durable, transaction, cancellationToken);
         var inserted = connection.CanCreateBatch
             ? await InsertBatchedAsync(connection, transaction, letters, storedAt, cancellationToken)
             : await InsertOneByOneAsync(connection, transaction, letters, storedAt, cancellationToken);
