@@ -46,7 +46,7 @@ fi
 
 dotnet src/EmailWorker.SmtpSink/bin/Release/net10.0/smtpsink.dll --port 2525 --outbox "$outbox" &
 pids+=($!)
-dotnet src/EmailWorker/bin/Release/net10.0/emailworker.dll run &
+EMAILWORKER__DEADLETTERS__DATADIRECTORY="$demo/data" dotnet src/EmailWorker/bin/Release/net10.0/emailworker.dll run &
 pids+=($!)
 for _ in $(seq 1 60); do port_open 2525 && break; sleep 0.5; done
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the worker's tests and quick start need on a fresh Debian machine that already has the .NET SDK:
 # Debian's rabbitmq-server (the tests and the demo start private nodes of it; the system service is not started),
+# Debian's postgresql (the dead-letter store tests start private clusters of it; the system service is not started),
 # python3-pika (the demo's producer and the Python example), systemd-analyze (checks the systemd unit) and the Node.js
 # example's npm packages.
 # Does nothing when they are already there.
@@ -19,6 +20,7 @@ missing=()
 /usr/bin/python3 -c 'import pika' 2>/dev/null || missing+=(python3-pika)
 # systemd-analyze verifies deploy/systemd/emailworker.service (the test skips, saying so, without it).
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""
@@ -27,7 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 echo "install-deps: installing ${missing[*]}"
-# policy-rc.d keeps apt from starting the system RabbitMQ service: the tests and demo run their own node.
+# policy-rc.d keeps apt from starting the system RabbitMQ and PostgreSQL services: the tests and demo run their own.
 policy=/usr/sbin/policy-rc.d
 created_policy=""
 if [ ! -e "$policy" ]; then

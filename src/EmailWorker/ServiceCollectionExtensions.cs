@@ -1,6 +1,7 @@
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Consuming;
+using EmailWorker.DeadLetters;
 using EmailWorker.Delivery;
 using EmailWorker.Events;
 using EmailWorker.Outcomes;
@@ -26,6 +27,7 @@ internal static class ServiceCollectionExtensions
         AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
         AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
         AddValidated<HostingOptions, HostingOptionsValidator>(services, configuration, HostingOptions.Section);
+        AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(services, configuration, DeadLetterOptions.Section);
         return services;
     }
 
@@ -59,6 +61,7 @@ internal static class ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
         services.AddSingleton<FatalStop>();
         services.AddHostedService<WorkQueueConsumer>();
+        services.AddDeadLetterStore();
         return services;
     }
 

@@ -69,3 +69,48 @@ public sealed class OptionsValidationTests
         Assert.That(new TopologyOptionsValidator().Validate(null, new TopologyOptions { Prefix = "email send" }).FailureMessage,
             Does.Contain("Topology:Prefix"));
 }
+
+[TestFixture]
+public sealed class DeadLetterOptionsValidationTests
+{
+    [Test]
+    public void Should_accept_the_defaults() =>
+        Assert.That(new DeadLetterOptionsValidator().Validate(null, new DeadLetterOptions()).Succeeded, Is.True);
+
+    [Test]
+    public void Should_refuse_an_unknown_store_listing_the_known_ones() =>
+        Assert.That(new DeadLetterOptionsValidator().Validate(null, new DeadLetterOptions { Store = "Mongo" }).FailureMessage,
+            Does.Contain("DeadLetters:Store").And.Contain("Sqlite, Postgres").And.Contain("EMAILWORKER__DEADLETTERS__STORE"));
+
+    [Test]
+    public void Should_require_a_connection_string_for_postgres_and_never_repeat_it()
+    {
+        var missing = new DeadLetterOptionsValidator().Validate(null, new DeadLetterOptions { Store = "Postgres" });
+        var wrong = new DeadLetterOptionsValidator().Validate(null, new DeadLetterOptions { Store = "postgres", ConnectionString = "Pass=S3cret-9x;;=" });
+        var right = new DeadLetterOptionsValidator().Validate(null,
+            new DeadLetterOptions { Store = "Postgres", ConnectionString = "Host=db;Database=emailworker;Username=u;Password=S3cret-9x" });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(missing.FailureMessage, Does.Contain("DeadLetters:ConnectionString"));
+            Assert.That(wrong.FailureMessage, Does.Contain("DeadLetters:ConnectionString").And.Not.Contain("S3cret-9x"));
+            Assert.That(right.Succeeded, Is.True);
+        });
+    }
+
+    [TestCase("", "DataDirectory")]
+    public void Should_require_a_data_directory_for_sqlite(string directory, string key) =>
+        Assert.That(new DeadLetterOptionsValidator().Validate(null, new DeadLetterOptions { DataDirectory = directory }).FailureMessage,
+            Does.Contain($"DeadLetters:{key}"));
+
+    [TestCase("forever")]
+    [TestCase("30")]
+    public void Should_refuse_a_retention_without_a_unit(string retention) =>
+        Assert.That(new DeadLetterOptionsValidator().Validate(null, new DeadLetterOptions { Retention = retention }).FailureMessage,
+            Does.Contain("DeadLetters:Retention"));
+
+    [Test]
+    public void Should_refuse_a_batch_size_outside_the_prefetch_range() =>
+        Assert.That(new DeadLetterOptionsValidator().Validate(null, new DeadLetterOptions { IngestBatchSize = 0 }).FailureMessage,
+            Does.Contain("DeadLetters:IngestBatchSize"));
+}

@@ -114,3 +114,39 @@ internal sealed class HostingOptionsValidator : IValidateOptions<HostingOptions>
         return errors.ToResult();
     }
 }
+
+internal sealed class DeadLetterOptionsValidator : IValidateOptions<DeadLetterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeadLetterOptions options)
+    {
+        var errors = new OptionErrors(DeadLetterOptions.Section);
+        var known = Enum.TryParse<DeadLetterStoreKind>(options.Store, ignoreCase: true, out var store) && Enum.IsDefined(store);
+        errors.Require(known, "Store", $"is '{options.Store}': use one of {string.Join(", ", Enum.GetNames<DeadLetterStoreKind>())}");
+        if (known && store == DeadLetterStoreKind.Sqlite)
+            errors.Require(!string.IsNullOrWhiteSpace(options.DataDirectory), "DataDirectory", "is empty: name the folder of the SQLite file, e.g. ./data");
+        if (known && store == DeadLetterStoreKind.Postgres)
+        {
+            // The connection string holds a password: the message says what is wrong, never what was written.
+            errors.Require(!string.IsNullOrWhiteSpace(options.ConnectionString), "ConnectionString",
+                "is empty while Store is Postgres: give a connection string, e.g. Host=db;Database=emailworker;Username=emailworker;Password=…");
+            errors.Require(string.IsNullOrWhiteSpace(options.ConnectionString) || IsConnectionString(options.ConnectionString), "ConnectionString",
+                "is not a PostgreSQL connection string (Key=Value pairs separated by ';' with at least Host)");
+        }
+        errors.Require(Duration.TryParse(options.Retention, out _), "Retention", $"is '{options.Retention}': write a duration with a unit, e.g. 30d");
+        errors.Require(options.IngestBatchSize is >= 1 and <= ushort.MaxValue, "IngestBatchSize",
+            $"is {options.IngestBatchSize}: use 1 to {ushort.MaxValue}");
+        return errors.ToResult();
+    }
+
+    private static bool IsConnectionString(string text)
+    {
+        try
+        {
+            return !string.IsNullOrWhiteSpace(new Npgsql.NpgsqlConnectionStringBuilder(text).Host);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            return false;
+        }
+    }
+}

@@ -112,4 +112,33 @@ internal static partial class Log
 
     [LoggerMessage(233, LogLevel.Warning, "RabbitMQ connection ({Purpose}) failed over from {LostNode} to {BrokerNode}")]
     public static partial void BrokerFailedOver(ILogger logger, string purpose, string lostNode, string brokerNode);
+    [LoggerMessage(260, LogLevel.Information, "Ingesting dead letters from {Queue} into {Store} (batches of up to {BatchSize})")]
+    public static partial void DeadLetterIngestStarted(ILogger logger, string queue, string store, int batchSize);
+
+    [LoggerMessage(261, LogLevel.Information, "Not ingesting dead letters: DeadLetters:Ingest is false")]
+    public static partial void DeadLetterIngestOff(ILogger logger);
+
+    [LoggerMessage(262, LogLevel.Debug, "Stored {Stored} dead letter(s) of a batch of {BatchCount} ({Duplicates} already stored)")]
+    public static partial void DeadLettersStored(ILogger logger, int stored, int batchCount, int duplicates);
+
+    [LoggerMessage(263, LogLevel.Warning, "The dead-letter store {Store} failed to {Operation} ({Reason}); trying again in {RetryDelay}")]
+    public static partial void DeadLetterStoreFailed(ILogger logger, string store, string operation, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(264, LogLevel.Warning, "The dead-letter ingester's channel was closed by the broker ({ReplyCode} {ReplyText}); consuming {Queue} again in {RetryDelay}")]
+    public static partial void DeadLetterChannelLost(ILogger logger, string queue, int replyCode, string replyText, TimeSpan retryDelay);
+
+    [LoggerMessage(265, LogLevel.Warning, "Could not ack {Count} stored dead letter(s) ({Reason}); the broker redelivers them and the store keeps one row each")]
+    public static partial void DeadLetterAckFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(266, LogLevel.Error, "A dead letter could not be read ({Reason}); it is stored as class unknown with its body")]
+    public static partial void DeadLetterUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(267, LogLevel.Information, "Stopped ingesting dead letters from {Queue}")]
+    public static partial void DeadLetterIngestStopped(ILogger logger, string queue);
+
+    [LoggerMessage(268, LogLevel.Information, "Retention removed {Deleted} replayed or purged dead letter(s) older than {Retention} from {Store}")]
+    public static partial void DeadLetterRetentionDeleted(ILogger logger, long deleted, TimeSpan retention, string store);
+
+    [LoggerMessage(269, LogLevel.Warning, "Retention of the dead-letter store failed ({Reason}); it runs again in {RetryDelay}")]
+    public static partial void DeadLetterRetentionFailed(ILogger logger, string reason, TimeSpan retryDelay);
 }

@@ -45,6 +45,8 @@ public sealed class WorkerTestContext : IAsyncDisposable
         environment["EMAILWORKER__RETRY__SCHEDULE"] = RetrySchedule;
         environment["EMAILWORKER__RETRY__GREYLISTMINIMUM"] = "2s";
         environment["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com";
+        // These tests read email.dead themselves (the dlq commands still read the queue): no ingester may take it first.
+        environment["EMAILWORKER__DEADLETTERS__INGEST"] = "false";
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
             environment[key] = value;
         return environment;

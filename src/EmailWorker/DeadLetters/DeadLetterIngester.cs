@@ -1,0 +1,219 @@
+using System.Threading.Channels;
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
+using EmailWorker.Logging;
+using EmailWorker.Topology;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client;
+
+namespace EmailWorker.DeadLetters;
+
+/// <summary>
+/// Consumes the dead-letter queue into the store: letters are gathered into batches (up to <c>DeadLetters:IngestBatchSize</c>
+/// or 50 ms), each batch is stored in one transaction, and only then acked with one multiple ack. A crash between commit and
+/// ack redelivers the batch, which the letter id turns into no new rows. A store that fails keeps its batch unacked and is
+/// tried again with backoff; nothing is acked that is not committed.
+/// </summary>
+internal sealed class DeadLetterIngester(
+    [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection broker,
+    TopologyDeclarer declarer,
+    TopologyNames names,
+    DeadLetterStoreProvider stores,
+    IOptions<DeadLetterOptions> options,
+    TimeProvider time,
+    ILogger<DeadLetterIngester> logger) : BackgroundService
+{
+    private static readonly TimeSpan GatherWindow = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    // Dead letters may carry attachments: a batch also ends at this many body bytes.
+    private const long MaxBatchBytes = 32 * 1024 * 1024;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Ingest)
+        {
+            Log.DeadLetterIngestOff(logger);
+            return;
+        }
+        var store = await RetryAsync(() => stores.GetAsync(stoppingToken), "open", stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var lost = await ConsumeAsync(store, stoppingToken);
+            if (lost is null)
+                return;
+            var delay = TimeSpan.FromSeconds(5);
+            Log.DeadLetterChannelLost(logger, names.Dead, lost.ReplyCode, lost.ReplyText, delay);
+            await Task.Delay(delay, time, stoppingToken);
+        }
+    }
+
+    /// <summary>One consuming session on its own channel; returns why the broker closed it, or null when stopping.</summary>
+    private async Task<ShutdownEventArgs?> ConsumeAsync(IDeadLetterStore store, CancellationToken stoppingToken)
+    {
+        var batchSize = options.Value.IngestBatchSize;
+        var connection = await broker.GetAsync(stoppingToken);
+        await declarer.DeclareAsync(connection, stoppingToken);
+        var session = new Session(Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+        // Twice the batch: the broker sends the next batch while the previous one is being stored.
+        await channel.BasicQosAsync(0, (ushort)Math.Min(ushort.MaxValue, 2 * batchSize), global: false, stoppingToken);
+        channel.ChannelShutdownAsync += (_, reason) => session.OnShutdown(reason);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => session.OnDelivered(Read(delivery), delivery.DeliveryTag);
+        await channel.BasicConsumeAsync(names.Dead, autoAck: false, consumer, stoppingToken);
+        Log.DeadLetterIngestStarted(logger, names.Dead, store.Description, batchSize);
+        try
+        {
+            var storing = StoreLoopAsync(store, channel, session, batchSize, stoppingToken);
+            var finished = await Task.WhenAny(storing, session.Lost);
+            if (finished == session.Lost)
+                return await session.Lost;
+            await storing;
+            return null;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what is not acked goes back to the queue when the channel closes below.
+            Log.DeadLetterIngestStopped(logger, names.Dead);
+            return null;
+        }
+        finally
+        {
+            if (channel.IsOpen)
+                await channel.CloseAsync(CancellationToken.None);
+        }
+    }
+
+    private DeadLetterRecord Read(BasicDeliverEventArgs delivery)
+    {
+        // The client reuses the body's buffer once this callback returns: the record keeps its own copy.
+        var body = delivery.Body.ToArray();
+        var receivedAt = time.GetUtcNow();
+        try
+        {
+            return DeadLetterMapper.Map(delivery.BasicProperties, body, receivedAt);
+        }
+        catch (Exception ex)
+        {
+            Log.DeadLetterUnreadable(logger, ex.Message);
+            return DeadLetterMapper.Unreadable(delivery.BasicProperties, body, receivedAt, ex.GetType().Name);
+        }
+    }
+
+    private async Task StoreLoopAsync(IDeadLetterStore store, IChannel channel, Session session, int batchSize, CancellationToken stoppingToken)
+    {
+        var reader = session.Pending.Reader;
+        var batch = new List<Pending>(batchSize);
+        while (await reader.WaitToReadAsync(stoppingToken))
+        {
+            batch.Clear();
+            await GatherAsync(reader, batch, batchSize, stoppingToken);
+            var records = batch.ConvertAll(p => p.Record);
+            var stored = await RetryAsync(() => store.InsertAsync(records, stoppingToken), "store a batch", stoppingToken);
+            Log.DeadLettersStored(logger, stored, batch.Count, batch.Count - stored);
+            await AckAsync(channel, session, batch);
+        }
+    }
+
+    private async Task GatherAsync(ChannelReader<Pending> reader, List<Pending> batch, int batchSize, CancellationToken stoppingToken)
+    {
+        var started = time.GetTimestamp();
+        long bytes = 0;
+        while (batch.Count < batchSize && bytes < MaxBatchBytes)
+        {
+            if (reader.TryRead(out var item))
+            {
+                batch.Add(item);
+                bytes += item.Record.Body.Length;
+                continue;
+            }
+            var left = GatherWindow - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+                return;
+            using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            window.CancelAfter(left);
+            try
+            {
+                if (!await reader.WaitToReadAsync(window.Token))
+                    return;
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One multiple ack up to the newest letter of the batch: every delivery before it on this channel is in this batch or
+    /// an earlier one, all committed. Letters delivered on a channel that has closed since (a connection recovery numbers
+    /// deliveries afresh) are not acked: the broker redelivers them and they are found stored.
+    /// </summary>
+    private async Task AckAsync(IChannel channel, Session session, List<Pending> batch)
+    {
+        var epoch = session.Epoch;
+        var last = batch.FindLast(p => p.Epoch == epoch);
+        if (last is null)
+            return;
+        try
+        {
+            await channel.BasicAckAsync(last.DeliveryTag, multiple: true, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            Log.DeadLetterAckFailed(logger, batch.Count, ex.Message);
+        }
+    }
+
+    private async Task<T> RetryAsync<T>(Func<Task<T>> operation, string what, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                return await operation();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                Log.DeadLetterStoreFailed(logger, options.Value.Store, what, ex.Message, delay);
+                await Task.Delay(delay, time, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+
+    private sealed record Pending(DeadLetterRecord Record, ulong DeliveryTag, int Epoch);
+
+    /// <summary>What the delivery callback and the store loop share for one channel.</summary>
+    private sealed class Session(Channel<Pending> pending)
+    {
+        private readonly TaskCompletionSource<ShutdownEventArgs> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _epoch;
+
+        public Channel<Pending> Pending { get; } = pending;
+
+        public int Epoch => Volatile.Read(ref _epoch);
+
+        /// <summary>Completes when the broker closed the channel for good (a connection loss is recovered by the client instead).</summary>
+        public Task<ShutdownEventArgs> Lost => _lost.Task;
+
+        public Task OnDelivered(DeadLetterRecord record, ulong deliveryTag)
+        {
+            Pending.Writer.TryWrite(new Pending(record, deliveryTag, Epoch));
+            return Task.CompletedTask;
+        }
+
+        public Task OnShutdown(ShutdownEventArgs reason)
+        {
+            Interlocked.Increment(ref _epoch);
+            if (reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
+                _lost.TrySetResult(reason);
+            return Task.CompletedTask;
+        }
+    }
+}

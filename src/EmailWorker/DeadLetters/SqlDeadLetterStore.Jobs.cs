@@ -1,0 +1,154 @@
+using System.Data.Common;
+
+namespace EmailWorker.DeadLetters;
+
+/// <summary>Replay jobs: the selection is copied into <c>replay_job_letters</c> at creation, so nothing that arrives later joins it.</summary>
+internal abstract partial class SqlDeadLetterStore
+{
+    private const string JobColumns = "id, selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at";
+
+    public Task<ReplayJob> CreateReplayJobAsync(LetterFilter filter, string selection, LetterMark created, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            var jobId = await InsertJobAsync(connection, transaction, selection, created, cancellationToken);
+            await using var command = connection.Command("", transaction);
+            var where = FilterSql.Where(filter with { State = LetterState.Dead }, command, Dialect);
+            command.CommandText = "INSERT INTO replay_job_letters (job_id, position, seq) " +
+                $"SELECT @job, ROW_NUMBER() OVER (ORDER BY d.seq), d.seq FROM dead_letters d WHERE {where}";
+            command.Add("@job", jobId);
+            var total = await command.ExecuteNonQueryAsync(cancellationToken);
+            return await SetTotalAsync(connection, transaction, jobId, total, cancellationToken);
+        }, cancellationToken);
+
+    public Task<ReplayJob> CreateReplayJobAsync(IReadOnlyCollection<string> letterIds, string selection, LetterMark created, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            var jobId = await InsertJobAsync(connection, transaction, selection, created, cancellationToken);
+            // The ids are in memory already (they came from the operator); their sequence numbers are no more.
+            var sequences = new List<long>();
+            foreach (var chunk in letterIds.Distinct(StringComparer.Ordinal).Chunk(PageSize))
+            {
+                await using var select = connection.Command("", transaction);
+                select.CommandText = $"SELECT seq FROM dead_letters WHERE state = 0 AND letter_id IN ({select.AddList("id", chunk)})";
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                    sequences.Add(reader.GetInt64(0));
+            }
+            sequences.Sort();
+            await using var insert = connection.Command("INSERT INTO replay_job_letters (job_id, position, seq) VALUES (@job, @position, @seq)", transaction);
+            for (var i = 0; i < sequences.Count; i++)
+            {
+                insert.Parameters.Clear();
+                insert.Add("@job", jobId);
+                insert.Add("@position", (long)i + 1);
+                insert.Add("@seq", sequences[i]);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            return await SetTotalAsync(connection, transaction, jobId, sequences.Count, cancellationToken);
+        }, cancellationToken);
+
+    private static async Task<long> InsertJobAsync(DbConnection connection, DbTransaction transaction, string selection, LetterMark created,
+        CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(
+            "INSERT INTO replay_jobs (selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at) " +
+            "VALUES (@selection, @by, @at, 0, 0, 0, 0, @state, @at) RETURNING id", transaction);
+        command.Add("@selection", selection);
+        command.Add("@by", created.By);
+        command.Add("@at", created.At.ToUnixTimeMilliseconds());
+        command.Add("@state", (int)ReplayJobState.Pending);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<ReplayJob> SetTotalAsync(DbConnection connection, DbTransaction transaction, long jobId, long total,
+        CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command("UPDATE replay_jobs SET total = @total WHERE id = @job", transaction);
+        command.Add("@total", total);
+        command.Add("@job", jobId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await ReadJobAsync(connection, transaction, jobId, cancellationToken)
+            ?? throw new InvalidOperationException($"replay job {jobId} vanished while it was created");
+    }
+
+    public async Task<ReplayJob?> GetReplayJobAsync(long jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await ReadJobAsync(connection, null, jobId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ReplayJob>> ListReplayJobsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var command = connection.Command($"SELECT {JobColumns} FROM replay_jobs ORDER BY id DESC LIMIT @limit");
+        command.Add("@limit", limit);
+        var jobs = new List<ReplayJob>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            jobs.Add(ReadJob(reader));
+        return jobs;
+    }
+
+    public async Task<IReadOnlyList<JobLetter>> ReadJobWindowAsync(long jobId, int size, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        // Letters the retention deleted meanwhile drop out of the join; the cursor still moves past their positions.
+        await using var command = connection.Command(
+            $"SELECT j.position, {LetterColumns.Full} FROM replay_job_letters j JOIN dead_letters d ON d.seq = j.seq " +
+            "WHERE j.job_id = @job AND j.position > (SELECT cursor_position FROM replay_jobs WHERE id = @job) ORDER BY j.position LIMIT @size");
+        command.Add("@job", jobId);
+        command.Add("@size", size);
+        var window = new List<JobLetter>(size);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            window.Add(new JobLetter(reader.GetInt64(0), LetterColumns.ReadFull(reader, 1)));
+        return window;
+    }
+
+    public Task<ReplayJob> AdvanceReplayJobAsync(long jobId, long position, IReadOnlyCollection<string> replayedIds, int skipped, LetterMark mark,
+        CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            var marked = await MarkAsync(connection, transaction, replayedIds, LetterState.Replayed, mark, cancellationToken);
+            await using var command = connection.Command(
+                "UPDATE replay_jobs SET cursor_position = @position, replayed = replayed + @marked, skipped = skipped + @skipped, " +
+                "updated_at = @at WHERE id = @job", transaction);
+            command.Add("@position", position);
+            command.Add("@marked", (long)marked);
+            command.Add("@skipped", (long)skipped);
+            command.Add("@at", mark.At.ToUnixTimeMilliseconds());
+            command.Add("@job", jobId);
+            return await UpdatedJobAsync(connection, transaction, command, jobId, cancellationToken);
+        }, cancellationToken);
+
+    public Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command("UPDATE replay_jobs SET state = @state, updated_at = @at WHERE id = @job", transaction);
+            command.Add("@state", (int)state);
+            command.Add("@at", at.ToUnixTimeMilliseconds());
+            command.Add("@job", jobId);
+            return await UpdatedJobAsync(connection, transaction, command, jobId, cancellationToken);
+        }, cancellationToken);
+
+    private static async Task<ReplayJob> UpdatedJobAsync(DbConnection connection, DbTransaction transaction, DbCommand update, long jobId,
+        CancellationToken cancellationToken)
+    {
+        if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
+            throw new KeyNotFoundException($"There is no replay job {jobId}");
+        return (await ReadJobAsync(connection, transaction, jobId, cancellationToken))!;
+    }
+
+    private static async Task<ReplayJob?> ReadJobAsync(DbConnection connection, DbTransaction? transaction, long jobId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command($"SELECT {JobColumns} FROM replay_jobs WHERE id = @job", transaction);
+        command.Add("@job", jobId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadJob(reader) : null;
+    }
+
+    private static ReplayJob ReadJob(DbDataReader reader) => new(
+        reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.Time(3), reader.GetInt64(4), reader.GetInt64(5),
+        reader.GetInt64(6), reader.GetInt64(7), (ReplayJobState)reader.GetInt32(8), reader.Time(9));
+}

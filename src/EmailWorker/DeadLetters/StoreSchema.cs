@@ -1,0 +1,71 @@
+namespace EmailWorker.DeadLetters;
+
+/// <summary>
+/// The store's tables, as numbered migrations applied in order at open (the version is kept in <c>schema_version</c>).
+/// Times are Unix milliseconds (UTC) in both stores, so the same SQL compares them. <c>state</c>: 0 dead, 1 replayed, 2 purged.
+/// </summary>
+internal static class StoreSchema
+{
+    public static IReadOnlyList<string[]> Migrations(SqlDialect dialect) =>
+    [
+        [
+            $"""
+            CREATE TABLE dead_letters (
+                seq {dialect.Identity},
+                letter_id TEXT NOT NULL UNIQUE,
+                message_id TEXT NOT NULL,
+                class TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                smtp_code INTEGER NULL,
+                enhanced_code TEXT NULL,
+                attempts INTEGER NOT NULL,
+                first_failure_at BIGINT NOT NULL,
+                last_failure_at BIGINT NOT NULL,
+                recipients TEXT NOT NULL,
+                history TEXT NOT NULL,
+                headers TEXT NOT NULL,
+                body {dialect.Blob} NOT NULL,
+                group_key TEXT NOT NULL,
+                stored_at BIGINT NOT NULL,
+                state INTEGER NOT NULL,
+                replayed_at BIGINT NULL,
+                replayed_by TEXT NULL,
+                purged_at BIGINT NULL,
+                purged_by TEXT NULL)
+            """,
+            // Paging walks seq within the filter's most selective column.
+            "CREATE INDEX dead_letters_state ON dead_letters (state, seq)",
+            "CREATE INDEX dead_letters_group ON dead_letters (group_key, seq)",
+            "CREATE INDEX dead_letters_class ON dead_letters (class, seq)",
+            "CREATE INDEX dead_letters_message ON dead_letters (message_id)",
+            """
+            CREATE TABLE dead_letter_groups (
+                group_key TEXT PRIMARY KEY,
+                label TEXT NOT NULL,
+                class TEXT NOT NULL,
+                smtp_code INTEGER NULL,
+                enhanced_code TEXT NULL)
+            """,
+            $"""
+            CREATE TABLE replay_jobs (
+                id {dialect.Identity},
+                selection TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                total BIGINT NOT NULL,
+                cursor_position BIGINT NOT NULL,
+                replayed BIGINT NOT NULL,
+                skipped BIGINT NOT NULL,
+                state INTEGER NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE replay_job_letters (
+                job_id BIGINT NOT NULL,
+                position BIGINT NOT NULL,
+                seq BIGINT NOT NULL,
+                PRIMARY KEY (job_id, position))
+            """,
+        ],
+    ];
+}

@@ -1,0 +1,26 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using EmailWorker.TestSupport;
+
+namespace EmailWorker.DeadLetters.Tests;
+
+/// <summary>A queue's ready and unacknowledged counts from the management API (AMQP tells only the ready ones).</summary>
+internal static class QueueCounts
+{
+    public static async Task<(long Ready, long Unacked)?> ReadAsync(BrokerEndpoint broker, string queue, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{broker.Host}:{broker.ManagementPort}/"), Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
+        using var response = await http.GetAsync($"api/queues/{Uri.EscapeDataString(broker.VirtualHost)}/{Uri.EscapeDataString(queue)}", cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            return null;
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var root = document.RootElement;
+        // A queue's statistics appear a moment after it is declared.
+        return root.TryGetProperty("messages_ready", out var ready) && root.TryGetProperty("messages_unacknowledged", out var unacked)
+            ? (ready.GetInt64(), unacked.GetInt64())
+            : null;
+    }
+}

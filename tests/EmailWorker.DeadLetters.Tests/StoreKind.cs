@@ -1,0 +1,7 @@
+namespace EmailWorker.DeadLetters.Tests;
+
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}

@@ -1,0 +1,332 @@
+using System.Diagnostics;
+
+namespace EmailWorker.DeadLetters.Tests;
+
+/// <summary>The store's contract, run the same against SQLite and a real PostgreSQL cluster; each test gets an empty store.</summary>
+[TestFixture(StoreKind.Sqlite)]
+[TestFixture(StoreKind.Postgres)]
+[CancelAfter(120_000)]
+public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
+{
+    private static readonly LetterMark Operator = new(TestLetters.Start.AddDays(1), "ops@test");
+    private IDeadLetterStore _store = null!;
+    private string? _directory;
+    private string? _database;
+
+    [SetUp]
+    public async Task OpenAsync()
+    {
+        if (kind == StoreKind.Sqlite)
+        {
+            _directory = Directory.CreateTempSubdirectory("emailworker-store-").FullName;
+            _store = await SqliteDeadLetterStore.OpenAsync(_directory, CancellationToken.None);
+        }
+        else
+        {
+            var cluster = await ServersSetUp.PostgresAsync();
+            _database = $"store_{Guid.NewGuid():N}";
+            await cluster.CreateDatabaseAsync(_database);
+            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), CancellationToken.None);
+        }
+    }
+
+    [TearDown]
+    public async Task CloseAsync()
+    {
+        await _store.DisposeAsync();
+        if (_directory is not null)
+            Directory.Delete(_directory, recursive: true);
+        if (_database is not null)
+            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
+    }
+
+    [Test]
+    public async Task Should_store_each_letter_once_however_often_it_arrives(CancellationToken cancellation)
+    {
+        var letters = Enumerable.Range(1, 10).Select(i => TestLetters.Make(i)).ToList();
+
+        var first = await _store.InsertAsync(letters, cancellation);
+        var again = await _store.InsertAsync([.. letters.Take(5), TestLetters.Make(11), TestLetters.Make(11)], cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(first, Is.EqualTo(10));
+            Assert.That(again, Is.EqualTo(1), "only letter 11 is new, and only once though it came twice in the batch");
+            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(11));
+        });
+    }
+
+    [Test]
+    public async Task Should_keep_every_field_of_a_letter(CancellationToken cancellation)
+    {
+        var letter = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉") with { Body = [0, 1, 2, 255, 254], EnhancedCode = null };
+        await _store.InsertAsync([letter], cancellation);
+
+        var stored = await _store.GetAsync(letter.LetterId, cancellation);
+        var byMessage = await _store.GetByMessageIdAsync("m-7", 10, cancellation);
+
+        Assert.That(stored, Is.Not.Null);
+        var summary = stored!.Summary;
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.LetterId, Is.EqualTo(letter.LetterId));
+            Assert.That(summary.MessageId, Is.EqualTo("m-7"));
+            Assert.That(summary.Class, Is.EqualTo("permanent"));
+            Assert.That(summary.Reason, Is.EqualTo("Mailbox full: ünïcödé ✉"));
+            Assert.That(summary.SmtpCode, Is.EqualTo(550));
+            Assert.That(summary.EnhancedCode, Is.Null);
+            Assert.That(summary.Attempts, Is.EqualTo(1));
+            Assert.That(summary.FirstFailureAt, Is.EqualTo(letter.FirstFailureAt));
+            Assert.That(summary.LastFailureAt, Is.EqualTo(letter.LastFailureAt));
+            Assert.That(summary.Recipients, Is.EqualTo(new[] { "user7@example.org" }));
+            Assert.That(summary.Group, Is.EqualTo(letter.Group.Key));
+            Assert.That(summary.State, Is.EqualTo(LetterState.Dead));
+            Assert.That(stored.Body, Is.EqualTo(new byte[] { 0, 1, 2, 255, 254 }));
+            Assert.That(stored.HeadersJson, Is.EqualTo(letter.HeadersJson));
+            Assert.That(stored.HistoryJson, Is.EqualTo(letter.HistoryJson));
+            Assert.That(byMessage.Select(l => l.Summary.LetterId), Is.EqualTo(new[] { letter.LetterId }));
+        });
+    }
+
+    [Test]
+    public async Task Should_stream_every_one_of_70000_letters_page_by_page(CancellationToken cancellation)
+    {
+        const int Total = 70_000;
+        foreach (var chunk in Enumerable.Range(1, Total).Chunk(1000))
+            await _store.InsertAsync([.. chunk.Select(i => TestLetters.Make(i, letterClass: i % 7 == 0 ? "transient" : "permanent"))], cancellation);
+
+        var timer = Stopwatch.StartNew();
+        var firstPage = await _store.PageAsync(new LetterFilter(), null, 50, LetterOrder.NewestFirst, cancellation);
+        TestContext.Out.WriteLine($"{kind}: first page of 50 (newest first) of {Total} letters in {timer.Elapsed.TotalMilliseconds:F1} ms");
+
+        var seen = new HashSet<string>();
+        long previous = 0;
+        var ordered = true;
+        await foreach (var letter in _store.StreamAsync(new LetterFilter(), cancellationToken: cancellation))
+        {
+            seen.Add(letter.LetterId);
+            ordered &= letter.Sequence > previous;
+            previous = letter.Sequence;
+        }
+        var transient = await CountStreamAsync(new LetterFilter { Class = "transient" }, null, cancellation);
+        var limited = await CountStreamAsync(new LetterFilter(), 1234, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(seen, Has.Count.EqualTo(Total), "every letter exactly once");
+            Assert.That(ordered, Is.True, "in store order");
+            Assert.That(transient, Is.EqualTo(Total / 7));
+            Assert.That(limited, Is.EqualTo(1234));
+            Assert.That(firstPage.Letters, Has.Count.EqualTo(50));
+            Assert.That(firstPage.Letters[0].LetterId, Is.EqualTo($"letter-{Total:D8}"), "newest first");
+            Assert.That(firstPage.Next, Is.Not.Null);
+        });
+    }
+
+    [Test]
+    public async Task Should_page_with_a_cursor_in_both_orders(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 25).Select(i => TestLetters.Make(i))], cancellation);
+
+        var oldest = await AllPagesAsync(LetterOrder.OldestFirst, cancellation);
+        var newest = await AllPagesAsync(LetterOrder.NewestFirst, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(oldest, Is.EqualTo(Enumerable.Range(1, 25).Select(i => $"letter-{i:D8}")));
+            Assert.That(newest, Is.EqualTo(Enumerable.Range(1, 25).Reverse().Select(i => $"letter-{i:D8}")));
+        });
+    }
+
+    [Test]
+    public async Task Should_select_by_every_filter(CancellationToken cancellation)
+    {
+        await _store.InsertAsync(
+        [
+            TestLetters.Make(1),
+            TestLetters.Make(2, "transient", 451, "4.7.1", "Greylisted, please try again later"),
+            TestLetters.Make(3, "permanent", 554, "5.7.1", "Message rejected: SPAM detected"),
+            TestLetters.Make(4, "expired", null, null, "expiresAt passed"),
+            TestLetters.Make(5, messageId: "shared"),
+            TestLetters.Make(6, messageId: "shared"),
+        ], cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await IdsAsync(new LetterFilter { Class = "transient" }), Is.EqualTo(new[] { 2 }));
+            Assert.That(await IdsAsync(new LetterFilter { SmtpCode = 554 }), Is.EqualTo(new[] { 3 }));
+            Assert.That(await IdsAsync(new LetterFilter { EnhancedCode = "5.1.1" }), Is.EqualTo(new[] { 1, 5, 6 }));
+            Assert.That(await IdsAsync(new LetterFilter { Group = TestLetters.Make(2, "transient", 451, "4.7.1", "Greylisted, please try again later").Group.Key }),
+                Is.EqualTo(new[] { 2 }));
+            Assert.That(await IdsAsync(new LetterFilter { MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
+            Assert.That(await IdsAsync(new LetterFilter { ReasonContains = "spam" }), Is.EqualTo(new[] { 3 }), "text without regard to case");
+            Assert.That(await IdsAsync(new LetterFilter { Since = TestLetters.Start.AddSeconds(3), Until = TestLetters.Start.AddSeconds(5) }),
+                Is.EqualTo(new[] { 3, 4 }), "since inclusive, until exclusive");
+            Assert.That(await IdsAsync(new LetterFilter { Class = "permanent", SmtpCode = 550, MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
+            Assert.That(await _store.CountAsync(new LetterFilter { Class = "permanent" }, cancellation), Is.EqualTo(4));
+        });
+
+        async Task<int[]> IdsAsync(LetterFilter filter)
+        {
+            var ids = new List<int>();
+            await foreach (var letter in _store.StreamAsync(filter, cancellationToken: cancellation))
+                ids.Add(int.Parse(letter.LetterId["letter-".Length..], System.Globalization.CultureInfo.InvariantCulture));
+            return [.. ids];
+        }
+    }
+
+    [Test]
+    public async Task Should_group_letters_that_failed_alike(CancellationToken cancellation)
+    {
+        await _store.InsertAsync(
+        [
+            .. Enumerable.Range(1, 5).Select(i => TestLetters.Make(i)),
+            .. Enumerable.Range(6, 2).Select(i => TestLetters.Make(i, "transient", 451, "4.7.1", $"Greylisted for {i * 60} seconds")),
+            TestLetters.Make(8, "permanent", 552, "5.3.4", "Message too big"),
+        ], cancellation);
+
+        var groups = await _store.GroupsAsync(new LetterFilter(), 10, cancellation);
+        var top = await _store.GroupsAsync(new LetterFilter(), 1, cancellation);
+
+        Assert.That(groups, Has.Count.EqualTo(3));
+        Assert.Multiple(() =>
+        {
+            Assert.That(groups.Select(g => g.Count), Is.EqualTo(new long[] { 5, 2, 1 }), "largest first");
+            Assert.That(groups[0].Label, Is.EqualTo("550 5.1.1 <{address}>: Recipient address rejected: User unknown"));
+            Assert.That(groups[0].FirstSeen, Is.EqualTo(TestLetters.Start.AddSeconds(1)));
+            Assert.That(groups[0].LastSeen, Is.EqualTo(TestLetters.Start.AddSeconds(5)));
+            Assert.That(groups[0].SampleReason, Is.EqualTo("<user1@example.org>: Recipient address rejected: User unknown"));
+            Assert.That(groups[1].Label, Is.EqualTo("451 4.7.1 Greylisted for # seconds"));
+            Assert.That((groups[1].Class, groups[1].SmtpCode, groups[1].EnhancedCode), Is.EqualTo(("transient", (int?)451, "4.7.1")));
+            Assert.That(top.Select(g => g.Key), Is.EqualTo(new[] { groups[0].Key }));
+        });
+    }
+
+    [Test]
+    public async Task Should_mark_letters_replayed_or_purged_once_and_keep_them_as_history(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 6).Select(i => TestLetters.Make(i, letterClass: i <= 4 ? "permanent" : "transient"))], cancellation);
+        var purger = new LetterMark(Operator.At.AddMinutes(1), "purger");
+
+        var replayed = await _store.MarkReplayedAsync(["letter-00000001", "letter-00000002", "no-such-letter"], Operator, cancellation);
+        var replayedAgain = await _store.MarkReplayedAsync(["letter-00000001"], Operator, cancellation);
+        var purgedReplayed = await _store.MarkPurgedAsync(["letter-00000002", "letter-00000003"], purger, cancellation);
+        var purgedByFilter = await _store.PurgeAsync(new LetterFilter { Class = "transient" }, purger, cancellation);
+        var one = (await _store.GetAsync("letter-00000001", cancellation))!.Summary;
+        var three = (await _store.GetAsync("letter-00000003", cancellation))!.Summary;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(replayed, Is.EqualTo(2));
+            Assert.That(replayedAgain, Is.Zero, "a replayed letter is not replayed twice");
+            Assert.That(purgedReplayed, Is.EqualTo(1), "only the letter still dead is purged");
+            Assert.That(purgedByFilter, Is.EqualTo(2));
+            Assert.That(one.State, Is.EqualTo(LetterState.Replayed));
+            Assert.That(one.Replayed, Is.EqualTo(Operator));
+            Assert.That(three.State, Is.EqualTo(LetterState.Purged));
+            Assert.That(three.Purged, Is.EqualTo(purger));
+            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1), "only letter 4 is still dead");
+            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation), Is.EqualTo(2));
+            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Purged }, cancellation), Is.EqualTo(3));
+            Assert.That(await _store.CountAsync(new LetterFilter { State = null }, cancellation), Is.EqualTo(6));
+        });
+    }
+
+    [Test]
+    public async Task Should_delete_only_history_older_than_the_retention(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 5).Select(i => TestLetters.Make(i))], cancellation);
+        await _store.MarkReplayedAsync(["letter-00000001"], new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
+        await _store.MarkPurgedAsync(["letter-00000002"], new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
+        await _store.MarkPurgedAsync(["letter-00000003"], new LetterMark(TestLetters.Start.AddDays(20), "recent"), cancellation);
+        var oldJob = await _store.CreateReplayJobAsync(["letter-00000004"], "old job", new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
+        await _store.SetReplayJobStateAsync(oldJob.Id, ReplayJobState.Completed, TestLetters.Start.AddDays(1), cancellation);
+
+        var deleted = await _store.DeleteHistoryAsync(TestLetters.Start.AddDays(10), cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(deleted, Is.EqualTo(2));
+            Assert.That(await _store.GetAsync("letter-00000001", cancellation), Is.Null);
+            Assert.That(await _store.GetAsync("letter-00000002", cancellation), Is.Null);
+            Assert.That(await _store.GetAsync("letter-00000003", cancellation), Is.Not.Null, "purged after the cut-off");
+            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(2), "dead letters are never removed by time");
+            Assert.That(await _store.GetReplayJobAsync(oldJob.Id, cancellation), Is.Null, "an ended job older than the cut-off");
+        });
+    }
+
+    [Test]
+    public async Task Should_run_a_replay_job_over_the_selection_fixed_at_its_start(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 10).Select(i => TestLetters.Make(i, letterClass: i % 2 == 0 ? "transient" : "permanent"))], cancellation);
+        await _store.MarkPurgedAsync(["letter-00000002"], Operator, cancellation);
+
+        var job = await _store.CreateReplayJobAsync(new LetterFilter { Class = "transient" }, "--class transient", Operator, cancellation);
+        await _store.InsertAsync([TestLetters.Make(12, letterClass: "transient")], cancellation);
+        var first = await _store.ReadJobWindowAsync(job.Id, 2, cancellation);
+        await _store.MarkPurgedAsync(["letter-00000008"], Operator, cancellation);
+        var advanced = await _store.AdvanceReplayJobAsync(job.Id, first[^1].Position, [.. first.Select(l => l.Letter.Summary.LetterId)], 0, Operator, cancellation);
+        // As after a kill: a new reader of the same job goes on after the cursor.
+        var rest = await _store.ReadJobWindowAsync(job.Id, 10, cancellation);
+        var skipped = rest.Where(l => l.Letter.Summary.State != LetterState.Dead).ToList();
+        var done = await _store.AdvanceReplayJobAsync(job.Id, rest[^1].Position,
+            [.. rest.Except(skipped).Select(l => l.Letter.Summary.LetterId)], skipped.Count, Operator, cancellation);
+        var completed = await _store.SetReplayJobStateAsync(job.Id, ReplayJobState.Completed, Operator.At, cancellation);
+        var byIds = await _store.CreateReplayJobAsync(["letter-00000009", "letter-00000001", "letter-00000004", "unknown"], "ids", Operator, cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(job.Total, Is.EqualTo(4), "transient letters 4, 6, 8, 10; not the purged 2, not the later 12");
+            Assert.That(job.State, Is.EqualTo(ReplayJobState.Pending));
+            Assert.That(first.Select(l => (l.Position, l.Letter.Summary.LetterId)), Is.EqualTo(new[] { (1L, "letter-00000004"), (2L, "letter-00000006") }));
+            Assert.That(advanced.Cursor, Is.EqualTo(2));
+            Assert.That(advanced.Replayed, Is.EqualTo(2));
+            Assert.That(rest.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008", "letter-00000010" }));
+            Assert.That(skipped.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008" }));
+            Assert.That((done.Cursor, done.Replayed, done.Skipped), Is.EqualTo((4L, 3L, 1L)));
+            Assert.That(await _store.ReadJobWindowAsync(job.Id, 10, cancellation), Is.Empty);
+            Assert.That(completed.State, Is.EqualTo(ReplayJobState.Completed));
+            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation), Is.EqualTo(3));
+            Assert.That(byIds.Total, Is.EqualTo(2), "letter 4 is replayed already and 'unknown' is not stored");
+            Assert.That((await _store.ReadJobWindowAsync(byIds.Id, 10, cancellation)).Select(l => l.Letter.Summary.LetterId),
+                Is.EqualTo(new[] { "letter-00000001", "letter-00000009" }), "in store order");
+            Assert.That((await _store.ListReplayJobsAsync(10, cancellation)).Select(j => j.Id), Is.EqualTo(new[] { byIds.Id, job.Id }));
+            Assert.That((await _store.GetReplayJobAsync(job.Id, cancellation))!.CreatedBy, Is.EqualTo("ops@test"));
+        });
+    }
+
+    [Test]
+    public async Task Should_open_an_existing_store_without_losing_letters(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([TestLetters.Make(1)], cancellation);
+        await _store.DisposeAsync();
+
+        _store = kind == StoreKind.Sqlite
+            ? await SqliteDeadLetterStore.OpenAsync(_directory!, cancellation)
+            : await PostgresDeadLetterStore.OpenAsync((await ServersSetUp.PostgresAsync()).ConnectionString(_database!), cancellation);
+
+        Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1));
+    }
+
+    private async Task<long> CountStreamAsync(LetterFilter filter, long? limit, CancellationToken cancellation)
+    {
+        long count = 0;
+        await foreach (var _ in _store.StreamAsync(filter, limit, cancellationToken: cancellation))
+            count++;
+        return count;
+    }
+
+    private async Task<List<string>> AllPagesAsync(LetterOrder order, CancellationToken cancellation)
+    {
+        var ids = new List<string>();
+        long? after = null;
+        do
+        {
+            var page = await _store.PageAsync(new LetterFilter(), after, 10, order, cancellation);
+            ids.AddRange(page.Letters.Select(l => l.LetterId));
+            after = page.Next;
+        }
+        while (after is not null);
+        return ids;
+    }
+}
