@@ -62,6 +62,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<FatalStop>();
         services.AddHostedService<WorkQueueConsumer>();
         services.AddDeadLetterStore();
+        services.AddHostedService<DeadLetterIngester>();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmailWorker.Consuming;
 using EmailWorker.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

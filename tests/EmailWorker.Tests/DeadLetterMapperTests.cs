@@ -1,4 +1,5 @@
 using System.Text;
+using EmailWorker.Consuming;
 using EmailWorker.DeadLetters;
 using RabbitMQ.Client;
 

@@ -2,7 +2,7 @@ namespace EmailWorker.DeadLetters;
 
 /// <summary>
 /// One dead letter as the ingester stores it: the failure record read from its headers, the letter itself (body and every
-/// header) and its group. <see cref="LetterId"/> is the idempotency key (see <see cref="DeadLetterMapper"/>).
+/// header) and its group. <see cref="LetterId"/> is the idempotency key (see <c>Consuming/DeadLetterMapper</c>).
 /// </summary>
 internal sealed record DeadLetterRecord(
     string LetterId,

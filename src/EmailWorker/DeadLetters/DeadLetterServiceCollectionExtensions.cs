@@ -6,13 +6,13 @@ namespace EmailWorker.DeadLetters;
 internal static class DeadLetterServiceCollectionExtensions
 {
     /// <summary>
-    /// The dead-letter store, and the ingester and retention that run when <c>DeadLetters:Ingest</c> is true. Needs the
-    /// broker connection, topology and <see cref="DeadLetterOptions"/> registered by the worker's own extension.
+    /// The dead-letter store and the retention sweep that runs when <c>DeadLetters:Ingest</c> is true (the ingester, an AMQP
+    /// consumer, is registered with the worker's consumers). Needs <see cref="DeadLetterOptions"/> registered by the
+    /// worker's own extension.
     /// </summary>
     public static IServiceCollection AddDeadLetterStore(this IServiceCollection services)
     {
         services.AddSingleton<DeadLetterStoreProvider>();
-        services.AddHostedService<DeadLetterIngester>();
         services.AddHostedService<RetentionSweeper>();
         return services;
     }

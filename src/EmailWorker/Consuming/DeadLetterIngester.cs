@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
+using EmailWorker.DeadLetters;
 using EmailWorker.Logging;
 using EmailWorker.Topology;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client;
 
-namespace EmailWorker.DeadLetters;
+namespace EmailWorker.Consuming;
 
 /// <summary>
 /// Consumes the dead-letter queue into the store: letters are gathered into batches (up to <c>DeadLetters:IngestBatchSize</c>

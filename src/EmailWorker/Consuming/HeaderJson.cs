@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using RabbitMQ.Client;
 
-namespace EmailWorker.DeadLetters;
+namespace EmailWorker.Consuming;
 
 /// <summary>
 /// AMQP headers as canonical JSON: names sorted (ordinal) at every level, so the same headers always give the same text and

@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using EmailWorker.DeadLetters;
 using EmailWorker.Routing;
 using RabbitMQ.Client;
 
-namespace EmailWorker.DeadLetters;
+namespace EmailWorker.Consuming;
 
 /// <summary>
 /// Turns a message from the dead-letter queue into a <see cref="DeadLetterRecord"/>. The only place that reads our headers
