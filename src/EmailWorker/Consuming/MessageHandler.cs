@@ -25,7 +25,7 @@ internal sealed class MessageHandler(
 {
     /// <summary>How long a return to the queue may still take once the host has stopped waiting for in-flight messages.</summary>
     private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(5);
-    private readonly RelayFaultAlarm _relayFaults = new();
+    private readonly OutcomeRunAlarm _relayFaults = OutcomeRunAlarm.RelayFaults();
 
     public async Task<bool> HandleAsync(IncomingMessage incoming, CancellationToken stopping)
     {
@@ -122,7 +122,7 @@ internal sealed class MessageHandler(
         }
         var fault = outcomes.FirstOrDefault(o => o.Outcome.RelayFaultIfRepeated)?.Outcome;
         if (plan.TripBreaker is null && fault is not null && _relayFaults.Record(fault))
-            return plan with { TripBreaker = $"{RelayFaultAlarm.Threshold} messages in a row failed the same way: {fault.Reason}" };
+            return plan with { TripBreaker = $"{_relayFaults.Threshold} messages in a row failed the same way: {fault.Reason}" };
         return plan;
     }
 }

@@ -14,7 +14,7 @@ namespace EmailWorker.Events;
 /// </summary>
 internal sealed class OutcomeReporter(StatusEventPublisher events, TimeProvider time, ILogger<OutcomeReporter> logger)
 {
-    private readonly PolicyRejectionAlarm _policyAlarm = new();
+    private readonly OutcomeRunAlarm _policyAlarm = OutcomeRunAlarm.PolicyRejections();
 
     public void Report(string messageId, SendEmail? command, IReadOnlyList<Report> reports)
     {
@@ -59,7 +59,7 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, TimeProvider 
             dead.Attempt, record.FirstFailureAt, record.LastFailureAt);
         var outcome = new AttemptOutcome(record.Class, record.Reason, record.SmtpCode, record.EnhancedCode);
         if (_policyAlarm.Record(outcome))
-            Log.PolicyRejectionsInARow(logger, PolicyRejectionAlarm.Threshold, record.SmtpCode, record.EnhancedCode, record.Reason);
+            Log.PolicyRejectionsInARow(logger, _policyAlarm.Threshold, record.SmtpCode, record.EnhancedCode, record.Reason);
         var (statusEvent, name) = record.Class switch
         {
             OutcomeClass.Invalid => ((EmailStatusEvent)new EmailRejected { Errors = dead.Errors }, "rejected"),
