@@ -47,7 +47,11 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     public long AcceptedCount => Interlocked.Read(ref _acceptedCount);
 
+    /// <summary>Connections accepted in all, including those that never got past the greeting or the TLS handshake.</summary>
+    public long ConnectionCount => Interlocked.Read(ref _connectionCount);
+
     private long _acceptedCount;
+    private long _connectionCount;
 
     public void Start()
     {
@@ -113,6 +117,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
     {
         _connections[socket] = 0;
+        Interlocked.Increment(ref _connectionCount);
         try
         {
             await using var network = new NetworkStream(socket, ownsSocket: true);
