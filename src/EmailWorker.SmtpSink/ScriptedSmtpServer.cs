@@ -42,7 +42,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>TLS from the first byte (SMTPS, port 465 style) instead of STARTTLS; needs <see cref="Certificate"/>.</summary>
     public bool ImplicitTls { get; set; }
 
-    /// <summary>Whether accepted messages are kept in <see cref="Messages"/>; a long-running sink turns it off.</summary>
+    /// <summary>Whether accepted messages and commands are kept in <see cref="Messages"/> and <see cref="Commands"/>; a long-running sink turns it off.</summary>
     public bool KeepMessages { get; set; } = true;
 
     public long AcceptedCount => Interlocked.Read(ref _acceptedCount);
@@ -142,7 +142,11 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         }
     }
 
-    internal void RecordCommand(string verb, bool overTls) => _commands.Enqueue(new ReceivedCommand(verb, overTls));
+    internal void RecordCommand(string verb, bool overTls)
+    {
+        if (KeepMessages)
+            _commands.Enqueue(new ReceivedCommand(verb, overTls));
+    }
 
     internal void RecordReceived(ReceivedMessage message)
     {
