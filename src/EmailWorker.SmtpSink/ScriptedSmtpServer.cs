@@ -42,12 +42,16 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>TLS from the first byte (SMTPS, port 465 style) instead of STARTTLS; needs <see cref="Certificate"/>.</summary>
     public bool ImplicitTls { get; set; }
 
-    /// <summary>Whether accepted messages are kept in <see cref="Messages"/>; a long-running sink turns it off.</summary>
+    /// <summary>Whether accepted messages and commands are kept in <see cref="Messages"/> and <see cref="Commands"/>; a long-running sink turns it off.</summary>
     public bool KeepMessages { get; set; } = true;
 
     public long AcceptedCount => Interlocked.Read(ref _acceptedCount);
 
+    /// <summary>Connections accepted in all, including those that never got past the greeting or the TLS handshake.</summary>
+    public long ConnectionCount => Interlocked.Read(ref _connectionCount);
+
     private long _acceptedCount;
+    private long _connectionCount;
 
     public void Start()
     {
@@ -113,6 +117,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
     {
         _connections[socket] = 0;
+        Interlocked.Increment(ref _connectionCount);
         try
         {
             await using var network = new NetworkStream(socket, ownsSocket: true);
@@ -137,7 +142,11 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         }
     }
 
-    internal void RecordCommand(string verb, bool overTls) => _commands.Enqueue(new ReceivedCommand(verb, overTls));
+    internal void RecordCommand(string verb, bool overTls)
+    {
+        if (KeepMessages)
+            _commands.Enqueue(new ReceivedCommand(verb, overTls));
+    }
 
     internal void RecordReceived(ReceivedMessage message)
     {

@@ -11,10 +11,11 @@ public sealed class SmtpScript
     public Func<SmtpReply?> OnConnect { get; set; } = () => null;
 
     /// <summary>
-    /// Asked first for every command, given its verb in upper case (EHLO, MAIL, RCPT, DATA…): a reply here replaces the
-    /// command's handling, e.g. <see cref="SmtpReply.Disconnect"/> for DATA drops the connection without a 354.
+    /// Asked first for every command, given its verb in upper case (EHLO, MAIL, RCPT, DATA…) and the recipients accepted so
+    /// far in the transaction: a reply here replaces the command's handling, e.g. <see cref="SmtpReply.Disconnect"/> for
+    /// DATA drops the connection without a 354, for one recipient's message or for all.
     /// </summary>
-    public Func<string, SmtpReply?> OnCommand { get; set; } = _ => null;
+    public Func<string, IReadOnlyList<string>, SmtpReply?> OnCommand { get; set; } = (_, _) => null;
 
     /// <summary>Reply to MAIL FROM, given the sender.</summary>
     public Func<string, SmtpReply?> OnMailFrom { get; set; } = _ => null;

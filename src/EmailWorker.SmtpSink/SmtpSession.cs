@@ -29,7 +29,7 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
             var argument = space < 0 ? "" : line[(space + 1)..];
             server.RecordCommand(verb, _overTls);
-            var keepGoing = _script.OnCommand(verb) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
+            var keepGoing = _script.OnCommand(verb, _recipients) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
             {
                 "EHLO" => await EhloAsync(cancellationToken),
                 "HELO" => await ReplyAsync(new SmtpReply(250, "localhost"), cancellationToken),

@@ -45,7 +45,7 @@ public sealed class When_the_broker_blocks_publishers
             await node.ControlAsync("set_vm_memory_high_watermark", "0.4");
 
             Assert.That(await context.Smtp.WaitForMessagesAsync(40, TimeSpan.FromSeconds(90)), Is.True, worker.Output);
-            Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) == 0, TimeSpan.FromSeconds(30)), Is.True);
+            Assert.That(await context.BecomesEmptyAsync(context.WorkQueue, TimeSpan.FromSeconds(30)), Is.True, "ready and unacked both 0");
             Assert.Multiple(() =>
             {
                 Assert.That(duringAlarm.Values, Has.All.EqualTo(1), "nobody got a second copy while the broker blocked");

@@ -9,6 +9,7 @@ public sealed class When_the_configuration_is_invalid
     [TestCase("EMAILWORKER__SMTP__HOST", "", "Smtp:Host")]
     [TestCase("EMAILWORKER__SMTP__PORT", "0", "Smtp:Port")]
     [TestCase("EMAILWORKER__SMTP__SECURITY", "Sometimes", "Smtp:Security")]
+    [TestCase("EMAILWORKER__SMTP__TRUSTEDCAFILE", "/nonexistent/relay-ca.pem", "Smtp:TrustedCaFile")]
     [TestCase("EMAILWORKER__RETRY__SCHEDULE", "30s,soon", "Retry:Schedule")]
     [TestCase("EMAILWORKER__DELIVERY__CONCURRENCYLIMIT", "0", "Delivery:ConcurrencyLimit")]
     public async Task Should_stop_at_start_up_naming_the_key(string variable, string value, string key)

@@ -8,7 +8,7 @@ namespace EmailWorker.IntegrationTests;
 /// Only the second is marked "maybe delivered", and only it can end with two copies — with the same Message-ID.
 /// </summary>
 [TestFixture]
-[CancelAfter(120_000)]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_connection_drops_during_a_transaction
 {
     [Test]
@@ -16,7 +16,7 @@ public sealed class When_the_connection_drops_during_a_transaction
     {
         await using var context = new WorkerTestContext();
         var dataCommands = 0;
-        context.Smtp.Script.OnCommand = verb => verb == "DATA" && Interlocked.Increment(ref dataCommands) == 1 ? SmtpReply.Disconnect : null;
+        context.Smtp.Script.OnCommand = (verb, _) => verb == "DATA" && Interlocked.Increment(ref dataCommands) == 1 ? SmtpReply.Disconnect : null;
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
 

@@ -5,7 +5,7 @@ namespace EmailWorker.IntegrationTests;
 
 /// <summary>Faults every message would meet open the breaker instead of dead-lettering the queue, and nothing is lost.</summary>
 [TestFixture]
-[CancelAfter(180_000)]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_relay_refuses_to_relay
 {
     [Test]
@@ -22,7 +22,7 @@ public sealed class When_the_relay_refuses_to_relay
         Volatile.Write(ref misconfigured, false);
 
         Assert.That(await context.Smtp.WaitForMessagesAsync(20, TimeSpan.FromSeconds(90)), Is.True, worker.Output);
-        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) == 0, TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That(await context.BecomesEmptyAsync(context.WorkQueue, TimeSpan.FromSeconds(30)), Is.True, "ready and unacked both 0");
         Assert.Multiple(async () =>
         {
             Assert.That(Copies.PerRecipient(context), Is.EqualTo(Copies.OnceEach(expected)));

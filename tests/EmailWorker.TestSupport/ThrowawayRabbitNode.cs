@@ -13,6 +13,7 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
     private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     private const string ControlScript = "/usr/lib/rabbitmq/bin/rabbitmqctl";
     private static int _started;
+    private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(60);
     private readonly string _directory;
     private readonly Process _server;
 
@@ -84,9 +85,21 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var outputRead = process.StandardOutput.ReadToEndAsync();
+        var errorRead = process.StandardError.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(ControlTimeout);
+        try
+        {
+            await process.WaitForExitAsync(bound.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A hung control tool must not hang the test run (nor outlive it).
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} did not finish within {ControlTimeout.TotalSeconds:0} s");
+        }
+        var output = await outputRead;
+        var error = await errorRead;
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed: {error}");
         return output;

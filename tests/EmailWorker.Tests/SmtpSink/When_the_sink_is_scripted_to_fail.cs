@@ -29,7 +29,7 @@ public sealed class When_the_sink_is_scripted_to_fail
     public async Task Should_drop_the_connection_at_the_data_command_without_a_354()
     {
         await using var server = Started();
-        server.Script.OnCommand = verb => verb == "DATA" ? SmtpReply.Disconnect : null;
+        server.Script.OnCommand = (verb, recipients) => verb == "DATA" && recipients.Contains("ann@example.org") ? SmtpReply.Disconnect : null;
         using var client = await SinkClient.ConnectAsync(server);
 
         var failure = await Capture(() => SinkClient.SendAsync(client));
@@ -45,7 +45,7 @@ public sealed class When_the_sink_is_scripted_to_fail
     public async Task Should_drop_the_connection_right_after_the_354()
     {
         await using var server = Started();
-        server.Script.OnCommand = verb => verb == "DATA" ? new SmtpReply(354, "End data with <CR><LF>.<CR><LF>") { ThenDisconnect = true } : null;
+        server.Script.OnCommand = (verb, _) => verb == "DATA" ? new SmtpReply(354, "End data with <CR><LF>.<CR><LF>") { ThenDisconnect = true } : null;
         using var client = await SinkClient.ConnectAsync(server);
 
         var failure = await Capture(() => SinkClient.SendAsync(client));

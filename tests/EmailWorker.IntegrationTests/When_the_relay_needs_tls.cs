@@ -1,0 +1,185 @@
+using EmailWorker.IntegrationTests.Support;
+using EmailWorker.SmtpSink;
+
+namespace EmailWorker.IntegrationTests;
+
+/// <summary>
+/// TLS to the relay with a CA made for the test: delivered when the worker trusts it, refused (breaker, nothing sent in
+/// plaintext, nothing dead-lettered) when the server has no STARTTLS, the certificate is not trusted, or the login fails.
+/// </summary>
+[TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
+public sealed class When_the_relay_needs_tls
+{
+    private const int Count = 5;
+    private static readonly string[] NeverInPlaintext = ["AUTH", "MAIL", "RCPT", "DATA"];
+    private TestCertificateAuthority _ca = null!;
+    private TestCertificateAuthority _otherCa = null!;
+    private string _caFile = null!;
+    private string _otherCaFile = null!;
+
+    [OneTimeSetUp]
+    public void CreateAuthorities()
+    {
+        _ca = TestCertificateAuthority.Create();
+        _otherCa = TestCertificateAuthority.Create("Some other CA");
+        _caFile = Path.Combine(Path.GetTempPath(), $"emailworker-test-ca-{Guid.NewGuid():N}.pem");
+        _otherCaFile = Path.Combine(Path.GetTempPath(), $"emailworker-other-ca-{Guid.NewGuid():N}.pem");
+        _ca.WriteCaPem(_caFile);
+        _otherCa.WriteCaPem(_otherCaFile);
+    }
+
+    [OneTimeTearDown]
+    public void DeleteAuthorities()
+    {
+        File.Delete(_caFile);
+        File.Delete(_otherCaFile);
+        _ca.Dispose();
+        _otherCa.Dispose();
+    }
+
+    [TestCase("StartTls", false)]
+    [TestCase("SslOnConnect", true)]
+    public async Task Should_deliver_over_tls_to_a_relay_whose_ca_is_trusted(string security, bool implicitTls)
+    {
+        await using var context = new WorkerTestContext();
+        context.Smtp.Certificate = _ca.IssueServerCertificate();
+        context.Smtp.ImplicitTls = implicitTls;
+        await using var worker = await StartAsync(context, security, _caFile);
+        var recipients = await PublishAsync(context, "tls-ok");
+
+        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(context.CopiesByRecipient().Count == Count), TimeSpan.FromSeconds(30)),
+            Is.True, $"delivered {context.CopiesByRecipient().Count} of {Count}\n{worker.Output}");
+        Assert.That(await context.BecomesEmptyAsync(context.WorkQueue), Is.True, $"{await context.QueueCountsAsync(context.WorkQueue)}");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(context.CopiesByRecipient().ToDictionary(c => c.Key, c => c.Value.Count), Is.EquivalentTo(recipients.ToDictionary(r => r, _ => 1)));
+            Assert.That(context.Smtp.Commands.Where(c => NeverInPlaintext.Contains(c.Verb)), Is.Not.Empty.And.All.Matches<ReceivedCommand>(c => c.OverTls),
+                "the envelope and the data went over TLS only");
+            Assert.That(await context.BecomesEmptyAsync(context.DeadQueue), Is.True);
+        });
+    }
+
+    [Test]
+    public async Task Should_never_fall_back_to_plaintext_when_the_relay_offers_no_starttls()
+    {
+        await using var context = new WorkerTestContext();
+        await using var worker = await StartAsync(context, "StartTls", _caFile);
+        await using var events = await EventCollector.StartAsync(context);
+        await PublishAsync(context, "tls-missing");
+
+        await AssertRefusedAsync(context, worker, events);
+        Assert.Multiple(() =>
+        {
+            Assert.That(worker.Output, Does.Contain("STARTTLS"), "the reason names what is missing");
+            Assert.That(context.Smtp.Commands.Select(c => c.Verb), Is.All.EqualTo("EHLO"), "each try ends after EHLO");
+        });
+    }
+
+    [TestCase("StartTls", false)]
+    [TestCase("SslOnConnect", true)]
+    public async Task Should_refuse_a_certificate_from_a_ca_it_does_not_trust(string security, bool otherCaConfigured)
+    {
+        await using var context = new WorkerTestContext();
+        context.Smtp.Certificate = _ca.IssueServerCertificate();
+        context.Smtp.ImplicitTls = security == "SslOnConnect";
+        await using var worker = await StartAsync(context, security, otherCaConfigured ? _otherCaFile : null);
+        await using var events = await EventCollector.StartAsync(context);
+        await PublishAsync(context, "tls-untrusted");
+
+        await AssertRefusedAsync(context, worker, events);
+        Assert.Multiple(() =>
+        {
+            Assert.That(worker.Output, Does.Contain("certificate could not be validated"), "the reason is the certificate");
+            Assert.That(context.Smtp.Commands.Where(c => c.OverTls), Is.Empty, "the handshake never completed");
+        });
+    }
+
+    [Test]
+    public async Task Should_pause_without_dead_lettering_when_the_relay_refuses_the_login()
+    {
+        const string WrongPassword = "smtp-Wr0ng-tls-8e7f";
+        await using var context = new WorkerTestContext();
+        context.Smtp.Certificate = _ca.IssueServerCertificate();
+        context.Smtp.Script.Credentials = ("mailer", "smtp-Right-tls-1a2b");
+        await using var worker = await StartAsync(context, "StartTls", _caFile, new Dictionary<string, string>
+        {
+            ["EMAILWORKER__SMTP__USERNAME"] = "mailer",
+            ["EMAILWORKER__SMTP__PASSWORD"] = WrongPassword,
+        });
+        await using var events = await EventCollector.StartAsync(context);
+        await PublishAsync(context, "tls-login");
+
+        await AssertRefusedAsync(context, worker, events);
+        Assert.Multiple(() =>
+        {
+            Assert.That(context.Smtp.Commands.Where(c => c.Verb == "AUTH"), Is.Not.Empty.And.All.Matches<ReceivedCommand>(c => c.OverTls),
+                "the password only ever went over TLS");
+            Assert.That(worker.Output, Does.Contain("535"), "the reason is the refused login");
+            Assert.That(worker.Output, Does.Not.Contain(WrongPassword));
+        });
+    }
+
+    [Test]
+    public async Task Should_refuse_to_start_with_a_login_over_plaintext_unless_allowed()
+    {
+        await using var context = new WorkerTestContext();
+        await using var worker = context.StartWorker(new Dictionary<string, string>
+        {
+            ["EMAILWORKER__SMTP__SECURITY"] = "None",
+            ["EMAILWORKER__SMTP__USERNAME"] = "mailer",
+            ["EMAILWORKER__SMTP__PASSWORD"] = "smtp-Pa55-plain-3c4d",
+        });
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2), worker.Output);
+            Assert.That(worker.Output, Does.Contain("Smtp:AllowPlaintextAuth").And.Contain("EMAILWORKER__SMTP__ALLOWPLAINTEXTAUTH"));
+            Assert.That(worker.Output, Does.Not.Contain("smtp-Pa55-plain-3c4d"));
+            Assert.That(context.Smtp.Commands, Is.Empty, "it never connected");
+        });
+    }
+
+    /// <summary>
+    /// The relay cannot be used: the breaker opens, keeps probing, and every message stays in the work queue, never sent,
+    /// never retried, never dead-lettered.
+    /// </summary>
+    private static async Task AssertRefusedAsync(WorkerTestContext context, WorkerProcess worker, EventCollector events)
+    {
+        Assert.That(await worker.WaitForOutputAsync("SMTP relay unusable, pausing consumption", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        // Two probes later the picture is the same: the breaker keeps trying and keeps refusing.
+        var connections = context.Smtp.ConnectionCount;
+        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(context.Smtp.ConnectionCount >= connections + 2), TimeSpan.FromSeconds(30)),
+            Is.True, worker.Output);
+        QueueCounts? counts = null;
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => (counts = await context.QueueCountsAsync(context.WorkQueue)) is { } c && c.Ready + c.Unacked == Count,
+            TimeSpan.FromSeconds(15)), Is.True, $"every message stays in the work queue: {counts}");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(context.Smtp.Messages, Is.Empty);
+            Assert.That(context.Smtp.Commands.Where(c => NeverInPlaintext.Contains(c.Verb) && !c.OverTls), Is.Empty, "nothing said in plaintext");
+            Assert.That(context.Smtp.Commands.Select(c => c.Verb), Has.None.AnyOf("MAIL", "RCPT", "DATA"));
+            Assert.That(await context.BecomesEmptyAsync(context.DeadQueue), Is.True, "a relay the worker cannot use never dead-letters");
+            Assert.That(events.Events.Where(e => e.RoutingKey is "email.deferred" or "email.dead-lettered"), Is.Empty, "and never burns a retry");
+        });
+    }
+
+    private static async Task<string[]> PublishAsync(WorkerTestContext context, string prefix)
+    {
+        var recipients = Enumerable.Range(0, Count).Select(i => $"{prefix}-{i}@example.org").ToArray();
+        await context.PublishJsonAsync(Enumerable.Range(0, Count).Select(i => SampleMessages.Simple($"{prefix}-{i}", recipients[i])));
+        return recipients;
+    }
+
+    private static async Task<WorkerProcess> StartAsync(WorkerTestContext context, string security, string? caFile, Dictionary<string, string>? more = null)
+    {
+        var environment = new Dictionary<string, string>(more ?? []) { ["EMAILWORKER__SMTP__SECURITY"] = security };
+        if (caFile is not null)
+            environment["EMAILWORKER__SMTP__TRUSTEDCAFILE"] = caFile;
+        var worker = context.StartWorker(environment);
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        return worker;
+    }
+}
