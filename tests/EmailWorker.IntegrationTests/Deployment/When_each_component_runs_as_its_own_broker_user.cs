@@ -155,6 +155,35 @@ public sealed class When_each_component_runs_as_its_own_broker_user
         }
     }
 
+    [Test]
+    public async Task Should_read_the_settings_of_the_environment_named_by_dotnet_environment()
+    {
+        // appsettings.{Environment}.json beside the executable, as a deployment would ship it; a name no other test uses.
+        var environmentName = $"DeployTest{Guid.NewGuid():N}";
+        var file = Path.Combine(Path.GetDirectoryName(WorkerExecutable.Path)!, $"appsettings.{environmentName}.json");
+        await File.WriteAllTextAsync(file, $$"""
+            { "RabbitMq": { "Host": "127.0.0.1", "Port": {{DeploymentBroker.Node.AmqpPort}}, "VirtualHost": "email",
+                            "Username": "monitoring", "Password": "{{DeploymentBroker.Passwords["monitoring"]}}", "ManagementPort": 0 },
+              "Retry": { "Schedule": "{{DeploymentBroker.RetrySchedule}}" } }
+            """);
+        try
+        {
+            var named = await CliRun.RunAsync(new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = environmentName }, "status");
+            var other = await CliRun.RunAsync(new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Elsewhere" }, "status");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(named.ExitCode, Is.Zero, named.Stderr);
+                Assert.That(named.Stdout, Does.Contain($"broker 127.0.0.1:{DeploymentBroker.Node.AmqpPort}email"));
+                Assert.That(other.Stderr, Does.Not.Contain($":{DeploymentBroker.Node.AmqpPort}"), "another environment reads only appsettings.json");
+            });
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static Dictionary<string, string> WorkerEnvironment(ScriptedSmtpServer smtp)
     {
         var environment = DeploymentBroker.Environment("worker");
