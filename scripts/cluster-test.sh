@@ -230,6 +230,8 @@ until [ "$(receipts_count "$receipts")" -ge "$kill_at" ]; do
 done
 kill -9 "$(cat "$work/n$killed/beam.pid")"
 kill -9 "${worker_pids[$victim]}"
+wait "${worker_pids[$victim]}" 2>/dev/null || true
+unset "worker_pids[$victim]"
 log "after $(receipts_count "$receipts") deliveries: kill -9 of the work queue's leader $leader and of worker $victim"
 survivor=$(( killed % 3 + 1 ))
 deadline=$((SECONDS + 300))
