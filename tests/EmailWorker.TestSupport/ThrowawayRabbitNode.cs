@@ -17,8 +17,9 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
     private readonly string _directory;
     private readonly Process _server;
 
-    private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, int managementPort, int tlsPort, Process server)
+    private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, int managementPort, int tlsPort, int managementTlsPort, Process server)
     {
+        ManagementTlsPort = managementTlsPort;
         _directory = directory;
         NodeName = nodeName;
         AmqpPort = amqpPort;
@@ -37,6 +38,9 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
     /// <summary>The AMQP-over-TLS listener; 0 when the node was started without <see cref="TestCertificateAuthority"/>.</summary>
     public int TlsPort { get; }
 
+    /// <summary>The management API over https (same CA, no client certificate); 0 without <see cref="TestCertificateAuthority"/>.</summary>
+    public int ManagementTlsPort { get; }
+
     /// <summary>
     /// Starts the node. With <paramref name="tls"/>, it also listens for AMQP over TLS with the CA's server certificate and
     /// requires a client certificate signed by that CA (<c>verify_peer</c>, <c>fail_if_no_peer_cert</c>).
@@ -54,11 +58,14 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
         // Statistics every second instead of every five, so the management API's counts catch up quickly.
         var config = $"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {managementPort}\ncollect_statistics_interval = 1000\n";
         var tlsPort = tls is null ? 0 : FreePort();
+        var managementTlsPort = tls is null ? 0 : FreePort();
         if (tls is not null)
         {
             config += $"listeners.ssl.default = 127.0.0.1:{tlsPort}\n" +
                 $"ssl_options.cacertfile = {tls.CaFile}\nssl_options.certfile = {tls.ServerCertificateFile}\nssl_options.keyfile = {tls.ServerKeyFile}\n" +
-                "ssl_options.verify = verify_peer\nssl_options.fail_if_no_peer_cert = true\n";
+                "ssl_options.verify = verify_peer\nssl_options.fail_if_no_peer_cert = true\n" +
+                $"management.ssl.ip = 127.0.0.1\nmanagement.ssl.port = {managementTlsPort}\nmanagement.ssl.cacertfile = {tls.CaFile}\n" +
+                $"management.ssl.certfile = {tls.ServerCertificateFile}\nmanagement.ssl.keyfile = {tls.ServerKeyFile}\n";
         }
         File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"), config);
         var start = new ProcessStartInfo(ServerScript) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -69,7 +76,7 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
         server.ErrorDataReceived += (_, _) => { };
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
-        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, tlsPort, server);
+        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, tlsPort, managementTlsPort, server);
         await node.WaitUntilAcceptingAsync(timeout);
         return node;
     }

@@ -115,7 +115,7 @@ public sealed partial class DeployFilesTests
     [TestCase("producer", "read", "email.dead", false)]
     [TestCase("producer", "configure", "email.send", false)]
     [TestCase("worker", "read", "email.send", true)]
-    [TestCase("worker", "read", "email.dead", false)]
+    [TestCase("worker", "read", "email.dead", true)] // emailworker run ingests the dead letters into the store
     [TestCase("worker", "write", "email.retry", true)]
     [TestCase("worker", "write", "email.dead", true)]
     [TestCase("worker", "write", "email.events", true)]

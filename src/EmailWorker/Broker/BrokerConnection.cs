@@ -81,12 +81,12 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
         connection.ConnectionShutdownAsync += (_, args) =>
         {
             if (args.Initiator != ShutdownInitiator.Application)
-                Log.BrokerConnectionLost(logger, purpose, node, args.ReplyCode, args.ReplyText);
+                Log.BrokerConnectionLost(logger, purpose, node, args.ReplyCode, Bounded(args.ReplyText));
             return Task.CompletedTask;
         };
         connection.ConnectionRecoveryErrorAsync += (_, args) =>
         {
-            Log.BrokerRecoveryFailed(logger, purpose, Endpoint, args.Exception.InnerException?.Message ?? args.Exception.Message);
+            Log.BrokerRecoveryFailed(logger, purpose, Endpoint, Bounded(args.Exception.InnerException?.Message ?? args.Exception.Message));
             return Task.CompletedTask;
         };
         connection.RecoverySucceededAsync += (_, _) =>
@@ -102,6 +102,13 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
     }
 
     private static string Describe(AmqpTcpEndpoint endpoint) => $"{endpoint.HostName}:{endpoint.Port}";
+
+    /// <summary>Broker and socket texts come from outside: one line, at most 300 characters, before they reach the log.</summary>
+    private static string Bounded(string text)
+    {
+        var line = string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
+        return line.Length <= 300 ? line : line[..300] + "…";
+    }
 
     /// <summary>Opens a connection to the first node of the endpoint list that answers (the worker and the CLI alike).</summary>
     public static Task<IConnection> OpenAsync(ConnectionFactory factory, RabbitMqOptions options, CancellationToken cancellationToken) =>

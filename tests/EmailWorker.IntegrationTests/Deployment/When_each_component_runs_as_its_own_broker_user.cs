@@ -126,6 +126,64 @@ public sealed class When_each_component_runs_as_its_own_broker_user
         Assert.That(status.Stdout, Does.Contain("email.send"));
     }
 
+    [Test]
+    public async Task Should_read_the_configuration_file_given_with_config()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"emailworker-config-{Guid.NewGuid():N}.json");
+        var settings = DeploymentBroker.Environment("monitoring");
+        await File.WriteAllTextAsync(file, $$"""
+            { "RabbitMq": { "Host": "127.0.0.1", "Port": {{DeploymentBroker.Node.AmqpPort}}, "VirtualHost": "email",
+                            "Username": "monitoring", "Password": "{{settings["EMAILWORKER__RABBITMQ__PASSWORD"]}}", "ManagementPort": 0 },
+              "Retry": { "Schedule": "{{DeploymentBroker.RetrySchedule}}" } }
+            """);
+        try
+        {
+            var withFile = await CliRun.RunAsync(new Dictionary<string, string>(), "status", "--config", file);
+            var missing = await CliRun.RunAsync(new Dictionary<string, string>(), "status", "--config", file + ".missing");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(withFile.ExitCode, Is.Zero, withFile.Stderr);
+                Assert.That(withFile.Stdout, Does.Contain($"broker 127.0.0.1:{DeploymentBroker.Node.AmqpPort}email"));
+                Assert.That(missing.ExitCode, Is.EqualTo(2));
+                Assert.That(missing.Stderr, Does.Contain("--config").And.Contain("does not exist"));
+            });
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task Should_read_the_settings_of_the_environment_named_by_dotnet_environment()
+    {
+        // appsettings.{Environment}.json beside the executable, as a deployment would ship it; a name no other test uses.
+        var environmentName = $"DeployTest{Guid.NewGuid():N}";
+        var file = Path.Combine(Path.GetDirectoryName(WorkerExecutable.Path)!, $"appsettings.{environmentName}.json");
+        await File.WriteAllTextAsync(file, $$"""
+            { "RabbitMq": { "Host": "127.0.0.1", "Port": {{DeploymentBroker.Node.AmqpPort}}, "VirtualHost": "email",
+                            "Username": "monitoring", "Password": "{{DeploymentBroker.Passwords["monitoring"]}}", "ManagementPort": 0 },
+              "Retry": { "Schedule": "{{DeploymentBroker.RetrySchedule}}" } }
+            """);
+        try
+        {
+            var named = await CliRun.RunAsync(new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = environmentName }, "status");
+            var other = await CliRun.RunAsync(new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Elsewhere" }, "status");
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(named.ExitCode, Is.Zero, named.Stderr);
+                Assert.That(named.Stdout, Does.Contain($"broker 127.0.0.1:{DeploymentBroker.Node.AmqpPort}email"));
+                Assert.That(other.Stderr, Does.Not.Contain($":{DeploymentBroker.Node.AmqpPort}"), "another environment reads only appsettings.json");
+            });
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private static Dictionary<string, string> WorkerEnvironment(ScriptedSmtpServer smtp)
     {
         var environment = DeploymentBroker.Environment("worker");

@@ -102,6 +102,29 @@ public sealed class When_the_broker_speaks_tls
         Assert.That(status.Stdout, Does.Contain($"broker 127.0.0.1:{DeploymentBroker.Node.TlsPort}email"));
     }
 
+    [Test]
+    public async Task Should_read_unacked_counts_from_the_management_api_over_verified_https()
+    {
+        var environment = TlsEnvironment("monitoring");
+        environment["EMAILWORKER__RABBITMQ__MANAGEMENTHTTPS"] = "true";
+        environment["EMAILWORKER__RABBITMQ__MANAGEMENTPORT"] = DeploymentBroker.Node.ManagementTlsPort.ToString(CultureInfo.InvariantCulture);
+
+        var trusted = await CliRun.RunAsync(environment, "status");
+        environment["EMAILWORKER__RABBITMQ__TLS__CAFILE"] = DeploymentBroker.OtherAuthority.CaFile;
+        environment["EMAILWORKER__RABBITMQ__ENDPOINTS"] = $"127.0.0.1:{DeploymentBroker.Node.AmqpPort}";
+        environment["EMAILWORKER__RABBITMQ__TLS__ENABLED"] = "false";
+        var untrusted = await CliRun.RunAsync(environment, "status");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(trusted.ExitCode, Is.Zero, trusted.Stderr);
+            Assert.That(trusted.Stdout, Does.Not.Contain("unacked unknown"), "the https API answered");
+            // Plain AMQP still works, but the API's certificate is not from the trusted CA: counts unknown, nothing accepted.
+            Assert.That(untrusted.ExitCode, Is.Zero, untrusted.Stderr);
+            Assert.That(untrusted.Stdout, Does.Contain($"unacked unknown: the management API at https://127.0.0.1:{DeploymentBroker.Node.ManagementTlsPort} cannot be reached"));
+        });
+    }
+
     private static Dictionary<string, string> TlsEnvironment(string user)
     {
         var environment = DeploymentBroker.Environment(user);
