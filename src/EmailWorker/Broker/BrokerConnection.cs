@@ -103,12 +103,8 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
 
     private static string Describe(AmqpTcpEndpoint endpoint) => $"{endpoint.HostName}:{endpoint.Port}";
 
-    /// <summary>Broker and socket texts come from outside: one line, at most 300 characters, before they reach the log.</summary>
-    private static string Bounded(string text)
-    {
-        var line = string.Concat(text.Select(c => char.IsControl(c) ? ' ' : c));
-        return line.Length <= 300 ? line : line[..300] + "…";
-    }
+    /// <summary>Broker and socket texts come from outside: escaped and at most 300 characters before they reach the log.</summary>
+    private static string Bounded(string text) => SafeText.Bound(text, 300);
 
     /// <summary>Opens a connection to the first node of the endpoint list that answers (the worker and the CLI alike).</summary>
     public static Task<IConnection> OpenAsync(ConnectionFactory factory, RabbitMqOptions options, CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using EmailWorker.Configuration;
 using EmailWorker.Contracts;
 using EmailWorker.Delivery;
+using EmailWorker.Logging;
 using EmailWorker.Outcomes;
 using EmailWorker.Reading;
 using EmailWorker.Routing;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EmailWorker.Hosting;
+using EmailWorker.Logging;
 using EmailWorker.Operations;
 using EmailWorker.Routing;
 

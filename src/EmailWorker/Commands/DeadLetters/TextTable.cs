@@ -1,4 +1,4 @@
-using EmailWorker.Routing;
+using EmailWorker.Logging;
 
 namespace EmailWorker.Commands.DeadLetters;
 

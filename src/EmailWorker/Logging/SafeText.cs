@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EmailWorker.Routing;
+namespace EmailWorker.Logging;
 
 /// <summary>
 /// Makes text from outside (relay replies, validation messages naming fields the producer chose) fit for logs, headers
