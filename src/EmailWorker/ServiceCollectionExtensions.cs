@@ -3,6 +3,7 @@ using EmailWorker.Configuration;
 using EmailWorker.Consuming;
 using EmailWorker.Delivery;
 using EmailWorker.Events;
+using EmailWorker.Observability;
 using EmailWorker.Outcomes;
 using EmailWorker.Reading;
 using EmailWorker.Routing;
@@ -26,6 +27,7 @@ internal static class ServiceCollectionExtensions
         AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
         AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
         AddValidated<HostingOptions, HostingOptionsValidator>(services, configuration, HostingOptions.Section);
+        AddValidated<ObservabilityOptions, ObservabilityOptionsValidator>(services, configuration, ObservabilityOptions.Section);
         return services;
     }
 
@@ -43,6 +45,9 @@ internal static class ServiceCollectionExtensions
         }
         services.AddSingleton<TopologyDeclarer>();
         services.AddSingleton(sp => new ConfirmedPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing).GetAsync));
+        services.AddSingleton<WorkerMetrics>();
+        services.AddSingleton<MessageSpan>();
+        services.AddSingleton<InFlightCounter>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
@@ -58,7 +63,9 @@ internal static class ServiceCollectionExtensions
             sp.GetRequiredService<TopologyNames>().Events, sp.GetRequiredService<ILogger<StatusEventPublisher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
         services.AddSingleton<FatalStop>();
-        services.AddHostedService<WorkQueueConsumer>();
+        // Also resolved by itself: the readiness check reads its state.
+        services.AddSingleton<WorkQueueConsumer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkQueueConsumer>());
         return services;
     }
 

@@ -3,7 +3,12 @@ using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Consuming;
 using EmailWorker.Hosting;
+using EmailWorker.Logging;
+using EmailWorker.Observability;
 using EmailWorker.Topology;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
@@ -62,12 +67,36 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>
+    /// A plain generic host, or — when <c>Observability:Urls</c> names a listener — a web application whose Kestrel serves
+    /// only <c>/metrics</c> and the health checks (no routing, MVC or HTTPS defaults: start-up stays cheap).
+    /// </summary>
     private static IHost BuildHost()
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        WorkerConfiguration.AddSources(builder.Configuration);
-        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration));
+        var configuration = new ConfigurationManager();
+        WorkerConfiguration.AddSources(configuration);
+        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var urls = observability.UrlList;
+        if (urls.Count == 0)
+        {
+            var plain = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+            Configure(plain, configuration, observability, listener: false);
+            return plain.Build();
+        }
+        var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        web.WebHost.UseKestrelCore().UseUrls([.. urls]);
+        Configure(web, configuration, observability, listener: true);
+        var app = web.Build();
+        HealthEndpoints.Use(app);
+        return app;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, ConfigurationManager configuration, ObservabilityOptions observability, bool listener)
+    {
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration).WriteToConsole(observability));
         builder.Services.AddEmailWorker(builder.Configuration);
+        builder.Services.AddObservability(observability, listener);
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>(
             (host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeoutValue);
         // Under systemd (Type=notify) the host reports ready and stopping to the service manager; elsewhere Ctrl+C/SIGTERM.
@@ -75,6 +104,5 @@ internal static class RunCommand
             builder.Services.AddSystemd();
         else
             builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
-        return builder.Build();
     }
 }
