@@ -59,7 +59,8 @@ public sealed class When_a_worker_is_scraped
             Assert.That(scrape.Sum("emailworker_smtp_attempt_duration_seconds_count", ("emailworker_smtp_reply_class", "5")), Is.EqualTo(dead));
             Assert.That(scrape.Sum("emailworker_delivery_latency_seconds_count"), Is.EqualTo(delivered));
             Assert.That(scrape.Sum("emailworker_delivery_attempts_sum"), Is.EqualTo(delivered), "each delivered on its first attempt");
-            Assert.That(scrape.Sum("emailworker_breaker_open"), Is.Zero);
+            Assert.That(scrape.Samples.Where(s => s.Name == "emailworker_breaker_open").Select(s => s.Value), Is.EqualTo(new[] { 0.0 }),
+                string.Join(", ", scrape.Samples.Select(s => s.Name).Distinct()));
             Assert.That(scrape.Has("emailworker_smtp_connections_in_use"), Is.True);
             Assert.That(scrape.Has("emailworker_messages_in_flight"), Is.True);
             Assert.That(scrape.Samples.Any(s => s.Name.StartsWith("dotnet_", StringComparison.Ordinal)), Is.True, "runtime metrics");
@@ -69,5 +70,32 @@ public sealed class When_a_worker_is_scraped
         });
         Assert.That(await listener.StatusOfAsync("/healthz/ready"), Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await listener.StatusOfAsync("/healthz/live"), Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Should_show_its_rates_in_status_with_the_metrics_url()
+    {
+        await using var context = new WorkerTestContext();
+        using var listener = new WorkerListener();
+        await using var worker = context.StartWorker(listener.Environment());
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        await context.PublishJsonAsync([.. Enumerable.Range(0, 4).Select(i => SampleMessages.Simple($"status-{i}", $"s{i}@example.org"))]);
+        Assert.That(await context.Smtp.WaitForMessagesAsync(4, TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => (await listener.ScrapeAsync()).Sum(Messages) == 4, TimeSpan.FromSeconds(15)), Is.True);
+
+        var status = await CliRun.RunAsync(context.WorkerEnvironment(), "status", "--json", "--metrics-url", listener.BaseUrl + "/metrics");
+        var text = await CliRun.RunAsync(context.WorkerEnvironment(), "status", "--metrics-url", listener.BaseUrl + "/metrics");
+        var wrongUrl = await CliRun.RunAsync(context.WorkerEnvironment(), "status", "--metrics-url", "localhost:9464");
+
+        Assert.That(status.ExitCode, Is.Zero, status.Stderr);
+        var rates = System.Text.Json.JsonDocument.Parse(status.Stdout).RootElement.GetProperty("worker");
+        Assert.Multiple(() =>
+        {
+            Assert.That(rates.GetProperty("deliveredSinceStart").GetDouble(), Is.EqualTo(4));
+            Assert.That(rates.GetProperty("windowSeconds").GetDouble(), Is.GreaterThan(0));
+            Assert.That(text.Stdout, Does.Contain("delivered since it started").And.Contain("success rate"), text.Stderr);
+            Assert.That(wrongUrl.ExitCode, Is.EqualTo(2));
+            Assert.That(wrongUrl.Stderr, Does.Contain("--metrics-url"));
+        });
     }
 }
