@@ -46,13 +46,16 @@ internal sealed class WorkQueueConsumer(
     private bool _stopped;
     private bool _brokerBlocked;
 
-    /// <summary>Whether the work queue is being consumed, and if not, why (the readiness check reads it).</summary>
+    /// <summary>
+    /// Whether the work queue is being consumed, and if not, why (the readiness check reads it). An open breaker or a
+    /// blocked broker counts as paused from the moment it is known, before the consumer's cancel has gone through.
+    /// </summary>
     public ConsumerState State =>
         !Volatile.Read(ref _started) ? ConsumerState.Starting
         : Volatile.Read(ref _stopped) ? ConsumerState.Stopped
-        : Volatile.Read(ref _consumerTag) is not null ? ConsumerState.Consuming
         : breaker.IsOpen ? ConsumerState.PausedByBreaker
         : Volatile.Read(ref _brokerBlocked) ? ConsumerState.PausedWhileBrokerBlocks
+        : Volatile.Read(ref _consumerTag) is not null ? ConsumerState.Consuming
         : ConsumerState.NotConsuming;
 
     public async Task StartAsync(CancellationToken cancellationToken)
