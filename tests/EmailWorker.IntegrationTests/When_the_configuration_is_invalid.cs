@@ -11,6 +11,8 @@ public sealed class When_the_configuration_is_invalid
     [TestCase("EMAILWORKER__SMTP__SECURITY", "Sometimes", "Smtp:Security")]
     [TestCase("EMAILWORKER__RETRY__SCHEDULE", "30s,soon", "Retry:Schedule")]
     [TestCase("EMAILWORKER__DELIVERY__CONCURRENCYLIMIT", "0", "Delivery:ConcurrencyLimit")]
+    [TestCase("EMAILWORKER__OBSERVABILITY__URLS", "http://127.0.0.1:1/metrics", "Observability:Urls")]
+    [TestCase("EMAILWORKER__OBSERVABILITY__LOGFORMAT", "Xml", "Observability:LogFormat")]
     public async Task Should_stop_at_start_up_naming_the_key(string variable, string value, string key)
     {
         await using var context = new WorkerTestContext();
