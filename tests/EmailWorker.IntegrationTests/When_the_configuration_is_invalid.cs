@@ -38,4 +38,22 @@ public sealed class When_the_configuration_is_invalid
 
         Assert.That(worker.Output, Does.Contain("None, StartTls, SslOnConnect"));
     }
+
+    [Test]
+    public async Task Should_stop_naming_the_listener_setting_when_its_port_is_taken()
+    {
+        await using var context = new WorkerTestContext();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__OBSERVABILITY__URLS"] = $"http://127.0.0.1:{port}" });
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(1), worker.Output);
+            Assert.That(worker.Output, Does.Contain("Observability:Urls").And.Contain("EMAILWORKER__OBSERVABILITY__URLS"));
+        });
+    }
 }

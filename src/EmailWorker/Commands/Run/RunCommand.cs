@@ -56,6 +56,11 @@ internal static class RunCommand
             SerilogLog.Fatal("Cannot start: {Problem}", ex.Message);
             return ExitCodes.Failure;
         }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            SerilogLog.Fatal("Cannot start: {Problem}; choose a free port in Observability:Urls (EMAILWORKER__OBSERVABILITY__URLS), or empty for no listener", ex.Message);
+            return ExitCodes.Failure;
+        }
         catch (Exception ex)
         {
             SerilogLog.Fatal(ex, "The worker stopped unexpectedly");
