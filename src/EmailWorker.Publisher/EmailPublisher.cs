@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using System.Net;
@@ -63,6 +64,7 @@ public sealed class EmailPublisher : IAsyncDisposable
                 Persistent = true,
                 MessageId = message.MessageId,
                 CorrelationId = message.CorrelationId,
+                Headers = TraceHeaders.Of(Activity.Current),
             };
             await channel.BasicPublishAsync(_options.Exchange, "", mandatory: true, properties, body, timeout.Token);
         }

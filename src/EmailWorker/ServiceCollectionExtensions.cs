@@ -4,6 +4,7 @@ using EmailWorker.Consuming;
 using EmailWorker.DeadLetters;
 using EmailWorker.Delivery;
 using EmailWorker.Events;
+using EmailWorker.Observability;
 using EmailWorker.Outcomes;
 using EmailWorker.Reading;
 using EmailWorker.Routing;
@@ -28,6 +29,7 @@ internal static class ServiceCollectionExtensions
         AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
         AddValidated<HostingOptions, HostingOptionsValidator>(services, configuration, HostingOptions.Section);
         AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(services, configuration, DeadLetterOptions.Section);
+        AddValidated<ObservabilityOptions, ObservabilityOptionsValidator>(services, configuration, ObservabilityOptions.Section);
         return services;
     }
 
@@ -45,6 +47,9 @@ internal static class ServiceCollectionExtensions
         }
         services.AddSingleton<TopologyDeclarer>();
         services.AddSingleton(sp => new ConfirmedPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing).GetAsync));
+        services.AddSingleton<WorkerMetrics>();
+        services.AddSingleton<MessageSpan>();
+        services.AddSingleton<InFlightCounter>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
@@ -60,7 +65,9 @@ internal static class ServiceCollectionExtensions
             sp.GetRequiredService<TopologyNames>().Events, sp.GetRequiredService<ILogger<StatusEventPublisher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
         services.AddSingleton<FatalStop>();
-        services.AddHostedService<WorkQueueConsumer>();
+        // Also resolved by itself: the readiness check reads its state.
+        services.AddSingleton<WorkQueueConsumer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkQueueConsumer>());
         services.AddDeadLetterStore();
         services.AddHostedService<DeadLetterIngester>();
         return services;

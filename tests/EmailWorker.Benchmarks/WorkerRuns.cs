@@ -80,6 +80,8 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         environment["EMAILWORKER__TOPOLOGY__PREFIX"] = prefix;
         environment["EMAILWORKER__SMTP__HOST"] = "127.0.0.1";
         environment["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = "Warning";
+        // Without the metrics listener (two workers may run at once; :9464 would clash), so figures compare with earlier runs.
+        environment["EMAILWORKER__OBSERVABILITY__URLS"] = "";
         return environment;
     }
 

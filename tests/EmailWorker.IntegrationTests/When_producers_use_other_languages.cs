@@ -4,7 +4,10 @@ using EmailWorker.IntegrationTests.Support;
 
 namespace EmailWorker.IntegrationTests;
 
-/// <summary>The Python and Node.js examples in src/Examples publish plain JSON, and print the outcome event of their message.</summary>
+/// <summary>
+/// The Python and Node.js examples in src/Examples publish plain JSON with a W3C traceparent, and print the outcome event of
+/// their message; the worker (exporting to an in-test OTLP receiver) continues their trace.
+/// </summary>
 [TestFixture]
 public sealed class When_producers_use_other_languages
 {
@@ -13,7 +16,12 @@ public sealed class When_producers_use_other_languages
     public async Task Should_deliver_their_message_and_print_its_delivered_event(string runtime, string script, string idPrefix)
     {
         await using var context = new WorkerTestContext();
-        await using var worker = context.StartWorker();
+        await using var otlp = new OtlpReceiver();
+        await using var worker = context.StartWorker(new Dictionary<string, string>
+        {
+            ["EMAILWORKER__OBSERVABILITY__OTLPENDPOINT"] = otlp.BaseUrl,
+            ["EMAILWORKER__OBSERVABILITY__OTLPPROTOCOL"] = "HttpProtobuf",
+        });
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
 
         var (exitCode, output) = await RunAsync(runtime, script, context);
@@ -22,6 +30,10 @@ public sealed class When_producers_use_other_languages
         var lines = output.Split('\n');
         var sentId = lines.Single(line => line.StartsWith("sent ", StringComparison.Ordinal))["sent ".Length..].Trim();
         using var delivered = JsonDocument.Parse(lines.Single(line => line.StartsWith("delivered: ", StringComparison.Ordinal))["delivered: ".Length..]);
+        var traceId = lines.Single(line => line.StartsWith("trace ", StringComparison.Ordinal))["trace ".Length..].Trim();
+        // The worker continued the example's trace (spans are exported in batches, every 5 s by default).
+        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(otlp.Spans.Any(s => s.TraceId == traceId && s.Name == $"process {context.WorkQueue}")),
+            TimeSpan.FromSeconds(30)), Is.True, $"trace {traceId}; spans: {string.Join(", ", otlp.Spans)}");
         Assert.Multiple(() =>
         {
             Assert.That(sentId, Does.StartWith(idPrefix));

@@ -33,6 +33,30 @@ public sealed class When_publishing_with_the_email_publisher
     };
 
     [Test]
+    public async Task Should_send_the_callers_trace_as_a_traceparent_header()
+    {
+        await using var context = new WorkerTestContext();
+        await context.DeclareWorkQueueAsync();
+        await using var publisher = new EmailPublisher(Options(context.Broker, context.WorkQueue));
+        using var checkout = new System.Diagnostics.Activity("checkout").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start();
+        checkout.TraceStateString = "shop=1";
+
+        await publisher.PublishAsync(Message("traced-publish"));
+        checkout.Stop();
+
+        var connection = await context.ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var got = await channel.BasicGetAsync(context.WorkQueue, autoAck: true);
+        Assert.That(got, Is.Not.Null);
+        var headers = got!.BasicProperties.Headers!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(System.Text.Encoding.UTF8.GetString((byte[])headers["traceparent"]!), Is.EqualTo(checkout.Id));
+            Assert.That(System.Text.Encoding.UTF8.GetString((byte[])headers["tracestate"]!), Is.EqualTo("shop=1"));
+        });
+    }
+
+    [Test]
     public async Task Should_refuse_an_invalid_message_before_sending_anything()
     {
         await using var context = new WorkerTestContext();

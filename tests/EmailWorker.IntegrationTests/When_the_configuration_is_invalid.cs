@@ -12,6 +12,8 @@ public sealed class When_the_configuration_is_invalid
     [TestCase("EMAILWORKER__SMTP__TRUSTEDCAFILE", "/nonexistent/relay-ca.pem", "Smtp:TrustedCaFile")]
     [TestCase("EMAILWORKER__RETRY__SCHEDULE", "30s,soon", "Retry:Schedule")]
     [TestCase("EMAILWORKER__DELIVERY__CONCURRENCYLIMIT", "0", "Delivery:ConcurrencyLimit")]
+    [TestCase("EMAILWORKER__OBSERVABILITY__URLS", "http://127.0.0.1:1/metrics", "Observability:Urls")]
+    [TestCase("EMAILWORKER__OBSERVABILITY__LOGFORMAT", "Xml", "Observability:LogFormat")]
     public async Task Should_stop_at_start_up_naming_the_key(string variable, string value, string key)
     {
         await using var context = new WorkerTestContext();
@@ -36,5 +38,23 @@ public sealed class When_the_configuration_is_invalid
         await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(worker.Output, Does.Contain("None, StartTls, SslOnConnect"));
+    }
+
+    [Test]
+    public async Task Should_stop_naming_the_listener_setting_when_its_port_is_taken()
+    {
+        await using var context = new WorkerTestContext();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__OBSERVABILITY__URLS"] = $"http://127.0.0.1:{port}" });
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(1), worker.Output);
+            Assert.That(worker.Output, Does.Contain("Observability:Urls").And.Contain("EMAILWORKER__OBSERVABILITY__URLS"));
+        });
     }
 }

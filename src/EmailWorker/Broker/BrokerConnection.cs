@@ -27,6 +27,9 @@ internal sealed class BrokerConnection(string purpose, IOptions<RabbitMqOptions>
     /// <summary>Where the broker is, for logs: nodes and vhost, never the credentials.</summary>
     public string Endpoint => options.Value.Describe();
 
+    /// <summary>True while the connection is open: false before it was first opened and while the client recovers it.</summary>
+    public bool IsOpen => Volatile.Read(ref _connection) is { IsOpen: true };
+
     public async Task<IConnection> GetAsync(CancellationToken cancellationToken)
     {
         if (_connection is { } open)

@@ -7,6 +7,9 @@ internal sealed class InFlightCounter
     private int _count;
     private TaskCompletionSource _drained = NewDrained(completed: true);
 
+    /// <summary>Deliveries being handled now (the in-flight gauge).</summary>
+    public int Count => Volatile.Read(ref _count);
+
     public void Enter()
     {
         lock (_lock)

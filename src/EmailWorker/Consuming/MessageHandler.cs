@@ -1,17 +1,21 @@
+using System.Diagnostics;
 using EmailWorker.Configuration;
 using EmailWorker.Contracts;
 using EmailWorker.Delivery;
 using EmailWorker.Logging;
+using EmailWorker.Observability;
 using EmailWorker.Outcomes;
 using EmailWorker.Reading;
 using EmailWorker.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EmailWorker.Consuming;
 
 /// <summary>
 /// Handles one delivery from the work queue: read → send attempt (Delivery) → classify (Outcomes) → plan (Routing) →
-/// carry out. True when the source may be acked: its outcome is durable.
+/// carry out. True when the source may be acked: its outcome is durable. Everything logged meanwhile carries the message's
+/// id, correlation id and attempt (<see cref="Log.MessageScope"/>).
 /// </summary>
 internal sealed class MessageHandler(
     SendEmailReader reader,
@@ -22,7 +26,8 @@ internal sealed class MessageHandler(
     FatePlanner planner,
     PlanExecutor executor,
     IOptions<SmtpOptions> smtpOptions,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<MessageHandler> logger)
 {
     /// <summary>How long a return to the queue may still take once the host has stopped waiting for in-flight messages.</summary>
     private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(5);
@@ -34,6 +39,25 @@ internal sealed class MessageHandler(
         var read = reader.Read(incoming.Body, incoming.Properties.ContentType);
         var command = read.Message;
         var messageId = command?.MessageId is { } id && SendEmailValidator.IsValidMessageId(id) ? id : SafeText.Bound(incoming.Properties.MessageId ?? "(unknown)", 200);
+        var correlationId = command?.CorrelationId ?? incoming.Properties.CorrelationId;
+        using var scope = Log.MessageScope(logger, messageId, correlationId is null ? null : SafeText.Bound(correlationId, 200), state.Attempts + 1);
+        if (Activity.Current is { IsAllDataRequested: true } span && span.Source == Telemetry.Source)
+            span.SetTag(Telemetry.MessageId, messageId);
+        try
+        {
+            return await HandleReadAsync(incoming, state, read, messageId, stopping);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug must not lose the message: requeue it; the work queue's delivery limit stops a poison loop.
+            Log.HandlerFailed(logger, messageId, ex);
+            return false;
+        }
+    }
+
+    private async Task<bool> HandleReadAsync(IncomingMessage incoming, AttemptState state, ReadResult read, string messageId, CancellationToken stopping)
+    {
+        var command = read.Message;
         var now = time.GetUtcNow();
 
         if (read.Errors.Count > 0 || command is null)

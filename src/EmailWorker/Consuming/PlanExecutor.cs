@@ -40,7 +40,7 @@ internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter,
             if (!await PublishWhileHeldAsync(source, move, messageId, hardStop))
                 return false;
         }
-        reporter.Report(messageId, command, plan.Reports);
+        reporter.Report(source, messageId, command, plan.Reports);
         return true;
     }
 

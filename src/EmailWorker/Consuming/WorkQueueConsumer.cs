@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Delivery;
 using EmailWorker.Logging;
+using EmailWorker.Observability;
 using EmailWorker.Routing;
 using EmailWorker.Topology;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,18 +29,34 @@ internal sealed class WorkQueueConsumer(
     RelayCircuitBreaker breaker,
     IOptions<DeliveryOptions> options,
     FatalStop fatalStop,
+    InFlightCounter inFlight,
+    WorkerMetrics metrics,
+    MessageSpan messageSpan,
     ILogger<WorkQueueConsumer> logger) : IHostedService, IDisposable
 {
     private const int ResumeAttempts = 5;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly InFlightCounter _inFlight = new();
+    private readonly InFlightCounter _inFlight = inFlight;
     private readonly SemaphoreSlim _consumeGate = new(1, 1);
     private IChannel? _channel;
     private DeliverySettler? _settler;
     private SemaphoreSlim? _slots;
     private string? _consumerTag;
+    private bool _started;
     private bool _stopped;
     private bool _brokerBlocked;
+
+    /// <summary>
+    /// Whether the work queue is being consumed, and if not, why (the readiness check reads it). An open breaker or a
+    /// blocked broker counts as paused from the moment it is known, before the consumer's cancel has gone through.
+    /// </summary>
+    public ConsumerState State =>
+        !Volatile.Read(ref _started) ? ConsumerState.Starting
+        : Volatile.Read(ref _stopped) ? ConsumerState.Stopped
+        : breaker.IsOpen ? ConsumerState.PausedByBreaker
+        : Volatile.Read(ref _brokerBlocked) ? ConsumerState.PausedWhileBrokerBlocks
+        : Volatile.Read(ref _consumerTag) is not null ? ConsumerState.Consuming
+        : ConsumerState.NotConsuming;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +76,7 @@ internal sealed class WorkQueueConsumer(
         publishingConnection.ConnectionUnblockedAsync += OnUnblockedAsync;
         // At start-up a consume that fails fails the start (exit 1): nothing is in flight yet.
         await ConsumeAsync();
+        Volatile.Write(ref _started, true);
         Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
     }
 
@@ -99,6 +118,10 @@ internal sealed class WorkQueueConsumer(
 
     private async Task HandleAndSettleAsync(DeliverySettler settler, ulong deliveryTag, IncomingMessage incoming)
     {
+        metrics.Consumed();
+        var started = Stopwatch.GetTimestamp();
+        using var span = messageSpan.Start(incoming.Properties);
+        string? errorType = null;
         try
         {
             bool ack;
@@ -113,9 +136,13 @@ internal sealed class WorkQueueConsumer(
             catch (Exception ex)
             {
                 // A bug must not lose the message: requeue it; the work queue's delivery limit stops a poison loop.
-                Log.HandlerFailed(logger, ex);
+                // (The handler logs its own failures naming the message; this is what escaped before it could be read.)
+                Log.HandlerFailed(logger, SafeText.Bound(incoming.Properties.MessageId ?? "(unread)", 200), ex);
+                errorType = ex.GetType().Name;
                 ack = false;
             }
+            // Given back without a recorded outcome: the broker redelivers it, so this handling did not succeed.
+            errorType ??= ack ? null : MessageSpan.Requeued;
             // Settle even while stopping: an ack or a requeue must reach the broker before the channel closes.
             if (ack)
                 settler.Ack(deliveryTag);
@@ -124,6 +151,8 @@ internal sealed class WorkQueueConsumer(
         }
         finally
         {
+            metrics.Processed(started, errorType);
+            MessageSpan.End(span, errorType);
             _slots!.Release();
             _inFlight.Exit();
         }

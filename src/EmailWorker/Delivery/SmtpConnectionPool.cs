@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using EmailWorker.Configuration;
 using EmailWorker.Publisher.Connection;
 using EmailWorker.Logging;
+using EmailWorker.Observability;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;
@@ -18,14 +20,16 @@ namespace EmailWorker.Delivery;
 internal sealed class SmtpConnectionPool : IAsyncDisposable
 {
     private readonly SmtpOptions _options;
+    private readonly WorkerMetrics _metrics;
     private readonly ILogger<SmtpConnectionPool> _logger;
     private readonly Channel<RelaySmtpClient> _idle;
     private readonly RelaySmtpClient[] _all;
     private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
-    public SmtpConnectionPool(IOptions<SmtpOptions> options, ILogger<SmtpConnectionPool> logger)
+    public SmtpConnectionPool(IOptions<SmtpOptions> options, WorkerMetrics metrics, ILogger<SmtpConnectionPool> logger)
     {
         _options = options.Value;
+        _metrics = metrics;
         _logger = logger;
         var certificateTrust = string.IsNullOrEmpty(_options.TrustedCaFile) ? null : CertificateTrust.Validator(_options.TrustedCaFile);
         _all = Enumerable.Range(0, _options.PoolSize).Select(_ => new RelaySmtpClient
@@ -38,6 +42,9 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             _idle.Writer.TryWrite(client);
     }
 
+    /// <summary>Connections taken by an attempt or a probe right now (the in-use gauge).</summary>
+    public int InUse => _all.Length - _idle.Reader.Count;
+
     /// <summary>
     /// Sends one message over a pooled connection, connecting it first when it is not open. The <paramref name="deadline"/>
     /// starts once a connection is taken: waiting for a free one is not the relay's slowness.
@@ -46,6 +53,10 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         TimeSpan deadline, CancellationToken cancellationToken)
     {
         var client = await _idle.Reader.ReadAsync(cancellationToken);
+        // Timed and traced from here: waiting for a free connection is not the relay's slowness either.
+        using var span = SmtpAttemptSpan.Start(_options.Host, _options.Port);
+        var started = Stopwatch.GetTimestamp();
+        var replyClass = ReplyClass.None;
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(deadline);
         client.BeginAttempt();
@@ -54,7 +65,13 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             await EnsureConnectedAsync(client, attempt.Token);
             var reply = await client.SendTrackedAsync(message, sender, recipients, attempt.Token);
             client.LastUsed = DateTimeOffset.UtcNow;
+            replyClass = ReplyClass.Success;
             return new SendReport(reply, [.. client.Refusals]);
+        }
+        catch (Exception ex) when (SmtpAttemptSpan.Failed(span, ex, out replyClass))
+        {
+            // Never entered: the filter only notes the failure for the span and the metric, and the catches below handle it.
+            throw;
         }
         catch (OperationCanceledException ex) when (attempt.IsCancellationRequested)
         {
@@ -81,6 +98,8 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         }
         finally
         {
+            _metrics.SmtpAttempt(started, replyClass);
+            SmtpAttemptSpan.Ended(span, replyClass);
             _idle.Writer.TryWrite(client);
         }
     }

@@ -52,8 +52,8 @@ internal static partial class Log
         "Returned {MessageId} to the work queue after attempt {Attempt} for {RecipientCount} recipient(s): {Reason} (system returns so far: {SystemReturns})")]
     public static partial void Returned(ILogger logger, string messageId, int attempt, string reason, int systemReturns, int recipientCount);
 
-    [LoggerMessage(15, LogLevel.Error, "Handling a message failed unexpectedly; it was requeued")]
-    public static partial void HandlerFailed(ILogger logger, Exception exception);
+    [LoggerMessage(15, LogLevel.Error, "Handling {MessageId} failed unexpectedly; it was requeued")]
+    public static partial void HandlerFailed(ILogger logger, string messageId, Exception exception);
 
     [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
     public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
@@ -141,4 +141,14 @@ internal static partial class Log
 
     [LoggerMessage(269, LogLevel.Warning, "Retention of the dead-letter store failed ({Reason}); it runs again in {RetryDelay}")]
     public static partial void DeadLetterRetentionFailed(ILogger logger, string reason, TimeSpan retryDelay);
+
+    private static readonly Func<ILogger, string, string?, int, IDisposable?> MessageScopeDefinition =
+        LoggerMessage.DefineScope<string, string?, int>("{MessageId} (correlation {CorrelationId}, attempt {Attempt})");
+
+    /// <summary>
+    /// The scope of one message's handling: every event logged meanwhile carries its <c>MessageId</c>, <c>CorrelationId</c>
+    /// and <c>Attempt</c> (this delivery's attempt number) as properties.
+    /// </summary>
+    public static IDisposable? MessageScope(ILogger logger, string messageId, string? correlationId, int attempt) =>
+        MessageScopeDefinition(logger, messageId, correlationId, attempt);
 }

@@ -1,6 +1,7 @@
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Hosting;
+using EmailWorker.Logging;
 using EmailWorker.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -52,7 +53,8 @@ internal sealed class OperatorContext : IAsyncDisposable
         var delivery = Bind(configuration, DeliveryOptions.Section, new DeliveryOptions(), new DeliveryOptionsValidator(), problems);
         if (problems.Count > 0)
             throw new OperatorException($"Invalid configuration: {string.Join("; ", problems)}", ExitCodes.Usage);
-        var audit = new LoggerConfiguration().ReadFrom.Configuration(configuration).CreateLogger();
+        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var audit = new LoggerConfiguration().ReadFrom.Configuration(configuration).WriteToConsole(observability).CreateLogger();
         return new OperatorContext(broker, topology, retry, delivery, audit);
     }
 

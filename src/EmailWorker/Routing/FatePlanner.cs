@@ -72,7 +72,7 @@ internal sealed class FatePlanner(RoutingPolicy policy)
 
         var delivered = Recipients(outcomes, OutcomeClass.Delivered);
         if (delivered.Count > 0)
-            reports.Add(new Report.Delivered(attempt, delivered, SafeText.Bound(finalReply)));
+            reports.Add(new Report.Delivered(attempt, delivered, SafeText.Bound(finalReply), tried.FirstAttemptAt ?? now));
 
         var permanent = outcomes.Where(o => o.Outcome.Class is OutcomeClass.Permanent or OutcomeClass.Invalid or OutcomeClass.Expired).ToList();
         foreach (var refused in permanent)

@@ -6,8 +6,8 @@ namespace EmailWorker.Routing;
 /// <summary>What is told (log event, status event) once a plan's moves are durable. A closed set.</summary>
 internal abstract record Report(int Attempt)
 {
-    /// <summary>The relay took the mail for these recipients.</summary>
-    public sealed record Delivered(int Attempt, IReadOnlyList<string> Recipients, string Reply) : Report(Attempt);
+    /// <summary>The relay took the mail for these recipients; the message's first attempt was at <paramref name="FirstAttemptAt"/>.</summary>
+    public sealed record Delivered(int Attempt, IReadOnlyList<string> Recipients, string Reply, DateTimeOffset FirstAttemptAt) : Report(Attempt);
 
     /// <summary>One recipient refused for good; its dead letter follows as <see cref="DeadLettered"/>.</summary>
     public sealed record RecipientRefused(int Attempt, string Recipient, AttemptOutcome Outcome) : Report(Attempt);

@@ -15,6 +15,10 @@ async function main() {
   const prefix = process.env.EMAIL_PREFIX || 'email';
   const timeoutMs = Number(process.env.OUTCOME_TIMEOUT || '60') * 1000;
   const messageId = `node-${crypto.randomUUID().slice(0, 12)}`;
+  // W3C trace context: the worker continues this trace (its spans carry the trace id when it exports traces). A service
+  // with OpenTelemetry passes its current span's traceparent instead of a fresh one.
+  const traceparent = process.env.TRACEPARENT
+    || `00-${crypto.randomBytes(16).toString('hex')}-${crypto.randomBytes(8).toString('hex')}-01`;
   const command = {
     messageId,
     from: { address: process.env.EMAIL_FROM || 'shop@example.com', name: 'Node example' },
@@ -42,13 +46,14 @@ async function main() {
     let returned = false;
     channel.on('return', () => { returned = true; });
     channel.publish(`${prefix}.send`, '', Buffer.from(JSON.stringify(command)),
-      { contentType: 'application/json', persistent: true, messageId, mandatory: true });
+      { contentType: 'application/json', persistent: true, messageId, mandatory: true, headers: { traceparent } });
     await channel.waitForConfirms();
     if (returned) {
       console.error(`not sent: no queue is bound to ${prefix}.send`);
       return 1;
     }
     console.log(`sent ${messageId}`);
+    console.log(`trace ${traceparent.split('-')[1]}`);
 
     let timer;
     const timedOut = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });

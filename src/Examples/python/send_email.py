@@ -24,6 +24,9 @@ def main() -> int:
     parameters = pika.URLParameters(os.environ.get("AMQP_URL", "amqp://guest:guest@localhost:5672/%2F"))
     timeout = float(os.environ.get("OUTCOME_TIMEOUT", "60"))
     message_id = f"python-{uuid.uuid4().hex[:12]}"
+    # W3C trace context: the worker continues this trace (its spans carry the trace id when it exports traces). A service
+    # with OpenTelemetry passes its current span's traceparent instead of a fresh one.
+    traceparent = os.environ.get("TRACEPARENT") or f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
     command = {
         "messageId": message_id,
         "from": {"address": os.environ.get("EMAIL_FROM", "shop@example.com"), "name": "Python example"},
@@ -41,12 +44,14 @@ def main() -> int:
     channel.confirm_delivery()
     try:
         channel.basic_publish(f"{prefix}.send", "", json.dumps(command).encode(),
-                              pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=message_id),
+                              pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=message_id,
+                                                   headers={"traceparent": traceparent}),
                               mandatory=True)
     except (pika.exceptions.UnroutableError, pika.exceptions.NackError) as error:
         print(f"not sent: the broker did not accept {message_id}: {error}", file=sys.stderr)
         return 1
     print(f"sent {message_id}")
+    print(f"trace {traceparent.split('-')[1]}")
 
     deadline = time.monotonic() + timeout
     for _method, _properties, body in channel.consume(events, auto_ack=True, inactivity_timeout=1):

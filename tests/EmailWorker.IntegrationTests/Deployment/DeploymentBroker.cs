@@ -64,6 +64,8 @@ public sealed class DeploymentBroker
         ["EMAILWORKER__RETRY__SCHEDULE"] = RetrySchedule,
         ["EMAILWORKER__RETRY__GREYLISTMINIMUM"] = RetrySchedule,
         ["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com",
+        // Workers run side by side here: the default metrics and health listener (:9464) would clash.
+        ["EMAILWORKER__OBSERVABILITY__URLS"] = "",
     };
 
     [OneTimeTearDown]

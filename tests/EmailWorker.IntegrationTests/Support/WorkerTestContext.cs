@@ -35,7 +35,7 @@ public sealed class WorkerTestContext : IAsyncDisposable
 
     public BrokerEndpoint Broker => BrokerSetUp.Endpoint;
 
-    /// <summary>The worker's environment: this test's broker, prefix, SMTP server and short retry delays.</summary>
+    /// <summary>The worker's environment: this test's broker, prefix, SMTP server and short retry delays, no listener.</summary>
     public Dictionary<string, string> WorkerEnvironment(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var environment = Broker.WorkerEnvironment();
@@ -47,6 +47,8 @@ public sealed class WorkerTestContext : IAsyncDisposable
         environment["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com";
         // These tests read email.dead themselves (the dlq commands still read the queue): no ingester may take it first.
         environment["EMAILWORKER__DEADLETTERS__INGEST"] = "false";
+        // No metrics and health listener unless a test asks for one on a free port: the default :9464 would clash.
+        environment["EMAILWORKER__OBSERVABILITY__URLS"] = "";
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
             environment[key] = value;
         return environment;

@@ -3,7 +3,12 @@ using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Consuming;
 using EmailWorker.Hosting;
+using EmailWorker.Logging;
+using EmailWorker.Observability;
 using EmailWorker.Topology;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
@@ -51,6 +56,11 @@ internal static class RunCommand
             SerilogLog.Fatal("Cannot start: {Problem}", ex.Message);
             return ExitCodes.Failure;
         }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            SerilogLog.Fatal("Cannot start: {Problem}; choose a free port in Observability:Urls (EMAILWORKER__OBSERVABILITY__URLS), or empty for no listener", ex.Message);
+            return ExitCodes.Failure;
+        }
         catch (Exception ex)
         {
             SerilogLog.Fatal(ex, "The worker stopped unexpectedly");
@@ -62,12 +72,36 @@ internal static class RunCommand
         }
     }
 
+    /// <summary>
+    /// A plain generic host, or — when <c>Observability:Urls</c> names a listener — a web application whose Kestrel serves
+    /// only <c>/metrics</c> and the health checks (no routing, MVC or HTTPS defaults: start-up stays cheap).
+    /// </summary>
     private static IHost BuildHost()
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        WorkerConfiguration.AddSources(builder.Configuration);
-        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration));
+        var configuration = new ConfigurationManager();
+        WorkerConfiguration.AddSources(configuration);
+        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var urls = observability.UrlList;
+        if (urls.Count == 0)
+        {
+            var plain = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+            Configure(plain, configuration, observability, listener: false);
+            return plain.Build();
+        }
+        var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        web.WebHost.UseKestrelCore().UseUrls([.. urls]);
+        Configure(web, configuration, observability, listener: true);
+        var app = web.Build();
+        HealthEndpoints.Use(app);
+        return app;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, ConfigurationManager configuration, ObservabilityOptions observability, bool listener)
+    {
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration).WriteToConsole(observability));
         builder.Services.AddEmailWorker(builder.Configuration);
+        builder.Services.AddObservability(observability, listener);
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>(
             (host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeoutValue);
         // Under systemd (Type=notify) the host reports ready and stopping to the service manager; elsewhere Ctrl+C/SIGTERM.
@@ -75,6 +109,5 @@ internal static class RunCommand
             builder.Services.AddSystemd();
         else
             builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
-        return builder.Build();
     }
 }

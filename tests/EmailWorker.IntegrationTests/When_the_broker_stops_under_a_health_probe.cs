@@ -1,0 +1,56 @@
+using System.Net;
+using EmailWorker.IntegrationTests.Support;
+
+namespace EmailWorker.IntegrationTests;
+
+/// <summary>Stops and starts the shared broker node: nothing else may run meanwhile.</summary>
+[TestFixture]
+[NonParallelizable]
+[CancelAfter(TestTimeouts.PerTest)]
+public sealed class When_the_broker_stops_under_a_health_probe
+{
+    [Test]
+    public async Task Should_turn_ready_503_while_it_is_down_and_200_once_it_is_back_while_live_stays_200()
+    {
+        if (BrokerSetUp.Node is not { } node)
+        {
+            Assert.Ignore("needs the throwaway node: an external broker (RABBITMQ_URL) is not stopped by tests");
+            return;
+        }
+        await using var context = new WorkerTestContext();
+        using var listener = new WorkerListener();
+        await using var worker = context.StartWorker(listener.Environment());
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await listener.StatusOfAsync("/healthz/ready") == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+
+        HttpStatusCode? liveWhileDown;
+        string liveBodyWhileDown;
+        try
+        {
+            await node.ControlAsync("stop_app");
+            Assert.That(await WorkerTestContext.EventuallyAsync(async () => await listener.StatusOfAsync("/healthz/ready") == HttpStatusCode.ServiceUnavailable,
+                TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+            liveWhileDown = await listener.StatusOfAsync("/healthz/live");
+            liveBodyWhileDown = await listener.BodyOfAsync("/healthz/live");
+        }
+        finally
+        {
+            await node.ControlAsync("start_app");
+            await node.ControlAsync("await_startup");
+        }
+
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await listener.StatusOfAsync("/healthz/ready") == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+        var liveAfter = await listener.StatusOfAsync("/healthz/live");
+        Assert.Multiple(() =>
+        {
+            Assert.That(liveWhileDown, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(liveBodyWhileDown, Does.StartWith("Healthy"));
+            Assert.That(liveAfter, Is.EqualTo(HttpStatusCode.OK));
+        });
+
+        // Back to work: a message published now is delivered.
+        await context.PublishJsonAsync([SampleMessages.Simple("after-outage")]);
+        Assert.That(await context.Smtp.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+    }
+}
