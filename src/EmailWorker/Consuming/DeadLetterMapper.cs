@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using EmailWorker.DeadLetters;
+using EmailWorker.Outcomes;
 using EmailWorker.Routing;
 using RabbitMQ.Client;
 
@@ -45,7 +46,7 @@ internal static class DeadLetterMapper
         var failure = HeaderCodec.ReadFailure(headers);
 
         var brokerReason = Text(HeaderNames.BrokerFirstDeathReason);
-        var letterClass = Clean(failure is not null ? HeaderCodec.ClassName(failure.Class) : brokerReason == "delivery_limit" ? PoisonClass : UnknownClass, MaxClass);
+        var letterClass = Clean(failure is not null ? failure.Class.Name() : brokerReason == "delivery_limit" ? PoisonClass : UnknownClass, MaxClass);
         var reason = Clean(failure?.Reason ?? brokerReason switch
         {
             null => ForeignReason,

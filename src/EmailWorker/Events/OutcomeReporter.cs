@@ -65,14 +65,14 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
 
     private void Count(string outcomeName, OutcomeClass outcomeClass, int attempt)
     {
-        metrics.Outcome(outcomeName, OutcomeNames.Class(outcomeClass));
-        OutcomeEvent.Add(outcomeName, outcomeClass, attempt);
+        metrics.Outcome(outcomeName, outcomeClass.Name());
+        OutcomeEvent.Add(outcomeName, outcomeClass.Name(), attempt);
     }
 
     private void DeadLettered(string messageId, SendEmail? command, Routing.Report.DeadLettered dead)
     {
         var record = dead.Failure;
-        Log.DeadLettered(logger, messageId, HeaderCodec.ClassName(record.Class), record.Reason, record.SmtpCode, record.EnhancedCode,
+        Log.DeadLettered(logger, messageId, OutcomeClassNames.Name(record.Class), record.Reason, record.SmtpCode, record.EnhancedCode,
             dead.Attempt, record.FirstFailureAt, record.LastFailureAt);
         var outcome = new AttemptOutcome(record.Class, record.Reason, record.SmtpCode, record.EnhancedCode);
         if (_policyAlarm.Record(outcome))
@@ -95,7 +95,7 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
         Tags = command?.Tags ?? new Dictionary<string, string>(),
         Attempt = attempt,
         Outcome = outcomeName,
-        Class = HeaderCodec.ClassName(outcome.Class),
+        Class = OutcomeClassNames.Name(outcome.Class),
         SmtpCode = outcome.SmtpCode,
         EnhancedCode = outcome.EnhancedCode,
         Message = outcome.Reason,

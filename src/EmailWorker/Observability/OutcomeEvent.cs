@@ -1,19 +1,18 @@
 using System.Diagnostics;
-using EmailWorker.Outcomes;
 
 namespace EmailWorker.Observability;
 
 /// <summary>An outcome as an event on the message's <c>process</c> span (named <c>emailworker.delivered</c> and so on).</summary>
 internal static class OutcomeEvent
 {
-    public static void Add(string outcome, OutcomeClass outcomeClass, int attempt)
+    public static void Add(string outcome, string className, int attempt)
     {
         // Only our own process span: outside one (e.g. a replay) Activity.Current is someone else's.
         if (Activity.Current is not { IsAllDataRequested: true } span || span.Source != Telemetry.Source)
             return;
         span.AddEvent(new ActivityEvent($"emailworker.{outcome}", tags: new ActivityTagsCollection
         {
-            [Telemetry.Class] = OutcomeNames.Class(outcomeClass),
+            [Telemetry.Class] = className,
             [Telemetry.Attempt] = attempt,
         }));
     }

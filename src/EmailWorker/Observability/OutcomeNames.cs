@@ -1,5 +1,3 @@
-using EmailWorker.Outcomes;
-
 namespace EmailWorker.Observability;
 
 /// <summary>The values of <c>emailworker.outcome</c> and <c>emailworker.class</c>: constants, so counting allocates nothing.</summary>
@@ -11,14 +9,4 @@ internal static class OutcomeNames
     public const string Rejected = "rejected";
     public const string Expired = "expired";
     public const string Returned = "returned";
-
-    public static string Class(OutcomeClass outcomeClass) => outcomeClass switch
-    {
-        OutcomeClass.Delivered => "delivered",
-        OutcomeClass.Transient => "transient",
-        OutcomeClass.Permanent => "permanent",
-        OutcomeClass.Invalid => "invalid",
-        OutcomeClass.Expired => "expired",
-        _ => "system",
-    };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EmailWorker.Contracts;
+using EmailWorker.Outcomes;
 using EmailWorker.Routing;
 using RabbitMQ.Client;
 
@@ -20,7 +21,7 @@ internal sealed class DeadLetterEntry
         State = HeaderCodec.ReadState(Headers);
         Failure = HeaderCodec.ReadFailure(Headers);
         var brokerReason = Text(HeaderNames.BrokerFirstDeathReason);
-        Class = Failure is { } failure ? HeaderCodec.ClassName(failure.Class) : brokerReason == "delivery_limit" ? "poison" : "unknown";
+        Class = Failure is { } failure ? failure.Class.Name() : brokerReason == "delivery_limit" ? "poison" : "unknown";
         Reason = Failure?.Reason
             ?? (brokerReason == "delivery_limit" ? "the work queue's delivery limit was reached: workers crashed or stalled on it" : brokerReason ?? "");
         MessageId = Command?.MessageId is { Length: > 0 } id ? id : properties.MessageId ?? "";

@@ -164,7 +164,7 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     }
 
     private HistoryEntry Entry(int attempt, DateTimeOffset at, string movedTo, AttemptOutcome outcome) =>
-        new(attempt, at, movedTo, HeaderCodec.ClassName(outcome.Class), outcome.SmtpCode, outcome.EnhancedCode,
+        new(attempt, at, movedTo, outcome.Class.Name(), outcome.SmtpCode, outcome.EnhancedCode,
             outcome.Reason, policy.Worker);
 
     /// <summary>The reason as it is recorded everywhere (history, events, logs): bounded, escaped, and marked when the relay may have the mail.</summary>

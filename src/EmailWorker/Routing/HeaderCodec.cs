@@ -75,8 +75,6 @@ internal static class HeaderCodec
         return headers;
     }
 
-    public static string ClassName(OutcomeClass outcomeClass) => outcomeClass.ToString().ToLowerInvariant();
-
     public static string? ReadString(IDictionary<string, object?>? headers, string name) =>
         headers is not null && headers.TryGetValue(name, out var value) ? value switch
         {
@@ -100,7 +98,7 @@ internal static class HeaderCodec
 
     private static void WriteFailure(Dictionary<string, object?> headers, FailureRecord failure)
     {
-        headers[HeaderNames.FailureClass] = ClassName(failure.Class);
+        headers[HeaderNames.FailureClass] = failure.Class.Name();
         headers[HeaderNames.FailureReason] = failure.Reason;
         if (failure.SmtpCode is { } code)
             headers[HeaderNames.SmtpCode] = code;

@@ -4,7 +4,7 @@ using EmailWorker.Configuration;
 using EmailWorker.Consuming;
 using EmailWorker.Hosting;
 using EmailWorker.Logging;
-using EmailWorker.Observability;
+using EmailWorker.Monitoring;
 using EmailWorker.Topology;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,11 +1,12 @@
 using EmailWorker.Configuration;
+using EmailWorker.Observability;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using RabbitMQ.Client;
 
-namespace EmailWorker.Observability;
+namespace EmailWorker.Monitoring;
 
 internal static class ObservabilityServices
 {
@@ -25,6 +26,10 @@ internal static class ObservabilityServices
         }
         if (!listener && !otlp)
             return services;
+        // The store's size only when something reads the gauges: counting a large store is not free.
+        services.AddSingleton<DeadLetterCounter>();
+        services.AddSingleton<IDeadLetterCount>(sp => sp.GetRequiredService<DeadLetterCounter>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeadLetterCounter>());
 
         var telemetry = services.AddOpenTelemetry();
         telemetry.WithMetrics(metrics =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using EmailWorker.Observability;
 
-namespace EmailWorker.Observability;
+namespace EmailWorker.Delivery;
 
 /// <summary>The span of one SMTP attempt (<c>smtp send</c>, kind Client), a child of the message's <c>process</c> span.</summary>
 internal static class SmtpAttemptSpan

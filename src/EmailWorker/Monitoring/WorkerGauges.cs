@@ -1,8 +1,9 @@
 using System.Diagnostics.Metrics;
 using EmailWorker.Consuming;
 using EmailWorker.Delivery;
+using EmailWorker.Observability;
 
-namespace EmailWorker.Observability;
+namespace EmailWorker.Monitoring;
 
 /// <summary>
 /// The worker's state as gauges, read only when a reader collects (a scrape, an OTLP export), so they cost nothing per

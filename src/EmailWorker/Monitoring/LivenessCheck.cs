@@ -1,7 +1,7 @@
 using EmailWorker.Consuming;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace EmailWorker.Observability;
+namespace EmailWorker.Monitoring;
 
 /// <summary>
 /// <c>/healthz/live</c>: the process answers and its consumer has not given up. A broker or relay outage is not a reason to

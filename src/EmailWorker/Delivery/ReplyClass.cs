@@ -1,7 +1,6 @@
-using EmailWorker.Delivery;
 using MailKit.Net.Smtp;
 
-namespace EmailWorker.Observability;
+namespace EmailWorker.Delivery;
 
 /// <summary>
 /// The first digit of the relay's last reply to an attempt — <c>2</c>, <c>4</c> or <c>5</c> — or <c>none</c> when it

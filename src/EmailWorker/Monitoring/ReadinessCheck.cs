@@ -3,7 +3,7 @@ using EmailWorker.Consuming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace EmailWorker.Observability;
+namespace EmailWorker.Monitoring;
 
 /// <summary>
 /// <c>/healthz/ready</c>: both broker connections open and a consumer registered on the work queue → Healthy (200).

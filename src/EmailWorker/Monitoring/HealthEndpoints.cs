@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace EmailWorker.Observability;
+namespace EmailWorker.Monitoring;
 
 /// <summary>The listener's routes: <c>/metrics</c> (Prometheus), <c>/healthz/live</c> and <c>/healthz/ready</c>.</summary>
 internal static class HealthEndpoints
