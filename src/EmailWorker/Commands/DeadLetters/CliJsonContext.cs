@@ -3,7 +3,7 @@ using EmailWorker.DeadLetters;
 
 namespace EmailWorker.Commands.DeadLetters;
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(DeadLetterRow))]
 [JsonSerializable(typeof(List<DeadLetterDetail>))]
 [JsonSerializable(typeof(List<LetterGroup>))]
