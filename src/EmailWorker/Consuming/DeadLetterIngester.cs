@@ -57,7 +57,7 @@ internal sealed class DeadLetterIngester(
     {
         var batchSize = options.Value.IngestBatchSize;
         var connection = await broker.GetAsync(stoppingToken);
-        await declarer.DeclareAsync(connection, stoppingToken);
+        await declarer.PrepareAsync(connection, stoppingToken);
         var session = new Session(Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         // Twice the batch: the broker sends the next batch while the previous one is being stored.
