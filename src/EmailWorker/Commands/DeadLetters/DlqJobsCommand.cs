@@ -69,7 +69,7 @@ internal static class DlqJobsCommand
             if (job.InFlightUntil > job.Cursor)
             {
                 var window = await store.ReadJobWindowAsync(job.Id, (int)(job.InFlightUntil - job.Cursor), token);
-                var again = window.Count(l => l.Letter.Summary.State == LetterState.Dead);
+                var again = window.Count(l => l.Position <= job.InFlightUntil && l.Letter.Summary.State == LetterState.Dead);
                 Console.Out.WriteLine($"possible duplicates: {again} letter(s) were published before the interruption and not marked replayed; " +
                     $"they are sent again (at most one window, {ReplayJobRunner.Window} letters)");
             }

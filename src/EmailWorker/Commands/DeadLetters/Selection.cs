@@ -35,6 +35,7 @@ internal sealed class Selection
 
     /// <summary>How the selection is written in a job and the audit log.</summary>
     public static string Describe(ParseResult parse) =>
-        string.Join(' ', parse.Tokens.Select(t => t.Value).Where(v => v is not ("--yes" or "--dry-run"))) is { Length: > 0 } text
+        string.Join(' ', parse.Tokens.Where(t => t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value).Where(v => v is not ("--yes" or "--dry-run")))
+            is { Length: > 0 } text
             ? Routing.SafeText.Bound(text, 500) : "--all";
 }
