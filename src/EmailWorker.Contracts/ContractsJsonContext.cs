@@ -15,4 +15,5 @@ namespace EmailWorker.Contracts;
 [JsonSerializable(typeof(Events.EmailDeadLettered))]
 [JsonSerializable(typeof(Events.EmailRejected))]
 [JsonSerializable(typeof(Events.EmailExpired))]
+[JsonSerializable(typeof(Events.EmailReplayed))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -296,6 +296,51 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_filter_by_recipient_domain_and_stream_full_letters_past_a_page(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 250).Select(i => TestLetters.Make(i))], cancellation);
+        await _store.InsertAsync([TestLetters.Make(251) with { Recipients = ["a@example.org", "Ops@Mail.Example.NET"] }], cancellation);
+        await _store.MarkPurgedAsync(["letter-00000003"], Operator, cancellation);
+
+        var full = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), cancellationToken: cancellation));
+        var limited = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), 120, cancellation));
+        var domain = await Traffic.ToListAsync(_store.StreamAsync(new LetterFilter { RecipientDomain = "mail.example.net" }, cancellationToken: cancellation));
+        var parent = await _store.CountAsync(new LetterFilter { RecipientDomain = "example.net" }, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(full, Has.Count.EqualTo(250), "every dead letter (not the purged one), over several pages");
+            Assert.That(full.Select(l => l.Summary.Sequence), Is.Ordered.Ascending);
+            Assert.That(full[0].Body, Is.EqualTo(TestLetters.Make(1).Body), "with its body");
+            Assert.That(full[0].HeadersJson, Is.EqualTo(TestLetters.Make(1).HeadersJson));
+            Assert.That(limited, Has.Count.EqualTo(120));
+            Assert.That(domain.Select(l => l.LetterId), Is.EqualTo(new[] { "letter-00000251" }), "the domain without regard to case");
+            Assert.That(parent, Is.Zero, "a domain matches whole, not a parent domain of it");
+        });
+    }
+
+    [Test]
+    public async Task Should_record_the_window_a_replay_job_has_in_flight(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 6).Select(i => TestLetters.Make(i))], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+
+        var window = await _store.ReadJobWindowAsync(job.Id, 4, cancellation);
+        var inFlight = await _store.BeginReplayWindowAsync(job.Id, window[^1].Position, Operator.At, cancellation);
+        // A kill here: a resume finds the window recorded, the cursor where it was.
+        var resumed = await _store.GetReplayJobAsync(job.Id, cancellation);
+        var marked = await _store.AdvanceReplayJobAsync(job.Id, window[^1].Position, [.. window.Select(l => l.Letter.Summary.LetterId)], 0, Operator, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(job.InFlightUntil, Is.Zero);
+            Assert.That((inFlight.Cursor, inFlight.InFlightUntil), Is.EqualTo((0L, 4L)));
+            Assert.That((resumed!.Cursor, resumed.InFlightUntil), Is.EqualTo((0L, 4L)));
+            Assert.That(marked.Cursor, Is.GreaterThanOrEqualTo(marked.InFlightUntil), "nothing in flight once the window is marked");
+        });
+    }
+
+    [Test]
     public async Task Should_open_an_existing_store_without_losing_letters(CancellationToken cancellation)
     {
         await _store.InsertAsync([TestLetters.Make(1)], cancellation);

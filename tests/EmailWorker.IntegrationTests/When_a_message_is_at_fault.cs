@@ -11,7 +11,7 @@ public sealed class When_a_message_is_at_fault
     [Test]
     public async Task Should_dead_letter_a_refused_sender_and_deliver_the_others_once()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Script.OnMailFrom = sender => sender == "blocked@example.com"
             ? new SmtpReply(553, "5.7.1 <blocked@example.com>: Sender address rejected: not owned by user")
             : null;
@@ -39,7 +39,7 @@ public sealed class When_a_message_is_at_fault
     [Test]
     public async Task Should_dead_letter_a_body_far_over_the_size_cap_and_deliver_the_others()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
         // 70 MiB: under a stock broker's 128 MiB cap, over the client's old 64 MiB frame limit and far over MaxMessageBytes.
@@ -66,7 +66,7 @@ public sealed class When_a_message_is_at_fault
     [TestCase("""{"messageId":"null-content","to":[{"address":"ann@example.org"}],"text":"t","attachments":[{"fileName":"a.txt","contentType":"text/plain","contentBase64":null}]}""", "null-content", "invalid_attachment")]
     public async Task Should_dead_letter_a_body_that_cannot_become_mime_at_once(string body, string messageId, string code)
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
 

@@ -11,7 +11,7 @@ public sealed class When_an_attempt_hangs_or_crashes_the_worker
     [Test]
     public async Task Should_give_up_on_a_slow_relay_at_the_attempt_deadline_and_retry()
     {
-        await using var context = new WorkerTestContext("1s,2s");
+        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         var attempts = new ConcurrentDictionary<string, int>();
         context.Smtp.Script.DataReplyDelay = recipients =>
             attempts.AddOrUpdate(recipients[0], 1, (_, n) => n + 1) == 1 ? TimeSpan.FromSeconds(6) : TimeSpan.Zero;
@@ -34,7 +34,7 @@ public sealed class When_an_attempt_hangs_or_crashes_the_worker
     [Test]
     public async Task Should_let_the_broker_dead_letter_a_message_that_keeps_killing_workers()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var atData = new ConcurrentQueue<DateTime>();
         context.Smtp.Script.DataReplyDelay = _ =>
         {

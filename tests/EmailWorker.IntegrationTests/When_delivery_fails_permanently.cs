@@ -11,7 +11,7 @@ public sealed class When_delivery_fails_permanently
     [Test]
     public async Task Should_dead_letter_a_recipient_refused_at_rcpt_at_once()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Script.OnRcptTo = _ => new SmtpReply(550, "5.1.1 <nobody@example.org>: Recipient address rejected: User unknown");
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
@@ -35,7 +35,7 @@ public sealed class When_delivery_fails_permanently
     [Test]
     public async Task Should_dead_letter_a_message_refused_after_data_at_once()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Script.OnData = (_, _, _) => new SmtpReply(554, "5.7.1 Message rejected as spam");
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
@@ -57,7 +57,7 @@ public sealed class When_delivery_fails_permanently
     [Test]
     public async Task Should_send_once_to_each_accepted_recipient_and_retry_only_the_transient_one()
     {
-        await using var context = new WorkerTestContext("1s,2s");
+        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         var rcpt = new ConcurrentDictionary<string, int>();
         context.Smtp.Script.OnRcptTo = recipient => (recipient, rcpt.AddOrUpdate(recipient, 1, (_, n) => n + 1)) switch
         {

@@ -13,7 +13,7 @@ public sealed class When_delivery_fails_transiently
     [Test]
     public async Task Should_deliver_after_two_retries_through_the_first_two_tiers()
     {
-        await using var context = new WorkerTestContext("1s,2s,3s");
+        await using var context = new WorkerTestContext("1s,2s,3s", ingestDeadLetters: false);
         var attempts = new ConcurrentDictionary<string, int>();
         context.Smtp.Script.OnData = (_, recipients, _) => attempts.AddOrUpdate(recipients[0], 1, (_, n) => n + 1) <= 2 ? TryLater : null;
         await using var worker = await StartAsync(context);
@@ -39,7 +39,7 @@ public sealed class When_delivery_fails_transiently
     [Test]
     public async Task Should_send_greylisted_mail_through_a_tier_at_least_the_greylist_minimum()
     {
-        await using var context = new WorkerTestContext("1s,2s,3s");
+        await using var context = new WorkerTestContext("1s,2s,3s", ingestDeadLetters: false);
         var attempts = new ConcurrentDictionary<string, int>();
         context.Smtp.Script.OnRcptTo = recipient =>
             attempts.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1 ? new SmtpReply(450, "4.7.1 Greylisted, please try again later") : null;
@@ -61,7 +61,7 @@ public sealed class When_delivery_fails_transiently
     [Test]
     public async Task Should_dead_letter_after_the_last_tier_with_the_whole_history()
     {
-        await using var context = new WorkerTestContext("1s,2s");
+        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         context.Smtp.Script.OnData = (_, _, _) => TryLater;
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
@@ -95,7 +95,7 @@ public sealed class When_delivery_fails_transiently
     [Test]
     public async Task Should_retry_a_message_whose_headers_carry_a_stale_x_death_naming_the_work_queue()
     {
-        await using var context = new WorkerTestContext("1s,2s");
+        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         var attempts = new ConcurrentDictionary<string, int>();
         context.Smtp.Script.OnData = (_, recipients, _) => attempts.AddOrUpdate(recipients[0], 1, (_, n) => n + 1) == 1 ? TryLater : null;
         await using var worker = await StartAsync(context);
@@ -125,7 +125,7 @@ public sealed class When_delivery_fails_transiently
     [Test]
     public async Task Should_keep_the_message_when_its_tier_cannot_be_reached()
     {
-        await using var context = new WorkerTestContext("1s,2s");
+        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         var accept = false;
         context.Smtp.Script.OnData = (_, _, _) => Volatile.Read(ref accept) ? null : TryLater;
         await using var worker = await StartAsync(context);

@@ -12,7 +12,7 @@ public sealed class When_plain_json_messages_are_published
     [Test]
     public async Task Should_deliver_every_one_with_its_envelope_headers_bodies_and_attachments()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await using var worker = context.StartWorker();
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
 

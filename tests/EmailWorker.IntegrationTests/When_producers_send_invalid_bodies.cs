@@ -15,7 +15,7 @@ public sealed class When_producers_send_invalid_bodies
             .Select(path => (Code: Path.GetFileNameWithoutExtension(path).Split('-')[0], Body: File.ReadAllBytes(path)))
             .ToArray();
         Assert.That(examples, Has.Length.GreaterThanOrEqualTo(12));
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         // No default sender, so a message without "from" is invalid, as the producer-side validator says.
         await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "" });
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);

@@ -9,7 +9,7 @@ public sealed class When_the_message_is_invalid_or_expired
     [Test]
     public async Task Should_dead_letter_invalid_messages_naming_the_field_and_keep_delivering_the_others()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__DELIVERY__MAXMESSAGEBYTES"] = "2048" });
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
         await using var events = await EventCollector.StartAsync(context);
@@ -53,7 +53,7 @@ public sealed class When_the_message_is_invalid_or_expired
     [Test]
     public async Task Should_dead_letter_an_expired_message_without_sending_it()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await using var worker = context.StartWorker();
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
         await using var events = await EventCollector.StartAsync(context);

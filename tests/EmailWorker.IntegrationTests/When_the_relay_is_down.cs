@@ -12,7 +12,7 @@ public sealed partial class When_the_relay_is_down
     [Test]
     public async Task Should_hold_the_queue_without_counting_attempts_and_deliver_everything_when_it_returns()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await context.Smtp.StopAsync();
         await using var worker = context.StartWorker();
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);

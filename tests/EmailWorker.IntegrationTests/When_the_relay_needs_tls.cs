@@ -42,7 +42,7 @@ public sealed class When_the_relay_needs_tls
     [TestCase("SslOnConnect", true)]
     public async Task Should_deliver_over_tls_to_a_relay_whose_ca_is_trusted(string security, bool implicitTls)
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Certificate = _ca.IssueServerCertificate();
         context.Smtp.ImplicitTls = implicitTls;
         await using var worker = await StartAsync(context, security, _caFile);
@@ -63,7 +63,7 @@ public sealed class When_the_relay_needs_tls
     [Test]
     public async Task Should_never_fall_back_to_plaintext_when_the_relay_offers_no_starttls()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await using var worker = await StartAsync(context, "StartTls", _caFile);
         await using var events = await EventCollector.StartAsync(context);
         await PublishAsync(context, "tls-missing");
@@ -80,7 +80,7 @@ public sealed class When_the_relay_needs_tls
     [TestCase("SslOnConnect", true)]
     public async Task Should_refuse_a_certificate_from_a_ca_it_does_not_trust(string security, bool otherCaConfigured)
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Certificate = _ca.IssueServerCertificate();
         context.Smtp.ImplicitTls = security == "SslOnConnect";
         await using var worker = await StartAsync(context, security, otherCaConfigured ? _otherCaFile : null);
@@ -99,7 +99,7 @@ public sealed class When_the_relay_needs_tls
     public async Task Should_pause_without_dead_lettering_when_the_relay_refuses_the_login()
     {
         const string WrongPassword = "smtp-Wr0ng-tls-8e7f";
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Certificate = _ca.IssueServerCertificate();
         context.Smtp.Script.Credentials = ("mailer", "smtp-Right-tls-1a2b");
         await using var worker = await StartAsync(context, "StartTls", _caFile, new Dictionary<string, string>
@@ -123,7 +123,7 @@ public sealed class When_the_relay_needs_tls
     [Test]
     public async Task Should_refuse_to_start_with_a_login_over_plaintext_unless_allowed()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         await using var worker = context.StartWorker(new Dictionary<string, string>
         {
             ["EMAILWORKER__SMTP__SECURITY"] = "None",

@@ -11,7 +11,7 @@ public sealed class When_the_relay_refuses_to_relay
     [Test]
     public async Task Should_open_the_breaker_and_deliver_everything_once_the_relay_is_fixed()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var misconfigured = true;
         context.Smtp.Script.OnRcptTo = recipient => Volatile.Read(ref misconfigured) ? new SmtpReply(554, $"5.7.1 <{recipient}>: Relay access denied") : null;
         await using var worker = await StartAsync(context);
@@ -34,7 +34,7 @@ public sealed class When_the_relay_refuses_to_relay
     [Test]
     public async Task Should_retry_a_sequence_error_and_deliver()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var replies = 0;
         context.Smtp.Script.OnData = (_, _, _) => Interlocked.Increment(ref replies) == 1 ? new SmtpReply(503, "5.5.1 Error: need RCPT command") : null;
         await using var worker = await StartAsync(context);

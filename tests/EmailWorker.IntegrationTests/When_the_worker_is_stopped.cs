@@ -11,7 +11,7 @@ public sealed class When_the_worker_is_stopped
     [Test]
     public async Task Should_settle_in_flight_messages_and_exit_zero_on_sigterm()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(20);
         await using var worker = context.StartWorker();
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);

@@ -126,6 +126,7 @@ public sealed partial class DeployFilesTests
     [TestCase("operator", "read", "email.send", false)]
     [TestCase("operator", "write", "email.send", true)]
     [TestCase("operator", "write", "email.dead", false)]
+    [TestCase("operator", "write", "email.events", true)] // the email.replayed events of a replay
     [TestCase("monitoring", "read", "email.send", false)]
     [TestCase("monitoring", "write", "email.send", false)]
     public void Should_grant_each_user_only_what_its_component_does(string user, string access, string resource, bool allowed)

@@ -93,16 +93,10 @@ internal sealed class DeadLetterIngester(
     {
         // The client reuses the body's buffer once this callback returns: the record keeps its own copy.
         var body = delivery.Body.ToArray();
-        var receivedAt = time.GetUtcNow();
-        try
-        {
-            return DeadLetterMapper.Map(delivery.BasicProperties, body, receivedAt);
-        }
-        catch (Exception ex)
-        {
-            Log.DeadLetterUnreadable(logger, ex.Message);
-            return DeadLetterMapper.Unreadable(delivery.BasicProperties, body, receivedAt, ex.GetType().Name);
-        }
+        var record = DeadLetterMapper.MapOrKeep(delivery.BasicProperties, body, time.GetUtcNow(), out var problem);
+        if (problem is not null)
+            Log.DeadLetterUnreadable(logger, problem);
+        return record;
     }
 
     private async Task StoreLoopAsync(IDeadLetterStore store, IChannel channel, Session session, int batchSize, CancellationToken stoppingToken)

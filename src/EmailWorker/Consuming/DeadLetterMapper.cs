@@ -85,6 +85,21 @@ internal static class DeadLetterMapper
             reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason));
     }
 
+    /// <summary><see cref="Map"/>, or <see cref="Unreadable"/> with <paramref name="problem"/> set when the letter cannot be read.</summary>
+    public static DeadLetterRecord MapOrKeep(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt, out string? problem)
+    {
+        try
+        {
+            problem = null;
+            return Map(properties, body, receivedAt);
+        }
+        catch (Exception ex)
+        {
+            problem = ex.Message;
+            return Unreadable(properties, body, receivedAt, ex.GetType().Name);
+        }
+    }
+
     public static string LetterId(string? amqpMessageId, string headersJson, byte[] body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -32,6 +32,32 @@ internal static class HeaderJson
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>
+    /// Headers back from <see cref="Write"/>'s JSON, for a replay from the store: text as strings, whole numbers as longs,
+    /// tables and arrays nested. What JSON does not keep (byte arrays apart from text, timestamps) comes back as text.
+    /// </summary>
+    public static Dictionary<string, object?> Read(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            return headers;
+        foreach (var property in document.RootElement.EnumerateObject())
+            headers[property.Name] = ReadValue(property.Value);
+        return headers;
+    }
+
+    private static object? ReadValue(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var whole) ? (object)whole : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => ReadValue(p.Value), StringComparer.Ordinal),
+        JsonValueKind.Array => element.EnumerateArray().Select(ReadValue).ToList(),
+        _ => null,
+    };
+
     private static void WriteValue(Utf8JsonWriter writer, object? value)
     {
         switch (value)

@@ -25,6 +25,9 @@ internal static class FilterSql
             Add("d.group_key = @f_group", "@f_group", group);
         if (filter.MessageId is { } messageId)
             Add("d.message_id = @f_message", "@f_message", messageId);
+        // Recipients are stored as a JSON array of strings: "…@domain" ends with the domain and its closing quote.
+        if (filter.RecipientDomain is { Length: > 0 } domain)
+            Add(dialect.ContainsIgnoringCase("d.recipients", "@f_domain"), "@f_domain", $"@{domain}\"");
         if (filter.ReasonContains is { Length: > 0 } text)
             Add(dialect.ContainsIgnoringCase("d.reason", "@f_reason"), "@f_reason", text);
         if (filter.Since is { } since)

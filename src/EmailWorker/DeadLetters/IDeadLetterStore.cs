@@ -16,6 +16,9 @@ internal interface IDeadLetterStore : IAsyncDisposable
     IAsyncEnumerable<LetterSummary> StreamAsync(LetterFilter filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
         CancellationToken cancellationToken = default);
 
+    /// <summary>Every match in full (body, headers, history), page by page, at most <paramref name="limit"/> letters.</summary>
+    IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterFilter filter, long? limit = null, CancellationToken cancellationToken = default);
+
     /// <summary>The page after cursor <paramref name="after"/> (null: the first page).</summary>
     Task<LetterPage> PageAsync(LetterFilter filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken);
 
@@ -64,6 +67,9 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// </summary>
     Task<ReplayJob> AdvanceReplayJobAsync(long jobId, long position, IReadOnlyCollection<string> replayedIds, int skipped, LetterMark mark,
         CancellationToken cancellationToken);
+
+    /// <summary>Records, before a window is published, that the job's letters up to <paramref name="until"/> may be in flight.</summary>
+    Task<ReplayJob> BeginReplayWindowAsync(long jobId, long until, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
 }

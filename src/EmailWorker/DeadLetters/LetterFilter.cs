@@ -17,6 +17,9 @@ internal sealed record LetterFilter
 
     public string? MessageId { get; init; }
 
+    /// <summary>A recipient at this domain (without the <c>@</c>), compared without regard to (ASCII) case.</summary>
+    public string? RecipientDomain { get; init; }
+
     /// <summary>Text the reason contains, compared without regard to (ASCII) case.</summary>
     public string? ReasonContains { get; init; }
 

@@ -3,7 +3,9 @@ namespace EmailWorker.DeadLetters;
 /// <summary>
 /// A replay of a selection fixed when the job was created (<see cref="Total"/> letters, in store order). <see cref="Cursor"/>
 /// is the position of the last letter dealt with; a resumed job goes on after it. <see cref="Skipped"/> counts letters that
-/// were no longer dead (replayed or purged meanwhile) when the job reached them.
+/// were no longer dead (replayed or purged meanwhile) when the job reached them. <see cref="InFlightUntil"/> is the last
+/// position of the window published and not yet marked (at most <see cref="Cursor"/> once the window is marked): after a
+/// kill, the letters after the cursor up to it may have reached the work queue already.
 /// </summary>
 internal sealed record ReplayJob(
     long Id,
@@ -15,4 +17,5 @@ internal sealed record ReplayJob(
     long Replayed,
     long Skipped,
     ReplayJobState State,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    long InFlightUntil);

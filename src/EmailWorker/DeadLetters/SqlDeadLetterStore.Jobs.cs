@@ -5,7 +5,7 @@ namespace EmailWorker.DeadLetters;
 /// <summary>Replay jobs: the selection is copied into <c>replay_job_letters</c> at creation, so nothing that arrives later joins it.</summary>
 internal abstract partial class SqlDeadLetterStore
 {
-    private const string JobColumns = "id, selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at";
+    private const string JobColumns = "id, selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at, in_flight_until";
 
     public Task<ReplayJob> CreateReplayJobAsync(LetterFilter filter, string selection, LetterMark created, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
@@ -122,6 +122,16 @@ internal abstract partial class SqlDeadLetterStore
             return await UpdatedJobAsync(connection, transaction, command, jobId, cancellationToken);
         }, cancellationToken);
 
+    public Task<ReplayJob> BeginReplayWindowAsync(long jobId, long until, DateTimeOffset at, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command("UPDATE replay_jobs SET in_flight_until = @until, updated_at = @at WHERE id = @job", transaction);
+            command.Add("@until", until);
+            command.Add("@at", at.ToUnixTimeMilliseconds());
+            command.Add("@job", jobId);
+            return await UpdatedJobAsync(connection, transaction, command, jobId, cancellationToken);
+        }, cancellationToken);
+
     public Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
         {
@@ -150,5 +160,5 @@ internal abstract partial class SqlDeadLetterStore
 
     private static ReplayJob ReadJob(DbDataReader reader) => new(
         reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.Time(3), reader.GetInt64(4), reader.GetInt64(5),
-        reader.GetInt64(6), reader.GetInt64(7), (ReplayJobState)reader.GetInt32(8), reader.Time(9));
+        reader.GetInt64(6), reader.GetInt64(7), (ReplayJobState)reader.GetInt32(8), reader.Time(9), reader.GetInt64(10));
 }

@@ -178,6 +178,37 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
     }
 
+    public async IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterFilter filter, long? limit = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long after = 0;
+        var left = limit ?? long.MaxValue;
+        // Pages of full letters are smaller: bodies can carry attachments.
+        const int fullPage = 100;
+        while (left > 0)
+        {
+            var size = (int)Math.Min(fullPage, left);
+            var page = new List<StoredLetter>(size);
+            await using (var connection = await OpenConnectionAsync(cancellationToken))
+            await using (var command = connection.Command(""))
+            {
+                var where = FilterSql.Where(filter, command, Dialect);
+                command.CommandText = $"SELECT {LetterColumns.Full} FROM dead_letters d WHERE {where} AND d.seq > @after ORDER BY d.seq LIMIT @size";
+                command.Add("@after", after);
+                command.Add("@size", size);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                    page.Add(LetterColumns.ReadFull(reader));
+            }
+            foreach (var letter in page)
+                yield return letter;
+            if (page.Count < size)
+                yield break;
+            left -= page.Count;
+            after = page[^1].Summary.Sequence;
+        }
+    }
+
     public async Task<LetterPage> PageAsync(LetterFilter filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);

@@ -67,5 +67,9 @@ internal static class StoreSchema
                 PRIMARY KEY (job_id, position))
             """,
         ],
+        [
+            // The last position of the window a replay job published and has not yet marked: what a kill can send twice.
+            "ALTER TABLE replay_jobs ADD COLUMN in_flight_until BIGINT NOT NULL DEFAULT 0",
+        ],
     ];
 }

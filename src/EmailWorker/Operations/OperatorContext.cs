@@ -13,14 +13,16 @@ namespace EmailWorker.Operations;
 
 /// <summary>
 /// What every operator command shares with the worker: the same configuration sources and options (so they act on the same
-/// broker and names), the broker connection, and the audit log (Serilog, configured like the worker's).
+/// broker, names and dead-letter store), the broker connection, and the audit log (Serilog, configured like the worker's).
 /// </summary>
 internal sealed class OperatorContext : IAsyncDisposable
 {
     private IConnection? _connection;
 
-    private OperatorContext(RabbitMqOptions broker, TopologyOptions topology, RetryOptions retry, DeliveryOptions delivery, ILogger audit)
+    private OperatorContext(RabbitMqOptions broker, TopologyOptions topology, RetryOptions retry, DeliveryOptions delivery,
+        DeadLetterOptions deadLetters, ILogger audit)
     {
+        DeadLetters = deadLetters;
         Broker = broker;
         Topology = topology;
         Delivery = delivery;
@@ -34,6 +36,8 @@ internal sealed class OperatorContext : IAsyncDisposable
     public TopologyOptions Topology { get; }
 
     public DeliveryOptions Delivery { get; }
+
+    public DeadLetterOptions DeadLetters { get; }
 
     public TopologyNames Names { get; }
 
@@ -51,11 +55,12 @@ internal sealed class OperatorContext : IAsyncDisposable
         var topology = Bind(configuration, TopologyOptions.Section, new TopologyOptions(), new TopologyOptionsValidator(), problems);
         var retry = Bind(configuration, RetryOptions.Section, new RetryOptions(), new RetryOptionsValidator(), problems);
         var delivery = Bind(configuration, DeliveryOptions.Section, new DeliveryOptions(), new DeliveryOptionsValidator(), problems);
+        var deadLetters = Bind(configuration, DeadLetterOptions.Section, new DeadLetterOptions(), new DeadLetterOptionsValidator(), problems);
         if (problems.Count > 0)
             throw new OperatorException($"Invalid configuration: {string.Join("; ", problems)}", ExitCodes.Usage);
         var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         var audit = new LoggerConfiguration().ReadFrom.Configuration(configuration).WriteToConsole(observability).CreateLogger();
-        return new OperatorContext(broker, topology, retry, delivery, audit);
+        return new OperatorContext(broker, topology, retry, delivery, deadLetters, audit);
     }
 
     /// <summary>The connection, opened on first use; an unreachable broker or a refused login is one clear line, exit 1.</summary>

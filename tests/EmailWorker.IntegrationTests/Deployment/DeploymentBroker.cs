@@ -30,6 +30,7 @@ public sealed class DeploymentBroker
     private static TestCertificateAuthority? _authority;
     private static TestCertificateAuthority? _otherAuthority;
     private string? _directory;
+    private static string? _store;
 
     public static ThrowawayRabbitNode Node => _node ?? throw new InvalidOperationException("The deployment broker has not started");
 
@@ -42,6 +43,7 @@ public sealed class DeploymentBroker
     public async Task StartAsync()
     {
         _directory = Directory.CreateTempSubdirectory("emailworker-deploy-").FullName;
+        _store = Path.Combine(_directory, "store");
         _authority = TestCertificateAuthority.Create(Path.Combine(_directory, "ca"), "emailworker");
         _otherAuthority = TestCertificateAuthority.Create(Path.Combine(_directory, "other-ca"), "stranger");
         _node = await ThrowawayRabbitNode.StartAsync(TimeSpan.FromSeconds(90), _authority);
@@ -66,6 +68,8 @@ public sealed class DeploymentBroker
         ["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com",
         // Workers run side by side here: the default metrics and health listener (:9464) would clash.
         ["EMAILWORKER__OBSERVABILITY__URLS"] = "",
+        // The worker and the operator's dlq commands share one dead-letter store on this host, fresh for the run.
+        ["EMAILWORKER__DEADLETTERS__DATADIRECTORY"] = _store ?? throw new InvalidOperationException("The deployment broker has not started"),
     };
 
     [OneTimeTearDown]

@@ -189,8 +189,6 @@ public sealed class When_each_component_runs_as_its_own_broker_user
         var environment = DeploymentBroker.Environment("worker");
         environment["EMAILWORKER__SMTP__HOST"] = "127.0.0.1";
         environment["EMAILWORKER__SMTP__PORT"] = smtp.Port.ToString(CultureInfo.InvariantCulture);
-        // The operator's dlq commands read email.dead itself until they move to the store (as WorkerTestContext does).
-        environment["EMAILWORKER__DEADLETTERS__INGEST"] = "false";
         return environment;
     }
 

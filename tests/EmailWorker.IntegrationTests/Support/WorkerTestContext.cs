@@ -15,10 +15,16 @@ public sealed class WorkerTestContext : IAsyncDisposable
 {
     private IConnection? _connection;
 
-    public WorkerTestContext(string retrySchedule = "1s,2s")
+    /// <param name="retrySchedule">The worker's retry delays.</param>
+    /// <param name="ingestDeadLetters">Whether workers ingest the dead-letter queue into the store, as they do by default.
+    /// Tests that inspect <c>email.dead</c> themselves (<see cref="DeadLetter.DrainAsync"/>) turn it off, so no ingester
+    /// takes the letters first; the <c>dlq</c> commands drain the queue into the store either way.</param>
+    public WorkerTestContext(string retrySchedule = "1s,2s", bool ingestDeadLetters = true)
     {
         Prefix = $"t{Guid.NewGuid():N}"[..13];
         RetrySchedule = retrySchedule;
+        IngestDeadLetters = ingestDeadLetters;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "emailworker-tests", Prefix);
         Smtp = new ScriptedSmtpServer();
         Smtp.Start();
     }
@@ -26,6 +32,11 @@ public sealed class WorkerTestContext : IAsyncDisposable
     public string Prefix { get; }
 
     public string RetrySchedule { get; }
+
+    public bool IngestDeadLetters { get; }
+
+    /// <summary>This test's own dead-letter store (SQLite), shared by its workers and its <c>dlq</c> commands; deleted afterwards.</summary>
+    public string DataDirectory { get; }
 
     public ScriptedSmtpServer Smtp { get; }
 
@@ -45,8 +56,9 @@ public sealed class WorkerTestContext : IAsyncDisposable
         environment["EMAILWORKER__RETRY__SCHEDULE"] = RetrySchedule;
         environment["EMAILWORKER__RETRY__GREYLISTMINIMUM"] = "2s";
         environment["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com";
-        // These tests read email.dead themselves (the dlq commands still read the queue): no ingester may take it first.
-        environment["EMAILWORKER__DEADLETTERS__INGEST"] = "false";
+        environment["EMAILWORKER__DEADLETTERS__DATADIRECTORY"] = DataDirectory;
+        if (!IngestDeadLetters)
+            environment["EMAILWORKER__DEADLETTERS__INGEST"] = "false";
         // No metrics and health listener unless a test asks for one on a free port: the default :9464 would clash.
         environment["EMAILWORKER__OBSERVABILITY__URLS"] = "";
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
@@ -175,6 +187,8 @@ public sealed class WorkerTestContext : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Smtp.DisposeAsync();
+        if (Directory.Exists(DataDirectory))
+            Directory.Delete(DataDirectory, recursive: true);
         if (_connection is null)
             return;
         await using (var channel = await _connection.CreateChannelAsync())

@@ -1,9 +1,12 @@
 using System.Text.Json.Serialization;
+using EmailWorker.DeadLetters;
 
 namespace EmailWorker.Commands.DeadLetters;
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true)]
-[JsonSerializable(typeof(List<DeadLetterRow>))]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(DeadLetterRow))]
 [JsonSerializable(typeof(List<DeadLetterDetail>))]
+[JsonSerializable(typeof(List<LetterGroup>))]
+[JsonSerializable(typeof(List<ReplayJob>))]
 [JsonSerializable(typeof(Status.StatusReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

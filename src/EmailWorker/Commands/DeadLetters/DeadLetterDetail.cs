@@ -1,5 +1,6 @@
+using System.Text.Json;
+using EmailWorker.DeadLetters;
 using EmailWorker.Routing;
-using EmailWorker.Operations;
 
 namespace EmailWorker.Commands.DeadLetters;
 
@@ -10,21 +11,24 @@ internal sealed record DeadLetterDetail(
     IReadOnlyDictionary<string, string?> Headers,
     BodySummary Body)
 {
-    public static DeadLetterDetail From(DeadLetterEntry entry) => new(
-        DeadLetterRow.From(entry),
-        entry.History,
-        entry.Headers.ToDictionary(h => h.Key, h => HeaderText(entry, h.Key), StringComparer.Ordinal),
-        BodySummary.Of(entry));
+    public static DeadLetterDetail From(StoredLetter letter)
+    {
+        var headers = LetterContent.Headers(letter);
+        return new DeadLetterDetail(
+            DeadLetterRow.From(letter),
+            JsonSerializer.Deserialize(letter.HistoryJson, RoutingJsonContext.Default.ListHistoryEntry) ?? [],
+            headers.ToDictionary(h => h.Key, h => HeaderText(headers, h.Key), StringComparer.Ordinal),
+            BodySummary.Of(letter.Body));
+    }
 
     // x-death is a table of tables: shown as its type, the readable parts are in x-first-death-*.
-    private static string? HeaderText(DeadLetterEntry entry, string name) =>
-        entry.Headers[name] is IList<object> or IDictionary<string, object> ? "(table)" : entry.Text(name);
+    private static string? HeaderText(Dictionary<string, object?> headers, string name) =>
+        headers[name] is IList<object?> or IDictionary<string, object?> ? "(table)" : HeaderCodec.ReadString(headers, name);
 }
 
-/// <summary>What the body holds, without the content: personal data stays in the queue.</summary>
+/// <summary>What the body holds, without the content: personal data stays in the store.</summary>
 internal sealed record BodySummary(
     int Bytes,
-    string? ContentType,
     bool ValidJson,
     string? Sender,
     IReadOnlyList<string> To,
@@ -38,10 +42,10 @@ internal sealed record BodySummary(
     string? CorrelationId,
     DateTimeOffset? ExpiresAt)
 {
-    public static BodySummary Of(DeadLetterEntry entry)
+    public static BodySummary Of(byte[] body)
     {
-        var command = entry.Command;
-        return new BodySummary(entry.Body.Length, entry.Properties.ContentType, command is not null,
+        var command = LetterContent.Command(body);
+        return new BodySummary(body.Length, command is not null,
             command?.From?.Address, command?.To.Select(a => a.Address).ToArray() ?? [], command?.Cc.Select(a => a.Address).ToArray() ?? [],
             command?.Bcc.Count ?? 0, command?.Subject, command?.Text?.Length, command?.Html?.Length,
             command?.Attachments.Select(a => new AttachmentSummary(a.FileName, a.ContentType, DecodedLength(a.ContentBase64))).ToArray() ?? [],

@@ -1,9 +1,11 @@
-using EmailWorker.Operations;
+using EmailWorker.DeadLetters;
+using EmailWorker.Routing;
 
 namespace EmailWorker.Commands.DeadLetters;
 
-/// <summary>One dead letter in <c>dlq list</c>: the fields operators sort and filter by.</summary>
+/// <summary>One stored letter in <c>dlq list</c>: the fields operators sort and filter by, and whether it is still dead.</summary>
 internal sealed record DeadLetterRow(
+    string LetterId,
     string MessageId,
     string Class,
     string Reason,
@@ -14,8 +16,18 @@ internal sealed record DeadLetterRow(
     DateTimeOffset? LastFailureAt,
     IReadOnlyList<string> Recipients,
     string? Subject,
-    int ReplayCount)
+    int ReplayCount,
+    string Group,
+    string State,
+    LetterMark? Replayed,
+    LetterMark? Purged)
 {
-    public static DeadLetterRow From(DeadLetterEntry entry) => new(entry.MessageId, entry.Class, entry.Reason, entry.SmtpCode, entry.EnhancedCode,
-        entry.Attempts, entry.FirstFailureAt, entry.LastFailureAt, entry.Recipients, entry.Command?.Subject, entry.ReplayCount);
+    public static DeadLetterRow From(StoredLetter letter)
+    {
+        var summary = letter.Summary;
+        var state = HeaderCodec.ReadState(LetterContent.Headers(letter));
+        return new DeadLetterRow(summary.LetterId, summary.MessageId, summary.Class, summary.Reason, summary.SmtpCode, summary.EnhancedCode,
+            summary.Attempts, summary.FirstFailureAt, summary.LastFailureAt, summary.Recipients, LetterContent.Command(letter.Body)?.Subject,
+            state.ReplayCount, summary.Group, summary.State.ToString().ToLowerInvariant(), summary.Replayed, summary.Purged);
+    }
 }

@@ -1,109 +1,73 @@
 using System.CommandLine;
-using System.Diagnostics;
-using EmailWorker.Broker;
+using EmailWorker.DeadLetters;
 using EmailWorker.Hosting;
 using EmailWorker.Operations;
-using EmailWorker.Routing;
 
 namespace EmailWorker.Commands.DeadLetters;
 
 /// <summary>
-/// <c>emailworker dlq replay</c>: moves exactly the selected dead letters back to the work exchange. The set is chosen from
-/// the letters present when the command starts; letters arriving meanwhile stay. Each move is publish (confirmed,
-/// mandatory) then ack, so an interrupted replay leaves every letter in the work queue or still in the dead-letter queue.
+/// <c>emailworker dlq replay</c>: a replay job over exactly the selected dead letters, fixed when it starts (letters stored
+/// later never join it), run by <see cref="ReplayJobRunner"/>. Interrupted or killed, it is resumed with <c>dlq jobs resume</c>.
 /// </summary>
 internal static class DlqReplayCommand
 {
-    private const int Window = 256;
-    private static readonly string Tool = $"emailworker-cli@{Environment.MachineName}";
+    private const int Sample = 20;
 
     public static Command Create()
     {
         var selection = new Selection();
-        var dryRun = new Option<bool>("--dry-run") { Description = "Only print how many and which letters would be replayed" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only print how many letters would be replayed, and a sample" };
         var rate = new Option<double?>("--rate") { Description = "At most this many messages per second" };
         var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation" };
         var by = new Option<string?>("--by") { Description = "Who replays, for the audit trail (default: the OS user)" };
-        var command = new Command("replay", "Move dead letters back to the work queue, with their attempt counter reset.");
+        var command = new Command("replay", "Move dead letters back to the work queue, with their attempt counter reset, as a resumable job.");
         selection.AddTo(command);
         foreach (var option in new Option[] { dryRun, rate, yes, by })
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
         {
-            var filter = selection.Read(parse);
+            var selected = selection.Read(parse);
             if (parse.GetValue(rate) is <= 0)
                 throw new OperatorException("--rate must be a positive number of messages per second", ExitCodes.Usage);
             var replayedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
-            await using var snapshot = await DeadLetterSnapshot.TakeAsync(context, token);
-            var selected = snapshot.Entries.Where(filter.Matches).ToList();
-            Console.Out.WriteLine($"{selected.Count} dead letter(s) selected: {string.Join(" ", selected.Select(e => e.MessageId))}");
-            if (parse.GetValue(dryRun) || selected.Count == 0)
+            await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
+            var ids = selected.InStore ? null : await DlqPurgeCommand.CollectIdsAsync(selected, store, token);
+            var count = ids?.Count ?? await store.CountAsync(selected.Filter, token);
+            var sample = ids?.Take(Sample).Select(i => i.MessageId).ToList()
+                ?? await store.StreamAsync(selected.Filter, Sample, cancellationToken: token).Select(s => s.MessageId).ToListAsync(token);
+            Console.Out.WriteLine($"{count} dead letter(s) selected: {string.Join(" ", sample)}{(count > sample.Count ? " …" : "")}");
+            if (parse.GetValue(dryRun) || count == 0)
                 return ExitCodes.Ok;
-            OperatorPrompt.Confirm($"Replay {selected.Count} dead letter(s) to {context.Names.Work}?", parse.GetValue(yes));
+            OperatorPrompt.Confirm($"Replay {count} dead letter(s) to {context.Names.Work}?", parse.GetValue(yes));
 
-            // Moved in the order the queue delivered them: each confirmed window is then a run the snapshot acks at once.
-            var replayed = await ReplayAsync(context, snapshot, [.. selected.OrderBy(e => e.DeliveryTag)], replayedBy, parse.GetValue(rate), token);
-            context.Audit.Information("Replayed {Count} dead letter(s) from {Queue} by {Operator}: {MessageIds}",
-                replayed, context.Names.Dead, replayedBy, selected.Take(replayed).Select(e => e.MessageId).ToArray());
-            Console.Out.WriteLine($"replayed {replayed} dead letter(s) to {context.Names.Work}");
-            return ExitCodes.Ok;
+            var created = new LetterMark(DateTimeOffset.UtcNow, replayedBy);
+            var description = Selection.Describe(parse);
+            var job = ids is null
+                ? await store.CreateReplayJobAsync(selected.Filter, description, created, token)
+                : await store.CreateReplayJobAsync(ids.ConvertAll(i => i.LetterId), description, created, token);
+            await Console.Error.WriteLineAsync($"replay job {job.Id}: {job.Total} letter(s); if interrupted, resume with: emailworker dlq jobs resume {job.Id}");
+            return await RunAsync(context, store, job, replayedBy, parse.GetValue(rate), token);
         }, cancellationToken));
         return command;
     }
 
-    /// <summary>
-    /// Publishes in windows of up to <see cref="Window"/> outstanding confirms, and acks each dead letter only after its
-    /// own copy was confirmed. Unpaced, the next window is published while the previous one's confirms come back, so at
-    /// most two windows are in flight (the most an interruption can leave in both queues); paced (--rate), one letter.
-    /// </summary>
-    private static async Task<int> ReplayAsync(OperatorContext context, DeadLetterSnapshot snapshot, List<DeadLetterEntry> selected,
-        string replayedBy, double? rate, CancellationToken cancellationToken)
-    {
-        await using var publisher = new ConfirmedPublisher(context.ConnectAsync);
-        var mover = new MessageMover(publisher, context.Names);
-        var window = rate is null ? Window : 1;
-        var clock = Stopwatch.StartNew();
-        var lastProgress = TimeSpan.Zero;
-        (Task Confirmed, List<DeadLetterEntry> Batch)? inFlight = null;
-        for (var start = 0; start < selected.Count; start += window)
-        {
-            if (rate is { } perSecond && TimeSpan.FromSeconds(start / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
-                await Task.Delay(wait, cancellationToken);
-            var batch = selected.Skip(start).Take(window).ToList();
-            var confirmed = PublishAsync(context, mover, batch, replayedBy, cancellationToken);
-            if (inFlight is { } previous)
-                await SettleAsync(snapshot, previous.Confirmed, previous.Batch);
-            inFlight = (confirmed, batch);
-            if (rate is not null)
-            {
-                await SettleAsync(snapshot, confirmed, batch);
-                inFlight = null;
-            }
-            if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
-            {
-                lastProgress = clock.Elapsed;
-                await Console.Error.WriteLineAsync($"replayed {start + batch.Count}/{selected.Count}");
-            }
-        }
-        if (inFlight is { } last)
-            await SettleAsync(snapshot, last.Confirmed, last.Batch);
-        return selected.Count;
-    }
-
-    private static async Task PublishAsync(OperatorContext context, MessageMover mover, List<DeadLetterEntry> batch, string replayedBy,
+    /// <summary>Runs the job and writes its one audit event, whether it completes or stops.</summary>
+    public static async Task<int> RunAsync(OperatorContext context, IDeadLetterStore store, ReplayJob job, string replayedBy, double? rate,
         CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(context.Broker.PublishTimeoutValue);
-        var now = DateTimeOffset.UtcNow;
-        await Task.WhenAll(batch.Select(entry => mover.ReplayAsync(entry.Message,
-            FatePlanner.Replayed(entry.State, entry.Class, replayedBy, Tool, now), new ReplayStamp(now, replayedBy), timeout.Token)));
-    }
-
-    /// <summary>Only after the broker confirmed the copies in the work queue do the dead letters go.</summary>
-    private static async Task SettleAsync(DeadLetterSnapshot snapshot, Task confirmed, List<DeadLetterEntry> batch)
-    {
-        await confirmed;
-        await snapshot.AckAsync(batch, CancellationToken.None);
+        var before = job.Replayed;
+        try
+        {
+            job = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, cancellationToken);
+            Console.Out.WriteLine($"replayed {job.Replayed - before} dead letter(s) to {context.Names.Work} (job {job.Id}: {job.Replayed}/{job.Total} replayed, {job.Skipped} skipped)");
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            var now = await store.GetReplayJobAsync(job.Id, CancellationToken.None) ?? job;
+            context.Audit.Information("Replay job {JobId} ({Selection}) by {Operator}: {Replayed} dead letter(s) replayed to {Queue} in this run, " +
+                "{Total} in the job, {Skipped} skipped, state {State}", now.Id, now.Selection, replayedBy, now.Replayed - before, context.Names.Work,
+                now.Total, now.Skipped, now.State);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EmailWorker.DeadLetters;
 using EmailWorker.Hosting;
 using EmailWorker.Logging;
 using EmailWorker.Operations;
@@ -8,24 +9,37 @@ using EmailWorker.Routing;
 
 namespace EmailWorker.Commands.DeadLetters;
 
-/// <summary><c>emailworker dlq show &lt;messageId&gt;</c>: everything about one message's dead letters.</summary>
+/// <summary><c>emailworker dlq show &lt;id&gt;</c>: everything about one letter (by letter id) or one message's dead letters (by messageId).</summary>
 internal static class DlqShowCommand
 {
+    private const int MaxLetters = 100;
+
     public static Command Create()
     {
-        var messageId = new Argument<string>("messageId") { Description = "The messageId of the dead letter" };
+        var id = new Argument<string>("id") { Description = "A letter id, or the messageId of the dead letter" };
         var json = new Option<bool>("--json") { Description = "JSON instead of text" };
+        var history = new Option<bool>("--history") { Description = "Also the message's letters already replayed or purged" };
         var command = new Command("show", "Show the failure record, every attempt, the headers and a body summary of a dead letter.");
-        command.Arguments.Add(messageId);
+        command.Arguments.Add(id);
         command.Options.Add(json);
+        command.Options.Add(history);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
         {
-            var id = parse.GetValue(messageId)!;
-            await using var snapshot = await DeadLetterSnapshot.TakeAsync(context, token);
-            // One message can have several dead letters, e.g. one for refused recipients and one for the rest after its retries.
-            var details = snapshot.Entries.Where(e => e.MessageId == id).Select(DeadLetterDetail.From).ToList();
-            if (details.Count == 0)
-                throw new OperatorException($"no dead letter with messageId '{id}' in {context.Names.Dead}");
+            var wanted = parse.GetValue(id)!;
+            await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
+            // A letter id names one letter, shown whatever its state; a messageId its dead letters (one message can have
+            // several, e.g. one for refused recipients and one for the rest after its retries).
+            var letters = LetterSelection.IsLetterId(wanted) && await store.GetAsync(wanted, token) is { } one
+                ? [one]
+                : (await store.GetByMessageIdAsync(wanted, MaxLetters, token)).ToList();
+            var shown = parse.GetValue(history) || letters.Count == 1 && letters[0].Summary.LetterId == wanted
+                ? letters : letters.Where(l => l.Summary.State == LetterState.Dead).ToList();
+            if (shown.Count == 0)
+            {
+                var earlier = letters.Count > 0 ? $" ({letters.Count} replayed or purged: dlq show {SafeText.Bound(wanted, 200)} --history)" : "";
+                throw new OperatorException($"no dead letter with messageId '{SafeText.Bound(wanted, 200)}' in the store{earlier}");
+            }
+            var details = shown.ConvertAll(DeadLetterDetail.From);
             if (parse.GetValue(json))
                 Console.Out.WriteLine(JsonSerializer.Serialize(details, CliJsonContext.Default.ListDeadLetterDetail));
             else
@@ -38,8 +52,11 @@ internal static class DlqShowCommand
     private static void Write(DeadLetterDetail detail, TextWriter output)
     {
         var record = detail.Record;
+        output.WriteLine($"letter id       {record.LetterId}");
         output.WriteLine($"messageId       {record.MessageId}");
+        output.WriteLine($"state           {record.State}{Mark("replayed", record.Replayed)}{Mark("purged", record.Purged)}");
         output.WriteLine($"class           {record.Class}");
+        output.WriteLine($"group           {record.Group}");
         output.WriteLine($"reason          {record.Reason}");
         output.WriteLine($"smtp reply      {record.SmtpCode} {record.EnhancedCode}".TrimEnd());
         output.WriteLine($"attempts        {record.Attempts}");
@@ -48,13 +65,13 @@ internal static class DlqShowCommand
         output.WriteLine($"replays         {record.ReplayCount}");
         output.WriteLine($"recipients      {string.Join(", ", record.Recipients)}");
         var body = detail.Body;
-        output.WriteLine($"body            {body.Bytes} bytes, {body.ContentType}{(body.ValidJson ? "" : ", not a valid SendEmail")}");
-        output.WriteLine($"subject         {body.Subject}");
+        output.WriteLine($"body            {body.Bytes} bytes{(body.ValidJson ? "" : ", not a valid SendEmail")}");
+        output.WriteLine($"subject         {SafeText.Bound(body.Subject ?? "")}");
         output.WriteLine($"from            {body.Sender}");
         output.WriteLine($"to / cc / bcc   {string.Join(", ", body.To)} / {string.Join(", ", body.Cc)} / {body.BccCount} hidden");
         output.WriteLine($"text / html     {body.TextLength?.ToString(CultureInfo.InvariantCulture) ?? "-"} / {body.HtmlLength?.ToString(CultureInfo.InvariantCulture) ?? "-"} characters");
         foreach (var attachment in body.Attachments)
-            output.WriteLine($"attachment      {attachment.FileName} ({attachment.ContentType}, {attachment.Bytes} bytes)");
+            output.WriteLine($"attachment      {SafeText.Bound(attachment.FileName, 200)} ({SafeText.Bound(attachment.ContentType, 100)}, {attachment.Bytes} bytes)");
         output.WriteLine("history:");
         var table = new TextTable("ATTEMPT", "AT", "OUTCOME", "CLASS", "SMTP", "WORKER", "MESSAGE");
         foreach (var entry in detail.History)
@@ -66,7 +83,10 @@ internal static class DlqShowCommand
         output.WriteLine("headers:");
         // Header names and values come from producers and relays: bounded and escaped before they reach a terminal.
         foreach (var (name, value) in detail.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Where(h => h.Key != HeaderNames.History))
-            output.WriteLine($"  {SafeText.Bound(name, 200)}: {SafeText.Bound(value)}");
+            output.WriteLine($"  {SafeText.Bound(name, 200)}: {SafeText.Bound(value ?? "")}");
         output.WriteLine();
     }
+
+    private static string Mark(string what, LetterMark? mark) =>
+        mark is null ? "" : $", {what} {mark.At:O} by {SafeText.Bound(mark.By, 200)}";
 }

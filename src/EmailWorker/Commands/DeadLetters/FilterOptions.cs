@@ -1,14 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
+using EmailWorker.DeadLetters;
 using EmailWorker.Hosting;
 using EmailWorker.Operations;
 
 namespace EmailWorker.Commands.DeadLetters;
 
-/// <summary>The selection options shared by <c>dlq list</c>, <c>replay</c> and <c>purge</c>.</summary>
+/// <summary>The selection options shared by <c>dlq list</c>, <c>groups</c>, <c>replay</c> and <c>purge</c>.</summary>
 internal sealed class FilterOptions
 {
-    public Option<string?> Class { get; } = new("--class") { Description = "Only this failure class: permanent, transient, invalid, expired, poison" };
+    public Option<string?> Class { get; } = new("--class") { Description = "Only this failure class: permanent, transient, invalid, expired, poison, unknown" };
 
     public Option<string?> Reason { get; } = new("--reason") { Description = "Only reasons containing this text (case-insensitive)" };
 
@@ -16,18 +17,22 @@ internal sealed class FilterOptions
 
     public Option<string?> Tag { get; } = new("--tag") { Description = "Only letters tagged key=value" };
 
+    public Option<string?> Group { get; } = new("--group") { Description = "Only letters of this group (its key, from dlq groups)" };
+
+    public Option<string?> Code { get; } = new("--code") { Description = "Only this SMTP reply code (550) or enhanced code (5.1.1)" };
+
     public Option<string?> Since { get; } = new("--since") { Description = "Only letters whose last failure is at or after this time (ISO 8601)" };
 
     public Option<string?> Until { get; } = new("--until") { Description = "Only letters whose last failure is at or before this time (ISO 8601)" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new[] { Class, Reason, ToDomain, Tag, Since, Until })
+        foreach (var option in new[] { Class, Reason, ToDomain, Tag, Group, Code, Since, Until })
             command.Options.Add(option);
     }
 
-    /// <summary>The filter from the command line; a malformed value is a usage error naming the option.</summary>
-    public DeadLetterFilter Read(ParseResult parse, IReadOnlyCollection<string>? messageIds = null)
+    /// <summary>The selection from the command line; a malformed value is a usage error naming the option.</summary>
+    public LetterSelection Read(ParseResult parse, IReadOnlyList<string>? ids = null)
     {
         (string, string)? tag = null;
         if (parse.GetValue(Tag) is { } tagText)
@@ -37,15 +42,33 @@ internal sealed class FilterOptions
                 throw new OperatorException($"--tag '{tagText}' is not key=value, e.g. --tag tenant=acme", ExitCodes.Usage);
             tag = (parts[0], parts[1]);
         }
-        return new DeadLetterFilter(
-            messageIds is { Count: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null,
-            parse.GetValue(Class),
-            parse.GetValue(Reason),
-            parse.GetValue(ToDomain)?.TrimStart('@'),
-            tag,
-            Time(parse, Since),
-            Time(parse, Until));
+        var domain = parse.GetValue(ToDomain)?.TrimStart('@');
+        if (domain is not null && (domain.Length == 0 || !domain.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-')))
+            throw new OperatorException($"--to-domain '{domain}' is not a domain name, e.g. --to-domain example.org", ExitCodes.Usage);
+        var (smtpCode, enhancedCode) = ReadCode(parse.GetValue(Code));
+        var filter = new LetterFilter
+        {
+            Class = parse.GetValue(Class)?.ToLowerInvariant(),
+            ReasonContains = parse.GetValue(Reason),
+            RecipientDomain = domain,
+            Group = parse.GetValue(Group),
+            SmtpCode = smtpCode,
+            EnhancedCode = enhancedCode,
+            Since = Time(parse, Since),
+            // The store's bound is exclusive, the option's inclusive (times are kept to the millisecond).
+            Until = Time(parse, Until)?.AddMilliseconds(1),
+        };
+        return new LetterSelection(filter, ids ?? [], tag);
     }
+
+    private static (int?, string?) ReadCode(string? text) =>
+        text switch
+        {
+            null => (null, null),
+            _ when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 200 and <= 599 => (code, null),
+            _ when text.Split('.') is [var a, var b, var c] && new[] { a, b, c }.All(p => p.Length is >= 1 and <= 3 && p.All(char.IsAsciiDigit)) => (null, text),
+            _ => throw new OperatorException($"--code '{text}' is neither an SMTP reply code (e.g. 550) nor an enhanced code (e.g. 5.1.1)", ExitCodes.Usage),
+        };
 
     private static DateTimeOffset? Time(ParseResult parse, Option<string?> option) =>
         parse.GetValue(option) is not { } text ? null

@@ -1,34 +1,42 @@
 using System.CommandLine;
+using EmailWorker.DeadLetters;
 using EmailWorker.Hosting;
+using EmailWorker.Logging;
 using EmailWorker.Operations;
 
 namespace EmailWorker.Commands.DeadLetters;
 
-/// <summary>What a replay or purge acts on: named messageIds, <c>--all</c>, or the list filters — one of them, said explicitly.</summary>
+/// <summary>What a replay or purge acts on: named letters (letter ids or messageIds), <c>--all</c>, or the list filters — said explicitly.</summary>
 internal sealed class Selection
 {
-    public Argument<string[]> MessageIds { get; } = new("messageId") { Description = "messageIds to act on", Arity = ArgumentArity.ZeroOrMore };
+    public Argument<string[]> Ids { get; } = new("id") { Description = "Letter ids or messageIds to act on", Arity = ArgumentArity.ZeroOrMore };
 
-    public Option<bool> All { get; } = new("--all") { Description = "Every dead letter present now" };
+    public Option<bool> All { get; } = new("--all") { Description = "Every dead letter in the store now" };
 
     public FilterOptions Filters { get; } = new();
 
     public void AddTo(Command command)
     {
-        command.Arguments.Add(MessageIds);
+        command.Arguments.Add(Ids);
         command.Options.Add(All);
         Filters.AddTo(command);
     }
 
-    public DeadLetterFilter Read(ParseResult parse)
+    public LetterSelection Read(ParseResult parse)
     {
-        var ids = parse.GetValue(MessageIds) ?? [];
-        var filter = Filters.Read(parse, ids);
+        var selection = Filters.Read(parse, parse.GetValue(Ids) ?? []);
+        var empty = selection.Ids.Count == 0 && selection.Tag is null && selection.Filter == new LetterFilter();
         var all = parse.GetValue(All);
-        if (all && !filter.IsEmpty)
-            throw new OperatorException("--all cannot be combined with messageIds or filters", ExitCodes.Usage);
-        if (!all && filter.IsEmpty)
+        if (all && !empty)
+            throw new OperatorException("--all cannot be combined with ids or filters", ExitCodes.Usage);
+        if (!all && empty)
             throw new OperatorException("say what to act on: messageIds, --all, or filters such as --class transient", ExitCodes.Usage);
-        return filter;
+        return selection;
     }
+
+    /// <summary>How the selection is written in a job and the audit log.</summary>
+    public static string Describe(ParseResult parse) =>
+        string.Join(' ', parse.Tokens.Where(t => t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value).Where(v => v is not ("--yes" or "--dry-run")))
+            is { Length: > 0 } text
+            ? SafeText.Bound(text, 500) : "--all";
 }
