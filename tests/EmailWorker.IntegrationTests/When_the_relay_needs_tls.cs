@@ -1,5 +1,6 @@
 using EmailWorker.IntegrationTests.Support;
 using EmailWorker.SmtpSink;
+using EmailWorker.TestSupport;
 
 namespace EmailWorker.IntegrationTests;
 
