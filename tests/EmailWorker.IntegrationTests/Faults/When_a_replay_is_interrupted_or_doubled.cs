@@ -59,10 +59,15 @@ public sealed class When_a_replay_is_interrupted_or_doubled
         var second = CliRun.Start(context.WorkerEnvironment(), "dlq", "replay", "--all", "--rate", "50", "--yes");
         var firstOutput = first.StandardOutput.ReadToEndAsync();
         var secondOutput = second.StandardOutput.ReadToEndAsync();
+        var firstErrors = first.StandardError.ReadToEndAsync();
+        var secondErrors = second.StandardError.ReadToEndAsync();
         await first.WaitForExitAsync(TestContext.CurrentContext.CancellationToken);
         await second.WaitForExitAsync(TestContext.CurrentContext.CancellationToken);
         TestContext.Progress.WriteLine($"two replays at once: first said \"{(await firstOutput).Split('\n').LastOrDefault(l => l.Length > 0)}\", second \"{(await secondOutput).Split('\n').LastOrDefault(l => l.Length > 0)}\"");
-        Assert.That((first.ExitCode, second.ExitCode), Is.EqualTo((0, 0)));
+        Assert.That((first.ExitCode, second.ExitCode), Is.EqualTo((0, 0)), await firstErrors + await secondErrors);
+        // Whether the later one also warns about the letters the other holds depends on the management API's statistics
+        // interval: printed, not asserted.
+        TestContext.Progress.WriteLine($"two replays at once, warnings: {(await firstErrors + await secondErrors).Split('\n').Count(l => l.StartsWith("warning:", StringComparison.Ordinal))}");
 
         await using var worker = await FaultRun.StartConsumingAsync(context);
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(90));
