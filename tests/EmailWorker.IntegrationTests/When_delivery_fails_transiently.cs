@@ -142,6 +142,7 @@ public sealed class When_delivery_fails_transiently
     }
 
     [Test]
+    [Category("Fault")]
     public async Task Should_keep_the_message_when_its_tier_cannot_be_reached()
     {
         await using var context = new WorkerTestContext("1s,2s");
