@@ -36,7 +36,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     /// <summary>Every command's verb in arrival order, and whether it came over TLS: proves what was (not) said in plaintext.</summary>
     public IReadOnlyCollection<ReceivedCommand> Commands => _commands;
 
-    /// <summary>The server's certificate, with its private key: STARTTLS is offered when set (see <see cref="TestCertificateAuthority"/>).</summary>
+    /// <summary>The server's certificate, with its private key: STARTTLS is offered when set (the tests make one with EmailWorker.TestSupport.TestCertificateAuthority).</summary>
     public X509Certificate2? Certificate { get; set; }
 
     /// <summary>TLS from the first byte (SMTPS, port 465 style) instead of STARTTLS; needs <see cref="Certificate"/>.</summary>

@@ -5,6 +5,7 @@ namespace EmailWorker.IntegrationTests;
 
 /// <summary>A fault that is the message's own never trips the relay breaker and never holds up the others.</summary>
 [TestFixture]
+[Category("Fault")]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_a_message_is_at_fault
 {

@@ -15,7 +15,12 @@ public sealed class When_delivery_fails_transiently
     {
         await using var context = new WorkerTestContext("1s,2s,3s", ingestDeadLetters: false);
         var attempts = new ConcurrentDictionary<string, int>();
-        context.Smtp.Script.OnData = (_, recipients, _) => attempts.AddOrUpdate(recipients[0], 1, (_, n) => n + 1) <= 2 ? TryLater : null;
+        var dataAt = new ConcurrentQueue<DateTimeOffset>();
+        context.Smtp.Script.OnData = (_, recipients, _) =>
+        {
+            dataAt.Enqueue(DateTimeOffset.UtcNow);
+            return attempts.AddOrUpdate(recipients[0], 1, (_, n) => n + 1) <= 2 ? TryLater : null;
+        };
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
 
@@ -31,8 +36,12 @@ public sealed class When_delivery_fails_transiently
             Assert.That(delivered.GetProperty("attempt").GetInt32(), Is.EqualTo(3));
             Assert.That(deferred.Select(e => e.GetProperty("attempt").GetInt32()), Is.EqualTo(new[] { 1, 2 }));
             Assert.That(deferred.Select(e => e.GetProperty("smtpCode").GetInt32()), Is.All.EqualTo(451));
-            // Each deferral names its tier by when the next attempt is due: 1 s, then 2 s after the failure.
-            Assert.That(deferred.Select(DelaySeconds), Is.EqualTo(new[] { 1, 2 }));
+            // The tiers' delays measured at the server, between the attempts' final dots: at least 1 s, then at least 2 s
+            // (lower bounds only; how much later a retry comes depends on the machine).
+            var received = dataAt.ToArray();
+            Assert.That(received, Has.Length.EqualTo(3));
+            Assert.That(received[1] - received[0], Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)), "the first tier is the 1 s one");
+            Assert.That(received[2] - received[1], Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(2)), "the second tier is the 2 s one");
         });
     }
 
@@ -41,8 +50,14 @@ public sealed class When_delivery_fails_transiently
     {
         await using var context = new WorkerTestContext("1s,2s,3s", ingestDeadLetters: false);
         var attempts = new ConcurrentDictionary<string, int>();
+        // The delay is measured at the server, between the receipt of the two RCPT commands: the worker's own account of
+        // it (its event's nextAttemptAt) is not evidence, and rounding it made the test flaky.
+        var rcptAt = new ConcurrentQueue<DateTimeOffset>();
         context.Smtp.Script.OnRcptTo = recipient =>
-            attempts.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1 ? new SmtpReply(450, "4.7.1 Greylisted, please try again later") : null;
+        {
+            rcptAt.Enqueue(DateTimeOffset.UtcNow);
+            return attempts.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1 ? new SmtpReply(450, "4.7.1 Greylisted, please try again later") : null;
+        };
         await using var worker = await StartAsync(context);
         await using var events = await EventCollector.StartAsync(context);
 
@@ -50,9 +65,13 @@ public sealed class When_delivery_fails_transiently
 
         Assert.That(await events.WaitForAsync("greylisted", "email.delivered"), Is.True, worker.Output);
         var deferred = events.Of("greylisted", "email.deferred").Single();
+        var received = rcptAt.ToArray();
         Assert.Multiple(() =>
         {
-            Assert.That(DelaySeconds(deferred), Is.EqualTo(2), "GreylistMinimum is 2s in the tests: the 1s tier is skipped");
+            Assert.That(received, Has.Length.EqualTo(2), "one greylisted attempt, one delivered");
+            // A lower bound only: GreylistMinimum is 2s in the tests, so the 1s tier is skipped and the retry cannot come
+            // sooner; how much later it comes depends on the machine and is not asserted.
+            Assert.That(received[1] - received[0], Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(2)), "gap between the attempts at the server");
             Assert.That(deferred.GetProperty("enhancedCode").GetString(), Is.EqualTo("4.7.1"));
             Assert.That(events.Of("greylisted", "email.delivered").Single().GetProperty("attempt").GetInt32(), Is.EqualTo(2));
         });
@@ -123,6 +142,7 @@ public sealed class When_delivery_fails_transiently
     }
 
     [Test]
+    [Category("Fault")]
     public async Task Should_keep_the_message_when_its_tier_cannot_be_reached()
     {
         await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
@@ -155,8 +175,6 @@ public sealed class When_delivery_fails_transiently
         Assert.That(await context.Smtp.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60)), Is.True, "delivered once the tier is back\n" + restarted.Output);
     }
 
-    private static int DelaySeconds(System.Text.Json.JsonElement deferred) =>
-        (int)Math.Floor((deferred.GetProperty("nextAttemptAt").GetDateTimeOffset() - deferred.GetProperty("timestamp").GetDateTimeOffset()).TotalSeconds + 0.5);
 
     private static async Task<WorkerProcess> StartAsync(WorkerTestContext context, IReadOnlyDictionary<string, string>? overrides = null)
     {

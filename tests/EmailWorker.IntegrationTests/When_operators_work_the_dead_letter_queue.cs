@@ -91,7 +91,12 @@ public sealed class When_operators_work_the_dead_letter_queue
     public async Task Should_deliver_replayed_letters_and_show_their_whole_history_if_they_fail_again()
     {
         await using var context = await TopologyAsync();
-        await DeadLetterFactory.PublishAsync(context, [("again", "transient", "again@example.org"), ("fine", "transient", "fine@example.org")]);
+        // Letters the worker dead-lettered itself (the relay refused both recipients with 550 once), not hand-made ones.
+        await WorkerDeadLetters.MakeAsync(context,
+        [
+            new { messageId = "again", to = new[] { new { address = "again@example.org" } }, subject = "Subject of again", text = "t" },
+            new { messageId = "fine", to = new[] { new { address = "fine@example.org" } }, subject = "Subject of fine", text = "t" },
+        ]);
         context.Smtp.Script.OnRcptTo = recipient => recipient == "again@example.org" ? new SmtpReply(550, "5.1.1 still unknown") : null;
         await using var worker = context.StartWorker();
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
@@ -122,8 +127,8 @@ public sealed class When_operators_work_the_dead_letter_queue
     public async Task Should_leave_each_letter_in_the_work_queue_or_dead_in_the_store_when_a_replay_is_killed_and_resume_the_rest()
     {
         await using var context = await TopologyAsync();
-        var letters = Enumerable.Range(0, 200).Select(i => ($"killed-{i}", "transient", $"k{i}@example.org")).ToArray();
-        await DeadLetterFactory.PublishAsync(context, letters);
+        var letters = Enumerable.Range(0, 200).Select(i => ($"killed-{i}", "permanent", $"k{i}@example.org")).ToArray();
+        await WorkerDeadLetters.MakeAsync(context, letters.Select(l => SampleMessages.Simple(l.Item1, l.Item3)));
 
         var replay = CliRun.Start(context.WorkerEnvironment(), "dlq", "replay", "--all", "--rate", "50", "--yes");
         Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) >= 40, TimeSpan.FromSeconds(30)), Is.True);
@@ -161,7 +166,7 @@ public sealed class When_operators_work_the_dead_letter_queue
     public async Task Should_pace_a_replay_at_the_given_rate()
     {
         await using var context = await TopologyAsync();
-        await DeadLetterFactory.PublishAsync(context, Enumerable.Range(0, 200).Select(i => ($"paced-{i}", "transient", $"p{i}@example.org")));
+        await WorkerDeadLetters.MakeAsync(context, Enumerable.Range(0, 200).Select(i => SampleMessages.Simple($"paced-{i}", $"p{i}@example.org")));
         var clock = Stopwatch.StartNew();
 
         var replay = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "replay", "--all", "--rate", "50", "--yes");

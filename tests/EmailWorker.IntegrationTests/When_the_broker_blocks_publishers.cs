@@ -9,6 +9,7 @@ namespace EmailWorker.IntegrationTests;
 /// delivered. It must hold them until the broker unblocks, not give them back to be sent to everyone again.
 /// </summary>
 [TestFixture]
+[Category("Fault")]
 [NonParallelizable]
 [CancelAfter(240_000)]
 public sealed class When_the_broker_blocks_publishers

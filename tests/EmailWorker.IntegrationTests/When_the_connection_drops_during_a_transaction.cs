@@ -8,6 +8,7 @@ namespace EmailWorker.IntegrationTests;
 /// Only the second is marked "maybe delivered", and only it can end with two copies — with the same Message-ID.
 /// </summary>
 [TestFixture]
+[Category("Fault")]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_connection_drops_during_a_transaction
 {

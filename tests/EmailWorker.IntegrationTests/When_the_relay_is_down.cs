@@ -4,6 +4,7 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[Category("Fault")]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed partial class When_the_relay_is_down
 {

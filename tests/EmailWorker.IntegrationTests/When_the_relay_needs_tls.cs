@@ -1,5 +1,6 @@
 using EmailWorker.IntegrationTests.Support;
 using EmailWorker.SmtpSink;
+using EmailWorker.TestSupport;
 
 namespace EmailWorker.IntegrationTests;
 
@@ -8,6 +9,7 @@ namespace EmailWorker.IntegrationTests;
 /// plaintext, nothing dead-lettered) when the server has no STARTTLS, the certificate is not trusted, or the login fails.
 /// </summary>
 [TestFixture]
+[Category("Fault")]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_relay_needs_tls
 {

@@ -5,6 +5,7 @@ namespace EmailWorker.IntegrationTests;
 
 /// <summary>Faults every message would meet open the breaker instead of dead-lettering the queue, and nothing is lost.</summary>
 [TestFixture]
+[Category("Fault")]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_relay_refuses_to_relay
 {

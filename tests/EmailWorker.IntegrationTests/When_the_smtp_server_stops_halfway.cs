@@ -3,6 +3,7 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 [TestFixture]
+[Category("Fault")]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_smtp_server_stops_halfway
 {

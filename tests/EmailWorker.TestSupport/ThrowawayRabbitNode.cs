@@ -15,7 +15,7 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
     private static int _started;
     private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(60);
     private readonly string _directory;
-    private readonly Process _server;
+    private Process _server;
 
     private ThrowawayRabbitNode(string directory, string nodeName, int amqpPort, int managementPort, int tlsPort, int managementTlsPort, Process server)
     {
@@ -35,17 +35,17 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
     /// <summary>The management plugin's HTTP API, which <c>emailworker status</c> asks for unacknowledged counts.</summary>
     public int ManagementPort { get; }
 
-    /// <summary>The AMQP-over-TLS listener; 0 when the node was started without <see cref="TestCertificateAuthority"/>.</summary>
+    /// <summary>The AMQP-over-TLS listener; 0 when the node was started without <see cref="BrokerTlsFiles"/>.</summary>
     public int TlsPort { get; }
 
-    /// <summary>The management API over https (same CA, no client certificate); 0 without <see cref="TestCertificateAuthority"/>.</summary>
+    /// <summary>The management API over https (same CA, no client certificate); 0 without <see cref="BrokerTlsFiles"/>.</summary>
     public int ManagementTlsPort { get; }
 
     /// <summary>
     /// Starts the node. With <paramref name="tls"/>, it also listens for AMQP over TLS with the CA's server certificate and
     /// requires a client certificate signed by that CA (<c>verify_peer</c>, <c>fail_if_no_peer_cert</c>).
     /// </summary>
-    public static async Task<ThrowawayRabbitNode> StartAsync(TimeSpan timeout, TestCertificateAuthority? tls = null)
+    public static async Task<ThrowawayRabbitNode> StartAsync(TimeSpan timeout, BrokerTlsFiles? tls = null)
     {
         if (!File.Exists(ServerScript))
             throw new InvalidOperationException("No RabbitMQ broker: install Debian's rabbitmq-server (apt-get install rabbitmq-server) or set RABBITMQ_URL.");
@@ -68,6 +68,26 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
                 $"management.ssl.certfile = {tls.ServerCertificateFile}\nmanagement.ssl.keyfile = {tls.ServerKeyFile}\n";
         }
         File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"), config);
+        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, tlsPort, managementTlsPort, StartServer(directory, nodeName, amqpPort));
+        await node.WaitUntilAcceptingAsync(timeout);
+        return node;
+    }
+
+    /// <summary>
+    /// kill -9 of the node (the server's whole process tree: no clean shutdown, no connection closed politely), then the
+    /// same node started again on its ports and data directory, as a crashed broker is restarted by its supervisor.
+    /// </summary>
+    public async Task KillAndRestartAsync(TimeSpan timeout)
+    {
+        _server.Kill(entireProcessTree: true);
+        await _server.WaitForExitAsync();
+        _server.Dispose();
+        _server = StartServer(_directory, NodeName, AmqpPort);
+        await WaitUntilAcceptingAsync(timeout);
+    }
+
+    private static Process StartServer(string directory, string nodeName, int amqpPort)
+    {
         var start = new ProcessStartInfo(ServerScript) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in NodeEnvironment(directory, nodeName, amqpPort))
             start.Environment[key] = value;
@@ -76,9 +96,7 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
         server.ErrorDataReceived += (_, _) => { };
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
-        var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, tlsPort, managementTlsPort, server);
-        await node.WaitUntilAcceptingAsync(timeout);
-        return node;
+        return server;
     }
 
     /// <summary>Runs rabbitmqctl against this node, e.g. to add a user.</summary>

@@ -1,5 +1,5 @@
 using EmailWorker.Configuration;
-using EmailWorker.SmtpSink;
+using EmailWorker.TestSupport;
 
 namespace EmailWorker.Tests;
 

@@ -27,25 +27,25 @@ public sealed class DeploymentBroker
     public const string RetrySchedule = "1s";
 
     private static ThrowawayRabbitNode? _node;
-    private static TestCertificateAuthority? _authority;
-    private static TestCertificateAuthority? _otherAuthority;
+    private static BrokerTlsFiles? _authority;
+    private static BrokerTlsFiles? _otherAuthority;
     private string? _directory;
     private static string? _store;
 
     public static ThrowawayRabbitNode Node => _node ?? throw new InvalidOperationException("The deployment broker has not started");
 
-    public static TestCertificateAuthority Authority => _authority ?? throw new InvalidOperationException("The deployment broker has not started");
+    public static BrokerTlsFiles Authority => _authority ?? throw new InvalidOperationException("The deployment broker has not started");
 
     /// <summary>A CA that signed nothing the broker presents: trusting it alone must fail the handshake.</summary>
-    public static TestCertificateAuthority OtherAuthority => _otherAuthority ?? throw new InvalidOperationException("The deployment broker has not started");
+    public static BrokerTlsFiles OtherAuthority => _otherAuthority ?? throw new InvalidOperationException("The deployment broker has not started");
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
         _directory = Directory.CreateTempSubdirectory("emailworker-deploy-").FullName;
         _store = Path.Combine(_directory, "store");
-        _authority = TestCertificateAuthority.Create(Path.Combine(_directory, "ca"), "emailworker");
-        _otherAuthority = TestCertificateAuthority.Create(Path.Combine(_directory, "other-ca"), "stranger");
+        _authority = BrokerTlsFiles.Create(Path.Combine(_directory, "ca"), "emailworker");
+        _otherAuthority = BrokerTlsFiles.Create(Path.Combine(_directory, "other-ca"), "stranger");
         _node = await ThrowawayRabbitNode.StartAsync(TimeSpan.FromSeconds(90), _authority);
         await _node.ControlAsync("import_definitions", RepositoryFiles.Path("deploy", "rabbitmq", "definitions.json"));
         var apply = await Support.CliRun.RunAsync(Environment("admin"), "topology", "apply");

@@ -137,7 +137,7 @@ public sealed class When_the_broker_speaks_tls
         return environment;
     }
 
-    private static AmqpTlsOptions Tls(TestSupport.TestCertificateAuthority authority) => new()
+    private static AmqpTlsOptions Tls(TestSupport.BrokerTlsFiles authority) => new()
     {
         Enabled = true,
         CaFile = authority.CaFile,

@@ -68,7 +68,17 @@ public sealed class WorkerTestContext : IAsyncDisposable
 
     public WorkerProcess StartWorker(IReadOnlyDictionary<string, string>? overrides = null) => WorkerProcess.Start(WorkerEnvironment(overrides));
 
-    public async Task<IConnection> ConnectionAsync() => _connection ??= await Broker.CreateFactory().CreateConnectionAsync();
+    public async Task<IConnection> ConnectionAsync()
+    {
+        // A fault scenario that stops the broker closes this connection: the next caller gets a new one rather than
+        // waiting on the client's recovery.
+        if (_connection is { IsOpen: false } closed)
+        {
+            _connection = null;
+            await closed.DisposeAsync();
+        }
+        return _connection ??= await Broker.CreateFactory().CreateConnectionAsync();
+    }
 
     /// <summary>Publishes plain JSON bodies with RabbitMQ.Client, as any non-.NET producer would: persistent, confirmed, mandatory.</summary>
     public async Task PublishJsonAsync(IEnumerable<object> messages)
@@ -191,18 +201,19 @@ public sealed class WorkerTestContext : IAsyncDisposable
             Directory.Delete(DataDirectory, recursive: true);
         if (_connection is null)
             return;
-        await using (var channel = await _connection.CreateChannelAsync())
+        var connection = await ConnectionAsync();
+        await using (var channel = await connection.CreateChannelAsync())
         {
             foreach (var queue in QueueNames())
                 await DeleteQuietlyAsync(() => channel.QueueDeleteAsync(queue));
         }
-        await using (var channel = await _connection.CreateChannelAsync())
+        await using (var channel = await connection.CreateChannelAsync())
         {
             foreach (var exchange in new[] { "send", "retry", "dead", "events" })
                 await DeleteQuietlyAsync(() => channel.ExchangeDeleteAsync($"{Prefix}.{exchange}"));
         }
-        await _connection.CloseAsync();
-        await _connection.DisposeAsync();
+        await connection.CloseAsync();
+        await connection.DisposeAsync();
     }
 
     private IEnumerable<string> QueueNames() =>

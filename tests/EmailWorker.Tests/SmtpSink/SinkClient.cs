@@ -1,5 +1,6 @@
 using EmailWorker.Publisher.Connection;
 using EmailWorker.SmtpSink;
+using EmailWorker.TestSupport;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;

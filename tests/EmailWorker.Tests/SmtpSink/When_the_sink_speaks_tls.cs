@@ -1,4 +1,5 @@
 using EmailWorker.SmtpSink;
+using EmailWorker.TestSupport;
 using MailKit.Security;
 
 namespace EmailWorker.Tests.SmtpSink;

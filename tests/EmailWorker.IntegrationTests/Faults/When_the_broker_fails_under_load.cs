@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using EmailWorker.IntegrationTests.Support;
+using EmailWorker.SmtpSink;
+using EmailWorker.TestSupport;
+
+namespace EmailWorker.IntegrationTests.Faults;
+
+/// <summary>
+/// The broker stops, alarms or cancels the consumer while the worker is busy. These change the shared node, so they run
+/// alone and always put it back in <c>finally</c>; against an external broker they are skipped.
+/// </summary>
+[TestFixture]
+[Category("Fault")]
+[NonParallelizable]
+[CancelAfter(TestTimeouts.PerTest)]
+public sealed class When_the_broker_fails_under_load
+{
+    private const int PoolSize = 2;
+
+    private static ThrowawayRabbitNode Node()
+    {
+        Assume.That(BrokerSetUp.Node, Is.Not.Null, "needs the throwaway node: the test stops or alarms it");
+        return BrokerSetUp.Node!;
+    }
+
+    [Test]
+    public async Task Should_ride_through_stop_app_and_start_app_without_a_restart()
+    {
+        var node = Node();
+        await using var context = new WorkerTestContext();
+        var ledger = new Reconciliation("broker stop_app/start_app under load");
+        var count = FaultRun.Load(100);
+        context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
+        await context.DeclareWorkQueueAsync();
+        await context.PublishJsonAsync(FaultRun.Messages(ledger, "stop-app", count));
+        await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__SMTP__POOLSIZE"] = $"{PoolSize}" });
+        Assert.That(await context.Smtp.WaitForMessagesAsync(15, TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+
+        await node.ControlAsync("stop_app");
+        try
+        {
+            Assert.That(await worker.WaitForOutputAsync("lost", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        }
+        finally
+        {
+            await node.ControlAsync("start_app");
+            await node.ControlAsync("await_startup");
+        }
+
+        await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(120));
+        Assert.That(await worker.WaitForExitAsync(TimeSpan.Zero), Is.Null, "the worker rode through without exiting\n" + worker.Output);
+        // Acks in flight when the connection dropped are lost: those messages (at most the prefetch window) come again.
+        var figures = await ledger.AssertAsync(context, allowedDuplicates: 40);
+        Assert.That(figures.Delivered, Is.EqualTo(count));
+
+        // It keeps consuming after the recovery: messages published now are delivered too.
+        await context.PublishJsonAsync(FaultRun.Messages(ledger, "after-recovery", 5));
+        await FaultRun.AllDeliveredAsync(context, ledger, worker, count + 5, TimeSpan.FromSeconds(60));
+        Assert.That((await ledger.AssertAsync(context, allowedDuplicates: 40)).Delivered, Is.EqualTo(count + 5));
+    }
+
+    [Test]
+    public async Task Should_ride_through_a_kill_of_the_broker_process_and_its_restart()
+    {
+        var node = Node();
+        await using var context = new WorkerTestContext();
+        var ledger = new Reconciliation("kill -9 of the broker process under load, restarted");
+        var count = FaultRun.Load(100);
+        context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
+        await context.DeclareWorkQueueAsync();
+        await context.PublishJsonAsync(FaultRun.Messages(ledger, "broker-kill", count));
+        await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__SMTP__POOLSIZE"] = $"{PoolSize}" });
+        Assert.That(await context.Smtp.WaitForMessagesAsync(15, TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+
+        await node.KillAndRestartAsync(TimeSpan.FromSeconds(90));
+
+        await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(150));
+        Assert.That(await worker.WaitForExitAsync(TimeSpan.Zero), Is.Null, "the worker rode through without exiting\n" + worker.Output);
+        Assert.That(worker.Output, Does.Contain("recovered"));
+        // Persistent messages in a quorum queue survive the crash; acks in flight at the kill are lost, so those come again.
+        var figures = await ledger.AssertAsync(context, allowedDuplicates: 40);
+        Assert.That(figures.Delivered, Is.EqualTo(count));
+    }
+
+    [Test]
+    public async Task Should_hold_moves_through_a_disk_alarm_and_send_each_recipient_once()
+    {
+        var node = Node();
+        await using var context = new WorkerTestContext("1s,2s");
+        var ledger = new Reconciliation("broker disk alarm (publishers blocked)");
+        var count = FaultRun.Load(20);
+        // Every message's first attempt is deferred with 451, so its retry needs a publish the alarm blocks.
+        var attempts = new ConcurrentDictionary<string, int>();
+        context.Smtp.Script.OnRcptTo = recipient => attempts.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1
+            ? new SmtpReply(451, "4.3.0 Try again later")
+            : null;
+        await context.DeclareWorkQueueAsync();
+        await context.PublishJsonAsync(FaultRun.Messages(ledger, "disk", count));
+
+        await node.ControlAsync("set_disk_free_limit", "100000GB");
+        try
+        {
+            await using var worker = context.StartWorker();
+            Assert.That(await worker.WaitForOutputAsync("RabbitMQ blocks publishing", TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+            Assert.That(context.Smtp.Messages, Is.Empty, "no retry can be published while the alarm lasts");
+            await node.ControlAsync("set_disk_free_limit", "50MB");
+
+            await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(90));
+            var figures = await ledger.AssertAsync(context);
+            Assert.Multiple(() =>
+            {
+                Assert.That(figures.Delivered, Is.EqualTo(count));
+                Assert.That(figures.DeadLettered, Is.Zero);
+                Assert.That(worker.Output, Does.Contain("RabbitMQ unblocked publishing"));
+            });
+        }
+        finally
+        {
+            await node.ControlAsync("set_disk_free_limit", "50MB");
+        }
+    }
+
+    [Test]
+    public async Task Should_exit_1_when_the_work_queue_is_deleted_and_lose_nothing_published_before()
+    {
+        await using var context = new WorkerTestContext();
+        var ledger = new Reconciliation("consumer cancelled by the broker (work queue deleted)");
+        var count = FaultRun.Load(20);
+        await using (var worker = await FaultRun.StartConsumingAsync(context))
+        {
+            await context.PublishJsonAsync(FaultRun.Messages(ledger, "before-cancel", count));
+            await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(60));
+            var connection = await context.ConnectionAsync();
+            await using (var channel = await connection.CreateChannelAsync())
+                await channel.QueueDeleteAsync(context.WorkQueue, ifUnused: false, ifEmpty: false);
+            Assert.That(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(1),
+                "a worker that can no longer consume exits 1 so its supervisor restarts it\n" + worker.Output);
+            Assert.That(worker.Output, Does.Contain("The broker cancelled the consumer"));
+        }
+
+        // Re-declared and consumed again by a restarted worker: what was published before and after is all accounted for.
+        await context.DeclareWorkQueueAsync();
+        await context.PublishJsonAsync(FaultRun.Messages(ledger, "after-cancel", count));
+        await using var restarted = await FaultRun.StartConsumingAsync(context);
+        await FaultRun.AllDeliveredAsync(context, ledger, restarted, 2 * count, TimeSpan.FromSeconds(60));
+        var figures = await ledger.AssertAsync(context);
+        Assert.That(figures.Delivered, Is.EqualTo(2 * count));
+    }
+
+    [Test]
+    public async Task Should_stop_cleanly_on_sigterm_during_connection_recovery_and_make_nothing_poison()
+    {
+        var node = Node();
+        await using var context = new WorkerTestContext();
+        var ledger = new Reconciliation("SIGTERM during connection recovery");
+        var count = FaultRun.Load(60);
+        context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
+        await context.DeclareWorkQueueAsync(deliveryLimit: 3);
+        await context.PublishJsonAsync(FaultRun.Messages(ledger, "sigterm-recovery", count));
+        var lowLimit = new Dictionary<string, string> { ["EMAILWORKER__TOPOLOGY__DELIVERYLIMIT"] = "3" };
+        int? exitCode;
+        await using (var worker = context.StartWorker(lowLimit))
+        {
+            Assert.That(await context.Smtp.WaitForMessagesAsync(10, TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+            await node.ControlAsync("stop_app");
+            try
+            {
+                Assert.That(await worker.WaitForOutputAsync("recovering", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+                await worker.TerminateAsync();
+                exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            }
+            finally
+            {
+                await node.ControlAsync("start_app");
+                await node.ControlAsync("await_startup");
+            }
+            TestContext.Out.WriteLine($"exit code after SIGTERM during recovery: {exitCode}");
+            Assert.That(exitCode, Is.EqualTo(0).Or.EqualTo(1), "stops within the shutdown timeout\n" + worker.Output);
+        }
+
+        // A low delivery limit (3) makes any needless return visible: nothing may reach the dead-letter queue as poison.
+        await using var restarted = await FaultRun.StartConsumingAsync(context, lowLimit);
+        await FaultRun.AllDeliveredAsync(context, ledger, restarted, count, TimeSpan.FromSeconds(120));
+        var figures = await ledger.AssertAsync(context, allowedDuplicates: 40);
+        Assert.Multiple(() =>
+        {
+            Assert.That(figures.Delivered, Is.EqualTo(count));
+            Assert.That(figures.DeadLettered, Is.Zero, "no message ends as poison");
+        });
+    }
+}
