@@ -47,9 +47,30 @@ internal abstract partial class SqlDeadLetterStore
             return await SetTotalAsync(connection, transaction, jobId, sequences.Count, cancellationToken);
         }, cancellationToken);
 
-    private static async Task<long> InsertJobAsync(DbConnection connection, DbTransaction transaction, string selection, LetterMark created,
+    /// <summary>
+    /// A job still in progress (pending or running, with progress within <see cref="ActiveJobSilence"/>) holds the store's
+    /// replays: a second job over the same letters would publish them too before either marks them, so it is refused.
+    /// </summary>
+    public static readonly TimeSpan ActiveJobSilence = TimeSpan.FromSeconds(60);
+
+    private async Task<long> InsertJobAsync(DbConnection connection, DbTransaction transaction, string selection, LetterMark created,
         CancellationToken cancellationToken)
     {
+        if (Dialect.JobLock is { } lockSql)
+        {
+            await using var locking = connection.Command(lockSql, transaction);
+            await locking.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var active = connection.Command(
+            "SELECT id, updated_at FROM replay_jobs WHERE state IN (@pending, @running) AND updated_at > @fresh ORDER BY id DESC LIMIT 1", transaction))
+        {
+            active.Add("@pending", (int)ReplayJobState.Pending);
+            active.Add("@running", (int)ReplayJobState.Running);
+            active.Add("@fresh", (created.At - ActiveJobSilence).ToUnixTimeMilliseconds());
+            await using var reader = await active.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+                throw new ReplayJobBusyException(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+        }
         await using var command = connection.Command(
             "INSERT INTO replay_jobs (selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at) " +
             "VALUES (@selection, @by, @at, 0, 0, 0, 0, @state, @at) RETURNING id", transaction);

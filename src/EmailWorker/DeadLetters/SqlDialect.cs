@@ -9,6 +9,7 @@ internal sealed record SqlDialect(
     string Blob,
     Func<string, string, string> ContainsIgnoringCase,
     string? MigrationLock,
+    string? JobLock,
     string? DurableCommit)
 {
     public static readonly SqlDialect Sqlite = new(
@@ -17,6 +18,7 @@ internal sealed record SqlDialect(
         (column, parameter) => $"instr(lower({column}), lower({parameter})) > 0",
         // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) already holds the file's write lock.
         MigrationLock: null,
+        JobLock: null,
         // synchronous stays FULL (the default) on every connection: nothing to set per transaction.
         DurableCommit: null);
 
@@ -26,6 +28,8 @@ internal sealed record SqlDialect(
         (column, parameter) => $"strpos(lower({column}), lower({parameter})) > 0",
         // Several hosts may open the store at once: one migrates, the others wait and then find it done.
         MigrationLock: "SELECT pg_advisory_xact_lock(7401208512)",
+        // Two replays started at once must not both see "no job running" and both start.
+        JobLock: "SELECT pg_advisory_xact_lock(7401208513)",
         // A letter is acked on the broker once its insert commits: the commit must be on disk, whatever the server's
         // default. With synchronous_commit off, a database crash loses the last commits — letters the broker has forgotten.
         DurableCommit: "SET LOCAL synchronous_commit TO on");

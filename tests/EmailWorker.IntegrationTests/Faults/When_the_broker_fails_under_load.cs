@@ -27,7 +27,7 @@ public sealed class When_the_broker_fails_under_load
     public async Task Should_ride_through_stop_app_and_start_app_without_a_restart()
     {
         var node = Node();
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("broker stop_app/start_app under load");
         var count = FaultRun.Load(100);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
@@ -63,7 +63,7 @@ public sealed class When_the_broker_fails_under_load
     public async Task Should_ride_through_a_kill_of_the_broker_process_and_its_restart()
     {
         var node = Node();
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("kill -9 of the broker process under load, restarted");
         var count = FaultRun.Load(100);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
@@ -86,7 +86,7 @@ public sealed class When_the_broker_fails_under_load
     public async Task Should_hold_moves_through_a_disk_alarm_and_send_each_recipient_once()
     {
         var node = Node();
-        await using var context = new WorkerTestContext("1s,2s");
+        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         var ledger = new Reconciliation("broker disk alarm (publishers blocked)");
         var count = FaultRun.Load(20);
         // Every message's first attempt is deferred with 451, so its retry needs a publish the alarm blocks.
@@ -123,7 +123,7 @@ public sealed class When_the_broker_fails_under_load
     [Test]
     public async Task Should_exit_1_when_the_work_queue_is_deleted_and_lose_nothing_published_before()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("consumer cancelled by the broker (work queue deleted)");
         var count = FaultRun.Load(20);
         await using (var worker = await FaultRun.StartConsumingAsync(context))
@@ -151,7 +151,7 @@ public sealed class When_the_broker_fails_under_load
     public async Task Should_stop_cleanly_on_sigterm_during_connection_recovery_and_make_nothing_poison()
     {
         var node = Node();
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("SIGTERM during connection recovery");
         var count = FaultRun.Load(60);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);

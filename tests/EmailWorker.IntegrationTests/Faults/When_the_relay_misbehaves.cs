@@ -13,7 +13,7 @@ public sealed class When_the_relay_misbehaves
     [Test]
     public async Task Should_retry_connections_dropped_mid_greeting()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("SMTP disconnect mid-greeting");
         var count = FaultRun.Load(20);
         // The first three connections get half a greeting and are dropped.
@@ -37,7 +37,7 @@ public sealed class When_the_relay_misbehaves
     [Test]
     public async Task Should_give_up_a_dripping_relay_at_the_attempt_deadline_and_deliver_later()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("slow-drip relay vs Smtp:AttemptDeadline=3s");
         var count = FaultRun.Load(10);
         // The first two connections trickle their greeting at 200 ms a byte (about 9 s): past the 3 s deadline.
@@ -60,7 +60,7 @@ public sealed class When_the_relay_misbehaves
     [Test]
     public async Task Should_hold_everything_through_a_relay_outage_mid_load_and_deliver_it_after()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("relay outage mid-load (421 at connect, then back)");
         var count = FaultRun.Load(60);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
@@ -90,7 +90,7 @@ public sealed class When_the_relay_misbehaves
     [Test]
     public async Task Should_open_the_breaker_on_a_wrong_password_and_dead_letter_nothing()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("wrong SMTP password");
         var count = 5;
         context.Smtp.Script.Credentials = ("mailer", "right-password");
@@ -118,7 +118,7 @@ public sealed class When_the_relay_misbehaves
     [Test]
     public async Task Should_dead_letter_a_message_over_max_message_bytes_and_deliver_the_others()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("message over Delivery:MaxMessageBytes, under the broker's cap");
         var count = 10;
         await using var worker = await FaultRun.StartConsumingAsync(context, new Dictionary<string, string> { ["EMAILWORKER__DELIVERY__MAXMESSAGEBYTES"] = "65536" });

@@ -16,7 +16,7 @@ public sealed class When_the_worker_dies_mid_transaction
     [Test]
     public async Task Should_resend_a_message_killed_during_data_once_and_lose_nothing()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("kill -9 of the worker during DATA");
         var count = FaultRun.Load(20);
         var messages = FaultRun.Messages(ledger, "kill-data", count);
@@ -55,7 +55,7 @@ public sealed class When_the_worker_dies_mid_transaction
     [Test]
     public async Task Should_resend_a_message_killed_between_its_250_and_its_ack_with_the_same_message_id()
     {
-        await using var context = new WorkerTestContext();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("kill -9 of the worker between 250 and ack");
         var count = FaultRun.Load(30);
         var messages = FaultRun.Messages(ledger, "kill-ack", count);

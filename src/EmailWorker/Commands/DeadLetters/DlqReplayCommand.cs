@@ -42,9 +42,18 @@ internal static class DlqReplayCommand
 
             var created = new LetterMark(DateTimeOffset.UtcNow, replayedBy);
             var description = Selection.Describe(parse);
-            var job = ids is null
-                ? await store.CreateReplayJobAsync(selected.Filter, description, created, token)
-                : await store.CreateReplayJobAsync(ids.ConvertAll(i => i.LetterId), description, created, token);
+            ReplayJob job;
+            try
+            {
+                job = ids is null
+                    ? await store.CreateReplayJobAsync(selected.Filter, description, created, token)
+                    : await store.CreateReplayJobAsync(ids.ConvertAll(i => i.LetterId), description, created, token);
+            }
+            catch (ReplayJobBusyException busy)
+            {
+                throw new OperatorException($"replay job {busy.JobId} is in progress (last progress {busy.LastProgressAt:u}): wait for it to end, " +
+                    $"or if it was stopped, resume it with 'emailworker dlq jobs resume {busy.JobId}' — two jobs at once could send the same letters twice");
+            }
             await Console.Error.WriteLineAsync($"replay job {job.Id}: {job.Total} letter(s); if interrupted, resume with: emailworker dlq jobs resume {job.Id}");
             return await RunAsync(context, store, job, replayedBy, parse.GetValue(rate), token);
         }, cancellationToken));
