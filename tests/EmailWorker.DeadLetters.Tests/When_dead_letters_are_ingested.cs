@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using EmailWorker.Consuming;
 using EmailWorker.Topology;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using RabbitMQ.Client;
 
 namespace EmailWorker.DeadLetters.Tests;
@@ -31,18 +29,9 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
         var prefix = $"dl{Guid.NewGuid():N}"[..14];
         var directory = Directory.CreateTempSubdirectory("emailworker-ingest-").FullName;
         string? database = null;
-        var settings = new Dictionary<string, string?>
-        {
-            ["RabbitMq:Host"] = broker.Host,
-            ["RabbitMq:Port"] = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RabbitMq:VirtualHost"] = broker.VirtualHost,
-            ["RabbitMq:Username"] = broker.Username,
-            ["RabbitMq:Password"] = broker.Password,
-            ["Topology:Prefix"] = prefix,
-            ["Topology:DeliveryLimit"] = "1",
-            ["Smtp:Host"] = "127.0.0.1",
-            ["DeadLetters:DataDirectory"] = directory,
-        };
+        var settings = IngestHost.Settings(broker, prefix);
+        settings["Topology:DeliveryLimit"] = "1";
+        settings["DeadLetters:DataDirectory"] = directory;
         if (kind == StoreKind.Postgres)
         {
             var cluster = await ServersSetUp.PostgresAsync();
@@ -51,7 +40,7 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
             settings["DeadLetters:Store"] = "Postgres";
             settings["DeadLetters:ConnectionString"] = cluster.ConnectionString(database);
         }
-        using var host = BuildHost(settings);
+        using var host = IngestHost.Build(settings);
         var names = host.Services.GetRequiredService<TopologyNames>();
         await using var connection = await broker.CreateFactory().CreateConnectionAsync(cancellation);
         try
@@ -110,16 +99,6 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
                 await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(database);
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    /// <summary><c>emailworker run</c>'s composition, with this test's configuration.</summary>
-    private static IHost BuildHost(Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddLogging();
-        builder.Services.AddEmailWorker(builder.Configuration);
-        return builder.Build();
     }
 
     /// <summary>Messages a consumer keeps giving back: the broker dead-letters them at the work queue's delivery limit.</summary>

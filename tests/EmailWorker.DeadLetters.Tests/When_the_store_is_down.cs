@@ -1,9 +1,6 @@
 using EmailWorker.TestSupport;
 using EmailWorker.Topology;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EmailWorker.DeadLetters.Tests;
 
@@ -28,19 +25,11 @@ public sealed class When_the_store_is_down
         await cluster.CreateDatabaseAsync("outage");
         var prefix = $"do{Guid.NewGuid():N}"[..14];
         var logs = new LogCollector();
-        using var host = BuildHost(new Dictionary<string, string?>
-        {
-            ["RabbitMq:Host"] = broker.Host,
-            ["RabbitMq:Port"] = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RabbitMq:VirtualHost"] = broker.VirtualHost,
-            ["RabbitMq:Username"] = broker.Username,
-            ["RabbitMq:Password"] = broker.Password,
-            ["Topology:Prefix"] = prefix,
-            ["Smtp:Host"] = "127.0.0.1",
-            ["DeadLetters:Store"] = "Postgres",
-            ["DeadLetters:ConnectionString"] = cluster.ConnectionString("outage"),
-            ["DeadLetters:IngestBatchSize"] = "100",
-        }, logs);
+        var settings = IngestHost.Settings(broker, prefix);
+        settings["DeadLetters:Store"] = "Postgres";
+        settings["DeadLetters:ConnectionString"] = cluster.ConnectionString("outage");
+        settings["DeadLetters:IngestBatchSize"] = "100";
+        using var host = IngestHost.Build(settings, logs);
         var names = host.Services.GetRequiredService<TopologyNames>();
         await using var connection = await broker.CreateFactory().CreateConnectionAsync(cancellation);
         try
@@ -91,14 +80,5 @@ public sealed class When_the_store_is_down
         {
             return 0;
         }
-    }
-
-    private static IHost BuildHost(Dictionary<string, string?> settings, LogCollector logs)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddLogging(logging => logging.AddProvider(logs));
-        builder.Services.AddEmailWorker(builder.Configuration);
-        return builder.Build();
     }
 }

@@ -41,19 +41,28 @@ internal sealed class DeadLetterIngester(
             return;
         }
         var store = await RetryAsync(() => stores.GetAsync(stoppingToken), "open", stoppingToken);
-        while (!stoppingToken.IsCancellationRequested)
+        // Dead letters must not stop delivery: whatever interrupts consuming, it starts again after a pause.
+        while (true)
         {
-            var lost = await ConsumeAsync(store, stoppingToken);
-            if (lost is null)
-                return;
+            string problem;
+            try
+            {
+                if (await ConsumeAsync(store, stoppingToken) is not { } lost)
+                    return;
+                problem = lost;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                problem = ex.Message;
+            }
             var delay = TimeSpan.FromSeconds(5);
-            Log.DeadLetterChannelLost(logger, names.Dead, lost.ReplyCode, lost.ReplyText, delay);
+            Log.DeadLetterIngestInterrupted(logger, names.Dead, problem, delay);
             await Task.Delay(delay, time, stoppingToken);
         }
     }
 
-    /// <summary>One consuming session on its own channel; returns why the broker closed it, or null when stopping.</summary>
-    private async Task<ShutdownEventArgs?> ConsumeAsync(IDeadLetterStore store, CancellationToken stoppingToken)
+    /// <summary>One consuming session on its own channel; returns why the broker ended it, or null when stopping.</summary>
+    private async Task<string?> ConsumeAsync(IDeadLetterStore store, CancellationToken stoppingToken)
     {
         var batchSize = options.Value.IngestBatchSize;
         var connection = await broker.GetAsync(stoppingToken);
@@ -65,14 +74,27 @@ internal sealed class DeadLetterIngester(
         channel.ChannelShutdownAsync += (_, reason) => session.OnShutdown(reason);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) => session.OnDelivered(Read(delivery), delivery.DeliveryTag);
+        // This code never cancels its consumer: a cancel comes from the broker (the queue was deleted) and ends the session.
+        consumer.UnregisteredAsync += (_, _) => session.OnCancelled();
         await channel.BasicConsumeAsync(names.Dead, autoAck: false, consumer, stoppingToken);
         Log.DeadLetterIngestStarted(logger, names.Dead, store.Description, batchSize);
+        using var sessionStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try
         {
-            var storing = StoreLoopAsync(store, channel, session, batchSize, stoppingToken);
-            var finished = await Task.WhenAny(storing, session.Lost);
-            if (finished == session.Lost)
+            var storing = StoreLoopAsync(store, channel, session, batchSize, sessionStop.Token);
+            if (await Task.WhenAny(storing, session.Lost) == session.Lost)
+            {
+                // What this session holds unacked the broker has requeued with the channel; the store loop ends with it.
+                await sessionStop.CancelAsync();
+                try
+                {
+                    await storing;
+                }
+                catch (OperationCanceledException) when (sessionStop.IsCancellationRequested)
+                {
+                }
                 return await session.Lost;
+            }
             await storing;
             return null;
         }
@@ -187,15 +209,15 @@ internal sealed class DeadLetterIngester(
     /// <summary>What the delivery callback and the store loop share for one channel.</summary>
     private sealed class Session(Channel<Pending> pending)
     {
-        private readonly TaskCompletionSource<ShutdownEventArgs> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<string> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _epoch;
 
         public Channel<Pending> Pending { get; } = pending;
 
         public int Epoch => Volatile.Read(ref _epoch);
 
-        /// <summary>Completes when the broker closed the channel for good (a connection loss is recovered by the client instead).</summary>
-        public Task<ShutdownEventArgs> Lost => _lost.Task;
+        /// <summary>Completes, with the reason, when the broker closed the channel or cancelled the consumer (a connection loss is recovered by the client instead).</summary>
+        public Task<string> Lost => _lost.Task;
 
         public Task OnDelivered(DeadLetterRecord record, ulong deliveryTag)
         {
@@ -207,7 +229,13 @@ internal sealed class DeadLetterIngester(
         {
             Interlocked.Increment(ref _epoch);
             if (reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
-                _lost.TrySetResult(reason);
+                _lost.TrySetResult($"the broker closed the channel: {reason.ReplyCode} {reason.ReplyText}");
+            return Task.CompletedTask;
+        }
+
+        public Task OnCancelled()
+        {
+            _lost.TrySetResult("the broker cancelled the consumer: the queue was deleted or moved");
             return Task.CompletedTask;
         }
     }

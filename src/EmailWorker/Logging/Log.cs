@@ -124,8 +124,8 @@ internal static partial class Log
     [LoggerMessage(263, LogLevel.Warning, "The dead-letter store {Store} failed to {Operation} ({Reason}); trying again in {RetryDelay}")]
     public static partial void DeadLetterStoreFailed(ILogger logger, string store, string operation, string reason, TimeSpan retryDelay);
 
-    [LoggerMessage(264, LogLevel.Warning, "The dead-letter ingester's channel was closed by the broker ({ReplyCode} {ReplyText}); consuming {Queue} again in {RetryDelay}")]
-    public static partial void DeadLetterChannelLost(ILogger logger, string queue, int replyCode, string replyText, TimeSpan retryDelay);
+    [LoggerMessage(264, LogLevel.Warning, "Ingesting dead letters from {Queue} was interrupted ({Reason}); consuming again in {RetryDelay}")]
+    public static partial void DeadLetterIngestInterrupted(ILogger logger, string queue, string reason, TimeSpan retryDelay);
 
     [LoggerMessage(265, LogLevel.Warning, "Could not ack {Count} stored dead letter(s) ({Reason}); the broker redelivers them and the store keeps one row each")]
     public static partial void DeadLetterAckFailed(ILogger logger, int count, string reason);
