@@ -16,7 +16,7 @@ public sealed class When_a_message_is_at_fault
         context.Smtp.Script.OnMailFrom = sender => sender == "blocked@example.com"
             ? new SmtpReply(553, "5.7.1 <blocked@example.com>: Sender address rejected: not owned by user")
             : null;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
         var normal = Enumerable.Range(0, 300).Select(i => SampleMessages.Simple($"normal-{i}", $"r{i}@example.org")).ToList();
 
@@ -41,7 +41,7 @@ public sealed class When_a_message_is_at_fault
     public async Task Should_dead_letter_a_body_far_over_the_size_cap_and_deliver_the_others()
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
         // 70 MiB: under a stock broker's 128 MiB cap, over the client's old 64 MiB frame limit and far over MaxMessageBytes.
         var huge = WorkerTestContext.Utf8($$"""{"messageId":"huge","to":[{"address":"ann@example.org"}],"text":"{{new string('x', 70 * 1024 * 1024)}}"}""");
@@ -68,7 +68,7 @@ public sealed class When_a_message_is_at_fault
     public async Task Should_dead_letter_a_body_that_cannot_become_mime_at_once(string body, string messageId, string code)
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishRawAsync(WorkerTestContext.Utf8(body));
@@ -85,12 +85,5 @@ public sealed class When_a_message_is_at_fault
             Assert.That(events.Of(messageId, "email.rejected").Single().GetProperty("errors")[0].GetProperty("code").GetString(), Is.EqualTo(code));
             Assert.That(worker.Output, Does.Not.Contain("failed unexpectedly"));
         });
-    }
-
-    private static async Task<WorkerProcess> StartAsync(WorkerTestContext context)
-    {
-        var worker = context.StartWorker();
-        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
-        return worker;
     }
 }

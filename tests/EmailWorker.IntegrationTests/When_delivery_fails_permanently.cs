@@ -13,7 +13,7 @@ public sealed class When_delivery_fails_permanently
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Script.OnRcptTo = _ => new SmtpReply(550, "5.1.1 <nobody@example.org>: Recipient address rejected: User unknown");
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([SampleMessages.Simple("unknown-user", "nobody@example.org")]);
@@ -37,7 +37,7 @@ public sealed class When_delivery_fails_permanently
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
         context.Smtp.Script.OnData = (_, _, _) => new SmtpReply(554, "5.7.1 Message rejected as spam");
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([SampleMessages.Simple("spam", "victim@example.org")]);
@@ -65,7 +65,7 @@ public sealed class When_delivery_fails_permanently
             ("later@example.org", 1) => new SmtpReply(451, "4.3.0 Try again later"),
             _ => null,
         };
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([new
@@ -89,12 +89,5 @@ public sealed class When_delivery_fails_permanently
             Assert.That(letter.Header("email-smtp-code"), Is.EqualTo("550"));
         });
         Assert.That(worker.Output, Does.Contain("Recipient gone@example.org of mixed refused for good"));
-    }
-
-    private static async Task<WorkerProcess> StartAsync(WorkerTestContext context)
-    {
-        var worker = context.StartWorker();
-        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
-        return worker;
     }
 }

@@ -21,7 +21,7 @@ public sealed class When_delivery_fails_transiently
             dataAt.Enqueue(DateTimeOffset.UtcNow);
             return attempts.AddOrUpdate(recipients[0], 1, (_, n) => n + 1) <= 2 ? TryLater : null;
         };
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([SampleMessages.Simple("retry-twice", "twice@example.org")]);
@@ -58,7 +58,7 @@ public sealed class When_delivery_fails_transiently
             rcptAt.Enqueue(DateTimeOffset.UtcNow);
             return attempts.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1 ? new SmtpReply(450, "4.7.1 Greylisted, please try again later") : null;
         };
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([SampleMessages.Simple("greylisted", "grey@example.org")]);
@@ -82,7 +82,7 @@ public sealed class When_delivery_fails_transiently
     {
         await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         context.Smtp.Script.OnData = (_, _, _) => TryLater;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
         var body = WorkerTestContext.Utf8("""{"messageId":"always-451","to":[{"address":"never@example.org"}],"subject":"s","text":"t","tags":{"tenant":"acme"}}""");
 
@@ -117,7 +117,7 @@ public sealed class When_delivery_fails_transiently
         await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         var attempts = new ConcurrentDictionary<string, int>();
         context.Smtp.Script.OnData = (_, recipients, _) => attempts.AddOrUpdate(recipients[0], 1, (_, n) => n + 1) == 1 ? TryLater : null;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         var staleDeath = new Dictionary<string, object?>
         {
             ["queue"] = context.WorkQueue,
@@ -148,7 +148,7 @@ public sealed class When_delivery_fails_transiently
         await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         var accept = false;
         context.Smtp.Script.OnData = (_, _, _) => Volatile.Read(ref accept) ? null : TryLater;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         var connection = await context.ConnectionAsync();
         await using (var channel = await connection.CreateChannelAsync())
             await channel.QueueUnbindAsync($"{context.Prefix}.retry.1s", $"{context.Prefix}.retry", $"{context.Prefix}.retry.1s");
@@ -171,7 +171,7 @@ public sealed class When_delivery_fails_transiently
         await using (var channel = await connection.CreateChannelAsync())
             await channel.QueueBindAsync($"{context.Prefix}.retry.1s", $"{context.Prefix}.retry", $"{context.Prefix}.retry.1s");
         Volatile.Write(ref accept, true);
-        await using var restarted = await StartAsync(context);
+        await using var restarted = await context.StartConsumingAsync();
         Assert.That(await context.Smtp.WaitForMessagesAsync(1, TimeSpan.FromSeconds(60)), Is.True, "delivered once the tier is back\n" + restarted.Output);
     }
 

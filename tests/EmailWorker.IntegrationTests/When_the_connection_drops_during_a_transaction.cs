@@ -18,7 +18,7 @@ public sealed class When_the_connection_drops_during_a_transaction
         await using var context = new WorkerTestContext();
         var dataCommands = 0;
         context.Smtp.Script.OnCommand = (verb, _) => verb == "DATA" && Interlocked.Increment(ref dataCommands) == 1 ? SmtpReply.Disconnect : null;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([SampleMessages.Simple("drop-before-body")]);
@@ -37,7 +37,7 @@ public sealed class When_the_connection_drops_during_a_transaction
         await using var context = new WorkerTestContext();
         var finalDots = 0;
         context.Smtp.Script.OnData = (_, _, _) => Interlocked.Increment(ref finalDots) == 1 ? SmtpReply.KeepAndDisconnect : null;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([SampleMessages.Simple("drop-after-dot")]);
@@ -49,12 +49,5 @@ public sealed class When_the_connection_drops_during_a_transaction
             Assert.That(Copies.PerRecipient(context), Is.EqualTo(new Dictionary<(string, string), int> { [("drop-after-dot", "ann@example.org")] = 2 }));
             Assert.That(events.Of("drop-after-dot", "email.deferred").Single().GetProperty("message").GetString(), Does.EndWith("(maybe delivered)"));
         });
-    }
-
-    private static async Task<WorkerProcess> StartAsync(WorkerTestContext context)
-    {
-        var worker = context.StartWorker();
-        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
-        return worker;
     }
 }

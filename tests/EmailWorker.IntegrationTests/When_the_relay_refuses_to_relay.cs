@@ -15,7 +15,7 @@ public sealed class When_the_relay_refuses_to_relay
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var misconfigured = true;
         context.Smtp.Script.OnRcptTo = recipient => Volatile.Read(ref misconfigured) ? new SmtpReply(554, $"5.7.1 <{recipient}>: Relay access denied") : null;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         var expected = Enumerable.Range(0, 20).Select(i => ($"relay-{i}", $"r{i}@example.org")).ToList();
 
         await context.PublishJsonAsync(expected.Select(e => SampleMessages.Simple(e.Item1, e.Item2)));
@@ -38,7 +38,7 @@ public sealed class When_the_relay_refuses_to_relay
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var replies = 0;
         context.Smtp.Script.OnData = (_, _, _) => Interlocked.Increment(ref replies) == 1 ? new SmtpReply(503, "5.5.1 Error: need RCPT command") : null;
-        await using var worker = await StartAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([SampleMessages.Simple("out-of-step")]);
@@ -50,12 +50,5 @@ public sealed class When_the_relay_refuses_to_relay
             Assert.That(events.Of("out-of-step", "email.deferred").Single().GetProperty("smtpCode").GetInt32(), Is.EqualTo(503));
             Assert.That(await DeadLetter.DrainAsync(context), Is.Empty);
         });
-    }
-
-    private static async Task<WorkerProcess> StartAsync(WorkerTestContext context)
-    {
-        var worker = context.StartWorker();
-        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
-        return worker;
     }
 }

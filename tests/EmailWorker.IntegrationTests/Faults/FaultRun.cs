@@ -15,13 +15,6 @@ internal static class FaultRun
     public static List<object> Messages(Reconciliation ledger, string name, int count) =>
         Enumerable.Range(0, count).Select(i => ledger.Add($"{name}-{i}", $"{name}-{i}@example.org")).ToList();
 
-    public static async Task<WorkerProcess> StartConsumingAsync(WorkerTestContext context, IReadOnlyDictionary<string, string>? overrides = null)
-    {
-        var worker = context.StartWorker(overrides);
-        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
-        return worker;
-    }
-
     /// <summary>Waits until every published pair has a copy at the server and the work queue is empty (ready and unacked).</summary>
     public static async Task AllDeliveredAsync(WorkerTestContext context, Reconciliation ledger, WorkerProcess worker, int expectedPairs, TimeSpan timeout)
     {

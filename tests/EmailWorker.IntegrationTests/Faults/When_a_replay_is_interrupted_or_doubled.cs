@@ -40,7 +40,7 @@ public sealed partial class When_a_replay_is_interrupted_or_doubled
         Assert.That(resume.ExitCode, Is.Zero, resume.Stderr);
         var possible = PossibleDuplicates().Match(resume.Stdout) is { Success: true } said ? int.Parse(said.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         TestContext.Progress.WriteLine($"replay resumed after the kill: possible duplicates {possible}; {resume.Stdout.Split('\n').LastOrDefault(l => l.Length > 0)}");
-        await using var worker = await FaultRun.StartConsumingAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(90));
         var figures = await ledger.AssertAsync(context, allowedDuplicates: possible);
         Assert.Multiple(() =>
@@ -75,7 +75,7 @@ public sealed partial class When_a_replay_is_interrupted_or_doubled
         Assert.That(exits.Where(e => e.Item1 != 0).Select(e => (e.Item1, e.Item2.Contains("is in progress", StringComparison.Ordinal))),
             Is.All.EqualTo((1, true)), string.Join("\n", exits.Select(e => e.Item2)));
 
-        await using var worker = await FaultRun.StartConsumingAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(90));
         var figures = await ledger.AssertAsync(context);
         Assert.Multiple(() =>

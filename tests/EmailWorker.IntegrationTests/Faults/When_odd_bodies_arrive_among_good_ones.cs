@@ -26,7 +26,7 @@ public sealed class When_odd_bodies_arrive_among_good_ones
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation($"odd body among good ones: {TestContext.CurrentContext.Test.Name}");
-        await using var worker = await FaultRun.StartConsumingAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         var messages = FaultRun.Messages(ledger, "good", Count);
         var bytes = Encoding.UTF8.GetBytes(body);
         var odd = recipients == 101 ? Enumerable.Range(0, 101).Select(i => $"many-{i}@example.org").ToArray() : [];

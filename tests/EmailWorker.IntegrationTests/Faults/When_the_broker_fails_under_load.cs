@@ -126,7 +126,7 @@ public sealed class When_the_broker_fails_under_load
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("consumer cancelled by the broker (work queue deleted)");
         var count = FaultRun.Load(20);
-        await using (var worker = await FaultRun.StartConsumingAsync(context))
+        await using (var worker = await context.StartConsumingAsync())
         {
             await context.PublishJsonAsync(FaultRun.Messages(ledger, "before-cancel", count));
             await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(60));
@@ -141,7 +141,7 @@ public sealed class When_the_broker_fails_under_load
         // Re-declared and consumed again by a restarted worker: what was published before and after is all accounted for.
         await context.DeclareWorkQueueAsync();
         await context.PublishJsonAsync(FaultRun.Messages(ledger, "after-cancel", count));
-        await using var restarted = await FaultRun.StartConsumingAsync(context);
+        await using var restarted = await context.StartConsumingAsync();
         await FaultRun.AllDeliveredAsync(context, ledger, restarted, 2 * count, TimeSpan.FromSeconds(60));
         var figures = await ledger.AssertAsync(context);
         Assert.That(figures.Delivered, Is.EqualTo(2 * count));
@@ -179,7 +179,7 @@ public sealed class When_the_broker_fails_under_load
         }
 
         // A low delivery limit (3) makes any needless return visible: nothing may reach the dead-letter queue as poison.
-        await using var restarted = await FaultRun.StartConsumingAsync(context, lowLimit);
+        await using var restarted = await context.StartConsumingAsync(lowLimit);
         await FaultRun.AllDeliveredAsync(context, ledger, restarted, count, TimeSpan.FromSeconds(120));
         var figures = await ledger.AssertAsync(context, allowedDuplicates: 40);
         Assert.Multiple(() =>

@@ -21,7 +21,7 @@ public sealed class When_the_relay_misbehaves
         context.Smtp.Script.OnConnect = () => Interlocked.Increment(ref connects) <= 3
             ? new SmtpReply(220, "localhost ESMTP greeting that is cut off") { CutOff = true }
             : null;
-        await using var worker = await FaultRun.StartConsumingAsync(context);
+        await using var worker = await context.StartConsumingAsync();
         await context.PublishJsonAsync(FaultRun.Messages(ledger, "greeting", count));
 
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(90));
@@ -45,7 +45,7 @@ public sealed class When_the_relay_misbehaves
         context.Smtp.Script.OnConnect = () => Interlocked.Increment(ref connects) <= 2
             ? new SmtpReply(220, "localhost ESMTP trickling greeting") { Drip = TimeSpan.FromMilliseconds(200) }
             : null;
-        await using var worker = await FaultRun.StartConsumingAsync(context, new Dictionary<string, string> { ["EMAILWORKER__SMTP__ATTEMPTDEADLINE"] = "3s" });
+        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string> { ["EMAILWORKER__SMTP__ATTEMPTDEADLINE"] = "3s" });
         await context.PublishJsonAsync(FaultRun.Messages(ledger, "drip", count));
 
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(120));
@@ -64,7 +64,7 @@ public sealed class When_the_relay_misbehaves
         var ledger = new Reconciliation("relay outage mid-load (421 at connect, then back)");
         var count = FaultRun.Load(60);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
-        await using var worker = await FaultRun.StartConsumingAsync(context, new Dictionary<string, string> { ["EMAILWORKER__SMTP__POOLSIZE"] = "2" });
+        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string> { ["EMAILWORKER__SMTP__POOLSIZE"] = "2" });
         await context.PublishJsonAsync(FaultRun.Messages(ledger, "outage", count));
         Assert.That(await context.Smtp.WaitForMessagesAsync(10, TimeSpan.FromSeconds(60)), Is.True, worker.Output);
 
@@ -94,7 +94,7 @@ public sealed class When_the_relay_misbehaves
         var ledger = new Reconciliation("wrong SMTP password");
         var count = 5;
         context.Smtp.Script.Credentials = ("mailer", "right-password");
-        await using var worker = await FaultRun.StartConsumingAsync(context, new Dictionary<string, string>
+        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string>
         {
             ["EMAILWORKER__SMTP__USERNAME"] = "mailer",
             ["EMAILWORKER__SMTP__PASSWORD"] = "wrong-password",
@@ -121,7 +121,7 @@ public sealed class When_the_relay_misbehaves
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
         var ledger = new Reconciliation("message over Delivery:MaxMessageBytes, under the broker's cap");
         var count = 10;
-        await using var worker = await FaultRun.StartConsumingAsync(context, new Dictionary<string, string> { ["EMAILWORKER__DELIVERY__MAXMESSAGEBYTES"] = "65536" });
+        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string> { ["EMAILWORKER__DELIVERY__MAXMESSAGEBYTES"] = "65536" });
         var big = Encoding.UTF8.GetBytes($$"""{"messageId":"big","to":[{"address":"big@example.org"}],"subject":"s","text":"{{new string('x', 200_000)}}"}""");
         var messages = FaultRun.Messages(ledger, "small", count);
         await context.PublishJsonAsync(messages.Take(count / 2));

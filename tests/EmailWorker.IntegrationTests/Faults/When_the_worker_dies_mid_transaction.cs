@@ -40,7 +40,7 @@ public sealed class When_the_worker_dies_mid_transaction
         }
         context.Smtp.Script.DataReplyDelay = _ => TimeSpan.Zero;
 
-        await using var second = await FaultRun.StartConsumingAsync(context);
+        await using var second = await context.StartConsumingAsync();
         await FaultRun.AllDeliveredAsync(context, ledger, second, count, TimeSpan.FromSeconds(90));
         // The killed transaction had sent its final dot: the relay may take it though its 250 never reaches anyone (the
         // sink does, as many relays would), so it is the ambiguous case and may come twice. Messages sent on the other
@@ -77,7 +77,7 @@ public sealed class When_the_worker_dies_mid_transaction
         }
         context.Smtp.Script.OnData = (_, _, _) => null;
 
-        await using var second = await FaultRun.StartConsumingAsync(context);
+        await using var second = await context.StartConsumingAsync();
         await FaultRun.AllDeliveredAsync(context, ledger, second, count, TimeSpan.FromSeconds(90));
         var figures = await ledger.AssertAsync(context, allowedDuplicates: PrefetchWindow);
         Assert.Multiple(() =>

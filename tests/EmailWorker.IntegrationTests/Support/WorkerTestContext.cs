@@ -68,6 +68,14 @@ public sealed class WorkerTestContext : IAsyncDisposable
 
     public WorkerProcess StartWorker(IReadOnlyDictionary<string, string>? overrides = null) => WorkerProcess.Start(WorkerEnvironment(overrides));
 
+    /// <summary>Starts a worker and waits until it consumes the work queue.</summary>
+    public async Task<WorkerProcess> StartConsumingAsync(IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var worker = StartWorker(overrides);
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        return worker;
+    }
+
     public async Task<IConnection> ConnectionAsync()
     {
         // A fault scenario that stops the broker closes this connection: the next caller gets a new one rather than
