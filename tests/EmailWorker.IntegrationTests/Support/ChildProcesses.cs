@@ -10,18 +10,21 @@ namespace EmailWorker.IntegrationTests.Support;
 /// </summary>
 public static class ChildProcesses
 {
-    private static readonly ConcurrentQueue<Process> Started = new();
+    // Fixtures run in parallel: each test's processes are kept under its own id.
+    private static readonly ConcurrentDictionary<string, ConcurrentQueue<Process>> Started = new();
 
     public static Process Track(Process process)
     {
-        Started.Enqueue(process);
+        Started.GetOrAdd(TestContext.CurrentContext.Test.ID, _ => new ConcurrentQueue<Process>()).Enqueue(process);
         return process;
     }
 
-    /// <summary>Kills whatever is still running; the tests run one at a time, so everything here is the ending test's.</summary>
-    public static void KillAll()
+    /// <summary>Kills whatever the test with <paramref name="testId"/> started and is still running.</summary>
+    public static void KillAll(string testId)
     {
-        while (Started.TryDequeue(out var process))
+        if (!Started.TryRemove(testId, out var started))
+            return;
+        while (started.TryDequeue(out var process))
         {
             try
             {
@@ -49,5 +52,5 @@ public sealed class KillChildProcessesAttribute : Attribute, ITestAction
     {
     }
 
-    public void AfterTest(ITest test) => ChildProcesses.KillAll();
+    public void AfterTest(ITest test) => ChildProcesses.KillAll(test.Id);
 }
