@@ -34,9 +34,6 @@ internal static class HeaderCodec
             ReadTime(headers, HeaderNames.FirstFailureAt) ?? last, last);
     }
 
-    public static ReplayStamp? ReadReplay(IDictionary<string, object?>? headers) =>
-        ReadTime(headers, HeaderNames.ReplayedAt) is { } at ? new ReplayStamp(at, ReadString(headers, HeaderNames.ReplayedBy) ?? "") : null;
-
     /// <summary>
     /// The headers a message is published on with: the source's headers without the broker's death headers and without
     /// any of ours, then <paramref name="state"/>, the failure record (dead letters only) and the replay stamp (replays only).

@@ -30,11 +30,6 @@ internal static class HeaderNames
     /// <summary>What the broker writes when it dead-letters a message itself (x-death and friends).</summary>
     public const string BrokerFirstDeathReason = "x-first-death-reason";
 
-    /// <summary>Headers that mean one attempt's outcome: removed when a dead letter is replayed.</summary>
-    public static readonly IReadOnlySet<string> FailureRecord = new HashSet<string>(StringComparer.Ordinal)
-    {
-        FailureClass, FailureReason, SmtpCode, SmtpEnhancedCode, FirstFailureAt, LastFailureAt,
-    };
 
     /// <summary>Broker headers that must not travel on: the broker's cycle detection can silently drop a republished message.</summary>
     public static bool IsBrokerDeathHeader(string name) =>
