@@ -72,8 +72,10 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
             // Same run, back to back: the shipped default (metrics) is the drain above; these two bracket it.
             var off = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency, telemetry: WorkerRuns.Telemetry.Off);
             table.Record("EmailWorker, metrics and tracing off", "msgs/s", off.PerSecond);
+            table.Record("EmailWorker peak RSS, metrics and tracing off", "MiB", off.PeakRssMiB);
             var on = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency, telemetry: WorkerRuns.Telemetry.MetricsAndTraces);
             table.Record("EmailWorker, metrics scraped + traces to OTLP", "msgs/s", on.PerSecond);
+            table.Record("EmailWorker peak RSS, metrics scraped + traces to OTLP", "MiB", on.PeakRssMiB);
         }
         if (Wanted("retry"))
         {
