@@ -13,7 +13,7 @@ namespace EmailWorker.Benchmarks;
 /// </summary>
 internal static class NaiveBaseline
 {
-    public static Task<double> MeasureAsync(BrokerEndpoint broker, Sink sink, Batch batch, int? concurrency = null)
+    public static Task<(double PerSecond, double CpuMsPerMessage)> MeasureAsync(BrokerEndpoint broker, Sink sink, Batch batch, int? concurrency = null)
     {
         NaiveSendConsumer.SinkPort = sink.Port;
         return MassTransitDrain.MeasureAsync(broker, sink, batch, quorum: false, endpoint =>
