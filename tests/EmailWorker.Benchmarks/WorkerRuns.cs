@@ -25,19 +25,19 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
 
     /// <summary>
     /// Pre-fills the work queue with the batch (warm-up first), starts the worker, and waits for every message at the sink.
-    /// Logging as shipped unless <paramref name="logLevel"/> sets the minimum level.
+    /// Configured as shipped but for <paramref name="extraEnvironment"/> (e.g. another log level, a GC setting).
     /// The rate is the measured messages' (<see cref="Sink.RateOf"/>); CPU per message is counted from the end of the
     /// warm-up on, as MailKit's is in the SMTP ceiling: process start-up and first compilations are not per message.
     /// </summary>
     public async Task<Drain> DrainAsync(Sink sink, Batch batch, int poolSize, int concurrency, string retrySchedule = "30s",
-        Telemetry telemetry = Telemetry.Metrics, string? logLevel = null)
+        Telemetry telemetry = Telemetry.Metrics, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         await DeclareAndFillAsync(batch.Prefix, batch.WarmUpIds.Concat(batch.MeasuredIds));
         var before = sink.Count;
         await using var collector = telemetry == Telemetry.MetricsAndTraces ? new Collector() : null;
         var environment = Settings(batch.Prefix, sink.Port, poolSize, concurrency, retrySchedule);
-        if (logLevel is not null)
-            environment["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = logLevel;
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+            environment[key] = value;
         using var scraping = new CancellationTokenSource();
         var scraper = Task.CompletedTask;
         if (telemetry != Telemetry.Off)
