@@ -7,7 +7,7 @@ using EmailWorker.TestSupport;
 // instead (a tuned MassTransit consumer, Postfix, a naive MassTransit consumer), all measured in one run on the same
 // machine, message and sink. Prints a table, the ratios against the targets, and one JSON line.
 // Usage: [--runs N] [--messages N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// logging, memory, latency, retry, replay, remote; all when left out — for profiling one path).
+// logging, memory, jit, latency, retry, replay, remote; all when left out — for profiling one path).
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
@@ -97,6 +97,14 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
             table.Record("EmailWorker, DOTNET_GCgen0size=16 MiB", "msgs/s", small.PerSecond);
             table.Record("EmailWorker CPU per message, DOTNET_GCgen0size=16 MiB", "ms", small.CpuMsPerMessage);
             table.Record("EmailWorker peak RSS, DOTNET_GCgen0size=16 MiB", "MiB", small.PeakRssMiB);
+        }
+        if (Wanted("jit"))
+        {
+            // The worker ships without tiered compilation (and the peers here run so too); this is the .NET default.
+            var tiered = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency,
+                extraEnvironment: new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "1" });
+            table.Record("EmailWorker, tiered compilation on (.NET default)", "msgs/s", tiered.PerSecond);
+            table.Record("EmailWorker CPU per message, tiered compilation on", "ms", tiered.CpuMsPerMessage);
         }
         if (Wanted("retry"))
         {
