@@ -22,6 +22,7 @@ internal sealed class Table(Stopwatch clock)
         new("tiered compilation on ÷ shipped (off)", "EmailWorker, tiered compilation on", "EmailWorker end to end"),
         new("DOTNET_GCgen0size=16 MiB ÷ shipped", "EmailWorker, DOTNET_GCgen0size", "EmailWorker end to end"),
         new("shipped (Information) ÷ logging at Warning", "EmailWorker end to end", "EmailWorker, logging at Warning"),
+        new("CPU per message: metrics + traces on ÷ off", "EmailWorker CPU per message, metrics scraped", "EmailWorker CPU per message, metrics and tracing off"),
         new("shipped (metrics on) ÷ metrics and tracing off", "EmailWorker end to end", "EmailWorker, metrics and tracing off"),
         new("end to end ÷ SMTP ceiling (MailKit alone)", "EmailWorker end to end", "SMTP ceiling: MailKit,"),
         new("end to end ÷ naive MassTransit, loopback", "EmailWorker end to end", "naive MassTransit:"),
