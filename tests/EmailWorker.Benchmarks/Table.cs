@@ -91,7 +91,9 @@ internal sealed class Table(Stopwatch clock)
     private static string Verdict(string? target, Func<double, bool>? met, double median) =>
         target is null || met is null ? "" : $"   target {target}: {(met(median) ? "met" : "MISSED")}";
 
-    private Figure? Find(string startsWith) => _figures.Find(f => f.Name.StartsWith(startsWith, StringComparison.Ordinal));
+    /// <summary>The figure of that exact name, else the first whose name starts so (names that carry sizes or counts).</summary>
+    private Figure? Find(string name) =>
+        _figures.Find(f => f.Name == name) ?? _figures.Find(f => f.Name.StartsWith(name, StringComparison.Ordinal));
 
     /// <summary>Numerator ÷ denominator for each run both were measured in.</summary>
     private List<double> PerRun(Ratio ratio)
