@@ -18,6 +18,8 @@ internal sealed class ObservabilityOptionsValidator : IValidateOptions<Observabi
             errors.Require(Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var otlp) && (otlp.Scheme == Uri.UriSchemeHttp || otlp.Scheme == Uri.UriSchemeHttps),
                 "OtlpEndpoint", $"is '{options.OtlpEndpoint}': use the collector's http(s) base URL, e.g. http://otel-collector:4317, or leave it empty");
         }
+        errors.Require(options.TraceSampleRatio is >= 0 and <= 1, "TraceSampleRatio",
+            $"is {options.TraceSampleRatio}: use a share between 0 (no traces) and 1 (every message), e.g. 0.1");
         errors.Require(TryProtocol(options.OtlpProtocol, out _), "OtlpProtocol", $"is '{options.OtlpProtocol}': use Grpc or HttpProtobuf");
         errors.Require(options.LogFormat.Equals("Text", StringComparison.OrdinalIgnoreCase) || options.JsonLogs,
             "LogFormat", $"is '{options.LogFormat}': use Text or Json");
