@@ -78,5 +78,5 @@ internal static class LetterPage
 
     private static string Time(DateTimeOffset? at) => at is { } value ? Page.Time(value) : "-";
 
-    private static string Mark(string what, LetterMark? mark) => mark is null ? "" : $", {what} {Page.Time(mark.At)} by {mark.By}";
+    private static string Mark(string what, LetterMark? mark) => mark is null ? "" : $" ({what} {Page.Time(mark.At)} by {mark.By})";
 }
