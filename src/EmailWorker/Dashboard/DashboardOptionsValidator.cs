@@ -12,7 +12,7 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
         errors.Require(options.UrlList.Count > 0, "Urls", "is empty: name where the dashboard listens, e.g. http://127.0.0.1:9470");
         foreach (var url in options.UrlList)
         {
-            errors.Require(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.AbsolutePath == "/" && !url.Contains('*', StringComparison.Ordinal),
+            errors.Require(ObservabilityOptionsValidator.IsListenerUrl(url),
                 "Urls", $"has '{url}': use http://host:port without a path, e.g. http://127.0.0.1:9470 (put a TLS proxy in front to reach it from the network)");
         }
         if (!string.IsNullOrEmpty(options.MetricsUrl))

@@ -53,6 +53,17 @@ public sealed partial class When_operators_use_the_dashboard
     }
 
     [Test]
+    public async Task Should_refuse_to_start_without_users()
+    {
+        var (exitCode, _, stderr) = await CliRun.RunAsync(_context.WorkerEnvironment(), "dashboard");
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2));
+            Assert.That(stderr, Does.Contain("Dashboard:Users names no user"));
+        });
+    }
+
+    [Test]
     public async Task Should_show_a_viewer_no_actions_and_refuse_the_viewers_posts()
     {
         var page = await LogInAsync(DashboardProcess.Viewer, DashboardProcess.ViewerPassword);
