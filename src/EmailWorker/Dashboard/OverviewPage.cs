@@ -6,7 +6,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;
 
-/// <summary>The overview: every queue's depth (as <c>emailworker status</c>), the worker's rates and breaker, the store's size and largest groups.</summary>
+/// <summary>
+/// The overview: every queue's depth (as <c>emailworker status</c>), the worker's rates and breaker, the store's size and
+/// largest groups; it reloads itself every 10 s, as often as the worker's metrics are read.
+/// </summary>
 internal static class OverviewPage
 {
     public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, WorkerMetricsWatch metrics)
@@ -25,7 +28,7 @@ internal static class OverviewPage
             {Html.Join(groups.Select(g => Html.Of($"<tr><td><a href=\"/letters?group={Uri.EscapeDataString(g.Key)}\">{g.Label}</a></td><td>{g.Class}</td><td class=\"num\">{g.Count}</td><td>{Page.Time(g.LastSeen)}</td></tr>")))}
             </table>
             <h2>Latest replay jobs</h2>{JobsPage.Table(jobs)}
-            """));
+            """), refreshSeconds: 10);
     }
 
     private static async Task<Html> QueuesAsync(CancellationToken token)

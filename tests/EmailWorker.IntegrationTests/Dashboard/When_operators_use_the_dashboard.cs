@@ -166,17 +166,23 @@ public sealed partial class When_operators_use_the_dashboard
 
         await Assertions.Expect(page.Locator("#job-state")).ToHaveTextAsync("completed", new() { Timeout = 60_000 });
         await Screenshots.TakeAsync(page, "job");
-        Assert.That(await _context.BecomesEmptyAsync(_context.WorkQueue, TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        Assert.That(await _context.BecomesEmptyAsync(_context.WorkQueue, TimeSpan.FromSeconds(30)), Is.True, $"{worker.Output}\n{_dashboard.Output}");
         var copies = _context.CopiesByRecipient();
+        // The overview reads the running worker's /metrics every 10 s (and reloads itself as often): its breaker at once,
+        // rates from the second scrape.
         await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync($"{Recipients().Count()} delivered since the worker started",
+            new() { Timeout = 45_000 });
+        var overview = await page.Locator("main").TextContentAsync();
         await Screenshots.TakeAsync(page, "overview");
         await page.GotoAsync("/audit");
         await Screenshots.TakeAsync(page, "audit");
 
         Assert.Multiple(async () =>
         {
-            Assert.That(copies.Keys, Is.EquivalentTo(Recipients()), "every replayed letter reached the SMTP server");
+            Assert.That(copies.Keys, Is.EquivalentTo(Recipients()), $"every replayed letter reached the SMTP server\n{worker.Output}\n{_dashboard.Output}");
             Assert.That(copies.Values.Select(c => c.Count), Is.All.EqualTo(1), "each exactly once");
+            Assert.That(overview, Does.Contain("Relay circuit breaker closed"), "the breaker as the worker's metrics say");
             var entry = page.Locator("tr", new() { HasText = "replay" });
             Assert.That(await entry.CountAsync(), Is.EqualTo(1));
             Assert.That(await entry.First.TextContentAsync(), Does.Contain(DashboardProcess.Operator).And.Contain("--group").And.Contain("at 5/s"));
