@@ -16,13 +16,17 @@ public sealed class DashboardProcess : IAsyncDisposable
 
     private readonly WorkerProcess _process;
 
-    private DashboardProcess(WorkerProcess process, string baseUrl)
+    private DashboardProcess(WorkerProcess process, string baseUrl, IReadOnlyList<string> secrets)
     {
         _process = process;
         BaseUrl = baseUrl;
+        Secrets = secrets;
     }
 
     public string BaseUrl { get; }
+
+    /// <summary>The users' passwords and hashes: never on a page, never in the log.</summary>
+    public IReadOnlyList<string> Secrets { get; }
 
     public string Output => _process.Output;
 
@@ -39,7 +43,8 @@ public sealed class DashboardProcess : IAsyncDisposable
         environment[$"EMAILWORKER__DASHBOARD__USERS__{Operator}__ROLE"] = "operator";
         environment[$"EMAILWORKER__DASHBOARD__USERS__{Operator}__PASSWORDHASH"] = await HashAsync(environment, OperatorPassword);
         var process = WorkerProcess.Start(environment, "dashboard");
-        var dashboard = new DashboardProcess(process, baseUrl);
+        var dashboard = new DashboardProcess(process, baseUrl, [ViewerPassword, OperatorPassword,
+            environment[$"EMAILWORKER__DASHBOARD__USERS__{Viewer}__PASSWORDHASH"], environment[$"EMAILWORKER__DASHBOARD__USERS__{Operator}__PASSWORDHASH"]]);
         if (!await process.WaitForOutputAsync("Dashboard listening", TimeSpan.FromSeconds(30)))
         {
             await dashboard.DisposeAsync();

@@ -96,6 +96,36 @@ public sealed partial class When_operators_use_the_dashboard
     }
 
     [Test]
+    public async Task Should_keep_passwords_and_hashes_off_pages_and_out_of_the_log()
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _dashboard.BaseUrl });
+        var refused = await context.NewPageAsync();
+        await refused.GotoAsync("/login");
+        await refused.GetByLabel("User").FillAsync(DashboardProcess.Operator);
+        await refused.GetByLabel("Password").FillAsync(DashboardProcess.ViewerPassword);
+        await refused.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        Assert.That(await refused.Locator("p.error").TextContentAsync(), Is.EqualTo("Unknown user or wrong password."));
+
+        var page = await LogInAsync(DashboardProcess.Operator, DashboardProcess.OperatorPassword);
+        var html = new List<string>();
+        foreach (var path in new[] { "/", "/groups", "/letters?state=all", "/jobs", "/audit" })
+        {
+            await page.GotoAsync(path);
+            html.Add(await page.ContentAsync());
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(_dashboard.Output, Does.Contain($"Dashboard login refused for {DashboardProcess.Operator}"), "the refused log-in is logged");
+            foreach (var secret in _dashboard.Secrets)
+            {
+                Assert.That(_dashboard.Output, Does.Not.Contain(secret), "the log");
+                Assert.That(html, Has.None.Contains(secret), "the pages");
+            }
+        });
+    }
+
+    [Test]
     public async Task Should_refuse_a_post_without_the_csrf_token()
     {
         var page = await LogInAsync(DashboardProcess.Operator, DashboardProcess.OperatorPassword);
