@@ -10,7 +10,7 @@ internal sealed class ObservabilityOptionsValidator : IValidateOptions<Observabi
         var errors = new OptionErrors(ObservabilityOptions.Section);
         foreach (var url in options.UrlList)
         {
-            errors.Require(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.AbsolutePath == "/" && !url.Contains('*', StringComparison.Ordinal),
+            errors.Require(IsListenerUrl(url),
                 "Urls", $"has '{url}': use http://host:port without a path, e.g. http://localhost:9464 (http://0.0.0.0:9464 for every interface), or leave it empty for no listener");
         }
         if (!string.IsNullOrEmpty(options.OtlpEndpoint))
@@ -25,6 +25,10 @@ internal sealed class ObservabilityOptionsValidator : IValidateOptions<Observabi
             "LogFormat", $"is '{options.LogFormat}': use Text or Json");
         return errors.ToResult();
     }
+
+    /// <summary>A Kestrel listener address as the options take it: http://host:port, no path, no wildcard (also the dashboard's).</summary>
+    public static bool IsListenerUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.AbsolutePath == "/" && !url.Contains('*', StringComparison.Ordinal);
 
     public static bool TryProtocol(string value, out OtlpExportProtocol protocol) =>
         Enum.TryParse(value, ignoreCase: true, out protocol) && Enum.IsDefined(protocol);

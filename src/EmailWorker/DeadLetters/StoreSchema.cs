@@ -71,5 +71,19 @@ internal static class StoreSchema
             // The last position of the window a replay job published and has not yet marked: what a kill can send twice.
             "ALTER TABLE replay_jobs ADD COLUMN in_flight_until BIGINT NOT NULL DEFAULT 0",
         ],
+        [
+            // Every operator action of the dashboard: who, when, what, on which selection, how many (newest first by id).
+            $"""
+            CREATE TABLE audit_log (
+                id {dialect.Identity},
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                role TEXT NOT NULL,
+                action TEXT NOT NULL,
+                selection TEXT NOT NULL,
+                letter_count BIGINT NOT NULL,
+                job_id BIGINT NULL)
+            """,
+        ],
     ];
 }
