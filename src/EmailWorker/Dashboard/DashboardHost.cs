@@ -58,6 +58,7 @@ internal static class DashboardHost
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ActionAudit>();
+        builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<ReplayJobLauncher>();
         builder.Services.AddSingleton(sp => new WorkerMetricsWatch(metricsUrl, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerMetricsWatch>());

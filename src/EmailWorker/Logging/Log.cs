@@ -154,6 +154,9 @@ internal static partial class Log
     [LoggerMessage(402, LogLevel.Warning, "Dashboard login refused for {User} from {Remote}")]
     public static partial void DashboardLoginRefused(ILogger logger, string user, string remote);
 
+    [LoggerMessage(407, LogLevel.Warning, "Dashboard login throttled for {User} from {Remote}: too many attempts this minute")]
+    public static partial void DashboardLoginThrottled(ILogger logger, string user, string remote);
+
     [LoggerMessage(403, LogLevel.Warning, "Dashboard: {Actor} ({Role}) {Action} {Count} dead letter(s), selection {Selection}, job {JobId}")]
     public static partial void DashboardAction(ILogger logger, string actor, string role, string action, long count, string selection, long? jobId);
 

@@ -15,6 +15,9 @@ public sealed partial class When_operators_use_the_dashboard
     private const int PlainLetters = 5;
     private const string HtmlLetter = "dash-html";
 
+    /// <summary>The dashboard's limit (its <c>LoginThrottle</c>), for one user name from one address.</summary>
+    private const int LoginAttemptsPerMinute = 10;
+
     /// <summary>The script tries to change the page, its title and to reach the dashboard; none of it may happen.</summary>
     private const string HtmlBody = """
         <html><head><title>original</title></head><body><p id="visible">Visible paragraph</p>
@@ -122,6 +125,27 @@ public sealed partial class When_operators_use_the_dashboard
                 Assert.That(_dashboard.Output, Does.Not.Contain(secret), "the log");
                 Assert.That(html, Has.None.Contains(secret), "the pages");
             }
+        });
+    }
+
+    [Test]
+    public async Task Should_throttle_password_guessing_for_one_name_and_not_for_the_others()
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _dashboard.BaseUrl });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/login");
+        var token = await page.Locator("input[name=csrf]").First.GetAttributeAsync("value");
+        var statuses = new List<int>();
+        for (var attempt = 0; attempt <= LoginAttemptsPerMinute; attempt++)
+            statuses.Add((await PostAsync(page, "/login", ("csrf", token!), ("user", "guesser"), ("password", $"guess{attempt}"))).Status);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(statuses.Take(LoginAttemptsPerMinute), Is.All.EqualTo(401), "wrong passwords, refused");
+            Assert.That(statuses[^1], Is.EqualTo(429), "one attempt too many this minute");
+            Assert.That(_dashboard.Output, Does.Contain("Dashboard login throttled for guesser"));
+            // Another name from the same address still logs in.
+            Assert.That(await LogInAsync(DashboardProcess.Viewer, DashboardProcess.ViewerPassword), Is.Not.Null);
         });
     }
 
