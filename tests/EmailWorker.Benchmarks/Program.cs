@@ -6,7 +6,7 @@ using EmailWorker.TestSupport;
 
 // Benchmarks: EmailWorker end to end against this machine's broker and SMTP ceilings and a naive baseline, all measured in
 // one run on the same machine. Prints a table and one JSON line. Usage: [--runs N] [--messages N] [--only group,group]
-// (groups: broker, smtp, naive, drain, latency, retry, replay, remote; all when left out — for profiling one path).
+// (groups: broker, smtp, naive, drain, latency, retry, replay, deadletters, remote; all when left out — for profiling one path).
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
@@ -67,6 +67,8 @@ await using (var failingSink = await Sink.StartAsync(0, failFirst: true))
         }
         if (Wanted("replay"))
             Record($"replay: dlq replay --all of {ReplayMessages} dead letters", "msgs/s", await ReplayRun.MeasureAsync(broker, ReplayMessages));
+        if (Wanted("deadletters"))
+            await DeadLetterScale.MeasureAsync(broker, Option("--store-size", 1_000_000), Option("--ingest", 100_000), Record);
     }
 }
 await using (var remote = await Sink.StartAsync(RemoteDelayMs))

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace EmailWorker.Benchmarks;
+
+/// <summary>
+/// Fills the SQLite dead-letter store to a size by copying the letters the real ingester stored, inside SQLite: each copy
+/// gets a fresh letter id and a messageId of its own and keeps everything else (body, headers, failure record, group).
+/// The columns are read from the table itself, so the copy follows the store's schema. Ingesting a million letters
+/// through the broker would take minutes per run; what the figures need is a store that size with real rows.
+/// </summary>
+internal static class DeadLetterSeed
+{
+    public static async Task<TimeSpan> FillAsync(string storePath, long size)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = storePath, Mode = SqliteOpenMode.ReadWrite }.ToString());
+        await connection.OpenAsync();
+        var columns = new List<string>();
+        await using (var info = new SqliteCommand("SELECT name FROM pragma_table_info('dead_letters') WHERE name <> 'seq'", connection))
+        await using (var reader = await info.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                columns.Add(reader.GetString(0));
+        }
+        var copied = columns.Select(c => c switch
+        {
+            "letter_id" => "lower(hex(randomblob(16)))",
+            "message_id" => "message_id || '-copy' || @round",
+            _ => c,
+        });
+        var original = await ScalarAsync(connection, "SELECT COUNT(*) FROM dead_letters");
+        for (var round = 1; await ScalarAsync(connection, "SELECT COUNT(*) FROM dead_letters") is var count && count < size; round++)
+        {
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+            await using var copy = new SqliteCommand(
+                $"INSERT INTO dead_letters ({string.Join(", ", columns)}) SELECT {string.Join(", ", copied)} FROM dead_letters " +
+                "ORDER BY seq LIMIT @n", connection, transaction);
+            copy.Parameters.AddWithValue("@round", round);
+            copy.Parameters.AddWithValue("@n", Math.Min(original, size - count));
+            await copy.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+        return clock.Elapsed;
+    }
+
+    /// <summary>A letter id (of the letter in the middle of the store) and a group key (the first letter's), for commands that name one.</summary>
+    public static async Task<(string LetterId, string GroupKey)> PickAsync(string storePath)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = storePath, Mode = SqliteOpenMode.ReadOnly }.ToString());
+        await connection.OpenAsync();
+        await using var letter = new SqliteCommand("SELECT letter_id FROM dead_letters WHERE seq >= (SELECT MAX(seq) / 2 FROM dead_letters) ORDER BY seq LIMIT 1", connection);
+        await using var group = new SqliteCommand("SELECT group_key FROM dead_letters ORDER BY seq LIMIT 1", connection);
+        return ((string)(await letter.ExecuteScalarAsync())!, (string)(await group.ExecuteScalarAsync())!);
+    }
+
+    private static async Task<long> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = new SqliteCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
