@@ -6,10 +6,10 @@ namespace EmailWorker.Benchmarks;
 /// <summary>
 /// One <c>emailworker</c> CLI command timed as an operator sees it, process start to exit, with its peak RSS. Standard
 /// output goes to /dev/null (a million-row JSON array would otherwise cost this process more CPU than the command); the
-/// peak is the kernel's high-water mark (VmHWM) read from /proc every 10 ms while the command lives, so at most the last
-/// 10 ms of growth can be missed.
+/// peak is the kernel's high-water mark (VmHWM) and the CPU time is user + system, both read from /proc every 10 ms while the
+/// command lives, so at most the last 10 ms can be missed.
 /// </summary>
-internal sealed record CliRun(int ExitCode, TimeSpan Elapsed, double PeakRssMiB, string StandardError)
+internal sealed record CliRun(int ExitCode, TimeSpan Elapsed, double PeakRssMiB, TimeSpan Cpu, string StandardError)
 {
     public static async Task<CliRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
@@ -23,9 +23,11 @@ internal sealed record CliRun(int ExitCode, TimeSpan Elapsed, double PeakRssMiB,
         using var process = Process.Start(start) ?? throw new InvalidOperationException("emailworker did not start");
         var standardError = process.StandardError.ReadToEndAsync();
         double peak = 0;
+        var cpu = TimeSpan.Zero;
         while (!process.HasExited)
         {
             peak = Math.Max(peak, HighWaterMiB(process.Id));
+            cpu = Max(cpu, CpuTime(process.Id));
             if (clock.Elapsed > timeout)
             {
                 process.Kill(entireProcessTree: true);
@@ -35,7 +37,25 @@ internal sealed record CliRun(int ExitCode, TimeSpan Elapsed, double PeakRssMiB,
         }
         await process.WaitForExitAsync();
         var elapsed = clock.Elapsed;
-        return new CliRun(process.ExitCode, elapsed, peak, await standardError);
+        return new CliRun(process.ExitCode, elapsed, peak, cpu, await standardError);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>User + system CPU time so far (utime and stime of /proc/PID/stat, in clock ticks of 10 ms).</summary>
+    private static TimeSpan CpuTime(int processId)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{processId}/stat");
+            // The fields after the command name (which may hold spaces) start after its closing parenthesis.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return TimeSpan.FromMilliseconds(10 * (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)));
+        }
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
     }
 
     private static double HighWaterMiB(int processId)

@@ -60,6 +60,8 @@ internal static class DeadLetterScale
                 ingested / drain.Elapsed.TotalSeconds);
             Figure($"ingestion of {ingested} into {storeSize - ingested}: the drain alone (minus the command on an empty queue)", "letters/s",
                 ingested / (drain.Elapsed - idle.Elapsed).TotalSeconds);
+            Figure($"ingestion of {ingested} into {storeSize - ingested}: CLI CPU per letter (minus the command on an empty queue)", "ms",
+                (drain.Cpu - idle.Cpu).TotalMilliseconds / ingested);
 
             var (letterId, groupKey) = await DeadLetterSeed.PickAsync(storePath);
             // Each command beside the same command over an empty selection (no poison letters here): the difference is its query.
@@ -85,6 +87,8 @@ internal static class DeadLetterScale
             var replayed = storeSize / ScaleLetters.Groups;
             Figure($"dlq replay --group of {replayed} at {storeSize} (process start to exit)", "letters/s", replayed / replay.Elapsed.TotalSeconds);
             Figure($"dlq replay --group of {replayed} at {storeSize}: peak RSS", "MiB", replay.PeakRssMiB);
+            // The machine is shared: the CLI's own CPU per letter says what it costs whatever the others do.
+            Figure($"dlq replay --group of {replayed} at {storeSize}: CLI CPU per letter", "ms", replay.Cpu.TotalMilliseconds / replayed);
 
             var purge = await Cli("dlq", "purge", "--all", "--yes");
             Figure($"dlq purge --all of {storeSize - replayed}: process start to exit", "s", purge.Elapsed.TotalSeconds);
