@@ -64,18 +64,27 @@ internal static class DeadLetterScale
                 (drain.Cpu - idle.Cpu).TotalMilliseconds / ingested);
 
             var (letterId, groupKey) = await DeadLetterSeed.PickAsync(storePath);
-            // Each command beside the same command over an empty selection (no poison letters here): the difference is its query.
-            foreach (var (name, arguments, empty) in new (string, string[], string[]?)[]
+            // The query alone: the command minus the same start-up, drain and store opening around a query an index answers
+            // at once (no poison letters here). Each is run twice and the faster run kept: the machine is shared.
+            async Task<CliRun> Faster(params string[] arguments)
             {
-                ("dlq list --limit 50", ["dlq", "list", "--limit", "50"], ["dlq", "list", "--limit", "50", "--class", "poison"]),
-                ("dlq groups", ["dlq", "groups"], ["dlq", "groups", "--class", "poison"]),
-                ("dlq show <letterId>", ["dlq", "show", letterId], null),
+                var first = await Cli(arguments);
+                var second = await Cli(arguments);
+                return first.Elapsed <= second.Elapsed ? first : second;
+            }
+            var baseline = await Faster("dlq", "list", "--limit", "50", "--class", "poison");
+            Figure($"a dlq command around an empty selection at {storeSize} (start-up, drain, opening the store): process start to exit", "s",
+                baseline.Elapsed.TotalSeconds);
+            foreach (var (name, arguments) in new (string, string[])[]
+            {
+                ("dlq list --limit 50", ["dlq", "list", "--limit", "50"]),
+                ("dlq groups", ["dlq", "groups"]),
+                ("dlq show <letterId>", ["dlq", "show", letterId]),
             })
             {
-                var run = await Cli(arguments);
+                var run = await Faster(arguments);
                 Figure($"{name} at {storeSize}: process start to exit", "s", run.Elapsed.TotalSeconds);
-                if (empty is not null)
-                    Figure($"{name} at {storeSize}: the query (minus the command over an empty selection)", "s", (run.Elapsed - (await Cli(empty)).Elapsed).TotalSeconds);
+                Figure($"{name} at {storeSize}: the query (minus the command around an empty selection)", "s", (run.Elapsed - baseline.Elapsed).TotalSeconds);
                 Figure($"{name} at {storeSize}: peak RSS", "MiB", run.PeakRssMiB);
             }
 
