@@ -29,12 +29,12 @@ internal sealed class ReplayEvents(OperatorContext context, string replayedBy) :
             var sent = new List<Task>(letters.Count);
             foreach (var letter in letters)
             {
-                var command = LetterContent.Command(letter.Body);
+                var fields = LetterContent.Fields(letter.Body);
                 var body = JsonSerializer.SerializeToUtf8Bytes(new EmailReplayed
                 {
                     MessageId = letter.Summary.MessageId,
-                    CorrelationId = command?.CorrelationId,
-                    Tags = command?.Tags ?? new Dictionary<string, string>(),
+                    CorrelationId = fields?.CorrelationId,
+                    Tags = fields?.Tags ?? new Dictionary<string, string>(),
                     Attempt = 0,
                     Outcome = "replayed",
                     Class = letter.Summary.Class,
