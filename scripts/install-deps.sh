@@ -2,8 +2,9 @@
 # Installs what the worker's tests and quick start need on a fresh Debian machine that already has the .NET SDK:
 # Debian's rabbitmq-server (the tests and the demo start private nodes of it; the system service is not started),
 # Debian's postgresql (the dead-letter store tests start private clusters of it; the system service is not started),
-# python3-pika (the demo's producer and the Python example), systemd-analyze (checks the systemd unit) and the Node.js
-# example's npm packages.
+# python3-pika (the demo's producer and the Python example), systemd-analyze (checks the systemd unit), Debian's chromium
+# (the dashboard's browser tests drive it through Playwright: Playwright's own browser download is not reachable) and the
+# Node.js example's npm packages.
 # Does nothing when they are already there.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ missing=()
 # systemd-analyze verifies deploy/systemd/emailworker.service (the test skips, saying so, without it).
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -9,12 +9,15 @@ using EmailWorker.SmtpSink;
 //   --reply-delay-ms N    answer each command N ms after it arrived, as a relay across a network would
 //   --receipts FILE       append "<unix ms> <first recipient>" for every accepted message
 //   --fail-first          answer 451 to the first DATA of every recipient, 250 after that (retry benchmark)
+//   --attempts            also append "<unix ms> <recipient> attempt" to the receipts for every RCPT TO accepted, so a
+//                         rate can start at a message's first attempt (benchmarks)
 var port = 2525;
 var outbox = Path.Combine(Environment.CurrentDirectory, "outbox");
 var discard = false;
 var replyDelay = TimeSpan.Zero;
 string? receipts = null;
 var failFirst = false;
+var attempts = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -39,9 +42,12 @@ for (var i = 0; i < args.Length; i++)
         case "--fail-first":
             failFirst = true;
             break;
+        case "--attempts":
+            attempts = true;
+            break;
         default:
             await Console.Error.WriteLineAsync($"smtpsink: unknown or incomplete argument '{args[i]}'. " +
-                "Usage: smtpsink [--port 1-65535] [--outbox DIR | --discard] [--reply-delay-ms N] [--receipts FILE] [--fail-first]");
+                "Usage: smtpsink [--port 1-65535] [--outbox DIR | --discard] [--reply-delay-ms N] [--receipts FILE] [--fail-first] [--attempts]");
             return 2;
     }
 }
@@ -58,6 +64,15 @@ using var flushTimer = new Timer(_ => { lock (server) receiptLog?.Flush(); }, nu
 if (!discard)
     Directory.CreateDirectory(outbox);
 var written = 0;
+if (attempts && receiptLog is not null)
+{
+    server.Script.OnRcptTo = recipient =>
+    {
+        lock (server)
+            receiptLog.WriteLine($"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {recipient} attempt");
+        return null;
+    };
+}
 server.Received += message =>
 {
     if (receiptLog is not null)

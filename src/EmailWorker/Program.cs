@@ -4,6 +4,7 @@ using EmailWorker.Commands.Run;
 using EmailWorker.Commands.Send;
 using EmailWorker.Commands.Status;
 using EmailWorker.Commands.TopologyCommands;
+using EmailWorker.Dashboard;
 using EmailWorker.Hosting;
 
 namespace EmailWorker;
@@ -25,6 +26,7 @@ internal static class Program
             DlqCommand.Create(),
             SendCommand.Create(),
             TopologyCommand.Create(),
+            DashboardCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

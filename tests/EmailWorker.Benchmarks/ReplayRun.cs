@@ -28,17 +28,7 @@ internal static class ReplayRun
                 ContentType = "application/json",
                 Headers = new Dictionary<string, object?> { ["email-failure-class"] = "transient", ["email-failure-reason"] = "451 benchmark" },
             };
-            var pending = new List<Task>();
-            for (var i = 0; i < count; i++)
-            {
-                pending.Add(channel.BasicPublishAsync($"{prefix}.dead", "", mandatory: true, properties, Messages.Json($"{prefix}-{i}")).AsTask());
-                if (pending.Count == 256)
-                {
-                    await Task.WhenAll(pending);
-                    pending.Clear();
-                }
-            }
-            await Task.WhenAll(pending);
+            await Messages.PublishAsync(channel, $"{prefix}.dead", "", Enumerable.Range(0, count).Select(i => $"{prefix}-{i}"), properties);
         }
 
         var clock = Stopwatch.StartNew();

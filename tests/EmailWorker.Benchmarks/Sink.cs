@@ -4,12 +4,16 @@ using System.Net.Sockets;
 
 namespace EmailWorker.Benchmarks;
 
-/// <summary>The smtpsink program, discarding mail and logging one receipt line per message: "&lt;unix ms&gt; &lt;first recipient&gt;".</summary>
+/// <summary>
+/// The smtpsink program, discarding mail and logging one receipt line per message, "&lt;unix ms&gt; &lt;first recipient&gt;", and
+/// one per attempt, "&lt;unix ms&gt; &lt;recipient&gt; attempt" (at its RCPT TO), so every rate can start at a first attempt.
+/// </summary>
 internal sealed class Sink : IAsyncDisposable
 {
     private readonly ChildProcess _process;
     private readonly string _receiptsPath;
     private readonly List<(long At, string Recipient)> _read = [];
+    private readonly List<(long At, string Recipient)> _attempts = [];
     private long _readUpTo;
 
     private Sink(ChildProcess process, int port, string receipts)
@@ -26,7 +30,7 @@ internal sealed class Sink : IAsyncDisposable
         var port = FreePort();
         var receipts = Path.Combine(Path.GetTempPath(), $"emailworker-bench-{Guid.NewGuid():N}.receipts");
         var arguments = new List<string> { "--port", port.ToString(CultureInfo.InvariantCulture), "--discard", "--receipts", receipts,
-            "--reply-delay-ms", replyDelayMs.ToString(CultureInfo.InvariantCulture) };
+            "--reply-delay-ms", replyDelayMs.ToString(CultureInfo.InvariantCulture), "--attempts" };
         if (failFirst)
             arguments.Add("--fail-first");
         var process = ChildProcess.Start(Repository.Sink, arguments);
@@ -84,8 +88,13 @@ internal sealed class Sink : IAsyncDisposable
         foreach (var line in text.AsSpan(0, complete).EnumerateLines())
         {
             var space = line.IndexOf(' ');
-            if (space > 0 && long.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
-                _read.Add((at, line[(space + 1)..].ToString()));
+            if (space <= 0 || !long.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
+                continue;
+            var rest = line[(space + 1)..];
+            if (rest.EndsWith(" attempt", StringComparison.Ordinal))
+                _attempts.Add((at, rest[..^" attempt".Length].ToString()));
+            else
+                _read.Add((at, rest.ToString()));
         }
         _readUpTo += System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(0, complete));
     }
@@ -104,16 +113,23 @@ internal sealed class Sink : IAsyncDisposable
     }
 
     /// <summary>
-    /// Messages per second over the last <paramref name="count"/> receipts, first to last: the steady drain rate, without
-    /// the start-up of the process that sends them.
+    /// Messages per second for the recipients that start with <paramref name="measured"/>: how many reached the sink, over
+    /// the window from their first attempt (or <paramref name="startAt"/>, unix ms, when given) to the last of them
+    /// accepted. The same window for every peer: what came before the first of these messages — process start-up, a
+    /// warm-up batch — is outside it, and a retried message's earlier attempts are inside it.
     /// </summary>
-    public double RateOfLast(int count)
+    public double RateOf(string measured, long? startAt = null)
     {
-        var last = Receipts().TakeLast(count).Select(r => r.At).ToArray();
-        return last.Length < 2 || last[^1] == last[0] ? double.NaN : (last.Length - 1) * 1000.0 / (last[^1] - last[0]);
+        lock (_read)
+        {
+            ReadNewLines();
+            var delivered = _read.Where(r => r.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(r => r.At).ToArray();
+            var first = startAt ?? _attempts.Where(a => a.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(a => a.At).DefaultIfEmpty(long.MaxValue).Min();
+            return delivered.Length == 0 || delivered.Max() <= first ? double.NaN : delivered.Length * 1000.0 / (delivered.Max() - first);
+        }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -10,20 +10,62 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
 {
     public sealed record Drain(double PerSecond, double CpuMsPerMessage, double PeakRssMiB);
 
-    /// <summary>Pre-fills the work queue, starts the worker, and times it from start-up to the last message at the sink.</summary>
-    public async Task<Drain> DrainAsync(Sink sink, int count, int poolSize, int concurrency, string retrySchedule = "30s")
+    /// <summary>What the worker exports while it runs.</summary>
+    public enum Telemetry
     {
-        var prefix = $"bench{Guid.NewGuid():N}"[..13];
-        await DeclareAndFillAsync(prefix, Enumerable.Range(0, count).Select(i => $"{prefix}-{i}"));
+        /// <summary>No metrics listener, no tracing: instruments and spans have no listener.</summary>
+        Off,
+
+        /// <summary>As shipped: the Prometheus listener (here on a free port, scraped every 5 s), no tracing.</summary>
+        Metrics,
+
+        /// <summary>The Prometheus listener scraped every 5 s, and metrics and spans pushed over OTLP to <see cref="Collector"/>.</summary>
+        MetricsAndTraces,
+    }
+
+    /// <summary>
+    /// Pre-fills the work queue with the batch (warm-up first), starts the worker, and waits for every message at the sink.
+    /// Configured as shipped but for <paramref name="extraEnvironment"/> (e.g. another log level, a GC setting).
+    /// The rate is the measured messages' (<see cref="Sink.RateOf"/>); CPU per message is counted from the end of the
+    /// warm-up on, as MailKit's is in the SMTP ceiling: process start-up and first compilations are not per message.
+    /// </summary>
+    public async Task<Drain> DrainAsync(Sink sink, Batch batch, int poolSize, int concurrency, string retrySchedule = "30s",
+        Telemetry telemetry = Telemetry.Metrics, IReadOnlyDictionary<string, string>? extraEnvironment = null)
+    {
+        await DeclareAndFillAsync(batch.Prefix, batch.WarmUpIds.Concat(batch.MeasuredIds));
         var before = sink.Count;
-        await using var worker = Start(prefix, sink.Port, poolSize, concurrency, retrySchedule);
-        // CPU is counted from the first delivery on, as MailKit's is in the SMTP ceiling: process start-up is not per message.
-        await sink.WaitForAsync(before + 1, TimeSpan.FromMinutes(1));
-        var cpuAtFirst = worker.CpuTime;
-        var deliveredAtFirst = sink.Count - before;
-        await sink.WaitForAsync(before + count, TimeSpan.FromMinutes(5));
-        var cpu = worker.CpuTime - cpuAtFirst;
-        return new Drain(sink.RateOfLast(count), cpu.TotalMilliseconds / (count - deliveredAtFirst), worker.PeakRssMiB);
+        await using var collector = telemetry == Telemetry.MetricsAndTraces ? new Collector() : null;
+        var environment = Settings(batch.Prefix, sink.Port, poolSize, concurrency, retrySchedule);
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+            environment[key] = value;
+        using var scraping = new CancellationTokenSource();
+        var scraper = Task.CompletedTask;
+        if (telemetry != Telemetry.Off)
+        {
+            var url = $"http://127.0.0.1:{Sink.FreePort()}";
+            environment["EMAILWORKER__OBSERVABILITY__URLS"] = url;
+            scraper = Collector.ScrapeAsync($"{url}/metrics", TimeSpan.FromSeconds(5), scraping.Token);
+        }
+        if (collector is not null)
+        {
+            environment["EMAILWORKER__OBSERVABILITY__OTLPENDPOINT"] = collector.Endpoint;
+            environment["EMAILWORKER__OBSERVABILITY__OTLPPROTOCOL"] = "HttpProtobuf";
+        }
+        await using (var worker = ChildProcess.Start(Repository.Worker, ["run"], environment))
+        {
+            await sink.WaitForAsync(before + Math.Max(batch.WarmUp, 1), TimeSpan.FromMinutes(2));
+            var cpuAtWarm = worker.CpuTime;
+            var deliveredAtWarm = sink.Count;
+            await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
+            var cpu = worker.CpuTime - cpuAtWarm;
+            var drain = new Drain(sink.RateOf(batch.MeasuredRecipients), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm), worker.PeakRssMiB);
+            await scraping.CancelAsync();
+            await scraper;
+            // Spans are pushed in batches every few seconds: none at all means tracing was not on, and the figure would lie.
+            if (collector is { ExportedBytes: 0 })
+                throw new InvalidOperationException("the worker exported nothing over OTLP: tracing was not on");
+            return drain;
+        }
     }
 
     /// <summary>
@@ -37,7 +79,9 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         var prefix = $"bench{Guid.NewGuid():N}"[..13];
         await DeclareAndFillAsync(prefix, []);
         var before = sink.Count;
-        await using var worker = Start(prefix, sink.Port, poolSize, concurrency, "30s");
+        var environment = Settings(prefix, sink.Port, poolSize, concurrency, "30s");
+        environment["EMAILWORKER__OBSERVABILITY__URLS"] = $"http://127.0.0.1:{Sink.FreePort()}"; // as shipped: metrics on
+        await using var worker = ChildProcess.Start(Repository.Worker, ["run"], environment);
         await using var connection = await broker.CreateFactory().CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
         await Task.Delay(TimeSpan.FromSeconds(3)); // the worker declares and starts consuming
@@ -62,7 +106,7 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         return [.. sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).Select(r => (double)(r.At - published[r.Recipient])).Order()];
     }
 
-    private ChildProcess Start(string prefix, int sinkPort, int poolSize, int concurrency, string retrySchedule)
+    private Dictionary<string, string> Settings(string prefix, int sinkPort, int poolSize, int concurrency, string retrySchedule)
     {
         var environment = Environment(broker, prefix);
         environment["EMAILWORKER__SMTP__PORT"] = sinkPort.ToString(CultureInfo.InvariantCulture);
@@ -70,17 +114,19 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         environment["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = concurrency.ToString(CultureInfo.InvariantCulture);
         environment["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = (concurrency * 4).ToString(CultureInfo.InvariantCulture);
         environment["EMAILWORKER__RETRY__SCHEDULE"] = retrySchedule;
-        return ChildProcess.Start(Repository.Worker, ["run"], environment);
+        return environment;
     }
 
-    /// <summary>The worker's (or the CLI's) environment for this broker and topology prefix, logging warnings only.</summary>
+    /// <summary>
+    /// The worker's (or the CLI's) environment for this broker and topology prefix. Logging is left as shipped
+    /// (appsettings.json: Information, one line per delivery); the metrics listener is off here (the default port would
+    /// clash between runs) and turned on per run on a free port.
+    /// </summary>
     public static Dictionary<string, string> Environment(BrokerEndpoint broker, string prefix)
     {
         var environment = broker.WorkerEnvironment();
         environment["EMAILWORKER__TOPOLOGY__PREFIX"] = prefix;
         environment["EMAILWORKER__SMTP__HOST"] = "127.0.0.1";
-        environment["EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT"] = "Warning";
-        // Without the metrics listener (two workers may run at once; :9464 would clash), so figures compare with earlier runs.
         environment["EMAILWORKER__OBSERVABILITY__URLS"] = "";
         return environment;
     }
@@ -102,17 +148,6 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
             ["x-overflow"] = "reject-publish",
         });
         await channel.QueueBindAsync(work, work, "");
-        var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
-        var pending = new List<Task>();
-        foreach (var id in ids)
-        {
-            pending.Add(channel.BasicPublishAsync(work, "", mandatory: true, properties, Messages.Json(id)).AsTask());
-            if (pending.Count == 256)
-            {
-                await Task.WhenAll(pending);
-                pending.Clear();
-            }
-        }
-        await Task.WhenAll(pending);
+        await Messages.PublishAsync(channel, work, "", ids);
     }
 }

@@ -419,4 +419,25 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         while (after is not null);
         return ids;
     }
+
+    [Test]
+    public async Task Should_keep_the_audit_log_newest_first_a_page_at_a_time(CancellationToken cancellation)
+    {
+        var appended = new List<AuditEntry>();
+        for (var i = 0; i < 5; i++)
+        {
+            appended.Add(await _store.AppendAuditAsync(new AuditEntry(0, TestLetters.Start.AddMinutes(i), $"ops{i}", "operator", i % 2 == 0 ? "replay" : "purge",
+                $"--group g{i}", i * 10, i % 2 == 0 ? i : null), cancellation));
+        }
+
+        var newest = await _store.ListAuditAsync(null, 3, cancellation);
+        var older = await _store.ListAuditAsync(newest[^1].Id, 3, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(appended.Select(e => e.Id), Is.Unique.And.Ordered, "ids in the order of appending");
+            Assert.That(newest.Concat(older), Is.EqualTo(Enumerable.Reverse(appended)), "every field kept, newest first, no entry twice or missed");
+            Assert.That(older, Has.Count.EqualTo(2));
+        });
+    }
 }

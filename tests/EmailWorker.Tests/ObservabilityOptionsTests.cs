@@ -36,4 +36,11 @@ public sealed class ObservabilityOptionsTests
 
         Assert.That(result.FailureMessage, Does.Contain("Observability:OtlpEndpoint").And.Contain("Observability:OtlpProtocol").And.Contain("Observability:LogFormat"));
     }
+
+    [TestCase(-0.1)]
+    [TestCase(1.5)]
+    [TestCase(double.NaN)]
+    public void Should_refuse_a_trace_sample_ratio_outside_zero_to_one(double ratio) =>
+        Assert.That(Validator.Validate(null, new ObservabilityOptions { TraceSampleRatio = ratio }).FailureMessage,
+            Does.Contain("Observability:TraceSampleRatio").And.Contain("between 0"));
 }

@@ -26,6 +26,13 @@ public sealed class WorkerRatesTests
         Assert.That(totals, Is.EqualTo(new OutcomeTotals(Start, Delivered: 90, Deferred: 7, DeadLettered: 5, Rejected: 2, Expired: 0, Returned: 0)));
     }
 
+    [TestCase("emailworker_breaker_open{otel_scope_name=\"EmailWorker\"} 1 1764446400000", true)]
+    [TestCase("emailworker_breaker_open{otel_scope_name=\"EmailWorker\"} 0", false)]
+    [TestCase("emailworker_breaker_open 1", true)]
+    [TestCase("emailworker_breaker_opened_total 1", null)]
+    public void Should_read_the_breaker_gauge_when_there_is_one(string line, bool? open) =>
+        Assert.That(OutcomeTotals.Parse($"{Exposition}\n{line}\n", Start).BreakerOpen, Is.EqualTo(open));
+
     [Test]
     public void Should_give_rates_per_minute_and_the_share_of_final_outcomes_delivered()
     {

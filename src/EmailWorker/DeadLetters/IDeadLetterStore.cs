@@ -86,4 +86,10 @@ internal interface IDeadLetterStore : IAsyncDisposable
     Task<ReplayJob> BeginReplayWindowAsync(long jobId, string runner, long until, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Appends an operator action to the audit log; returns it with its id.</summary>
+    Task<AuditEntry> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>The audit log newest first: at most <paramref name="limit"/> entries older than id <paramref name="before"/> (null: the newest).</summary>
+    Task<IReadOnlyList<AuditEntry>> ListAuditAsync(long? before, int limit, CancellationToken cancellationToken);
 }

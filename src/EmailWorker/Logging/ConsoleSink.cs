@@ -1,6 +1,7 @@
 using EmailWorker.Configuration;
 using Serilog;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 
 namespace EmailWorker.Logging;
 
@@ -15,4 +16,13 @@ internal static class ConsoleSink
 
     public static LoggerConfiguration WriteToConsole(this LoggerConfiguration logger, ObservabilityOptions options) =>
         options.JsonLogs ? logger.WriteTo.Console(new CompactJsonFormatter()) : logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The same output for the long-running worker, written in batches (<see cref="BufferedConsoleSink"/>): it logs every
+    /// delivery. The operator commands keep the plain sink: they log a few lines and exit.
+    /// </summary>
+    public static LoggerConfiguration WriteToBufferedConsole(this LoggerConfiguration logger, ObservabilityOptions options) =>
+        logger.WriteTo.Sink(new BufferedConsoleSink(options.JsonLogs
+            ? new CompactJsonFormatter()
+            : new MessageTemplateTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture)));
 }

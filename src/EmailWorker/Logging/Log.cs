@@ -145,6 +145,27 @@ internal static partial class Log
     private static readonly Func<ILogger, string, string?, int, IDisposable?> MessageScopeDefinition =
         LoggerMessage.DefineScope<string, string?, int>("{MessageId} (correlation {CorrelationId}, attempt {Attempt})");
 
+    [LoggerMessage(400, LogLevel.Information, "Dashboard listening on {Urls} for {UserCount} user(s); dead-letter store {Store}")]
+    public static partial void DashboardListening(ILogger logger, string urls, int userCount, string store);
+
+    [LoggerMessage(401, LogLevel.Information, "Dashboard login of {User} as {Role}")]
+    public static partial void DashboardLogin(ILogger logger, string user, string role);
+
+    [LoggerMessage(402, LogLevel.Warning, "Dashboard login refused for {User} from {Remote}")]
+    public static partial void DashboardLoginRefused(ILogger logger, string user, string remote);
+
+    [LoggerMessage(403, LogLevel.Warning, "Dashboard: {Actor} ({Role}) {Action} {Count} dead letter(s), selection {Selection}, job {JobId}")]
+    public static partial void DashboardAction(ILogger logger, string actor, string role, string action, long count, string selection, long? jobId);
+
+    [LoggerMessage(404, LogLevel.Information, "Dashboard replay job {JobId} ended {State}: {Replayed}/{Total} replayed, {Skipped} skipped")]
+    public static partial void DashboardJobEnded(ILogger logger, long jobId, string state, long replayed, long total, long skipped);
+
+    [LoggerMessage(405, LogLevel.Error, "Dashboard replay job {JobId} stopped: {Reason}; resume it with 'emailworker dlq jobs resume {JobId}'")]
+    public static partial void DashboardJobFailed(ILogger logger, long jobId, string reason);
+
+    [LoggerMessage(406, LogLevel.Warning, "Dashboard refused {Method} {Path} for {User}: {Reason}")]
+    public static partial void DashboardRefused(ILogger logger, string method, string path, string user, string reason);
+
     /// <summary>
     /// The scope of one message's handling: every event logged meanwhile carries its <c>MessageId</c>, <c>CorrelationId</c>
     /// and <c>Attempt</c> (this delivery's attempt number) as properties.

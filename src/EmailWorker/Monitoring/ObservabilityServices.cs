@@ -44,8 +44,10 @@ internal static class ObservabilityServices
         if (otlp && ObservabilityOptionsValidator.TryProtocol(options.OtlpProtocol, out var protocol))
         {
             // Spans only when they go somewhere: a tracer provider without an exporter would still record every message.
-            telemetry.WithTracing(tracing => tracing.AddSource(Telemetry.Name,
-                RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName));
+            // A producer's sampling decision wins; messages without one are sampled at the configured ratio.
+            telemetry.WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)))
+                .AddSource(Telemetry.Name, RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName));
             telemetry.UseOtlpExporter(protocol, new Uri(options.OtlpEndpoint));
         }
         return services;

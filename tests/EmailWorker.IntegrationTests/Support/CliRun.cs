@@ -5,9 +5,14 @@ namespace EmailWorker.IntegrationTests.Support;
 /// <summary>Runs <c>emailworker &lt;args&gt;</c> as an operator would, without a terminal, and captures stdout and stderr apart.</summary>
 public static class CliRun
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunWithInputAsync(environment, "", arguments);
+
+    /// <summary>As <see cref="RunAsync"/>, with <paramref name="input"/> on standard input (e.g. a password, never an argument).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(IReadOnlyDictionary<string, string> environment, string input,
+        params string[] arguments)
     {
-        using var process = Start(environment, arguments);
+        using var process = Start(environment, arguments, input);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CurrentContext.CancellationToken);
@@ -26,7 +31,9 @@ public static class CliRun
     }
 
     /// <summary>Starts the command and leaves it running; it is killed when the test ends if it has not exited by then.</summary>
-    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] arguments) => Start(environment, arguments, "");
+
+    private static Process Start(IReadOnlyDictionary<string, string> environment, string[] arguments, string input)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -41,6 +48,7 @@ public static class CliRun
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
         var process = ChildProcesses.Track(Process.Start(start) ?? throw new InvalidOperationException("emailworker did not start"));
+        process.StandardInput.Write(input);
         process.StandardInput.Close();
         return process;
     }

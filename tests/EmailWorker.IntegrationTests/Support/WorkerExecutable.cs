@@ -3,7 +3,18 @@ namespace EmailWorker.IntegrationTests.Support;
 /// <summary>Finds the worker's build output (same configuration as the tests) from the test assembly's folder.</summary>
 public static class WorkerExecutable
 {
+    /// <summary>The repository's root folder (the one with EmailWorker.sln) above the test output.</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
     public static string Path { get; } = Locate();
+
+    private static string FindRoot()
+    {
+        var repo = new DirectoryInfo(AppContext.BaseDirectory);
+        while (repo is not null && !File.Exists(System.IO.Path.Combine(repo.FullName, "EmailWorker.sln")))
+            repo = repo.Parent;
+        return repo?.FullName ?? throw new InvalidOperationException($"EmailWorker.sln not found above {AppContext.BaseDirectory}");
+    }
 
     private static string Locate()
     {
@@ -11,12 +22,7 @@ public static class WorkerExecutable
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar));
         var framework = testOutput.Name;
         var configuration = testOutput.Parent!.Name;
-        var repo = testOutput;
-        while (repo is not null && !File.Exists(System.IO.Path.Combine(repo.FullName, "EmailWorker.sln")))
-            repo = repo.Parent;
-        if (repo is null)
-            throw new InvalidOperationException($"EmailWorker.sln not found above {AppContext.BaseDirectory}");
-        var path = System.IO.Path.Combine(repo.FullName, "src", "EmailWorker", "bin", configuration, framework, "emailworker.dll");
+        var path = System.IO.Path.Combine(RepositoryRoot, "src", "EmailWorker", "bin", configuration, framework, "emailworker.dll");
         return File.Exists(path) ? path : throw new InvalidOperationException($"The worker is not built: {path} is missing");
     }
 }

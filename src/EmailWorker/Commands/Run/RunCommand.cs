@@ -99,7 +99,7 @@ internal static class RunCommand
     private static void Configure(IHostApplicationBuilder builder, ConfigurationManager configuration, ObservabilityOptions observability, bool listener)
     {
         builder.Configuration.AddConfiguration(configuration);
-        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration).WriteToConsole(observability));
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration).WriteToBufferedConsole(observability));
         builder.Services.AddEmailWorker(builder.Configuration);
         builder.Services.AddObservability(observability, listener);
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>(

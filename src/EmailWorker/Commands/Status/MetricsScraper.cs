@@ -16,6 +16,9 @@ internal sealed class MetricsScraper(Uri url, TimeProvider time) : IDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5), MaxResponseContentBufferSize = MaxResponseBytes };
     private readonly Queue<OutcomeTotals> _scrapes = new();
 
+    /// <summary>The last scrape (e.g. for the breaker gauge), null before the first.</summary>
+    public OutcomeTotals? Latest { get; private set; }
+
     /// <summary>An absolute http(s) URL, or a usage error that names the option.</summary>
     public static Uri Validate(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
@@ -39,6 +42,7 @@ internal sealed class MetricsScraper(Uri url, TimeProvider time) : IDisposable
             _scrapes.Dequeue();
         var oldest = _scrapes.Count > 0 ? _scrapes.Peek() : null;
         _scrapes.Enqueue(now);
+        Latest = now;
         return oldest is null ? null : WorkerRates.Between(url.ToString(), oldest, now);
     }
 

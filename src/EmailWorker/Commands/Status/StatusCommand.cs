@@ -4,8 +4,6 @@ using System.Text.Json;
 using EmailWorker.Commands.DeadLetters;
 using EmailWorker.Hosting;
 using EmailWorker.Operations;
-using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace EmailWorker.Commands.Status;
 
@@ -65,21 +63,7 @@ internal static class StatusCommand
 
     private static async Task<int> ShowAsync(OperatorContext context, MetricsScraper? scraper, bool json, CancellationToken token)
     {
-        var connection = await context.ConnectAsync(token);
-        using var management = new ManagementApi(context.Broker);
-        var queues = new List<QueueStatus>();
-        string? unackedProblem = null;
-        foreach (var (name, role) in Queues(context))
-        {
-            var queue = await ReadAsync(connection, name, role, token);
-            if (queue.Exists)
-            {
-                var (unacked, problem) = await management.UnackedAsync(name, token);
-                unackedProblem ??= problem;
-                queue = queue with { Unacked = unacked };
-            }
-            queues.Add(queue);
-        }
+        var (queues, unackedProblem) = await QueueSurvey.ReadAsync(context, token);
         var worker = scraper is null ? null : await scraper.ScrapeAsync(token);
         var report = new StatusReport(context.Endpoint, queues, unackedProblem, worker);
         if (json)
@@ -117,23 +101,5 @@ internal static class StatusCommand
 
     private static string Rate(double perMinute) => perMinute.ToString("0.0", CultureInfo.InvariantCulture);
 
-    private static IEnumerable<(string Name, string Role)> Queues(OperatorContext context) =>
-        context.Names.Tiers.Select(tier => (tier.QueueName, "retry")).Prepend((context.Names.Work, "work")).Append((context.Names.Dead, "dead"));
-
     private static string Count(long? value, bool exists) => exists ? value?.ToString(CultureInfo.InvariantCulture) ?? "?" : "missing";
-
-    private static async Task<QueueStatus> ReadAsync(IConnection connection, string queue, string role, CancellationToken cancellationToken)
-    {
-        // A passive declare of a missing queue closes the channel: one channel per queue keeps that local.
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        try
-        {
-            var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-            return new QueueStatus(queue, role, ok.MessageCount, null, ok.ConsumerCount, Exists: true);
-        }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
-        {
-            return new QueueStatus(queue, role, null, null, null, Exists: false);
-        }
-    }
 }

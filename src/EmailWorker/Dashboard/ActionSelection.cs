@@ -1,0 +1,60 @@
+using EmailWorker.Commands.DeadLetters;
+using EmailWorker.DeadLetters;
+using Microsoft.AspNetCore.Http;
+
+namespace EmailWorker.Dashboard;
+
+/// <summary>
+/// What a replay or purge from the dashboard acts on: letters ticked in the list or one letter (<c>id</c> fields), or the
+/// dead letters matching filters (a group is the filter <c>group</c>). Always dead letters only; never "everything" by accident.
+/// </summary>
+internal sealed record ActionSelection(IReadOnlyList<string> Ids, LetterQuery Query)
+{
+    /// <summary>Letters one form may name: a page of the list.</summary>
+    public const int MaxIds = 500;
+
+    private const int SampleSize = 20;
+
+    public LetterFilter Filter => Query.Filter with { State = LetterState.Dead };
+
+    /// <summary>The selection a form posted, or the reason it cannot be acted on.</summary>
+    public static (ActionSelection? Selection, string? Problem) Read(IFormCollection form)
+    {
+        var ids = form["id"].Where(id => !string.IsNullOrEmpty(id)).Select(id => id!).Distinct(StringComparer.Ordinal).ToList();
+        var query = LetterQuery.From(form);
+        if (query.Problems.Count > 0)
+            return (null, string.Join("; ", query.Problems));
+        if (ids.Count > MaxIds)
+            return (null, $"{ids.Count} letters ticked: at most {MaxIds} at once; select by a filter or a group instead");
+        if (ids.Find(id => !LetterSelection.IsLetterId(id)) is { } wrong)
+            return (null, $"'{wrong}' is not a letter id");
+        if (ids.Count == 0 && query.IsEmpty)
+            return (null, "nothing selected: tick letters, or filter the list (a class, a group, a code …) and act on the matches");
+        return (new ActionSelection(ids, query), null);
+    }
+
+    /// <summary>How the audit log and the job name the selection.</summary>
+    public string Describe() => Ids.Count > 0 ? $"letters {string.Join(' ', Ids)}" : Query.Describe();
+
+    /// <summary>The dead letters selected now, and the messageIds of the first few: what the dry run shows.</summary>
+    public async Task<(long Count, IReadOnlyList<LetterSummary> Sample)> CountAsync(IDeadLetterStore store, CancellationToken cancellationToken)
+    {
+        if (Ids.Count == 0)
+        {
+            var count = await store.CountAsync(Filter, cancellationToken);
+            var sample = await store.StreamAsync(Filter, SampleSize, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+            return (count, sample);
+        }
+        var dead = new List<LetterSummary>();
+        foreach (var id in Ids)
+        {
+            if (await store.GetAsync(id, cancellationToken) is { Summary.State: LetterState.Dead } letter)
+                dead.Add(letter.Summary);
+        }
+        return (dead.Count, dead.Take(SampleSize).ToList());
+    }
+
+    /// <summary>The form fields that post this selection again (from the dry run to the confirmation).</summary>
+    public Html HiddenFields() =>
+        Ids.Count > 0 ? Html.Join(Ids.Select(id => Html.Of($"<input type=\"hidden\" name=\"id\" value=\"{id}\">"))) : Query.HiddenFields();
+}

@@ -1,0 +1,83 @@
+using EmailWorker.Configuration;
+using EmailWorker.DeadLetters;
+using EmailWorker.Logging;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog;
+
+namespace EmailWorker.Dashboard;
+
+/// <summary>
+/// The dashboard's web application: Kestrel on <c>Dashboard:Urls</c>, cookie log-in with the two roles, the security
+/// headers, and the pages. Viewer pages need a log-in; everything under <c>/actions</c> needs the operator role (403
+/// otherwise, whatever the page showed) and a CSRF token.
+/// </summary>
+internal static class DashboardHost
+{
+    public static WebApplication Build(IConfiguration configuration, DashboardOptions options, IDeadLetterStore store, Uri? metricsUrl)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore().UseUrls([.. options.UrlList]);
+        builder.Configuration.AddConfiguration(configuration);
+        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        // Data protection warns that keys are stored unencrypted: they are kept in memory only (InMemoryKeys).
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(configuration)
+            .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", Serilog.Events.LogEventLevel.Error).WriteToConsole(observability));
+        builder.Services.AddRoutingCore();
+        builder.Services.AddDataProtection().SetApplicationName("emailworker-dashboard");
+        builder.Services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryKeys());
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        {
+            cookie.Cookie.Name = "emailworker.dashboard";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.LoginPath = "/login";
+            // A viewer's post to an action is refused outright, not sent to a page.
+            cookie.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(DashboardRoles.Operator, policy => policy.RequireRole(DashboardRoles.Operator))
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(DashboardRoles.Viewer, DashboardRoles.Operator).Build());
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "emailworker.csrf";
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.FormFieldName = "csrf";
+        });
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ActionAudit>();
+        builder.Services.AddSingleton<ReplayJobLauncher>();
+        builder.Services.AddSingleton(sp => new WorkerMetricsWatch(metricsUrl, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerMetricsWatch>());
+
+        var app = builder.Build();
+        app.Use(SecurityHeaders.Apply);
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGet("/dashboard.css", () => Results.Text(Stylesheet.Css, "text/css")).AllowAnonymous();
+        LoginEndpoints.Map(app, options);
+        app.MapGet("/", OverviewPage.RenderAsync);
+        app.MapGet("/groups", GroupsPage.RenderAsync);
+        app.MapGet("/letters", LettersPage.RenderAsync);
+        app.MapGet("/letters/{letterId}", LetterPage.RenderAsync);
+        app.MapGet("/letters/{letterId}/body", LetterPage.BodyAsync);
+        app.MapGet("/jobs", JobsPage.ListAsync);
+        app.MapGet("/jobs/{jobId:long}", JobsPage.ShowAsync);
+        app.MapGet("/audit", AuditPage.RenderAsync);
+        ActionEndpoints.Map(app);
+        return app;
+    }
+}

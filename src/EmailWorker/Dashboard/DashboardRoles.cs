@@ -1,0 +1,10 @@
+namespace EmailWorker.Dashboard;
+
+/// <summary>The two roles: a viewer reads everything; an operator may also replay and purge. Also the policy names.</summary>
+internal static class DashboardRoles
+{
+    public const string Viewer = "viewer";
+    public const string Operator = "operator";
+
+    public static bool IsKnown(string role) => role is Viewer or Operator;
+}

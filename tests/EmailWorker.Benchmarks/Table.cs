@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace EmailWorker.Benchmarks;
+
+/// <summary>
+/// The figures of one benchmark run, the ratios between them and the targets they are held to (goals of the benchmark
+/// issue, not assertions). A ratio is taken per run — the worker's run N over the peer's run N, measured minutes apart on
+/// the same machine state — and printed as the median of those with their min–max.
+/// </summary>
+internal sealed class Table(Stopwatch clock)
+{
+    private static readonly Ratio[] Ratios =
+    [
+        new("end to end ÷ tuned MassTransit, loopback", "EmailWorker end to end", "tuned MassTransit:", "≥ 1.3", m => m >= 1.3),
+        new("remote: end to end ÷ tuned MassTransit, equal concurrency", "remote relay: EmailWorker", "remote relay: tuned MassTransit", "≥ 1.0", m => m >= 1.0),
+        new("end to end ÷ Postfix, loopback", "EmailWorker end to end", "Postfix:", "≥ 5", m => m >= 5),
+        new("worker CPU per message ÷ MailKit's", "EmailWorker CPU per message", "SMTP ceiling: MailKit CPU", "≤ 1.5", m => m <= 1.5),
+        new("worker CPU per message ÷ tuned MassTransit's", "EmailWorker CPU per message", "tuned MassTransit CPU"),
+        new("metrics + traces on ÷ off (1 − observability cost)", "EmailWorker, metrics scraped", "EmailWorker, metrics and tracing off", "≥ 0.95", m => m >= 0.95),
+        new("tiered compilation on ÷ shipped (off)", "EmailWorker, tiered compilation on", "EmailWorker end to end"),
+        new("DOTNET_GCgen0size=16 MiB ÷ shipped", "EmailWorker, DOTNET_GCgen0size", "EmailWorker end to end"),
+        new("shipped (Information) ÷ logging at Warning", "EmailWorker end to end", "EmailWorker, logging at Warning"),
+        new("CPU per message: metrics + traces on ÷ off", "EmailWorker CPU per message, metrics scraped", "EmailWorker CPU per message, metrics and tracing off"),
+        new("shipped (metrics on) ÷ metrics and tracing off", "EmailWorker end to end", "EmailWorker, metrics and tracing off"),
+        new("end to end ÷ SMTP ceiling (MailKit alone)", "EmailWorker end to end", "SMTP ceiling: MailKit,"),
+        new("end to end ÷ naive MassTransit, loopback", "EmailWorker end to end", "naive MassTransit:"),
+        new("remote: end to end ÷ naive, equal concurrency", "remote relay: EmailWorker", "remote relay: naive MassTransit, concurrency"),
+        new("remote: end to end ÷ naive at its default concurrency", "remote relay: EmailWorker", "remote relay: naive MassTransit at its default"),
+        new("remote: end to end ÷ Postfix", "remote relay: EmailWorker", "remote relay: Postfix"),
+        new("remote: end to end ÷ MailKit over the same connections", "remote relay: EmailWorker", "remote relay ("),
+        new("retry path ÷ end to end", "retry path", "EmailWorker end to end"),
+    ];
+
+    private static readonly Limit[] Limits =
+    [
+        new("publish→250 latency p99 at half load", "≤ 25 ms", m => m <= 25),
+        new("EmailWorker peak RSS while draining", "≤ 120 MiB", m => m <= 120),
+        new("EmailWorker peak RSS, DOTNET_GCgen0size=16 MiB", "≤ 120 MiB", m => m <= 120),
+    ];
+
+    // The names hold → ÷ ≥: kept readable in the JSON line (it is printed, not embedded in HTML).
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly List<Figure> _figures = [];
+
+    public void Record(string name, string unit, double value)
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: {value:0.0} {unit} (at {clock.Elapsed.TotalSeconds:0} s)"));
+        if (_figures.Find(f => f.Name == name) is not { } figure)
+            _figures.Add(figure = new Figure(name, unit, new List<double>()));
+        ((List<double>)figure.Runs).Add(value);
+    }
+
+    public void Print(int runs, int messages, int warmUp, string? postfixMissing)
+    {
+        Console.WriteLine($"EmailWorker benchmarks — {Environment.ProcessorCount} cores, {runs} runs each, {messages} messages after {warmUp} warm-up, " +
+            $"median (min–max), {clock.Elapsed.TotalMinutes:0.0} min");
+        foreach (var figure in _figures)
+            Console.WriteLine(figure);
+        if (postfixMissing is not null)
+            Console.WriteLine($"Postfix left out: {postfixMissing}");
+        var ratios = Ratios.Select(r => (Ratio: r, Runs: PerRun(r))).Where(r => r.Runs.Count > 0).Select(r => (r.Ratio, Figure: new Figure(r.Ratio.Name, "", r.Runs))).ToList();
+        foreach (var (ratio, figure) in ratios)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ratio {ratio.Name,-58} {figure.Median,7:0.00} ({figure.Runs.Min():0.00}–{figure.Runs.Max():0.00}){Verdict(ratio.Target, ratio.Met, figure.Median)}"));
+        var limits = Limits.Select(l => (Limit: l, Figure: Find(l.Figure))).Where(l => l.Figure is not null).ToList();
+        foreach (var (limit, figure) in limits)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target {limit.Figure,-57} {figure!.Median,7:0.00}{Verdict(limit.Target, limit.Met, figure.Median)}"));
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            cores = Environment.ProcessorCount,
+            runs,
+            messages,
+            warmUp,
+            postfix = postfixMissing ?? "measured",
+            figures = _figures.ToDictionary(f => f.Name, f => new { median = Math.Round(f.Median, 2), min = Math.Round(f.Runs.Min(), 2), max = Math.Round(f.Runs.Max(), 2), unit = f.Unit }),
+            ratios = ratios.ToDictionary(r => r.Ratio.Name, r => new
+            {
+                median = Math.Round(r.Figure.Median, 3),
+                min = Math.Round(r.Figure.Runs.Min(), 3),
+                max = Math.Round(r.Figure.Runs.Max(), 3),
+                target = r.Ratio.Target,
+                met = r.Ratio.Met?.Invoke(r.Figure.Median),
+            }),
+            targets = limits.ToDictionary(l => l.Limit.Figure, l => new { median = Math.Round(l.Figure!.Median, 2), target = l.Limit.Target, met = l.Limit.Met(l.Figure.Median) }),
+        }, Json));
+    }
+
+    private static string Verdict(string? target, Func<double, bool>? met, double median) =>
+        target is null || met is null ? "" : $"   target {target}: {(met(median) ? "met" : "MISSED")}";
+
+    /// <summary>The figure of that exact name, else the first whose name starts so (names that carry sizes or counts).</summary>
+    private Figure? Find(string name) =>
+        _figures.Find(f => f.Name == name) ?? _figures.Find(f => f.Name.StartsWith(name, StringComparison.Ordinal));
+
+    /// <summary>Numerator ÷ denominator for each run both were measured in.</summary>
+    private List<double> PerRun(Ratio ratio)
+    {
+        if (Find(ratio.Numerator) is not { } numerator || Find(ratio.Denominator) is not { } denominator)
+            return [];
+        return [.. numerator.Runs.Zip(denominator.Runs, (n, d) => n / d).Where(double.IsFinite)];
+    }
+
+    private sealed record Ratio(string Name, string Numerator, string Denominator, string? Target = null, Func<double, bool>? Met = null);
+
+    private sealed record Limit(string Figure, string Target, Func<double, bool> Met);
+}
