@@ -7,7 +7,7 @@ using EmailWorker.TestSupport;
 // instead (a tuned MassTransit consumer, Postfix, a naive MassTransit consumer), all measured in one run on the same
 // machine, message and sink. Prints a table, the ratios against the targets, and one JSON line.
 // Usage: [--runs N] [--messages N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// logging, memory, jit, latency, retry, replay, remote; all when left out — for profiling one path).
+// logging, memory, jit, latency, retry, replay, deadletters, remote; all when left out — for profiling one path).
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
@@ -100,6 +100,8 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
         }
         if (Wanted("replay"))
             table.Record($"replay: dlq replay --all of {ReplayMessages} dead letters", "msgs/s", await ReplayRun.MeasureAsync(broker, ReplayMessages));
+        if (Wanted("deadletters"))
+            await DeadLetterScale.MeasureAsync(broker, Option("--store-size", 1_000_000), Option("--ingest", 100_000), table.Record);
     }
 }
 if (Wanted("remote"))

@@ -263,15 +263,17 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
 
         var job = await _store.CreateReplayJobAsync(new LetterFilter { Class = "transient" }, "--class transient", Operator, cancellation);
         await _store.InsertAsync([TestLetters.Make(12, letterClass: "transient")], cancellation);
-        var first = await _store.ReadJobWindowAsync(job.Id, 2, cancellation);
+        await _store.ClaimReplayJobAsync(job.Id, "run-1", Operator.At, cancellation);
+        var first = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
         await _store.MarkPurgedAsync(["letter-00000008"], Operator, cancellation);
-        var advanced = await _store.AdvanceReplayJobAsync(job.Id, first[^1].Position, [.. first.Select(l => l.Letter.Summary.LetterId)], 0, Operator, cancellation);
+        var advanced = await _store.AdvanceReplayJobAsync(job.Id, "run-1", first[^1].Position, [.. first.Select(l => l.Letter.Summary.LetterId)], 0,
+            first[^1].Position, Operator, cancellation);
         // As after a kill: a new reader of the same job goes on after the cursor.
-        var rest = await _store.ReadJobWindowAsync(job.Id, 10, cancellation);
+        var rest = await _store.ReadJobLettersAsync(job.Id, advanced.Cursor, job.Total, cancellation);
         var skipped = rest.Where(l => l.Letter.Summary.State != LetterState.Dead).ToList();
-        var done = await _store.AdvanceReplayJobAsync(job.Id, rest[^1].Position,
-            [.. rest.Except(skipped).Select(l => l.Letter.Summary.LetterId)], skipped.Count, Operator, cancellation);
-        var completed = await _store.SetReplayJobStateAsync(job.Id, ReplayJobState.Completed, Operator.At, cancellation);
+        var done = await _store.AdvanceReplayJobAsync(job.Id, "run-1", rest[^1].Position,
+            [.. rest.Except(skipped).Select(l => l.Letter.Summary.LetterId)], skipped.Count, job.Total, Operator, cancellation);
+        var completed = await _store.ReleaseReplayJobAsync(job.Id, "run-1", ReplayJobState.Completed, Operator.At, cancellation);
         var byIds = await _store.CreateReplayJobAsync(["letter-00000009", "letter-00000001", "letter-00000004", "unknown"], "ids", Operator, cancellation);
 
         Assert.Multiple(async () =>
@@ -284,11 +286,11 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(rest.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008", "letter-00000010" }));
             Assert.That(skipped.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008" }));
             Assert.That((done.Cursor, done.Replayed, done.Skipped), Is.EqualTo((4L, 3L, 1L)));
-            Assert.That(await _store.ReadJobWindowAsync(job.Id, 10, cancellation), Is.Empty);
+            Assert.That(await _store.ReadJobLettersAsync(job.Id, done.Cursor, job.Total, cancellation), Is.Empty);
             Assert.That(completed.State, Is.EqualTo(ReplayJobState.Completed));
             Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation), Is.EqualTo(3));
             Assert.That(byIds.Total, Is.EqualTo(2), "letter 4 is replayed already and 'unknown' is not stored");
-            Assert.That((await _store.ReadJobWindowAsync(byIds.Id, 10, cancellation)).Select(l => l.Letter.Summary.LetterId),
+            Assert.That((await _store.ReadJobLettersAsync(byIds.Id, 0, byIds.Total, cancellation)).Select(l => l.Letter.Summary.LetterId),
                 Is.EqualTo(new[] { "letter-00000001", "letter-00000009" }), "in store order");
             Assert.That((await _store.ListReplayJobsAsync(10, cancellation)).Select(j => j.Id), Is.EqualTo(new[] { byIds.Id, job.Id }));
             Assert.That((await _store.GetReplayJobAsync(job.Id, cancellation))!.CreatedBy, Is.EqualTo("ops@test"));
@@ -325,18 +327,61 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.InsertAsync([.. Enumerable.Range(1, 6).Select(i => TestLetters.Make(i))], cancellation);
         var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
 
-        var window = await _store.ReadJobWindowAsync(job.Id, 4, cancellation);
-        var inFlight = await _store.BeginReplayWindowAsync(job.Id, window[^1].Position, Operator.At, cancellation);
+        await _store.ClaimReplayJobAsync(job.Id, "run-1", Operator.At, cancellation);
+        var inFlight = await _store.BeginReplayWindowAsync(job.Id, "run-1", 4, Operator.At, cancellation);
+        var batch = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
         // A kill here: a resume finds the window recorded, the cursor where it was.
         var resumed = await _store.GetReplayJobAsync(job.Id, cancellation);
-        var marked = await _store.AdvanceReplayJobAsync(job.Id, window[^1].Position, [.. window.Select(l => l.Letter.Summary.LetterId)], 0, Operator, cancellation);
+        var marked = await _store.AdvanceReplayJobAsync(job.Id, "run-1", 2, [.. batch.Select(l => l.Letter.Summary.LetterId)], 0, 6, Operator, cancellation);
 
         Assert.Multiple(() =>
         {
             Assert.That(job.InFlightUntil, Is.Zero);
             Assert.That((inFlight.Cursor, inFlight.InFlightUntil), Is.EqualTo((0L, 4L)));
             Assert.That((resumed!.Cursor, resumed.InFlightUntil), Is.EqualTo((0L, 4L)));
-            Assert.That(marked.Cursor, Is.GreaterThanOrEqualTo(marked.InFlightUntil), "nothing in flight once the window is marked");
+            Assert.That((marked.Cursor, marked.InFlightUntil, marked.Replayed), Is.EqualTo((2L, 6L, 2L)), "the in-flight mark moves on with the cursor");
+        });
+    }
+
+    [Test]
+    public async Task Should_let_one_run_at_a_time_hold_a_replay_job(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 4).Select(i => TestLetters.Make(i))], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var start = Operator.At;
+        var silent = start + SqlDeadLetterStore.ActiveJobSilence + TimeSpan.FromSeconds(1);
+        string[] firstTwo = ["letter-00000001", "letter-00000002"];
+
+        var first = await _store.ClaimReplayJobAsync(job.Id, "run-a", start, cancellation);
+        var second = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.ClaimReplayJobAsync(job.Id, "run-b", start.AddSeconds(1), cancellation));
+        var otherJob = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(start.AddSeconds(1), "b"), cancellation));
+        var notHeld = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-b", 2, firstTwo, 0, 4, Operator, cancellation));
+        var renewed = await _store.RenewReplayJobAsync(job.Id, "run-a", start.AddSeconds(3), cancellation);
+        // Run a falls silent (killed, or stopped): after the silence run b takes the job over, and a can no longer move it on.
+        var takenOver = await _store.ClaimReplayJobAsync(job.Id, "run-b", silent.AddSeconds(3), cancellation);
+        var late = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, firstTwo, 0, 4, Operator, cancellation));
+        var renewedLate = await _store.RenewReplayJobAsync(job.Id, "run-a", silent.AddSeconds(4), cancellation);
+        var replayedByLate = await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation);
+        // Released while running (an interrupted run): another run may resume at once, and a new job may start.
+        var released = await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Running, silent.AddSeconds(5), cancellation);
+        var third = await _store.ClaimReplayJobAsync(job.Id, "run-c", silent.AddSeconds(5), cancellation);
+        await _store.ReleaseReplayJobAsync(job.Id, "run-c", ReplayJobState.Running, silent.AddSeconds(6), cancellation);
+        var newJob = await _store.CreateReplayJobAsync(["letter-00000004"], "ids", new LetterMark(silent.AddSeconds(6), "c"), cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.State, Is.EqualTo(ReplayJobState.Running));
+            Assert.That(second!.JobId, Is.EqualTo(job.Id), "a second run of a job held with recent progress is refused");
+            Assert.That(otherJob!.JobId, Is.EqualTo(job.Id), "and so is a new job");
+            Assert.That(notHeld, Is.Not.Null, "a run that does not hold the job cannot move it on");
+            Assert.That(renewed, Is.True);
+            Assert.That(takenOver.State, Is.EqualTo(ReplayJobState.Running));
+            Assert.That(late, Is.Not.Null, "the silent run lost its hold");
+            Assert.That(renewedLate, Is.False);
+            Assert.That(replayedByLate, Is.Zero, "the refused advance marked nothing");
+            Assert.That(released.State, Is.EqualTo(ReplayJobState.Running));
+            Assert.That(third.State, Is.EqualTo(ReplayJobState.Running));
+            Assert.That(newJob.Total, Is.EqualTo(1));
         });
     }
 

@@ -91,7 +91,7 @@ public sealed partial class When_operators_work_a_large_dead_letter_store
         var job = JsonDocument.Parse(jobs.Stdout).RootElement[0];
         var jobId = job.GetProperty("id").GetInt64();
         var clock = Stopwatch.StartNew();
-        var resume = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "jobs", "resume", jobId.ToString(CultureInfo.InvariantCulture));
+        var resume = await ReplayResume.AfterKillAsync(context.WorkerEnvironment(), jobId);
         var resumeTime = clock.Elapsed;
         Assert.That(resume.ExitCode, Is.Zero, resume.Stderr);
         var reported = PossibleDuplicates().Match(resume.Stdout) is { Success: true } match ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;

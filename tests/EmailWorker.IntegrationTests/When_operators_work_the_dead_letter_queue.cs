@@ -151,7 +151,7 @@ public sealed class When_operators_work_the_dead_letter_queue
         var jobs = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "jobs", "--json");
         var job = JsonDocument.Parse(jobs.Stdout).RootElement[0];
         Assert.That(job.GetProperty("state").GetString(), Is.EqualTo("Running"), "killed while running");
-        var resume = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "jobs", "resume", job.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var resume = await ReplayResume.AfterKillAsync(context.WorkerEnvironment(), job.GetProperty("id").GetInt64());
         Assert.That(resume.ExitCode, Is.Zero, resume.Stderr);
         var resent = (await DrainIdsAsync(context, context.WorkQueue)).Select(m => m.Id).ToArray();
         Assert.Multiple(async () =>

@@ -58,18 +58,32 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <summary>The newest jobs first.</summary>
     Task<IReadOnlyList<ReplayJob>> ListReplayJobsAsync(int limit, CancellationToken cancellationToken);
 
-    /// <summary>The next letters of the job after its cursor, in full, at most <paramref name="size"/>; whatever their state now.</summary>
-    Task<IReadOnlyList<JobLetter>> ReadJobWindowAsync(long jobId, int size, CancellationToken cancellationToken);
+    /// <summary>The job's letters at positions after <paramref name="after"/> up to <paramref name="until"/>, in full, whatever their state now.</summary>
+    Task<IReadOnlyList<JobLetter>> ReadJobLettersAsync(long jobId, long after, long until, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the job for one run (<paramref name="runner"/>, a token of its own) and sets it running. Only the run that holds
+    /// a job moves it on. Refused with <see cref="ReplayJobBusyException"/> while another run holds it and renewed its hold
+    /// within <see cref="SqlDeadLetterStore.ActiveJobSilence"/>; a completed or cancelled job is returned as it is.
+    /// </summary>
+    Task<ReplayJob> ClaimReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The run's heartbeat; false when it no longer holds the job.</summary>
+    Task<bool> RenewReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Ends the run's hold with the job's state (running when interrupted: another run may resume it at once).</summary>
+    Task<ReplayJob> ReleaseReplayJobAsync(long jobId, string runner, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>
     /// In one transaction: marks <paramref name="replayedIds"/> replayed (those still dead), counts <paramref name="skipped"/>,
-    /// and moves the job's cursor to <paramref name="position"/>. A kill before this commits replays that window again.
+    /// moves the job's cursor to <paramref name="position"/> and records that letters up to <paramref name="inFlightUntil"/>
+    /// may be published from now on. A kill before this commits sends those letters again on a resume.
     /// </summary>
-    Task<ReplayJob> AdvanceReplayJobAsync(long jobId, long position, IReadOnlyCollection<string> replayedIds, int skipped, LetterMark mark,
-        CancellationToken cancellationToken);
+    Task<ReplayJob> AdvanceReplayJobAsync(long jobId, string runner, long position, IReadOnlyCollection<string> replayedIds, int skipped,
+        long inFlightUntil, LetterMark mark, CancellationToken cancellationToken);
 
-    /// <summary>Records, before a window is published, that the job's letters up to <paramref name="until"/> may be in flight.</summary>
-    Task<ReplayJob> BeginReplayWindowAsync(long jobId, long until, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Records, before letters are published, that the job's letters up to <paramref name="until"/> may be in flight.</summary>
+    Task<ReplayJob> BeginReplayWindowAsync(long jobId, string runner, long until, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
 

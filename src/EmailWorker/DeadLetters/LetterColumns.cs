@@ -10,7 +10,10 @@ internal static class LetterColumns
         "d.seq, d.letter_id, d.message_id, d.class, d.reason, d.smtp_code, d.enhanced_code, d.attempts, d.first_failure_at, " +
         "d.last_failure_at, d.recipients, d.group_key, d.stored_at, d.replayed_at, d.replayed_by, d.purged_at, d.purged_by";
 
-    public const string Full = Summary + ", d.history, d.headers, d.body";
+    public const string Full = Summary + ", c.history, c.headers, c.body";
+
+    /// <summary>What <see cref="Full"/> is read from: a letter's row and its content (kept apart, see <c>StoreSchema</c>).</summary>
+    public const string FullFrom = "dead_letters d JOIN dead_letter_contents c ON c.seq = d.seq";
 
     private const int SummaryCount = 17;
 

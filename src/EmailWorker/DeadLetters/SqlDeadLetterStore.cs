@@ -16,9 +16,13 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
 
     private const string InsertLetter =
         "INSERT INTO dead_letters (letter_id, message_id, class, reason, smtp_code, enhanced_code, attempts, first_failure_at, " +
-        "last_failure_at, recipients, history, headers, body, group_key, stored_at, state) VALUES (@letter_id, @message_id, @class, " +
-        "@reason, @smtp_code, @enhanced_code, @attempts, @first_failure_at, @last_failure_at, @recipients, @history, @headers, @body, " +
-        "@group_key, @stored_at, 0) ON CONFLICT (letter_id) DO NOTHING";
+        "last_failure_at, recipients, group_key, stored_at, state) VALUES (@letter_id, @message_id, @class, @reason, @smtp_code, " +
+        "@enhanced_code, @attempts, @first_failure_at, @last_failure_at, @recipients, @group_key, @stored_at, 0) ON CONFLICT (letter_id) DO NOTHING";
+
+    // After the letter's row (new, or there already): its content under the row's seq, unless it is there already.
+    private const string InsertContent =
+        "INSERT INTO dead_letter_contents (seq, history, headers, body) SELECT seq, @history, @headers, @body FROM dead_letters " +
+        "WHERE letter_id = @letter_id ON CONFLICT (seq) DO NOTHING";
 
     private const string InsertGroup =
         "INSERT INTO dead_letter_groups (group_key, label, class, smtp_code, enhanced_code) VALUES (@group_key, @label, @class, " +
@@ -85,6 +89,10 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
             AddLetterParameters(insert.Parameters, insert.CreateParameter, letter, storedAt);
             batch.BatchCommands.Add(insert);
             letterCommands.Add(insert);
+            var content = batch.CreateBatchCommand();
+            content.CommandText = InsertContent;
+            AddContentParameters(content.Parameters, content.CreateParameter, letter);
+            batch.BatchCommands.Add(content);
         }
         foreach (var letter in letters.DistinctBy(l => l.Group.Key))
         {
@@ -103,12 +111,16 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
     {
         var inserted = 0;
         await using var insert = connection.Command(InsertLetter, transaction);
+        await using var content = connection.Command(InsertContent, transaction);
         await using var group = connection.Command(InsertGroup, transaction);
         foreach (var letter in letters)
         {
             insert.Parameters.Clear();
             AddLetterParameters(insert.Parameters, insert.CreateParameter, letter, storedAt);
             inserted += await insert.ExecuteNonQueryAsync(cancellationToken);
+            content.Parameters.Clear();
+            AddContentParameters(content.Parameters, content.CreateParameter, letter);
+            await content.ExecuteNonQueryAsync(cancellationToken);
         }
         foreach (var letter in letters.DistinctBy(l => l.Group.Key))
         {
@@ -138,11 +150,23 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         Add("@first_failure_at", letter.FirstFailureAt.ToUnixTimeMilliseconds());
         Add("@last_failure_at", letter.LastFailureAt.ToUnixTimeMilliseconds());
         Add("@recipients", JsonSerializer.Serialize(letter.Recipients.ToArray(), DeadLetterJsonContext.Default.StringArray));
+        Add("@group_key", letter.Group.Key);
+        Add("@stored_at", storedAt);
+    }
+
+    private static void AddContentParameters(DbParameterCollection parameters, Func<DbParameter> create, DeadLetterRecord letter)
+    {
+        void Add(string name, object value)
+        {
+            var parameter = create();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            parameters.Add(parameter);
+        }
+        Add("@letter_id", letter.LetterId);
         Add("@history", letter.HistoryJson);
         Add("@headers", letter.HeadersJson);
         Add("@body", letter.Body);
-        Add("@group_key", letter.Group.Key);
-        Add("@stored_at", storedAt);
     }
 
     private static void AddGroupParameters(DbParameterCollection parameters, Func<DbParameter> create, DeadLetterRecord letter)
@@ -193,7 +217,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
             await using (var command = connection.Command(""))
             {
                 var where = FilterSql.Where(filter, command, Dialect);
-                command.CommandText = $"SELECT {LetterColumns.Full} FROM dead_letters d WHERE {where} AND d.seq > @after ORDER BY d.seq LIMIT @size";
+                command.CommandText = $"SELECT {LetterColumns.Full} FROM {LetterColumns.FullFrom} WHERE {where} AND d.seq > @after ORDER BY d.seq LIMIT @size";
                 command.Add("@after", after);
                 command.Add("@size", size);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -286,7 +310,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
     private async Task<IReadOnlyList<StoredLetter>> ReadFullAsync(string condition, string id, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command($"SELECT {LetterColumns.Full} FROM dead_letters d WHERE {condition} ORDER BY d.seq LIMIT @limit");
+        await using var command = connection.Command($"SELECT {LetterColumns.Full} FROM {LetterColumns.FullFrom} WHERE {condition} ORDER BY d.seq LIMIT @limit");
         command.Add("@id", id);
         command.Add("@limit", limit);
         var letters = new List<StoredLetter>();
@@ -313,7 +337,10 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         {
             await using var command = connection.Command("", transaction);
             var ids = command.AddList("id", chunk);
-            command.CommandText = $"UPDATE dead_letters SET state = @state, {column}_at = @at, {column}_by = @by WHERE state = 0 AND letter_id IN ({ids})";
+            // Through seq, not "state = 0 AND letter_id IN (…)": for that SQLite's planner (no statistics) walks every dead
+            // letter by the state index — measured 3 s per 256 letters at a million. Here either index it picks is a seek.
+            command.CommandText = $"UPDATE dead_letters SET state = @state, {column}_at = @at, {column}_by = @by " +
+                $"WHERE state = 0 AND seq IN (SELECT seq FROM dead_letters WHERE letter_id IN ({ids}))";
             command.Add("@state", (int)state);
             command.Add("@at", mark.At.ToUnixTimeMilliseconds());
             command.Add("@by", mark.By);
@@ -353,28 +380,33 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         var cutoff = before.ToUnixTimeMilliseconds();
         long deleted = 0;
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        // In chunks: one huge delete would hold SQLite's write lock (and the ingester) for its whole length.
+        // In chunks: one huge delete would hold SQLite's write lock (and the ingester) for its whole length. The chunk is
+        // the same query in both deletes of one transaction, so a letter and its content go together.
+        const string chunk = "SELECT seq FROM dead_letters WHERE state <> 0 AND COALESCE(purged_at, replayed_at) < @before LIMIT 5000";
         while (true)
         {
-            await using var command = connection.Command(
-                "DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM dead_letters WHERE state <> 0 " +
-                "AND COALESCE(purged_at, replayed_at) < @before LIMIT 5000)");
-            command.Add("@before", cutoff);
-            var count = await command.ExecuteNonQueryAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using var contents = connection.Command($"DELETE FROM dead_letter_contents WHERE seq IN ({chunk})", transaction);
+            contents.Add("@before", cutoff);
+            await contents.ExecuteNonQueryAsync(cancellationToken);
+            await using var letters = connection.Command($"DELETE FROM dead_letters WHERE seq IN ({chunk})", transaction);
+            letters.Add("@before", cutoff);
+            var count = await letters.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             deleted += count;
             if (count == 0)
                 break;
         }
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var jobs = await connection.BeginTransactionAsync(cancellationToken);
         var endedJobs = "SELECT id FROM replay_jobs WHERE state IN (" +
             $"{(int)ReplayJobState.Completed}, {(int)ReplayJobState.Failed}, {(int)ReplayJobState.Cancelled}) AND updated_at < @before";
         foreach (var sql in new[] { $"DELETE FROM replay_job_letters WHERE job_id IN ({endedJobs})", $"DELETE FROM replay_jobs WHERE id IN ({endedJobs})" })
         {
-            await using var command = connection.Command(sql, transaction);
+            await using var command = connection.Command(sql, jobs);
             command.Add("@before", cutoff);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
+        await jobs.CommitAsync(cancellationToken);
         return deleted;
     }
 

@@ -6,6 +6,7 @@ namespace EmailWorker.DeadLetters;
 /// </summary>
 internal sealed record SqlDialect(
     string Identity,
+    string ReferenceKey,
     string Blob,
     Func<string, string, string> ContainsIgnoringCase,
     string? MigrationLock,
@@ -14,6 +15,8 @@ internal sealed record SqlDialect(
 {
     public static readonly SqlDialect Sqlite = new(
         "INTEGER PRIMARY KEY AUTOINCREMENT",
+        // The table's own rowid: no second index beside it.
+        "INTEGER PRIMARY KEY",
         "BLOB",
         (column, parameter) => $"instr(lower({column}), lower({parameter})) > 0",
         // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) already holds the file's write lock.
@@ -24,6 +27,7 @@ internal sealed record SqlDialect(
 
     public static readonly SqlDialect Postgres = new(
         "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "BIGINT PRIMARY KEY",
         "BYTEA",
         (column, parameter) => $"strpos(lower({column}), lower({parameter})) > 0",
         // Several hosts may open the store at once: one migrates, the others wait and then find it done.

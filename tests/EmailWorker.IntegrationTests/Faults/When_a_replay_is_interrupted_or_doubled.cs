@@ -36,7 +36,7 @@ public sealed partial class When_a_replay_is_interrupted_or_doubled
         var jobs = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "jobs", "--json");
         Assert.That(jobs.ExitCode, Is.Zero, jobs.Stderr);
         var jobId = JsonDocument.Parse(jobs.Stdout).RootElement.EnumerateArray().First().GetProperty("id").GetInt64();
-        var resume = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "jobs", "resume", jobId.ToString(CultureInfo.InvariantCulture));
+        var resume = await ReplayResume.AfterKillAsync(context.WorkerEnvironment(), jobId);
         Assert.That(resume.ExitCode, Is.Zero, resume.Stderr);
         var possible = PossibleDuplicates().Match(resume.Stdout) is { Success: true } said ? int.Parse(said.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         TestContext.Progress.WriteLine($"replay resumed after the kill: possible duplicates {possible}; {resume.Stdout.Split('\n').LastOrDefault(l => l.Length > 0)}");

@@ -5,6 +5,7 @@ namespace EmailWorker.Commands.DeadLetters;
 
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(DeadLetterRow))]
+[JsonSerializable(typeof(BodyFields))]
 [JsonSerializable(typeof(List<DeadLetterDetail>))]
 [JsonSerializable(typeof(List<LetterGroup>))]
 [JsonSerializable(typeof(List<ReplayJob>))]

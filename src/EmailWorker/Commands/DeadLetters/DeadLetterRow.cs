@@ -27,7 +27,7 @@ internal sealed record DeadLetterRow(
         var summary = letter.Summary;
         var state = HeaderCodec.ReadState(LetterContent.Headers(letter));
         return new DeadLetterRow(summary.LetterId, summary.MessageId, summary.Class, summary.Reason, summary.SmtpCode, summary.EnhancedCode,
-            summary.Attempts, summary.FirstFailureAt, summary.LastFailureAt, summary.Recipients, LetterContent.Command(letter.Body)?.Subject,
+            summary.Attempts, summary.FirstFailureAt, summary.LastFailureAt, summary.Recipients, LetterContent.Fields(letter.Body)?.Subject,
             state.ReplayCount, summary.Group, summary.State.ToString().ToLowerInvariant(), summary.Replayed, summary.Purged);
     }
 }

@@ -68,8 +68,8 @@ internal static class DlqJobsCommand
             // are sent again (the letters marked replayed never are).
             if (job.InFlightUntil > job.Cursor)
             {
-                var window = await store.ReadJobWindowAsync(job.Id, (int)(job.InFlightUntil - job.Cursor), token);
-                var again = window.Count(l => l.Position <= job.InFlightUntil && l.Letter.Summary.State == LetterState.Dead);
+                var window = await store.ReadJobLettersAsync(job.Id, job.Cursor, job.InFlightUntil, token);
+                var again = window.Count(l => l.Letter.Summary.State == LetterState.Dead);
                 Console.Out.WriteLine($"possible duplicates: {again} letter(s) were published before the interruption and not marked replayed; " +
                     $"they are sent again (at most one window, {ReplayJobRunner.Window} letters)");
             }

@@ -67,7 +67,16 @@ internal static class DlqReplayCommand
         var before = job.Replayed;
         try
         {
-            job = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, cancellationToken);
+            try
+            {
+                job = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, cancellationToken);
+            }
+            catch (ReplayJobBusyException busy)
+            {
+                throw new OperatorException($"replay job {busy.JobId} is run by another process (last progress {busy.LastProgressAt:u}): " +
+                    "two runs of one job could send the same letters twice; wait for it to end, or if it was killed, resume it " +
+                    $"{SqlDeadLetterStore.ActiveJobSilence.TotalSeconds:0} s after its last progress");
+            }
             Console.Out.WriteLine($"replayed {job.Replayed - before} dead letter(s) to {context.Names.Work} (job {job.Id}: {job.Replayed}/{job.Total} replayed, {job.Skipped} skipped)");
             return ExitCodes.Ok;
         }

@@ -31,6 +31,19 @@ internal static class LetterContent
         }
     }
 
+    /// <summary>The body's subject, correlation id and tags, or null when it is not a JSON object with them as strings.</summary>
+    public static BodyFields? Fields(byte[] body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, CliJsonContext.Default.BodyFields);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static Dictionary<string, object?> Headers(StoredLetter letter) => HeaderJson.Read(letter.HeadersJson);
 
     /// <summary>

@@ -60,7 +60,7 @@ internal sealed record LetterSelection(LetterFilter Filter, IReadOnlyList<string
     }
 
     private static bool HasTag(StoredLetter letter, (string Key, string Value) tag) =>
-        LetterContent.Command(letter.Body)?.Tags.TryGetValue(tag.Key, out var value) == true && value == tag.Value;
+        LetterContent.Fields(letter.Body)?.Tags?.TryGetValue(tag.Key, out var value) == true && value == tag.Value;
 
     /// <summary>Letter ids are 32 lowercase hex digits (see <c>DeadLetterMapper.LetterId</c>).</summary>
     public static bool IsLetterId(string text) => text.Length == 32 && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
