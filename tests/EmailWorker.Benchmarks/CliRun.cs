@@ -58,7 +58,7 @@ internal sealed record CliRun(int ExitCode, TimeSpan Elapsed, double PeakRssMiB,
         }
     }
 
-    private static double HighWaterMiB(int processId)
+    public static double HighWaterMiB(int processId)
     {
         try
         {

@@ -9,7 +9,7 @@ namespace EmailWorker.Benchmarks;
 /// with its peak RSS. The store is built from real ingestion: 10,000 letters go through the broker and the CLI's drain
 /// (the ingester's mapping and batches), are copied inside SQLite up to <c>storeSize - ingested</c>
 /// (<see cref="DeadLetterSeed"/>), and the last <c>ingested</c> go through the broker and are timed. Replay takes one
-/// group (a tenth of the store); purge <c>--all</c> comes last.
+/// group (a tenth of the store); purge <c>--all</c> comes last. The dashboard is measured on the full store before the replay.
 /// </summary>
 internal static class DeadLetterScale
 {
@@ -87,6 +87,8 @@ internal static class DeadLetterScale
                 Figure($"{name} at {storeSize}: the query (minus the command around an empty selection)", "s", (run.Elapsed - baseline.Elapsed).TotalSeconds);
                 Figure($"{name} at {storeSize}: peak RSS", "MiB", run.PeakRssMiB);
             }
+
+            await DashboardAtScale.MeasureAsync(environment, storeSize, letterId, Figure);
 
             var json = await Cli("dlq", "list", "--json");
             Figure($"dlq list --json of {storeSize}: process start to exit", "s", json.Elapsed.TotalSeconds);
