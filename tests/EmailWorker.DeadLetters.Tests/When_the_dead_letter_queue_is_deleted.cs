@@ -28,14 +28,14 @@ public sealed class When_the_dead_letter_queue_is_deleted
             var store = await host.Services.GetRequiredService<DeadLetterStoreProvider>().GetAsync(cancellation);
             var all = new LetterFilter { State = null };
             await host.StartAsync(cancellation);
-            await Traffic.EventuallyAsync(async () => await QueueCounts.ReadAsync(broker, names.Dead, cancellation) is not null, cancellation);
+            await Traffic.EventuallyAsync(() => QueueCounts.IsBoundAsync(broker, names.Dead, cancellation), cancellation);
             await Traffic.PublishAsync(connection, names.Dead, Enumerable.Range(0, 100).Select(Traffic.OurLetter), cancellation);
             var first = await Traffic.EventuallyAsync(async () => await store.CountAsync(all, cancellation) == 100, cancellation);
 
             await using (var channel = await connection.CreateChannelAsync(cancellationToken: cancellation))
                 await channel.QueueDeleteAsync(names.Dead, ifUnused: false, ifEmpty: false, cancellationToken: cancellation);
             var interrupted = await Traffic.EventuallyAsync(() => Task.FromResult(logs.Logged(InterruptedEvent)), cancellation);
-            var declaredAgain = await Traffic.EventuallyAsync(async () => await QueueCounts.ReadAsync(broker, names.Dead, cancellation) is not null, cancellation);
+            var declaredAgain = await Traffic.EventuallyAsync(() => QueueCounts.IsBoundAsync(broker, names.Dead, cancellation), cancellation);
             await Traffic.PublishAsync(connection, names.Dead, Enumerable.Range(100, 100).Select(Traffic.OurLetter), cancellation);
             var second = await Traffic.EventuallyAsync(async () => await store.CountAsync(all, cancellation) == 200, cancellation);
             await host.StopAsync(cancellation);
