@@ -175,8 +175,10 @@ public sealed class Reconciliation(string scenario)
             }
             finally
             {
+                // Closing returns the peeked messages. Abort: right after a broker restart the close-ok can fail to come
+                // (seen once: the close timed out and failed a scenario that had passed) — the count is taken already.
                 if (channel.IsOpen)
-                    await channel.CloseAsync(200, "peeked", abort: false, TestContext.CurrentContext.CancellationToken);
+                    await channel.CloseAsync(200, "peeked", abort: true, TestContext.CurrentContext.CancellationToken);
                 await channel.DisposeAsync();
             }
         }
