@@ -1,5 +1,6 @@
 using System.Globalization;
 using EmailWorker.Commands.DeadLetters;
+using EmailWorker.Consuming;
 using EmailWorker.DeadLetters;
 using Microsoft.AspNetCore.Http;
 
@@ -13,8 +14,6 @@ namespace EmailWorker.Dashboard;
 internal sealed record LetterQuery(IReadOnlyDictionary<string, string> Values, LetterFilter Filter, IReadOnlyList<string> Problems)
 {
     public static readonly string[] Names = ["class", "reason", "to-domain", "group", "code", "since", "until", "state"];
-
-    public static readonly string[] Classes = ["permanent", "transient", "invalid", "expired", "poison", "unknown"];
 
     public bool IsEmpty => Values.Keys.All(k => k == "state");
 
@@ -42,8 +41,8 @@ internal sealed record LetterQuery(IReadOnlyDictionary<string, string> Values, L
                 var state => Fail<LetterState>($"state '{state}' is none of dead, replayed, purged, all") ?? LetterState.Dead,
             },
         };
-        if (filter.Class is { } failureClass && !Classes.Contains(failureClass))
-            problems.Add($"class '{failureClass}' is none of {string.Join(", ", Classes)}");
+        if (filter.Class is { } failureClass && !DeadLetterMapper.LetterClasses.Contains(failureClass))
+            problems.Add($"class '{failureClass}' is none of {string.Join(", ", DeadLetterMapper.LetterClasses)}");
         if (filter.RecipientDomain is { } domain && !FilterOptions.IsDomain(domain))
             problems.Add($"to-domain '{domain}' is not a domain name, e.g. example.org");
         if (Get("code") is { } code)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EmailWorker.Consuming;
 using EmailWorker.DeadLetters;
 using Microsoft.AspNetCore.Http;
 
@@ -58,7 +59,7 @@ internal static class LettersPage
             Html.Of($"<option value=\"{value}\"{Html.When(Value(name) == value, Html.Trusted(" selected"))}>{label}</option>");
         return Html.Of($"""
             <form method="get" action="/letters" class="filters">
-            <select name="class" aria-label="class">{Option("class", "", "any class")}{Html.Join(LetterQuery.Classes.Select(c => Option("class", c, c)))}</select>
+            <select name="class" aria-label="class">{Option("class", "", "any class")}{Html.Join(DeadLetterMapper.LetterClasses.Select(c => Option("class", c, c)))}</select>
             <input name="code" placeholder="550 or 5.1.1" value="{Value("code")}" aria-label="code">
             <input name="to-domain" placeholder="recipient domain" value="{Value("to-domain")}" aria-label="to-domain">
             <input name="reason" placeholder="reason contains" value="{Value("reason")}" aria-label="reason">

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EmailWorker.Consuming;
 using EmailWorker.DeadLetters;
 using EmailWorker.Hosting;
 using EmailWorker.Operations;
@@ -9,7 +10,7 @@ namespace EmailWorker.Commands.DeadLetters;
 /// <summary>The selection options shared by <c>dlq list</c>, <c>groups</c>, <c>replay</c> and <c>purge</c>.</summary>
 internal sealed class FilterOptions
 {
-    public Option<string?> Class { get; } = new("--class") { Description = "Only this failure class: permanent, transient, invalid, expired, poison, unknown" };
+    public Option<string?> Class { get; } = new("--class") { Description = $"Only this failure class: {string.Join(", ", DeadLetterMapper.LetterClasses)}" };
 
     public Option<string?> Reason { get; } = new("--reason") { Description = "Only reasons containing this text (case-insensitive)" };
 
