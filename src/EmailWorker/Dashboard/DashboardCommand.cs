@@ -1,9 +1,8 @@
 using System.CommandLine;
-using EmailWorker.Commands.DeadLetters;
+using EmailWorker.Cli;
+using EmailWorker.DeadLetters.Views;
 using EmailWorker.Configuration;
-using EmailWorker.Hosting;
-using EmailWorker.Logging;
-using EmailWorker.Operations;
+using EmailWorker.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text;
-using EmailWorker.Hosting;
+using EmailWorker.Diagnostics;
 
 namespace EmailWorker.Dashboard;
 

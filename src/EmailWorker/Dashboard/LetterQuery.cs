@@ -1,7 +1,7 @@
 using System.Globalization;
-using EmailWorker.Commands.DeadLetters;
-using EmailWorker.Consuming;
-using EmailWorker.DeadLetters;
+using EmailWorker.Cli.DeadLetters;
+using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;

@@ -1,0 +1,12 @@
+using EmailWorker.DeadLetters.Store;
+
+namespace EmailWorker.Diagnostics;
+
+/// <summary>
+/// The dead-letter store's size for its gauge (<c>emailworker.dead_letters</c>), kept by <see cref="DeadLetterCounter"/>.
+/// </summary>
+internal interface IDeadLetterCount
+{
+    /// <summary>Letters in the store now (not replayed or purged); null while unknown.</summary>
+    long? Current { get; }
+}
