@@ -1,12 +1,12 @@
 using System.CommandLine;
 using EmailWorker.Cli.DeadLetters;
-using EmailWorker.Hosting;
 using EmailWorker.Cli.Send;
 using EmailWorker.Cli.Status;
 using EmailWorker.Cli.Topology;
-using EmailWorker.Dashboard;
 using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
+using EmailWorker.Cli.Run;
+using EmailWorker.Cli.Dashboard;
 
 namespace EmailWorker;
 

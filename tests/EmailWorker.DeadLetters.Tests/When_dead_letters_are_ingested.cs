@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using EmailWorker.DeadLetters.Ingest;
-using EmailWorker.Broker.Topology;
+using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;

@@ -1,5 +1,5 @@
 using EmailWorker.TestSupport;
-using EmailWorker.Broker.Topology;
+using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using EmailWorker.DeadLetters.Store;

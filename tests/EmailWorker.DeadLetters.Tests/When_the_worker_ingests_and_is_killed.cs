@@ -1,5 +1,5 @@
 using EmailWorker.Configuration;
-using EmailWorker.Broker.Topology;
+using EmailWorker.Broker;
 using Microsoft.Extensions.Options;
 using EmailWorker.DeadLetters.Store;
 

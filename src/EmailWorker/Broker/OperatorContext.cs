@@ -1,6 +1,5 @@
 using EmailWorker.Diagnostics;
 using EmailWorker.Configuration;
-using EmailWorker.Broker.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;

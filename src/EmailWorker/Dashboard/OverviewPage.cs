@@ -1,5 +1,4 @@
 using System.Globalization;
-using EmailWorker.DeadLetters.Views;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Broker;
 using EmailWorker.Diagnostics;

@@ -1,9 +1,7 @@
-using EmailWorker.DeadLetters.Store;
-
 namespace EmailWorker.Diagnostics;
 
 /// <summary>
-/// The dead-letter store's size for its gauge (<c>emailworker.dead_letters</c>), kept by <see cref="DeadLetterCounter"/>.
+/// The dead-letter store's size for its gauge (<c>emailworker.dead_letters</c>), kept by <c>DeadLetters/Store/DeadLetterCounter</c>.
 /// </summary>
 internal interface IDeadLetterCount
 {

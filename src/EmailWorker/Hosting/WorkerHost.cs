@@ -1,9 +1,7 @@
-using System.CommandLine;
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Worker;
 using EmailWorker.Diagnostics;
-using EmailWorker.Broker.Topology;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -17,17 +15,10 @@ using SerilogLog = Serilog.Log;
 
 namespace EmailWorker.Hosting;
 
-/// <summary><c>emailworker run</c>: starts the worker and runs until SIGTERM or Ctrl+C, then drains and exits 0.</summary>
-internal static class RunCommand
+/// <summary>The worker's host (<c>emailworker run</c>): built from configuration, run until SIGTERM or Ctrl+C, then drained; the exit code.</summary>
+internal static class WorkerHost
 {
-    public static Command Create()
-    {
-        var command = new Command("run", "Start the worker: consume the work queue and deliver over SMTP until stopped.");
-        command.SetAction((_, _) => ExecuteAsync());
-        return command;
-    }
-
-    private static async Task<int> ExecuteAsync()
+    public static async Task<int> RunAsync()
     {
         // Until configuration is read, failures still need a place to go.
         SerilogLog.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();

@@ -3,7 +3,6 @@ using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Delivery;
 using EmailWorker.Diagnostics;
-using EmailWorker.Broker.Topology;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

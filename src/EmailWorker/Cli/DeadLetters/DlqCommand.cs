@@ -1,6 +1,5 @@
 using System.CommandLine;
 
-
 namespace EmailWorker.Cli.DeadLetters;
 
 /// <summary><c>emailworker dlq …</c>: the operator's view of the dead letters, on the dead-letter store.</summary>

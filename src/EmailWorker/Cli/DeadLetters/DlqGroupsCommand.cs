@@ -29,7 +29,7 @@ internal static class DlqGroupsCommand
             var groups = (await store.GroupsAsync(selection.Filter, parse.GetValue(limit) ?? 50, token)).ToList();
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(groups, CliJsonContext.Default.ListLetterGroup));
+                Console.Out.WriteLine(JsonSerializer.Serialize(groups, ViewJsonContext.Default.ListLetterGroup));
                 return ExitCodes.Ok;
             }
             var table = new TextTable("GROUP", "COUNT", "CLASS", "SMTP", "FIRST SEEN", "LAST SEEN", "LABEL");

@@ -29,7 +29,7 @@ internal static class DlqJobsCommand
             var jobs = (await store.ListReplayJobsAsync(parse.GetValue(limit) ?? 20, token)).ToList();
             if (parse.GetValue(json))
             {
-                Console.Out.WriteLine(JsonSerializer.Serialize(jobs, CliJsonContext.Default.ListReplayJob));
+                Console.Out.WriteLine(JsonSerializer.Serialize(jobs, ViewJsonContext.Default.ListReplayJob));
                 return ExitCodes.Ok;
             }
             var table = new TextTable("JOB", "STATE", "REPLAYED", "SKIPPED", "TOTAL", "CREATED", "BY", "SELECTION");

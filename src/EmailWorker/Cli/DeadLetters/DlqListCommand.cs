@@ -49,7 +49,7 @@ internal static class DlqListCommand
         writer.WriteStartArray();
         await foreach (var letter in letters)
         {
-            JsonSerializer.Serialize(writer, DeadLetterRow.From(letter), CliJsonContext.Default.DeadLetterRow);
+            JsonSerializer.Serialize(writer, DeadLetterRow.From(letter), ViewJsonContext.Default.DeadLetterRow);
             if (writer.BytesPending > 64 * 1024)
                 await writer.FlushAsync(cancellationToken);
         }

@@ -41,7 +41,7 @@ internal static class DlqShowCommand
             }
             var details = shown.ConvertAll(DeadLetterDetail.From);
             if (parse.GetValue(json))
-                Console.Out.WriteLine(JsonSerializer.Serialize(details, CliJsonContext.Default.ListDeadLetterDetail));
+                Console.Out.WriteLine(JsonSerializer.Serialize(details, ViewJsonContext.Default.ListDeadLetterDetail));
             else
                 details.ForEach(detail => Write(detail, Console.Out));
             return ExitCodes.Ok;

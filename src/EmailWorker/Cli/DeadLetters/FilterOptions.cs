@@ -44,7 +44,7 @@ internal sealed class FilterOptions
             tag = (parts[0], parts[1]);
         }
         var domain = parse.GetValue(ToDomain)?.TrimStart('@');
-        if (domain is not null && !IsDomain(domain))
+        if (domain is not null && !LetterSelection.IsDomain(domain))
             throw new OperatorException($"--to-domain '{domain}' is not a domain name, e.g. --to-domain example.org", ExitCodes.Usage);
         var (smtpCode, enhancedCode) = ReadCode(parse.GetValue(Code));
         var filter = new LetterFilter
@@ -64,22 +64,8 @@ internal sealed class FilterOptions
 
     private static (int?, string?) ReadCode(string? text) =>
         text is null ? (null, null)
-        : TryCode(text, out var smtpCode, out var enhancedCode) ? (smtpCode, enhancedCode)
+        : LetterSelection.TryCode(text, out var smtpCode, out var enhancedCode) ? (smtpCode, enhancedCode)
         : throw new OperatorException($"--code '{text}' is neither an SMTP reply code (e.g. 550) nor an enhanced code (e.g. 5.1.1)", ExitCodes.Usage);
-
-    /// <summary>A recipient domain as the filters take it (also the dashboard's): letters, digits, '.' and '-'.</summary>
-    public static bool IsDomain(string domain) => domain.Length > 0 && domain.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-');
-
-    /// <summary>An SMTP reply code (200-599) or an enhanced code (5.1.1), as the filters take it (also the dashboard's).</summary>
-    public static bool TryCode(string text, out int? smtpCode, out string? enhancedCode)
-    {
-        (smtpCode, enhancedCode) = (null, null);
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 200 and <= 599)
-            smtpCode = code;
-        else if (text.Split('.') is [var a, var b, var c] && new[] { a, b, c }.All(p => p.Length is >= 1 and <= 3 && p.All(char.IsAsciiDigit)))
-            enhancedCode = text;
-        return smtpCode is not null || enhancedCode is not null;
-    }
 
     private static DateTimeOffset? Time(ParseResult parse, Option<string?> option) =>
         parse.GetValue(option) is not { } text ? null

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using EmailWorker.Cli.DeadLetters;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.Diagnostics;
 using EmailWorker.Broker;
@@ -69,7 +68,7 @@ internal static class StatusCommand
         var report = new StatusReport(context.Endpoint, queues, unackedProblem, worker);
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.StatusReport));
+            Console.Out.WriteLine(JsonSerializer.Serialize(report, ViewJsonContext.Default.StatusReport));
         }
         else
         {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EmailWorker.Diagnostics;
 using EmailWorker.Broker;
-using EmailWorker.Broker.Topology;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.DeadLetters.Views;
@@ -65,4 +66,18 @@ internal sealed record LetterSelection(LetterFilter Filter, IReadOnlyList<string
 
     /// <summary>Letter ids are 32 lowercase hex digits (see <c>DeadLetterMapper.LetterId</c>).</summary>
     public static bool IsLetterId(string text) => text.Length == 32 && text.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    /// <summary>A recipient domain as the filters take it (also the dashboard's): letters, digits, '.' and '-'.</summary>
+    public static bool IsDomain(string domain) => domain.Length > 0 && domain.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-');
+
+    /// <summary>An SMTP reply code (200-599) or an enhanced code (5.1.1), as the filters take it (also the dashboard's).</summary>
+    public static bool TryCode(string text, out int? smtpCode, out string? enhancedCode)
+    {
+        (smtpCode, enhancedCode) = (null, null);
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 200 and <= 599)
+            smtpCode = code;
+        else if (text.Split('.') is [var a, var b, var c] && new[] { a, b, c }.All(p => p.Length is >= 1 and <= 3 && p.All(char.IsAsciiDigit)))
+            enhancedCode = text;
+        return smtpCode is not null || enhancedCode is not null;
+    }
 }

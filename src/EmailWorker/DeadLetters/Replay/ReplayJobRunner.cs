@@ -123,7 +123,7 @@ internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore 
         {
             var headers = LetterContent.Headers(letter);
             var state = FatePlanner.Replayed(HeaderCodec.ReadState(headers), letter.Summary.Class, replayedBy, Tool, now);
-            return mover.ReplayAsync(LetterContent.Message(letter, headers), state, new ReplayStamp(now, replayedBy), timeout.Token);
+            return mover.ReplayAsync(ReplayMessage.From(letter, headers), state, new ReplayStamp(now, replayedBy), timeout.Token);
         }));
     }
 

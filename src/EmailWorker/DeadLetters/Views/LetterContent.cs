@@ -1,10 +1,7 @@
 using System.Text.Json;
-using EmailWorker.Cli.DeadLetters;
 using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.Contracts;
 using EmailWorker.DeadLetters.Store;
-using EmailWorker.Broker;
-using RabbitMQ.Client;
 
 namespace EmailWorker.DeadLetters.Views;
 
@@ -37,7 +34,7 @@ internal static class LetterContent
     {
         try
         {
-            return JsonSerializer.Deserialize(body, CliJsonContext.Default.BodyFields);
+            return JsonSerializer.Deserialize(body, ViewJsonContext.Default.BodyFields);
         }
         catch (JsonException)
         {
@@ -46,21 +43,4 @@ internal static class LetterContent
     }
 
     public static Dictionary<string, object?> Headers(StoredLetter letter) => HeaderJson.Read(letter.HeadersJson);
-
-    /// <summary>
-    /// The letter as a message to publish again: the body byte for byte and the stored headers. The store keeps headers, not
-    /// the other AMQP properties: the message id is the letter's, the content type JSON when the body is a JSON object.
-    /// </summary>
-    public static IncomingMessage Message(StoredLetter letter, IDictionary<string, object?> headers)
-    {
-        var body = letter.Body;
-        var first = Array.FindIndex(body, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));
-        var properties = new BasicProperties
-        {
-            Headers = headers,
-            MessageId = letter.Summary.MessageId is { Length: > 0 } id ? id : null,
-            ContentType = first >= 0 && body[first] == (byte)'{' ? "application/json" : null,
-        };
-        return new IncomingMessage(body, properties);
-    }
 }

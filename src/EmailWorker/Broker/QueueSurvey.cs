@@ -1,9 +1,7 @@
-using EmailWorker.Broker;
-using EmailWorker.Cli.Status;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace EmailWorker.DeadLetters.Views;
+namespace EmailWorker.Broker;
 
 /// <summary>
 /// Every queue of the topology (work, each retry tier, dead) with its depth and consumers over AMQP and its unacked count

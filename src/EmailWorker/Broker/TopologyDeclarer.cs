@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace EmailWorker.Broker.Topology;
+namespace EmailWorker.Broker;
 
 /// <summary>
 /// Declares every exchange, queue and binding of DESIGN §3. Declaring is idempotent; an entity that exists with other

@@ -1,14 +1,14 @@
 using System.CommandLine;
-using EmailWorker.Cli;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
+using EmailWorker.Dashboard;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace EmailWorker.Dashboard;
+namespace EmailWorker.Cli.Dashboard;
 
 /// <summary>
 /// <c>emailworker dashboard</c>: the operator web dashboard on the dead-letter store and the broker, until Ctrl+C or

@@ -1,4 +1,4 @@
-namespace EmailWorker.Broker.Topology;
+namespace EmailWorker.Broker;
 
 /// <summary>An exchange or queue already exists with other arguments than the configured topology needs.</summary>
 internal sealed class TopologyMismatchException(string entity, string brokerReply)

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text;
 using EmailWorker.Diagnostics;
+using EmailWorker.Dashboard;
 
-namespace EmailWorker.Dashboard;
+namespace EmailWorker.Cli.Dashboard;
 
 /// <summary>
 /// <c>emailworker dashboard hash-password</c>: reads a password from standard input (typed without echo on a terminal,
