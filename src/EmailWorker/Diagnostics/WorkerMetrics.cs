@@ -5,7 +5,7 @@ using EmailWorker.Configuration;
 namespace EmailWorker.Diagnostics;
 
 /// <summary>
-/// The instruments the worker records into as it works (gauges are in <c>Monitoring/WorkerGauges</c>). Every attribute value is
+/// The instruments the worker records into as it works (gauges are in <c>Worker/WorkerGauges</c>). Every attribute value is
 /// one of a few constants — never a recipient, subject or message id — and each call passes its tags on the stack.
 /// </summary>
 internal sealed class WorkerMetrics

@@ -2,7 +2,7 @@ namespace EmailWorker.DeadLetters.Store;
 
 /// <summary>
 /// One dead letter as the ingester stores it: the failure record read from its headers, the letter itself (body and every
-/// header) and its group. <see cref="LetterId"/> is the idempotency key (see <c>Consuming/DeadLetterMapper</c>).
+/// header) and its group. <see cref="LetterId"/> is the idempotency key (see <c>DeadLetters/Ingest/DeadLetterMapper</c>).
 /// </summary>
 internal sealed record DeadLetterRecord(
     string LetterId,
