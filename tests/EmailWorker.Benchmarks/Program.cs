@@ -11,7 +11,7 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// logging, memory, jit, latency, retry, replay, deadletters, remote; all when left out — for profiling one path).
+// logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight; all when left out — for profiling one path).
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
@@ -48,6 +48,12 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
             var (smtp, mailKitCpu) = await SmtpCeiling.MeasureAsync(sink.Port, PoolSize, warmUp, messages * 2);
             table.Record($"SMTP ceiling: MailKit, {PoolSize} pooled connections", "msgs/s", smtp);
             table.Record("SMTP ceiling: MailKit CPU per message", "ms", mailKitCpu);
+        }
+        if (Wanted("oneflight"))
+        {
+            var (oneFlight, oneFlightCpu) = await OneFlightProbe.MeasureAsync(sink.Port, PoolSize, warmUp, messages * 2);
+            table.Record($"one-flight probe (MAIL+RCPT+BDAT LAST+body, 1 round trip), {PoolSize} connections", "msgs/s", oneFlight);
+            table.Record("one-flight probe CPU per message", "ms", oneFlightCpu);
         }
         // The worker and the tuned peer, and observability off and on, change places every run: drift on the machine or
         // the broker over a run then weighs on each side alike instead of always on the one that runs second.
@@ -141,6 +147,13 @@ if (Wanted("remote"))
         var workerFirst = run % 2 == 1;
         var (smtp, _) = await SmtpCeiling.MeasureAsync(remote.Port, RemotePool, remoteWarmUp, remoteMessages);
         table.Record($"remote relay ({RemoteDelayMs} ms/reply): MailKit ceiling, {RemotePool} connections", "msgs/s", smtp);
+        if (Wanted("oneflight"))
+        {
+            table.Record($"remote relay: MailKit ceiling, {PoolSize} connections", "msgs/s",
+                (await SmtpCeiling.MeasureAsync(remote.Port, PoolSize, fewConnectionsWarmUp, fewConnectionsMessages)).PerSecond);
+            table.Record($"remote relay: one-flight probe, {PoolSize} connections", "msgs/s",
+                (await OneFlightProbe.MeasureAsync(remote.Port, PoolSize, fewConnectionsWarmUp, fewConnectionsMessages)).PerSecond);
+        }
         foreach (var (pool, count, warm) in new[] { (RemotePool, remoteMessages, remoteWarmUp), (PoolSize, fewConnectionsMessages, fewConnectionsWarmUp) })
         {
             for (var side = 0; side < 2; side++)
