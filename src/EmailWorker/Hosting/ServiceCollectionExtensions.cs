@@ -50,6 +50,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<MessageSpan>();
         services.AddSingleton<InFlightCounter>();
         services.AddSingleton<SmtpConnectionPool>();
+        services.AddHostedService<SmtpPoolOpener>();
         services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
         services.AddSingleton<MimeMessageFactory>();
