@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -39,8 +40,9 @@ internal static class LoginEndpoints
                 CookieAuthenticationDefaults.AuthenticationScheme);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
             Log.DashboardLogin(logger, userName, user.Role);
-            // Only a path of this site: an absolute URL here would make the login page an open redirect.
-            return Results.Redirect(IsLocal(returnUrl) ? returnUrl : "/");
+            // Only a path of this site, by ASP.NET Core's own rule (it also refuses control characters such as a tab, which
+            // browsers strip, so "/\t/evil.example" would become "//evil.example"): else the log-in page is an open redirect.
+            return RedirectHttpResult.IsLocalUrl(returnUrl) ? Results.LocalRedirect(returnUrl) : Results.Redirect("/");
         }).AllowAnonymous().AddEndpointFilter(Antiforgery.Filter);
         app.MapPost("/logout", async (HttpContext http) =>
         {
@@ -48,8 +50,6 @@ internal static class LoginEndpoints
             return Results.Redirect("/login");
         }).AddEndpointFilter(Antiforgery.Filter);
     }
-
-    private static bool IsLocal(string url) => url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
 
     private static IResult Form(HttpContext http, string? returnUrl, Html notice, int status) =>
         Page.Render(http, "Log in", Html.Of($"""
