@@ -22,11 +22,12 @@ internal static class LoginEndpoints
             var name = form["user"].ToString();
             var password = form["password"].ToString();
             var returnUrl = form["returnUrl"].ToString();
+            // The client's address: behind a trusted proxy the one it forwarded (UseForwardedHeaders), never the proxy's.
             var remoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "?";
             if (!throttle.TryAttempt(remoteAddress, SafeText.Bound(name, 64)))
             {
                 Log.DashboardLoginThrottled(logger, SafeText.Bound(name, 64), remoteAddress);
-                return Form(http, returnUrl, Page.Notice("Too many log-in attempts for this user; wait a minute.", "error"), StatusCodes.Status429TooManyRequests);
+                return Form(http, returnUrl, Page.Notice("Too many log-in attempts; wait a minute.", "error"), StatusCodes.Status429TooManyRequests);
             }
             var user = name.Length is > 0 and <= 64 && options.Users.TryGetValue(name, out var found) ? found : null;
             if (!PasswordHashes.Verify(user, password))

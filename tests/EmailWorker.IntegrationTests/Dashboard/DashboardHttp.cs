@@ -5,9 +5,10 @@ using System.Text.RegularExpressions;
 namespace EmailWorker.IntegrationTests.Dashboard;
 
 /// <summary>
-/// The dashboard over plain HTTP, as a proxy or a script reaches it: its own cookies, no redirects followed (so a test
-/// reads the <c>Location</c> header), and optionally a loopback source address of its own (127.0.0.2, …) so that one
-/// test can be a trusted proxy and another an untrusted client of the same listener.
+/// The dashboard over plain HTTP, as a proxy or a script reaches it: its own cookies (kept by hand and sent back, Secure
+/// or not, as a TLS proxy in front would pass them), no redirects followed (so a test reads the <c>Location</c> header),
+/// and optionally a loopback source address of its own (127.0.0.2, …) so that one test can be a trusted proxy and
+/// another an untrusted client of the same listener.
 /// </summary>
 public sealed partial class DashboardHttp : IDisposable
 {
@@ -15,13 +16,14 @@ public sealed partial class DashboardHttp : IDisposable
 
     public DashboardHttp(string baseUrl, IPAddress? sourceAddress = null)
     {
-        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = Cookies };
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
         if (sourceAddress is not null)
             handler.ConnectCallback = (context, token) => ConnectFromAsync(sourceAddress, context.DnsEndPoint, token);
         _http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public CookieContainer Cookies { get; } = new();
+    /// <summary>The cookies the dashboard set, by name.</summary>
+    public Dictionary<string, string> Cookies { get; } = [];
 
     /// <summary>Posts the log-in form (with the CSRF token of a fresh log-in page) and returns the raw response.</summary>
     public async Task<HttpResponseMessage> LogInAsync(string user, string password, string returnUrl = "/",
@@ -30,7 +32,7 @@ public sealed partial class DashboardHttp : IDisposable
         var token = TestContext.CurrentContext.CancellationToken;
         using var form = new HttpRequestMessage(HttpMethod.Get, "/login");
         AddHeaders(form, headers);
-        using var page = await _http.SendAsync(form, token);
+        using var page = await SendAsync(form, token);
         var csrf = CsrfField().Match(await page.Content.ReadAsStringAsync(token)).Groups[1].Value;
         Assert.That(csrf, Is.Not.Empty, "the log-in page carries a CSRF token");
         var post = new HttpRequestMessage(HttpMethod.Post, "/login")
@@ -41,7 +43,20 @@ public sealed partial class DashboardHttp : IDisposable
             }),
         };
         AddHeaders(post, headers);
-        return await _http.SendAsync(post, token);
+        return await SendAsync(post, token);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken token)
+    {
+        if (Cookies.Count > 0)
+            request.Headers.Add("Cookie", string.Join("; ", Cookies.Select(c => $"{c.Key}={c.Value}")));
+        var response = await _http.SendAsync(request, token);
+        foreach (var cookie in response.Headers.TryGetValues("Set-Cookie", out var set) ? set : [])
+        {
+            var pair = cookie.Split(';')[0].Split('=', 2);
+            Cookies[pair[0]] = pair[1];
+        }
+        return response;
     }
 
     public void Dispose() => _http.Dispose();
