@@ -17,11 +17,13 @@ public sealed class When_the_broker_fails_under_load
 {
     private const int PoolSize = 2;
 
-    private static ThrowawayRabbitNode Node()
-    {
-        Assume.That(BrokerSetUp.Node, Is.Not.Null, "needs the throwaway node: the test stops or alarms it");
-        return BrokerSetUp.Node!;
-    }
+    /// <summary>Delivery:PrefetchCount's default: the most deliveries a worker holds, so the most acks a dropped connection can lose.</summary>
+    private const int PrefetchWindow = 32;
+
+    /// <summary>The README's figure for stop_app/start_app under this load: an ack in flight as the connection closes.</summary>
+    private const int StopAppDuplicates = 1;
+
+    private static ThrowawayRabbitNode Node() => BrokerSetUp.OwnNode("the test stops, kills or alarms it");
 
     [Test]
     public async Task Should_ride_through_stop_app_and_start_app_without_a_restart()
@@ -49,14 +51,15 @@ public sealed class When_the_broker_fails_under_load
 
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(120));
         Assert.That(await worker.WaitForExitAsync(TimeSpan.Zero), Is.Null, "the worker rode through without exiting\n" + worker.Output);
-        // Acks in flight when the connection dropped are lost: those messages (at most the prefetch window) come again.
-        var figures = await ledger.AssertAsync(context, allowedDuplicates: 40);
+        // stop_app closes the connection in order: the acks already written reach the broker, so at most the one in flight
+        // as it closed is lost and that message comes again (README: 0–1).
+        var figures = await ledger.AssertAsync(context, allowedDuplicates: StopAppDuplicates);
         Assert.That(figures.Delivered, Is.EqualTo(count));
 
         // It keeps consuming after the recovery: messages published now are delivered too.
         await context.PublishJsonAsync(FaultRun.Messages(ledger, "after-recovery", 5));
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count + 5, TimeSpan.FromSeconds(60));
-        Assert.That((await ledger.AssertAsync(context, allowedDuplicates: 40)).Delivered, Is.EqualTo(count + 5));
+        Assert.That((await ledger.AssertAsync(context, allowedDuplicates: StopAppDuplicates)).Delivered, Is.EqualTo(count + 5));
     }
 
     [Test]
@@ -77,8 +80,9 @@ public sealed class When_the_broker_fails_under_load
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(150));
         Assert.That(await worker.WaitForExitAsync(TimeSpan.Zero), Is.Null, "the worker rode through without exiting\n" + worker.Output);
         Assert.That(worker.Output, Does.Contain("recovered"));
-        // Persistent messages in a quorum queue survive the crash; acks in flight at the kill are lost, so those come again.
-        var figures = await ledger.AssertAsync(context, allowedDuplicates: 40);
+        // Persistent messages in a quorum queue survive the crash; acks in flight at the kill are lost, so those come again:
+        // up to the prefetch window (README: 32, every ack in flight died with the node), once each.
+        var figures = await ledger.AssertAsync(context, allowedDuplicates: PrefetchWindow);
         Assert.That(figures.Delivered, Is.EqualTo(count));
     }
 
@@ -102,7 +106,11 @@ public sealed class When_the_broker_fails_under_load
         {
             await using var worker = context.StartWorker();
             Assert.That(await worker.WaitForOutputAsync("RabbitMQ blocks publishing", TimeSpan.FromSeconds(60)), Is.True, worker.Output);
-            Assert.That(context.Smtp.Messages, Is.Empty, "no retry can be published while the alarm lasts");
+            // Every first RCPT is refused, so a send would show as a second RCPT for a recipient: its retry, which needs a
+            // publish the alarm blocks. Read once the worker has tried them all.
+            Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(attempts.Count == count), TimeSpan.FromSeconds(60)), Is.True,
+                $"every message tried once: {attempts.Count} of {count}\n{worker.Output}");
+            Assert.That(attempts.Values, Has.All.EqualTo(1), "no retry can be published while the alarm lasts");
             await node.ControlAsync("set_disk_free_limit", "50MB");
 
             await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(90));
@@ -175,13 +183,14 @@ public sealed class When_the_broker_fails_under_load
                 await node.ControlAsync("await_startup");
             }
             TestContext.Out.WriteLine($"exit code after SIGTERM during recovery: {exitCode}");
-            Assert.That(exitCode, Is.EqualTo(0).Or.EqualTo(1), "stops within the shutdown timeout\n" + worker.Output);
+            Assert.That(exitCode, Is.Zero, "stops within the shutdown timeout, cleanly\n" + worker.Output);
         }
 
         // A low delivery limit (3) makes any needless return visible: nothing may reach the dead-letter queue as poison.
         await using var restarted = await context.StartConsumingAsync(lowLimit);
         await FaultRun.AllDeliveredAsync(context, ledger, restarted, count, TimeSpan.FromSeconds(120));
-        var figures = await ledger.AssertAsync(context, allowedDuplicates: 40);
+        // What the worker held is returned by the broker, never nacked and never acked without a 250 (README: 0 duplicates).
+        var figures = await ledger.AssertAsync(context);
         Assert.Multiple(() =>
         {
             Assert.That(figures.Delivered, Is.EqualTo(count));
