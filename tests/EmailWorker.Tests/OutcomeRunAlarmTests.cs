@@ -3,6 +3,7 @@ using EmailWorker.Outcomes;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class OutcomeRunAlarmTests
 {
     private static readonly AttemptOutcome Spam = new(OutcomeClass.Permanent, "rejected as spam", 554, "5.7.1");
