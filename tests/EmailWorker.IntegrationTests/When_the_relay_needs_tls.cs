@@ -95,6 +95,25 @@ public sealed class When_the_relay_needs_tls
         });
     }
 
+    [TestCase("StartTls")]
+    [TestCase("SslOnConnect")]
+    public async Task Should_refuse_a_trusted_certificate_for_another_host_name(string security)
+    {
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        // Signed by the CA the worker trusts, but for a name that is not the relay's (the worker connects to 127.0.0.1).
+        context.Smtp.Certificate = _ca.IssueServerCertificate("mail.example.org");
+        context.Smtp.ImplicitTls = security == "SslOnConnect";
+        await using var worker = await StartAsync(context, security, _caFile);
+        await PublishAsync(context, "tls-wrong-name");
+
+        await AssertRefusedAsync(context, worker, "tls-wrong-name");
+        Assert.Multiple(() =>
+        {
+            Assert.That(worker.Output, Does.Contain("certificate could not be validated"), "the reason is the certificate");
+            Assert.That(context.Smtp.Commands.Where(c => c.OverTls), Is.Empty, "the handshake never completed");
+        });
+    }
+
     [Test]
     public async Task Should_pause_without_dead_lettering_when_the_relay_refuses_the_login()
     {

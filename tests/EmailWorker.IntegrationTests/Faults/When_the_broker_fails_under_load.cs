@@ -107,10 +107,18 @@ public sealed class When_the_broker_fails_under_load
             await using var worker = context.StartWorker();
             Assert.That(await worker.WaitForOutputAsync("RabbitMQ blocks publishing", TimeSpan.FromSeconds(60)), Is.True, worker.Output);
             // Every first RCPT is refused, so a send would show as a second RCPT for a recipient: its retry, which needs a
-            // publish the alarm blocks. Read once the worker has tried them all.
-            Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(attempts.Count == count), TimeSpan.FromSeconds(60)), Is.True,
-                $"every message tried once: {attempts.Count} of {count}\n{worker.Output}");
-            Assert.That(attempts.Values, Has.All.EqualTo(1), "no retry can be published while the alarm lasts");
+            // publish the alarm blocks. The block pauses consuming, so only the messages taken before it were tried; each
+            // is held (its move unconfirmed) and every message is still in the work queue, none in a tier.
+            QueueCounts? held = null;
+            Assert.That(await WorkerTestContext.EventuallyAsync(async () => (held = await context.QueueCountsAsync(context.WorkQueue)) is { } c
+                && c.Ready + c.Unacked == count && c.Unacked >= attempts.Count, TimeSpan.FromSeconds(30)), Is.True, $"work queue during the alarm: {held}");
+            Assert.Multiple(async () =>
+            {
+                Assert.That(attempts, Is.Not.Empty, "some messages were tried before the block");
+                Assert.That(attempts.Values, Has.All.EqualTo(1), "no retry can be published while the alarm lasts");
+                foreach (var tier in context.WaitingQueues().Skip(1))
+                    Assert.That(await context.IsEmptyAsync(tier), Is.True, $"{tier} holds nothing while the alarm lasts");
+            });
             await node.ControlAsync("set_disk_free_limit", "50MB");
 
             await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(90));
@@ -154,6 +162,50 @@ public sealed class When_the_broker_fails_under_load
         var figures = await ledger.AssertAsync(context);
         Assert.That(figures.Delivered, Is.EqualTo(2 * count));
     }
+
+    [Test]
+    public async Task Should_exit_1_when_the_broker_closes_the_consumer_channel_and_lose_nothing()
+    {
+        var node = Node();
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var ledger = new Reconciliation("consumer channel closed by the broker (consumer timeout)");
+        // The relay holds the reply to the final dot far longer than the broker's consumer timeout, which the node applies
+        // to channels opened while it is set: the broker closes the worker's consumer channel (406, acknowledgement timed
+        // out), which no connection recovery heals.
+        context.Smtp.Script.DataReplyDelay = _ => TimeSpan.FromSeconds(150);
+        await context.DeclareWorkQueueAsync();
+        await context.PublishJsonAsync([ledger.Add("held-too-long", "held@example.org")]);
+        var before = await node.ControlAsync("eval", "application:get_env(rabbit, consumer_timeout).");
+        int? exitCode;
+        await node.ControlAsync("eval", "application:set_env(rabbit, consumer_timeout, 5000).");
+        try
+        {
+            await using var worker = context.StartWorker();
+            Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+            await RestoreConsumerTimeoutAsync(node, before);
+            exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(120));
+            Assert.That(exitCode, Is.EqualTo(1), "a worker whose consumer channel the broker closed exits 1 so its supervisor restarts it\n" + worker.Output);
+            Assert.That(worker.Output, Does.Contain("406"), "the log names the broker's reason");
+        }
+        finally
+        {
+            await RestoreConsumerTimeoutAsync(node, before);
+        }
+
+        // Nothing was acked without a 250: a restarted worker delivers it once the relay answers.
+        context.Smtp.Script.DataReplyDelay = _ => TimeSpan.Zero;
+        await using var restarted = await context.StartConsumingAsync();
+        await FaultRun.AllDeliveredAsync(context, ledger, restarted, 1, TimeSpan.FromSeconds(60));
+        // The held transaction's final dot reached the relay: its 250 may come after the worker died, so one copy may be extra.
+        var figures = await ledger.AssertAsync(context, allowedDuplicates: 1);
+        Assert.That(figures.Delivered, Is.EqualTo(1));
+    }
+
+    /// <summary>Puts the node's consumer timeout back as <c>application:get_env</c> reported it (<c>{ok,N}</c> or <c>undefined</c>).</summary>
+    private static async Task RestoreConsumerTimeoutAsync(ThrowawayRabbitNode node, string before) =>
+        await node.ControlAsync("eval", System.Text.RegularExpressions.Regex.Match(before, @"\{ok,\s*(\d+)\}") is { Success: true } was
+            ? $"application:set_env(rabbit, consumer_timeout, {was.Groups[1].Value})."
+            : "application:unset_env(rabbit, consumer_timeout).");
 
     [Test]
     public async Task Should_stop_cleanly_on_sigterm_during_connection_recovery_and_make_nothing_poison()
