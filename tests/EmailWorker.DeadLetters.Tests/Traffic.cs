@@ -1,5 +1,6 @@
 using System.Text;
 using EmailWorker.Configuration;
+using EmailWorker.DeadLetters.Store;
 using RabbitMQ.Client;
 
 namespace EmailWorker.DeadLetters.Tests;
