@@ -3,6 +3,7 @@ using EmailWorker.Dashboard;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class DashboardOptionsTests
 {
     private static readonly DashboardOptionsValidator Validator = new();

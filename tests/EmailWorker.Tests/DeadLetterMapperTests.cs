@@ -6,6 +6,7 @@ using RabbitMQ.Client;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class DeadLetterMapperTests
 {
     private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);

@@ -13,6 +13,7 @@ namespace EmailWorker.Tests;
 /// users' permissions allow what each component needs and nothing of the others'.
 /// </summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed partial class DeployFilesTests
 {
     private static readonly Assembly Assembly = typeof(DeployFilesTests).Assembly;

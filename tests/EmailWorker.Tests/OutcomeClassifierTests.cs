@@ -7,6 +7,7 @@ using MimeKit;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class OutcomeClassifierTests
 {
     private static OutcomeClassifier Classifier(string overrides) => new(Options.Create(new ClassificationOptions { Overrides = overrides }));

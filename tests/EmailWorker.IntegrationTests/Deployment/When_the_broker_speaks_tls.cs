@@ -13,6 +13,7 @@ namespace EmailWorker.IntegrationTests.Deployment;
 /// verification is refused.
 /// </summary>
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 [NonParallelizable]
 public sealed class When_the_broker_speaks_tls
 {
