@@ -17,9 +17,30 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
     private bool _overTls = overTls;
     private SslStream? _startedTls;
     private string? _mailFrom;
+    private bool _admitted;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _admitted = server.Limits.TryAdmit();
+        try
+        {
+            await ConverseAsync(cancellationToken);
+        }
+        finally
+        {
+            if (_admitted)
+                server.Limits.Leave();
+        }
+    }
+
+    private async Task ConverseAsync(CancellationToken cancellationToken)
+    {
+        var refuseAtEhlo = !_admitted && server.Limits.RefuseConnectionsAt == ConnectionRefusalStage.Ehlo;
+        if (!_admitted && !refuseAtEhlo)
+        {
+            await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+            return;
+        }
         if (!await ReplyAsync(_script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
             return;
         while (await _lines.ReadLineAsync(cancellationToken) is { } raw)
@@ -29,6 +50,11 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
             var argument = space < 0 ? "" : line[(space + 1)..];
             server.RecordCommand(verb, _overTls);
+            if (refuseAtEhlo && verb is "EHLO" or "HELO")
+            {
+                await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+                return;
+            }
             var keepGoing = _script.OnCommand(verb, _recipients) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
             {
                 "EHLO" => await EhloAsync(cancellationToken),
@@ -122,10 +148,18 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
     private async Task<bool> MailAsync(string argument, CancellationToken cancellationToken)
     {
         Reset();
+        if (server.Limits.MustShed())
+        {
+            // The connection limit dropped below what is open: this one goes, as a relay shedding load closes it.
+            _admitted = false;
+            return await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+        }
         var sender = AngleAddress(argument);
         var reply = DeclaredSize(argument) > _script.MaxMessageSize
             ? new SmtpReply(552, MessageTooBig)
             : _script.OnMailFrom(sender) ?? SmtpReply.Ok;
+        if (reply.Code is >= 200 and < 300 && !server.Limits.TryStartTransaction(DateTimeOffset.UtcNow))
+            reply = server.Limits.ThrottleReply;
         if (reply.Code is >= 200 and < 300)
             _mailFrom = sender;
         return await ReplyAsync(reply, cancellationToken);
