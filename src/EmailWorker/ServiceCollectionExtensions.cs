@@ -1,3 +1,4 @@
+using EmailWorker.Adaptive;
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Consuming;
@@ -50,6 +51,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WorkerMetrics>();
         services.AddSingleton<MessageSpan>();
         services.AddSingleton<InFlightCounter>();
+        services.AddSingleton(sp => RelayGateFrom(sp));
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
@@ -71,6 +73,16 @@ internal static class ServiceCollectionExtensions
         services.AddDeadLetterStore();
         services.AddHostedService<DeadLetterIngester>();
         return services;
+    }
+
+    /// <summary>The one relay's gate (its controller's bounds from <c>Smtp</c> and <c>Smtp:Adaptive</c>).</summary>
+    private static RelayGate RelayGateFrom(IServiceProvider services)
+    {
+        var smtp = services.GetRequiredService<IOptions<SmtpOptions>>().Value;
+        var adaptive = smtp.Adaptive;
+        var limits = new RelayLimits("default", adaptive.Enabled, adaptive.MinConnections, smtp.PoolSize, adaptive.Enabled ? adaptive.RateCeiling : null);
+        return new RelayGate(limits, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<WorkerMetrics>(),
+            services.GetRequiredService<ILogger<RelayGate>>());
     }
 
     private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>
