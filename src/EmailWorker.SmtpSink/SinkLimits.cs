@@ -6,7 +6,8 @@ namespace EmailWorker.SmtpSink;
 /// the clock, relay-wide, the ones beyond refused with <see cref="ThrottleReply"/>; at most <see cref="MaxConnections"/>
 /// connections at once, the one beyond refused with <see cref="ConnectionReply"/> at the greeting or at EHLO and closed
 /// (Postfix-style). A connection already open when the limit drops is refused at its next MAIL FROM and closed, as a
-/// relay shedding load does. Counts every refusal it sent and the most connections it held at once.
+/// relay shedding load does. Counts every refusal it sent, the most connections it held at once and the most
+/// transactions started in one second.
 /// </summary>
 public sealed class SinkLimits
 {
@@ -17,6 +18,7 @@ public sealed class SinkLimits
     private long _rateRefusals;
     private long _connectionRefusals;
     private int _peakConnections;
+    private int _peakPerSecond;
 
     /// <summary>0: no rate limit.</summary>
     public int MaxTransactionsPerSecond { get; set; }
@@ -40,7 +42,23 @@ public sealed class SinkLimits
     /// <summary>The most connections admitted at once since the start or the last <see cref="ResetPeak"/>.</summary>
     public int PeakConnections => Volatile.Read(ref _peakConnections);
 
-    public void ResetPeak() => Volatile.Write(ref _peakConnections, OpenConnections);
+    /// <summary>The most transactions started (accepted) in one second of the clock since the start or the last <see cref="ResetPeak"/>.</summary>
+    public int PeakTransactionsPerSecond
+    {
+        get
+        {
+            lock (_window)
+                return _peakPerSecond;
+        }
+    }
+
+    /// <summary>Starts both peaks afresh, e.g. once a dropped limit is restored.</summary>
+    public void ResetPeak()
+    {
+        Volatile.Write(ref _peakConnections, OpenConnections);
+        lock (_window)
+            _peakPerSecond = 0;
+    }
 
     /// <summary>Takes a new connection in, or false when it is one too many (counted as a refusal).</summary>
     internal bool TryAdmit()
@@ -86,8 +104,6 @@ public sealed class SinkLimits
     internal bool TryStartTransaction(DateTimeOffset now)
     {
         var limit = MaxTransactionsPerSecond;
-        if (limit <= 0)
-            return true;
         var second = now.ToUnixTimeSeconds();
         lock (_window)
         {
@@ -96,9 +112,10 @@ public sealed class SinkLimits
                 _windowSecond = second;
                 _startedInWindow = 0;
             }
-            if (_startedInWindow < limit)
+            if (limit <= 0 || _startedInWindow < limit)
             {
                 _startedInWindow++;
+                _peakPerSecond = Math.Max(_peakPerSecond, _startedInWindow);
                 return true;
             }
         }

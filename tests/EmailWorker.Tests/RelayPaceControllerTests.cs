@@ -123,12 +123,13 @@ internal sealed class RelayPaceControllerTests
             Deliver(controller, _clock, (int)controller.RateLimit!.Value, TimeSpan.FromSeconds(1));
             rates.Add(controller.RateLimit!.Value);
         }
-        var steps = rates.Zip(rates.Skip(1), (a, b) => b - a).ToList();
+        var steps = rates.Zip(rates.Skip(1), (a, b) => (Before: a, Step: b - a)).ToList();
         Assert.Multiple(() =>
         {
             Assert.That(lowered, Is.LessThan(20));
-            Assert.That(rates[^1], Is.GreaterThan(lowered * 2), "it grows back");
-            Assert.That(steps, Is.All.LessThanOrEqualTo(rates.Max() * RelayPaceController.RateStep + 1), "additive steps, no snap");
+            Assert.That(rates[^1], Is.EqualTo(100), "it grows back to the ceiling");
+            Assert.That(steps.First(s => s.Step > 0).Step, Is.LessThanOrEqualTo(Math.Max(1, lowered * RelayPaceController.RateStep) + 0.1), "it starts gently near the level that was refused");
+            Assert.That(steps.Where(s => s.Step > 0).Count(), Is.GreaterThanOrEqualTo(8), "a ramp of many steps, no snap");
             Assert.That(rates, Is.All.LessThanOrEqualTo(100), "the configured ceiling holds");
         });
     }

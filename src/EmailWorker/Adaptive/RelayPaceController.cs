@@ -9,7 +9,9 @@ namespace EmailWorker.Adaptive;
 /// <see cref="RateDecrease"/> × what the relay accepted in the last second (or of the current limit, if lower).</item>
 /// <item>Additive increase, at most once per <see cref="IncreaseEvery"/>, while deliveries succeed and a sender had to
 /// wait for that limit (the backlog is waiting), not within <see cref="QuietAfterDecrease"/> of a decrease: one
-/// connection more, the rate by <see cref="RateStep"/> of itself (at least 1/s) — a ramp, never a snap back.</item>
+/// connection more; the rate by <see cref="RateStep"/> of itself (at least 1/s) times the number of increases since the
+/// last decrease — a ramp that starts gently near the level that was refused and speeds up the longer the relay takes
+/// more (a relay whose limit was restored is found again in seconds), never a snap back.</item>
 /// <item>Latency: while the attempts' smoothed latency is well above its recent floor (<see cref="LatencyTolerance"/> ×
 /// and <see cref="LatencySlack"/> over), it does not increase (a Vegas/Gradient-style limiter: a queue is building at
 /// the relay).</item>
@@ -39,6 +41,7 @@ internal sealed class RelayPaceController
     private DateTimeOffset _rateDecreasedAt = DateTimeOffset.MinValue;
     private bool _connectionsWanted;
     private bool _rateWanted;
+    private int _rateIncreases;
     private double? _smoothedLatency;
     private TimeSpan _floorNow = TimeSpan.MaxValue;
     private TimeSpan _floorBefore = TimeSpan.MaxValue;
@@ -87,8 +90,11 @@ internal sealed class RelayPaceController
         var rate = RateLimit;
         if (connectionsWanted && connections < _limits.MaxConnections && now - _connectionsDecreasedAt >= QuietAfterDecrease)
             connections++;
-        if (rateWanted && rate is { } current && now - _rateDecreasedAt >= QuietAfterDecrease)
-            rate = Math.Min(_limits.MaxRatePerSecond ?? double.MaxValue, Round(current + Math.Max(1, current * RateStep)));
+        if (rateWanted && rate is { } current && current < (_limits.MaxRatePerSecond ?? double.MaxValue) && now - _rateDecreasedAt >= QuietAfterDecrease)
+        {
+            _rateIncreases++;
+            rate = Math.Min(_limits.MaxRatePerSecond ?? double.MaxValue, Round(current + Math.Max(1, current * RateStep * _rateIncreases)));
+        }
         return Change(connections, rate, "while deliveries succeed and work is waiting");
     }
 
@@ -112,6 +118,7 @@ internal sealed class RelayPaceController
         if (now - _rateDecreasedAt < EpisodeLength)
             return null;
         _rateDecreasedAt = now;
+        _rateIncreases = 0;
         var accepted = AcceptedInLastSecond(now);
         var basis = Math.Min(RateLimit ?? double.MaxValue, Math.Max(accepted, MinRate));
         return Change(ConnectionLimit, Math.Max(MinRate, Round(basis * RateDecrease)), $"after {signal} ({accepted} accepted in the last second)");

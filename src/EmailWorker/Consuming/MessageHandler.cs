@@ -29,6 +29,10 @@ internal sealed class MessageHandler(
     TimeProvider time,
     ILogger<MessageHandler> logger)
 {
+    /// <summary>The pause after a throttled send before the next, doubling up to <see cref="MaxThrottlePause"/>: the relay's gate paces the senders, this keeps one that is refused at connect from trying again at once.</summary>
+    private static readonly TimeSpan FirstThrottlePause = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxThrottlePause = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a return to the queue may still take once the host has stopped waiting for in-flight messages.</summary>
     private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(5);
     private readonly OutcomeRunAlarm _relayFaults = OutcomeRunAlarm.RelayFaults();
@@ -121,7 +125,7 @@ internal sealed class MessageHandler(
             var expired = command.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow();
             if (throttled.Count > 0 && (sends >= adaptive.MaxThrottledAttempts || waited >= adaptive.MaxThrottleWaitValue || expired))
                 Log.ThrottledTooLong(logger, messageId, sends, waited);
-            else if (throttled.Count > 0)
+            else if (throttled.Count > 0 && await PausedAsync(sends, stopping))
             {
                 owed = [.. owed.Where(r => throttled.Exists(t => string.Equals(t.Address, r.Address, StringComparison.OrdinalIgnoreCase)))];
                 continue;
@@ -129,7 +133,23 @@ internal sealed class MessageHandler(
             settled.AddRange(throttled);
             // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
             var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends);
-            return (WithRelayFaults(plan, settled), false);
+            // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).
+            return (WithRelayFaults(plan, settled), stopping.IsCancellationRequested);
+        }
+    }
+
+    /// <summary>The pause after the <paramref name="sends"/>-th throttled send; false when the host stopped meanwhile.</summary>
+    private async Task<bool> PausedAsync(int sends, CancellationToken stopping)
+    {
+        var pause = TimeSpan.FromTicks(Math.Min(FirstThrottlePause.Ticks << Math.Min(sends - 1, 16), MaxThrottlePause.Ticks));
+        try
+        {
+            await Task.Delay(pause, time, stopping);
+            return true;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

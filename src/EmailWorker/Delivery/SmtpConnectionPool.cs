@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using EmailWorker.Adaptive;
 using EmailWorker.Configuration;
@@ -16,7 +15,8 @@ namespace EmailWorker.Delivery;
 /// <summary>
 /// Persistent SMTP connections to the relay, at most <c>Smtp:PoolSize</c>, and at most as many in use as the relay's
 /// <see cref="RelayGate"/> allows now (which also spaces transaction starts to its rate). A connection is opened when
-/// first needed, reused for every following message (the most recently used first, so idle ones stay closed), reopened
+/// first needed, reused for every following message (an open one before a closed one, so the relay's count is not spent
+/// on new ones while one it holds sits idle), reopened
 /// when the relay or the network dropped it, and closed when it is returned while more are open than the limit allows.
 /// MailKit's client is not safe for concurrent use, so each send holds one connection exclusively.
 /// </summary>
@@ -26,7 +26,8 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     private readonly WorkerMetrics _metrics;
     private readonly RelayGate _gate;
     private readonly ILogger<SmtpConnectionPool> _logger;
-    private readonly ConcurrentStack<RelaySmtpClient> _idle = new();
+    private readonly Lock _idleLock = new();
+    private readonly List<RelaySmtpClient> _idle;
     private readonly RelaySmtpClient[] _all;
     private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
@@ -42,11 +43,18 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             Timeout = (int)_options.TimeoutValue.TotalMilliseconds,
             ServerCertificateValidationCallback = certificateTrust,
         }).ToArray();
-        _idle.PushRange(_all);
+        _idle = [.. _all];
     }
 
     /// <summary>Connections taken by an attempt or a probe right now (the in-use gauge).</summary>
-    public int InUse => _all.Length - _idle.Count;
+    public int InUse
+    {
+        get
+        {
+            lock (_idleLock)
+                return _all.Length - _idle.Count;
+        }
+    }
 
     /// <summary>Connections open to the relay right now.</summary>
     public int Open => _all.Count(client => client.IsConnected);
@@ -141,15 +149,28 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     }
 
     /// <summary>The gate lets at most as many senders in as there are clients, so one is always idle for a sender it let in.</summary>
-    private RelaySmtpClient Take() =>
-        _idle.TryPop(out var client) ? client : throw new InvalidOperationException("the relay gate let in more senders than the pool has connections");
+    private RelaySmtpClient Take()
+    {
+        lock (_idleLock)
+        {
+            if (_idle.Count == 0)
+                throw new InvalidOperationException("the relay gate let in more senders than the pool has connections");
+            var index = _idle.FindLastIndex(client => client.IsConnected);
+            if (index < 0)
+                index = _idle.Count - 1;
+            var client = _idle[index];
+            _idle.RemoveAt(index);
+            return client;
+        }
+    }
 
     /// <summary>Back to the idle ones — closed first when more are open than the relay's limit allows now — and the slot freed.</summary>
     private async Task ReturnAsync(RelaySmtpClient client)
     {
         if (client.IsConnected && _gate.IsSurplus(Open))
             await QuitQuietlyAsync(client);
-        _idle.Push(client);
+        lock (_idleLock)
+            _idle.Add(client);
         _gate.Release();
     }
 
