@@ -123,4 +123,47 @@ public sealed class When_the_relay_throttles
             Assert.That(limits.PeakTransactionsPerSecond, Is.GreaterThan(10), "after the restore the worker sent faster than the dropped rate");
         });
     }
+
+    [Test]
+    public async Task Should_show_the_throttling_and_the_limits_it_chose_on_the_metrics_endpoint()
+    {
+        await using var context = new WorkerTestContext("1s,2s,3s", ingestDeadLetters: false);
+        context.Smtp.Limits.MaxTransactionsPerSecond = 10;
+        var probes = CountProbes(context);
+        await context.DeclareWorkQueueAsync();
+        var expected = Enumerable.Range(0, 60).Select(i => ($"scraped-{i}", $"s{i}@example.org")).ToList();
+        await context.PublishJsonAsync(expected.Select(pair => (object)new
+        {
+            messageId = pair.Item1,
+            from = new { address = Sender },
+            to = new[] { new { address = pair.Item2 } },
+            subject = "scraped",
+            text = "hello",
+        }));
+        using var listener = new WorkerListener();
+        await using var worker = context.StartWorker(listener.Environment());
+
+        Assert.That(await context.Smtp.WaitForMessagesAsync(expected.Count, TimeSpan.FromSeconds(90)), Is.True, worker.Output);
+        var refusals = context.Smtp.Limits.RateRefusals;
+        var scrape = await listener.ScrapeAsync();
+        // The scrape may trail by its cache: wait until it counts every refusal the sink sent.
+        await WorkerTestContext.EventuallyAsync(async () =>
+        {
+            scrape = await listener.ScrapeAsync();
+            return scrape.Sum("emailworker_relay_throttled_total") >= refusals;
+        }, TimeSpan.FromSeconds(15));
+        TestContext.Out.WriteLine(string.Join(", ", scrape.Samples.Where(x => x.Name.StartsWith("emailworker_relay", StringComparison.Ordinal))
+            .Select(x => $"{x.Name}{{{string.Join(",", x.Labels.Select(l => $"{l.Key}={l.Value}"))}}} {x.Value}")));
+        Assert.Multiple(() =>
+        {
+            Assert.That(refusals, Is.GreaterThan(0), "the relay did throttle");
+            Assert.That(Copies.PerRecipient(context), Is.EquivalentTo(Copies.OnceEach(expected)));
+            Assert.That(scrape.Sum("emailworker_relay_throttled_total", ("emailworker_relay", "default"), ("emailworker_smtp_reply", "454 4.7.0"),
+                ("emailworker_smtp_stage", "mail")), Is.EqualTo(refusals), "one count per refusal the sink sent");
+            Assert.That(scrape.Sum("emailworker_relay_rate_limit_per_second", ("emailworker_relay", "default")), Is.GreaterThan(0).And.LessThanOrEqualTo(30),
+                "a rate limit was set from what the relay accepted");
+            Assert.That(scrape.Sum("emailworker_relay_connections_limit", ("emailworker_relay", "default")), Is.EqualTo(4), "no connection was refused");
+            Assert.That(probes, Is.Empty);
+        });
+    }
 }
