@@ -1,3 +1,4 @@
+using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
 

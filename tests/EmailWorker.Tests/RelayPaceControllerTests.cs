@@ -1,4 +1,4 @@
-using EmailWorker.Adaptive;
+using EmailWorker.Delivery;
 
 namespace EmailWorker.Tests;
 

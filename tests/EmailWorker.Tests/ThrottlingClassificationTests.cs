@@ -1,4 +1,3 @@
-using EmailWorker.Adaptive;
 using EmailWorker.Configuration;
 using EmailWorker.Delivery;
 using EmailWorker.Outcomes;

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using EmailWorker.Adaptive;
 using EmailWorker.Configuration;
 using EmailWorker.Publisher.Connection;
-using EmailWorker.Logging;
-using EmailWorker.Observability;
+using EmailWorker.Diagnostics;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;

@@ -2,6 +2,7 @@ using EmailWorker.Configuration;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 
+
 namespace EmailWorker.Outcomes;
 
 /// <summary>

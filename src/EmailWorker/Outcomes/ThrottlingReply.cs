@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using EmailWorker.Adaptive;
+using EmailWorker.Delivery;
 
 namespace EmailWorker.Outcomes;
 

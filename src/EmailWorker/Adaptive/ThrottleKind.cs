@@ -1,8 +1,0 @@
-namespace EmailWorker.Adaptive;
-
-/// <summary>What a throttling reply says is too much: connections at once, or transactions per second.</summary>
-internal enum ThrottleKind
-{
-    Connections,
-    Rate,
-}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using EmailWorker.Configuration;
+using EmailWorker.Contracts;
+using EmailWorker.Delivery;
+using EmailWorker.Diagnostics;
+using EmailWorker.Outcomes;
+using EmailWorker.Messages;
+using EmailWorker.Broker;
+using EmailWorker.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker.Worker;
+
+/// <summary>
+/// Handles one delivery from the work queue: read → send attempt (Delivery) → classify (Outcomes) → plan (Routing) →
+/// carry out. True when the source may be acked: its outcome is durable. Everything logged meanwhile carries the message's
+/// id, correlation id and attempt (<see cref="Log.MessageScope"/>).
+/// </summary>
+internal sealed class MessageHandler(
+    SendEmailReader reader,
+    MimeMessageFactory mimeFactory,
+    SmtpConnectionPool pool,
+    RelayCircuitBreaker breaker,
+    OutcomeClassifier classifier,
+    FatePlanner planner,
+    PlanExecutor executor,
+    IOptions<SmtpOptions> smtpOptions,
+    TimeProvider time,
+    ILogger<MessageHandler> logger)
+{
+    /// <summary>The pause after a throttled send before the next, doubling up to <see cref="MaxThrottlePause"/>: the relay's gate paces the senders, this keeps one that is refused at connect from trying again at once.</summary>
+    private static readonly TimeSpan FirstThrottlePause = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxThrottlePause = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a return to the queue may still take once the host has stopped waiting for in-flight messages.</summary>
+    private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(5);
+    private readonly OutcomeRunAlarm _relayFaults = OutcomeRunAlarm.RelayFaults();
+
+    public async Task<bool> HandleAsync(IncomingMessage incoming, CancellationToken stopping)
+    {
+        var state = HeaderCodec.ReadState(incoming.Headers);
+        var read = reader.Read(incoming.Body, incoming.Properties.ContentType);
+        var command = read.Message;
+        var messageId = command?.MessageId is { } id && SendEmailValidator.IsValidMessageId(id) ? id : SafeText.Bound(incoming.Properties.MessageId ?? "(unknown)", 200);
+        var correlationId = command?.CorrelationId ?? incoming.Properties.CorrelationId;
+        using var scope = Log.MessageScope(logger, messageId, correlationId is null ? null : SafeText.Bound(correlationId, 200), state.Attempts + 1);
+        if (Activity.Current is { IsAllDataRequested: true } span && span.Source == Telemetry.Source)
+            span.SetTag(Telemetry.MessageId, messageId);
+        try
+        {
+            return await HandleReadAsync(incoming, state, read, messageId, stopping);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug must not lose the message: requeue it; the work queue's delivery limit stops a poison loop.
+            Log.HandlerFailed(logger, messageId, ex);
+            return false;
+        }
+    }
+
+    private async Task<bool> HandleReadAsync(IncomingMessage incoming, AttemptState state, ReadResult read, string messageId, CancellationToken stopping)
+    {
+        var command = read.Message;
+        var now = time.GetUtcNow();
+
+        if (read.Errors.Count > 0 || command is null)
+            return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, read.Errors, now), stopping);
+        if (command.ExpiresAt is { } expiresAt && expiresAt <= now)
+            return await executor.CarryOutAsync(incoming, messageId, command, planner.Expired(state, expiresAt, now), stopping);
+        if (breaker.IsOpen)
+            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.NotTried(state), stopping);
+
+        OutgoingMail mail;
+        try
+        {
+            mail = mimeFactory.Create(command, state.Recipients);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Validation should have caught it; whatever slipped through is this message's fault, never a requeue loop.
+            var mimeError = new ValidationError(ValidationCodes.InvalidMime, "body", $"the MIME message could not be built: {ex.Message}");
+            return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, [mimeError], now), stopping);
+        }
+        if (mail.Recipients.Count == 0)
+        {
+            var nobody = new ValidationError(ValidationCodes.MissingRecipient, HeaderNames.RemainingRecipients, "no recipient of the message is left to send to");
+            return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, [nobody], now), stopping);
+        }
+
+        var (plan, interrupted) = await AttemptAsync(command, mail, state, messageId, stopping);
+        if (!interrupted)
+            return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping);
+        // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
+        using var grace = new CancellationTokenSource(ReturnGrace);
+        return await executor.CarryOutAsync(incoming, messageId, command, plan, grace.Token);
+    }
+
+    /// <summary>
+    /// Sends to the recipients still owed; while the relay throttles, the delivery stays unacked and waits in memory for
+    /// the relay's gate to grant capacity, then sends again to those it throttled — no retry spent, no requeue (a quorum
+    /// queue counts a requeue toward its delivery limit). Bounded by <c>Smtp:Adaptive:MaxThrottleWait</c>,
+    /// <c>MaxThrottledAttempts</c> and <c>expiresAt</c>; then the planner returns the throttled recipients to the work queue.
+    /// </summary>
+    private async Task<(Plan Plan, bool Interrupted)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state, string messageId,
+        CancellationToken stopping)
+    {
+        var adaptive = smtpOptions.Value.Adaptive;
+        var owed = mail.Recipients;
+        var settled = new List<RecipientOutcome>();
+        var finalReply = "";
+        var waitStarted = time.GetTimestamp();
+        for (var sends = 1; ; sends++)
+        {
+            var (outcomes, reply, stopped) = await SendOnceAsync(mail, owed, state, sends, stopping);
+            if (stopped is not null)
+                return (stopped, !stopped.Requeue);
+            if (reply.Length > 0)
+                finalReply = reply;
+            var throttled = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Throttled).ToList();
+            settled.AddRange(outcomes.Where(o => o.Outcome.Class != OutcomeClass.Throttled));
+            if (throttled.Count > 0)
+                pool.Throttled(ThrottlingReply.Signal(throttled[0].Outcome));
+            var waited = time.GetElapsedTime(waitStarted);
+            var expired = command.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow();
+            if (throttled.Count > 0 && (sends >= adaptive.MaxThrottledAttempts || waited >= adaptive.MaxThrottleWaitValue || expired))
+                Log.ThrottledTooLong(logger, messageId, sends, waited);
+            else if (throttled.Count > 0 && await PausedAsync(sends, stopping))
+            {
+                owed = [.. owed.Where(r => throttled.Exists(t => string.Equals(t.Address, r.Address, StringComparison.OrdinalIgnoreCase)))];
+                continue;
+            }
+            settled.AddRange(throttled);
+            // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
+            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends);
+            // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).
+            return (WithRelayFaults(plan, settled), stopping.IsCancellationRequested);
+        }
+    }
+
+    /// <summary>The pause after the <paramref name="sends"/>-th throttled send; false when the host stopped meanwhile.</summary>
+    private async Task<bool> PausedAsync(int sends, CancellationToken stopping)
+    {
+        var pause = TimeSpan.FromTicks(Math.Min(FirstThrottlePause.Ticks << Math.Min(sends - 1, 16), MaxThrottlePause.Ticks));
+        try
+        {
+            await Task.Delay(pause, time, stopping);
+            return true;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// One send to <paramref name="recipients"/>: their outcomes and the relay's final reply, or the plan for a stop —
+    /// given back untouched when nothing was tried yet, else returned with the attempt recorded for the recipients still owed.
+    /// </summary>
+    private async Task<(IReadOnlyList<RecipientOutcome> Outcomes, string FinalReply, Plan? Stopped)> SendOnceAsync(OutgoingMail mail,
+        IReadOnlyList<MimeKit.MailboxAddress> recipients, AttemptState state, int send, CancellationToken stopping)
+    {
+        var addresses = recipients.Select(r => r.Address).ToArray();
+        // After a throttled send the recipients already settled must not be sent to again by a return.
+        var owedState = send == 1 ? state : state with { Recipients = addresses };
+        try
+        {
+            var report = await pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping);
+            return (PerRecipient(addresses, report.Refusals, AttemptOutcome.Delivered(report.FinalReply)), report.FinalReply, null);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped before a connection was taken: nothing was tried (in this send).
+            return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow()));
+        }
+        catch (AttemptInterruptedException interrupted)
+        {
+            return ([], "", planner.Interrupted(owedState, interrupted.AfterBodyStarted, time.GetUtcNow()));
+        }
+        catch (NoRecipientsAcceptedException none)
+        {
+            return (PerRecipient(addresses, none.Refusals, fallback: null), "", null);
+        }
+        catch (Exception ex)
+        {
+            var outcome = classifier.ClassifyException(ex);
+            return ([.. addresses.Select(r => new RecipientOutcome(r, outcome))], "", null);
+        }
+    }
+
+    /// <summary>Delivered to all but the refused; each refusal classified by its RCPT reply.</summary>
+    private IReadOnlyList<RecipientOutcome> PerRecipient(string[] recipients, IReadOnlyList<RecipientRefusal> refusals, AttemptOutcome? fallback)
+    {
+        var refused = refusals.ToDictionary(r => r.Address, r => classifier.ClassifyReply(SmtpStage.RcptTo, r.StatusCode, r.Reply), StringComparer.OrdinalIgnoreCase);
+        return [.. recipients.Select(address => new RecipientOutcome(address,
+            refused.GetValueOrDefault(address) ?? fallback ?? new AttemptOutcome(OutcomeClass.Transient, "the relay accepted no recipient"))) ];
+    }
+
+    /// <summary>Feeds the relay-fault alarm and the breaker's delivery count; the same fault across messages opens the breaker.</summary>
+    private Plan WithRelayFaults(Plan plan, IReadOnlyList<RecipientOutcome> outcomes)
+    {
+        var delivered = outcomes.FirstOrDefault(o => o.Outcome.Class == OutcomeClass.Delivered);
+        if (delivered is not null)
+        {
+            breaker.RecordDelivery();
+            _relayFaults.Record(delivered.Outcome);
+            return plan;
+        }
+        var fault = outcomes.FirstOrDefault(o => o.Outcome.RelayFaultIfRepeated)?.Outcome;
+        if (plan.TripBreaker is null && fault is not null && _relayFaults.Record(fault))
+            return plan with { TripBreaker = $"{_relayFaults.Threshold} messages in a row failed the same way: {fault.Reason}" };
+        return plan;
+    }
+}
