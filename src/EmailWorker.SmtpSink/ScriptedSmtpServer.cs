@@ -26,6 +26,9 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     public SmtpScript Script { get; } = new();
 
+    /// <summary>The relay's rate and connection limits (none by default); changeable while it runs.</summary>
+    public SinkLimits Limits { get; } = new();
+
     public int Port { get; private set; }
 
     /// <summary>Called for every accepted message, e.g. to write it to an outbox folder.</summary>

@@ -17,17 +17,34 @@ internal sealed partial class SmtpSession(Stream stream, bool overTls, ScriptedS
     private bool _overTls = overTls;
     private SslStream? _startedTls;
     private string? _mailFrom;
+    private bool _admitted;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (await ReplyAsync(_script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
+        _admitted = server.Limits.TryAdmit();
+        try
+        {
             await ConverseAsync(cancellationToken);
-        // The replies held for a pipelined flight leave before the connection closes, even when a fault closes it.
-        await _lines.FlushAsync(cancellationToken);
+            // The replies held for a pipelined flight leave before the connection closes, even when a fault closes it.
+            await _lines.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            if (_admitted)
+                server.Limits.Leave();
+        }
     }
 
     private async Task ConverseAsync(CancellationToken cancellationToken)
     {
+        var refuseAtEhlo = !_admitted && server.Limits.RefuseConnectionsAt == ConnectionRefusalStage.Ehlo;
+        if (!_admitted && !refuseAtEhlo)
+        {
+            await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+            return;
+        }
+        if (!await ReplyAsync(_script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
+            return;
         while (await _lines.ReadLineAsync(cancellationToken) is { } raw)
         {
             var line = Encoding.ASCII.GetString(raw);
@@ -35,6 +52,11 @@ internal sealed partial class SmtpSession(Stream stream, bool overTls, ScriptedS
             var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
             var argument = space < 0 ? "" : line[(space + 1)..];
             server.RecordCommand(verb, _overTls);
+            if (refuseAtEhlo && verb is "EHLO" or "HELO")
+            {
+                await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+                return;
+            }
             // A BDAT chunk follows its command line whatever the reply: it is read before any scripted reply.
             var keepGoing = verb == "BDAT" ? await BdatAsync(argument, cancellationToken) : _script.OnCommand(verb, _recipients) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
             {
@@ -135,10 +157,18 @@ internal sealed partial class SmtpSession(Stream stream, bool overTls, ScriptedS
     private async Task<bool> MailAsync(string argument, CancellationToken cancellationToken)
     {
         Reset();
+        if (server.Limits.MustShed())
+        {
+            // The connection limit dropped below what is open: this one goes, as a relay shedding load closes it.
+            _admitted = false;
+            return await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+        }
         var sender = AngleAddress(argument);
         var reply = DeclaredSize(argument) > _script.MaxMessageSize
             ? new SmtpReply(552, MessageTooBig)
             : _script.OnMailFrom(sender) ?? SmtpReply.Ok;
+        if (reply.Code is >= 200 and < 300 && !server.Limits.TryStartTransaction(DateTimeOffset.UtcNow))
+            reply = server.Limits.ThrottleReply;
         if (reply.Code is >= 200 and < 300)
             _mailFrom = sender;
         return await ReplyAsync(reply, cancellationToken);

@@ -69,6 +69,16 @@ internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         errors.Require(Duration.TryParse(options.Timeout, out _), "Timeout", $"is '{options.Timeout}': write a duration with a unit, e.g. 30s");
         errors.Require(Duration.TryParse(options.AttemptDeadline, out _), "AttemptDeadline",
             $"is '{options.AttemptDeadline}': write a duration with a unit, e.g. 2m");
+        var adaptive = options.Adaptive;
+        errors.Require(adaptive.MinConnections >= 1 && adaptive.MinConnections <= options.PoolSize, "Adaptive:MinConnections",
+            $"is {adaptive.MinConnections}: use 1 to Smtp:PoolSize ({options.PoolSize}) connections");
+        errors.Require(adaptive.MaxRatePerSecond is >= 0 and <= 100_000 && double.IsFinite(adaptive.MaxRatePerSecond), "Adaptive:MaxRatePerSecond",
+            $"is {adaptive.MaxRatePerSecond}: use transactions per second from 0 (no ceiling) to 100000, e.g. 14 for an SES account sending 14 a second");
+        // RabbitMQ's consumer_timeout (30 min by default) closes the channel of a delivery held longer.
+        errors.Require(Duration.TryParse(adaptive.MaxThrottleWait, out var wait) && wait >= TimeSpan.FromSeconds(1) && wait <= TimeSpan.FromMinutes(20),
+            "Adaptive:MaxThrottleWait", $"is '{adaptive.MaxThrottleWait}': write a duration from 1s to 20m (well below RabbitMQ's consumer_timeout), e.g. 5m");
+        errors.Require(adaptive.MaxThrottledAttempts is >= 1 and <= 10_000, "Adaptive:MaxThrottledAttempts",
+            $"is {adaptive.MaxThrottledAttempts}: use 1 to 10000 sends, e.g. 50");
         return errors.ToResult();
     }
 }

@@ -58,6 +58,15 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Error, "Handling {MessageId} failed unexpectedly; it was requeued")]
     public static partial void HandlerFailed(ILogger logger, string messageId, Exception exception);
 
+    [LoggerMessage(50, LogLevel.Warning, "Relay {Relay}: {Limits} {Reason}")]
+    public static partial void RelayLimitLowered(ILogger logger, string relay, string limits, string reason);
+
+    [LoggerMessage(51, LogLevel.Information, "Relay {Relay}: {Limits} {Reason}")]
+    public static partial void RelayLimitRaised(ILogger logger, string relay, string limits, string reason);
+
+    [LoggerMessage(52, LogLevel.Warning, "{MessageId} still throttled by the relay after {Sends} send(s) in {Waited}; back to the work queue, no retry spent")]
+    public static partial void ThrottledTooLong(ILogger logger, string messageId, int sends, TimeSpan waited);
+
     [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
     public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
 

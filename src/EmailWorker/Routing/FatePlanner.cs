@@ -59,13 +59,17 @@ internal sealed class FatePlanner(RoutingPolicy policy)
         ReplayCount = state.ReplayCount + 1,
     };
 
-    /// <summary>One SMTP attempt was made; <paramref name="outcomes"/> has one entry per recipient it was made for.</summary>
-    public Plan Attempted(AttemptState state, IReadOnlyList<RecipientOutcome> outcomes, string finalReply, DateTimeOffset? expiresAt, DateTimeOffset now)
+    /// <summary>
+    /// <paramref name="attempts"/> SMTP attempts were made in this delivery (more than one when throttled sends waited in
+    /// memory and were made again); <paramref name="outcomes"/> has one entry per recipient, its latest outcome.
+    /// </summary>
+    public Plan Attempted(AttemptState state, IReadOnlyList<RecipientOutcome> outcomes, string finalReply, DateTimeOffset? expiresAt, DateTimeOffset now,
+        int attempts = 1)
     {
         // The relay could not be reached, secured or logged in to: no dialogue, so no attempt — back as it came.
         if (outcomes.Count > 0 && outcomes.All(o => o.Outcome.RelayUnreached))
             return NotTried(state) with { TripBreaker = SafeText.Bound(outcomes[0].Outcome.Reason) };
-        var attempt = state.Attempts + 1;
+        var attempt = state.Attempts + Math.Max(1, attempts);
         var tried = state with { Attempts = attempt, FirstAttemptAt = state.FirstAttemptAt ?? now };
         var moves = new List<Move>();
         var reports = new List<Report>();
@@ -92,7 +96,34 @@ internal sealed class FatePlanner(RoutingPolicy policy)
             tripBreaker = outcome.Reason;
             AddReturn(tried, [.. system.Select(s => s.Address)], outcome, now, moves, reports);
         }
+
+        var throttled = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Throttled).ToList();
+        if (throttled.Count > 0)
+            AddThrottledReturn(tried, [.. throttled.Select(t => t.Address)], Recorded(throttled[0].Outcome), expiresAt, now, moves, reports);
         return new Plan(moves, reports, tripBreaker);
+    }
+
+    /// <summary>
+    /// Still throttled after waiting in memory: the relay's condition, not the message's — back to the work queue with
+    /// the attempt recorded, no retry spent, no system return counted (so never dead-lettered for it), the breaker left
+    /// alone. Only <c>expiresAt</c> ends it.
+    /// </summary>
+    private void AddThrottledReturn(AttemptState tried, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset? expiresAt,
+        DateTimeOffset now, List<Move> moves, List<Report> reports)
+    {
+        if (expiresAt is { } deadline && deadline <= now)
+        {
+            var expired = outcome with { Class = OutcomeClass.Expired, Reason = $"{outcome.Reason} (throttled by the relay until expiresAt {deadline:O} passed)" };
+            AddDeadLetter(tried, recipients, expired, [], now, moves, reports);
+            return;
+        }
+        var state = tried with
+        {
+            History = tried.HistoryWith(Entry(tried.Attempts, now, "returned", outcome)),
+            Recipients = recipients,
+        };
+        moves.Add(new Move(Destination.WorkQueue, state));
+        reports.Add(new Report.Returned(tried.Attempts, outcome, tried.SystemReturns, recipients));
     }
 
     private void AddRetry(AttemptState tried, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset? expiresAt,

@@ -29,7 +29,7 @@ internal static class DeadLetterMapper
 
     /// <summary>Every class a stored letter can have: a failure class of ours, or the broker's and foreign letters'.</summary>
     public static readonly IReadOnlyList<string> LetterClasses = [.. Enum.GetValues<OutcomeClass>()
-        .Where(c => c != OutcomeClass.Delivered).Select(c => c.Name()).Append(PoisonClass).Append(UnknownClass)];
+        .Where(c => c is not (OutcomeClass.Delivered or OutcomeClass.Throttled)).Select(c => c.Name()).Append(PoisonClass).Append(UnknownClass)];
     public const string PoisonReason = "the work queue's delivery limit was reached: workers crashed or stalled on it";
     public const string ForeignReason = "not dead-lettered by EmailWorker: no failure record in its headers";
     private const string DeliveryCountHeader = "x-delivery-count";
