@@ -126,7 +126,7 @@ internal static class DeadLetterMapper
     private static DateTimeOffset? BrokerDeathTime(IDictionary<string, object?>? headers) =>
         headers is not null && headers.TryGetValue("x-death", out var deaths) && deaths is IList<object?> { Count: > 0 } list
             && list[0] is IDictionary<string, object?> newest && newest.TryGetValue("time", out var time) && time is AmqpTimestamp at
-            ? DateTimeOffset.FromUnixTimeSeconds(at.UnixTime)
+            ? AmqpTimestamps.Read(at)
             : null;
 
     /// <summary>The messageId and recipients of a JSON body (ours, or a foreign one shaped alike); nothing from any other body.</summary>

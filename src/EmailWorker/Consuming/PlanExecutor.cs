@@ -40,7 +40,16 @@ internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter,
             if (!await PublishWhileHeldAsync(source, move, messageId, hardStop))
                 return false;
         }
-        reporter.Report(source, messageId, command, plan.Reports);
+        try
+        {
+            reporter.Report(source, messageId, command, plan.Reports);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The moves are durable and the mail may have had its 250: requeueing now would send it again. Reporting is
+            // only telling about it, so a failure there (a bug, a property nobody foresaw) costs the report, not a resend.
+            Log.ReportFailed(logger, messageId, ex);
+        }
         return true;
     }
 

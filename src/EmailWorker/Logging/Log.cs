@@ -55,6 +55,9 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Error, "Handling {MessageId} failed unexpectedly; it was requeued")]
     public static partial void HandlerFailed(ILogger logger, string messageId, Exception exception);
 
+    [LoggerMessage(500, LogLevel.Error, "Reporting the outcome of {MessageId} failed; its moves are durable, so it is acked all the same")]
+    public static partial void ReportFailed(ILogger logger, string messageId, Exception exception);
+
     [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
     public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
 
