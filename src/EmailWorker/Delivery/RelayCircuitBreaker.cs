@@ -80,7 +80,7 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
         timeout.CancelAfter(ProbeTimeout);
         try
         {
-            await pool.ProbeAsync(delivery.Value.DefaultFrom is { Length: > 0 } sender ? sender : null, timeout.Token);
+            await pool.ProbeAsync(delivery.Value.DefaultSender()?.Address, timeout.Token);
             return true;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
