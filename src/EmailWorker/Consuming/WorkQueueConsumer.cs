@@ -74,6 +74,7 @@ internal sealed class WorkQueueConsumer(
         var publishingConnection = await publishing.GetAsync(cancellationToken);
         publishingConnection.ConnectionBlockedAsync += OnBlockedAsync;
         publishingConnection.ConnectionUnblockedAsync += OnUnblockedAsync;
+        publishingConnection.RecoverySucceededAsync += OnPublishingRecoveredAsync;
         // At start-up a consume that fails fails the start (exit 1): nothing is in flight yet.
         await ConsumeAsync();
         Volatile.Write(ref _started, true);
@@ -259,6 +260,20 @@ internal sealed class WorkQueueConsumer(
     private async Task OnUnblockedAsync(object sender, RabbitMQ.Client.Events.AsyncEventArgs unblocked)
     {
         Log.BrokerUnblocked(logger);
+        Volatile.Write(ref _brokerBlocked, false);
+        await ResumeAsync();
+    }
+
+    /// <summary>
+    /// A recovered connection is a new one, unblocked until the broker says otherwise (it blocks it again if its alarm is
+    /// still on). The broker never says "unblocked" for the connection it blocked before the node restarted: without
+    /// this, consumption would stay paused for good.
+    /// </summary>
+    private async Task OnPublishingRecoveredAsync(object sender, RabbitMQ.Client.Events.AsyncEventArgs recovered)
+    {
+        if (!Volatile.Read(ref _brokerBlocked))
+            return;
+        Log.BrokerBlockEndedByRecovery(logger);
         Volatile.Write(ref _brokerBlocked, false);
         await ResumeAsync();
     }

@@ -58,6 +58,9 @@ internal static partial class Log
     [LoggerMessage(500, LogLevel.Error, "Reporting the outcome of {MessageId} failed; its moves are durable, so it is acked all the same")]
     public static partial void ReportFailed(ILogger logger, string messageId, Exception exception);
 
+    [LoggerMessage(501, LogLevel.Information, "The publishing connection recovered after the broker blocked it: taking messages again until the broker blocks the new one")]
+    public static partial void BrokerBlockEndedByRecovery(ILogger logger);
+
     [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
     public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
 
