@@ -180,9 +180,17 @@ internal sealed class WorkQueueConsumer(
         {
             if (_consumerTag is null || _channel is null)
                 return;
-            await _channel.BasicCancelAsync(_consumerTag);
-            _consumerTag = null;
-            Log.ConsumptionPaused(logger, names.Work);
+            try
+            {
+                await _channel.BasicCancelAsync(_consumerTag);
+                Log.ConsumptionPaused(logger, names.Work);
+            }
+            finally
+            {
+                // Even when the cancel failed (channel closed, RPC timed out): the client has forgotten the consumer by
+                // then, so its recovery will not restore it, and a tag left set would make every resume do nothing.
+                _consumerTag = null;
+            }
         }
         finally
         {
@@ -204,7 +212,8 @@ internal sealed class WorkQueueConsumer(
                 await ConsumeAsync();
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && !Volatile.Read(ref _stopped))
+            // No token is passed in: an OperationCanceledException here is an RPC that timed out, tried again like any failure.
+            catch (Exception ex) when (!Volatile.Read(ref _stopped))
             {
                 Log.ResumeFailed(logger, names.Work, attempt, ex.Message);
                 if (attempt == ResumeAttempts)
