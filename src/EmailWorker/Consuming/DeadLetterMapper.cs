@@ -45,6 +45,8 @@ internal static class DeadLetterMapper
         var headers = properties.Headers;
         string? Text(string name) => HeaderCodec.ReadString(headers, name);
         var headersJson = HeaderJson.Write(headers, name => name != DeliveryCountHeader);
+        // The id leaves out what the transport adds per copy (sequence number, trace context): one failure, one letter.
+        var identityJson = HeaderJson.Write(headers, name => !HeaderNames.IsTransportHeader(name));
         var bodyJson = ReadBody(body);
         var state = HeaderCodec.ReadState(headers);
         var failure = HeaderCodec.ReadFailure(headers);
@@ -62,7 +64,7 @@ internal static class DeadLetterMapper
         var brokerTime = BrokerDeathTime(headers) ?? receivedAt;
 
         return new DeadLetterRecord(
-            LetterId(properties.MessageId, headersJson, body),
+            LetterId(properties.MessageId, identityJson, body),
             Clean(bodyJson.MessageId ?? properties.MessageId ?? "", MaxMessageId),
             letterClass,
             reason,
