@@ -32,7 +32,7 @@ internal sealed class WorkQueueConsumer(
     InFlightCounter inFlight,
     WorkerMetrics metrics,
     MessageSpan messageSpan,
-    ILogger<WorkQueueConsumer> logger) : IHostedService, IDisposable
+    ILogger<WorkQueueConsumer> logger) : IHostedLifecycleService, IDisposable
 {
     private const int ResumeAttempts = 5;
     private readonly CancellationTokenSource _stopping = new();
@@ -75,11 +75,26 @@ internal sealed class WorkQueueConsumer(
         publishingConnection.ConnectionBlockedAsync += OnBlockedAsync;
         publishingConnection.ConnectionUnblockedAsync += OnUnblockedAsync;
         publishingConnection.RecoverySucceededAsync += OnPublishingRecoveredAsync;
-        // At start-up a consume that fails fails the start (exit 1): nothing is in flight yet.
+    }
+
+    /// <summary>
+    /// Consumes once every hosted service has started, the health and metrics listener included: a worker whose listener
+    /// cannot bind fails its start before it holds a single message. A consume that fails here fails the start too (exit
+    /// 1): nothing is in flight yet.
+    /// </summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
         await ConsumeAsync();
         Volatile.Write(ref _started, true);
+        var delivery = options.Value;
         Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
     }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
     /// Called by the client one delivery at a time, in delivery order: registering the tag here, before any handling
