@@ -94,7 +94,32 @@ internal sealed class WorkQueueConsumer(
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Stops taking messages the moment the host begins to stop (SIGTERM), before any hosted service's stop runs: the
+    /// listener's and the others' stops take time, and a delivery started meanwhile could not finish cleanly.
+    /// Deliveries that arrive from now on are returned unprocessed (the channel's close gives them back).
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        breaker.Opened -= PauseAsync;
+        breaker.Closed -= ResumeAsync;
+        await _consumeGate.WaitAsync(CancellationToken.None);
+        try
+        {
+            Volatile.Write(ref _stopped, true);
+            if (_consumerTag is not null && _channel is { IsOpen: true })
+                await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // The channel is gone already: the broker has requeued what it held.
+        }
+        finally
+        {
+            _consumerTag = null;
+            _consumeGate.Release();
+        }
+    }
 
     /// <summary>
     /// Called by the client one delivery at a time, in delivery order: registering the tag here, before any handling
@@ -308,30 +333,15 @@ internal sealed class WorkQueueConsumer(
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        breaker.Opened -= PauseAsync;
-        breaker.Closed -= ResumeAsync;
-        await _consumeGate.WaitAsync(CancellationToken.None);
-        try
-        {
-            Volatile.Write(ref _stopped, true);
-            if (_consumerTag is not null && _channel is { IsOpen: true })
-                await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
-        {
-            // The channel is gone already: the broker has requeued what it held.
-        }
-        finally
-        {
-            _consumerTag = null;
-            _consumeGate.Release();
-        }
+        // Normally done already by StoppingAsync; again here for a host that stops without it (a start that failed).
+        await StoppingAsync(cancellationToken);
         try
         {
             await _inFlight.WaitDrainedAsync(cancellationToken);
         }
         catch (OperationCanceledException)
         {
+            Log.DrainTimedOut(logger, _inFlight.Count);
             await _stopping.CancelAsync();
             await _inFlight.WaitDrainedAsync(CancellationToken.None);
         }

@@ -61,6 +61,9 @@ internal static partial class Log
     [LoggerMessage(501, LogLevel.Information, "The publishing connection recovered after the broker blocked it: taking messages again until the broker blocks the new one")]
     public static partial void BrokerBlockEndedByRecovery(ILogger logger);
 
+    [LoggerMessage(502, LogLevel.Warning, "The drain time ran out with {InFlight} message(s) in flight: their sends are cancelled; moves of messages a recipient accepted keep waiting for their confirms")]
+    public static partial void DrainTimedOut(ILogger logger, int inFlight);
+
     [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
     public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
 
