@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using EmailWorker.Consuming;
+using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

@@ -1,4 +1,4 @@
-using EmailWorker.Routing;
+using EmailWorker.Broker;
 using RabbitMQ.Client;
 
 namespace EmailWorker.Tests;

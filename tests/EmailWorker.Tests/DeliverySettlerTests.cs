@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using EmailWorker.Consuming;
+using EmailWorker.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 

@@ -1,8 +1,7 @@
 using EmailWorker.Configuration;
 using EmailWorker.Delivery;
-using EmailWorker.Observability;
+using EmailWorker.Diagnostics;
 using EmailWorker.SmtpSink;
-using EmailWorker.Topology;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
