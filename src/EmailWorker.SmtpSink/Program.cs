@@ -137,7 +137,7 @@ server.Received += message =>
 };
 server.Start();
 Console.WriteLine($"smtpsink: listening on 127.0.0.1:{server.Port}" + (discard ? ", discarding messages" : $", writing messages to {outbox}")
-    + (pipelining ? ", PIPELINING" : "") + (chunking ? ", CHUNKING" : ""));
+    + (pipelining ? ", PIPELINING" : "") + (chunking ? ", CHUNKING" : "")
     + (rate > 0 ? $", at most {rate} transactions/s ({throttleReply})" : "") + (maxConnections > 0 ? $", at most {maxConnections} connections" : ""));
 
 var stop = new TaskCompletionSource();

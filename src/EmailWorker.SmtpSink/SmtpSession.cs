@@ -164,6 +164,9 @@ internal sealed partial class SmtpSession(Stream stream, bool overTls, ScriptedS
             return await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
         }
         var sender = AngleAddress(argument);
+        // As Postfix does: a path that is not <> or <addr-spec> (e.g. a display name inside the brackets) is refused.
+        if (sender.AsSpan().IndexOfAny('<', ' ') >= 0)
+            return await ReplyAsync(new SmtpReply(501, "5.1.7 Bad sender address syntax"), cancellationToken);
         var reply = DeclaredSize(argument) > _script.MaxMessageSize
             ? new SmtpReply(552, MessageTooBig)
             : _script.OnMailFrom(sender) ?? SmtpReply.Ok;

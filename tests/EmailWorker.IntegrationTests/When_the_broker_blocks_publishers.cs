@@ -66,4 +66,40 @@ public sealed class When_the_broker_blocks_publishers
             await node.ControlAsync("set_vm_memory_high_watermark", "0.4");
         }
     }
+
+    /// <summary>
+    /// The node restarts during the alarm and comes back with normal limits: the recovered connection is never told
+    /// "unblocked" (it was never blocked), so a worker waiting for that would stay paused for good.
+    /// </summary>
+    [Test]
+    public async Task Should_consume_again_when_the_node_restarts_during_the_alarm_with_normal_limits()
+    {
+        var node = BrokerSetUp.Node;
+        Assume.That(node, Is.Not.Null, "needs the throwaway node: the test raises a memory alarm on it and restarts it");
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        await context.DeclareWorkQueueAsync();
+        // Delivered during the alarm: its status event is the publish the broker blocks the worker's connection on.
+        await context.PublishJsonAsync([SampleMessages.Simple("before-restart", "before@example.org")]);
+        await node!.ControlAsync("set_vm_memory_high_watermark", "0.000001");
+        try
+        {
+            await using var worker = context.StartWorker();
+            Assert.That(await worker.WaitForOutputAsync("RabbitMQ blocks publishing", TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+            Assert.That(await context.BecomesEmptyAsync(context.WorkQueue, TimeSpan.FromSeconds(30)), Is.True, "the first message is acked before the restart");
+
+            // Restarted, the node has its configured watermark again (the alarm was set at run time).
+            await node.KillAndRestartAsync(TimeSpan.FromSeconds(90));
+            var after = Enumerable.Range(0, 5).Select(i => ($"after-restart-{i}", $"after{i}@example.org")).ToArray();
+            await context.PublishJsonAsync(after.Select(m => SampleMessages.Simple(m.Item1, m.Item2)));
+
+            Assert.That(await context.Smtp.WaitForMessagesAsync(1 + after.Length, TimeSpan.FromSeconds(60)), Is.True,
+                $"delivered {context.Smtp.Messages.Count} of {1 + after.Length}\n{worker.Output}");
+            Assert.That(await context.BecomesEmptyAsync(context.WorkQueue, TimeSpan.FromSeconds(30)), Is.True, "ready and unacked both 0");
+            Assert.That(Copies.PerRecipient(context), Is.EqualTo(Copies.OnceEach(after.Append(("before-restart", "before@example.org")))));
+        }
+        finally
+        {
+            await node.ControlAsync("set_vm_memory_high_watermark", "0.4");
+        }
+    }
 }

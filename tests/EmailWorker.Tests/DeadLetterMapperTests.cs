@@ -76,6 +76,17 @@ public sealed class DeadLetterMapperTests
     }
 
     [Test]
+    public void Should_give_the_two_copies_of_a_republished_move_one_id_whatever_the_client_added()
+    {
+        var headers = OurHeaders();
+        var first = new Dictionary<string, object?>(headers) { ["x-dotnet-pub-seq-no"] = 17L, ["traceparent"] = Bytes("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") };
+        var second = new Dictionary<string, object?>(headers) { ["x-dotnet-pub-seq-no"] = 3L, ["traceparent"] = Bytes("00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01") };
+
+        Assert.That(DeadLetterMapper.Map(new BasicProperties { MessageId = "amqp-1", Headers = second }, Body, ReceivedAt).LetterId,
+            Is.EqualTo(DeadLetterMapper.Map(new BasicProperties { MessageId = "amqp-1", Headers = first }, Body, ReceivedAt).LetterId));
+    }
+
+    [Test]
     public void Should_class_a_letter_the_broker_dead_lettered_at_the_delivery_limit_as_poison()
     {
         var died = new AmqpTimestamp(new DateTimeOffset(2026, 11, 29, 9, 30, 0, TimeSpan.Zero).ToUnixTimeSeconds());

@@ -111,6 +111,20 @@ public sealed partial class DeployFilesTests
         });
     }
 
+    /// <summary>
+    /// A worker holds a partly delivered message unacked for as long as an alarm blocks its move's confirm: the broker's
+    /// default consumer timeout (30 min) would hand it back whole within a long alarm, so the shipped config raises it.
+    /// </summary>
+    [Test]
+    public void Should_give_consumers_six_hours_before_the_broker_times_them_out()
+    {
+        var setting = Read("deploy/rabbitmq/rabbitmq.conf").Split('\n')
+            .Select(line => line.Split('=', 2, StringSplitOptions.TrimEntries))
+            .SingleOrDefault(pair => pair.Length == 2 && pair[0] == "consumer_timeout");
+        Assert.That(setting, Is.Not.Null, "consumer_timeout is set");
+        Assert.That(long.Parse(setting![1], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo((long)TimeSpan.FromHours(6).TotalMilliseconds));
+    }
+
     [TestCase("producer", "write", "email.send", true)]
     [TestCase("producer", "write", "email.dead", false)]
     [TestCase("producer", "read", "email.dead", false)]

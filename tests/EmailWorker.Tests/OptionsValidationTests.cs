@@ -65,6 +65,24 @@ public sealed class OptionsValidationTests
         Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { DefaultFrom = "not an address" }).FailureMessage,
             Does.Contain("Delivery:DefaultFrom"));
 
+    [TestCase("Shop <noreply@example.com>")]
+    [TestCase("noreply@example.com")]
+    public void Should_take_a_default_sender_with_or_without_a_display_name_and_probe_with_its_address_only(string defaultFrom)
+    {
+        var options = new DeliveryOptions { DefaultFrom = defaultFrom };
+        Assert.Multiple(() =>
+        {
+            Assert.That(new DeliveryOptionsValidator().Validate(null, options).Succeeded, Is.True);
+            Assert.That(options.DefaultSender()?.Address, Is.EqualTo("noreply@example.com"));
+        });
+    }
+
+    [TestCase("Shop <not an address>")]
+    [TestCase("Shop")]
+    public void Should_refuse_a_default_sender_whose_address_is_not_one(string defaultFrom) =>
+        Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { DefaultFrom = defaultFrom }).FailureMessage,
+            Does.Contain("Delivery:DefaultFrom"));
+
     [Test]
     public void Should_refuse_a_prefix_the_broker_names_would_not_survive() =>
         Assert.That(new TopologyOptionsValidator().Validate(null, new TopologyOptions { Prefix = "email send" }).FailureMessage,

@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using EmailWorker.Publisher.Connection;
 using Microsoft.Extensions.Options;
+using MimeKit;
 
 namespace EmailWorker.Configuration;
 
@@ -108,7 +109,9 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         errors.Require(options.ConcurrencyLimit is >= 1 and <= 1024, "ConcurrencyLimit", $"is {options.ConcurrencyLimit}: use 1 to 1024");
         errors.Require(options.ConcurrencyLimit <= options.PrefetchCount, "ConcurrencyLimit",
             $"is {options.ConcurrencyLimit} but PrefetchCount is {options.PrefetchCount}: a worker cannot process more messages than it is given");
-        errors.Require(string.IsNullOrEmpty(options.DefaultFrom) || MailAddress.TryCreate(options.DefaultFrom, out _), "DefaultFrom",
+        errors.Require(string.IsNullOrEmpty(options.DefaultFrom)
+            || (MailboxAddress.TryParse(options.DefaultFrom, out var sender) && MailAddress.TryCreate(sender.Address, out var address) && address.Address == sender.Address),
+            "DefaultFrom",
             $"is '{options.DefaultFrom}': use a mail address, e.g. noreply@example.com, or leave it empty");
         errors.Require(Uri.CheckHostName(options.MessageIdDomain) == UriHostNameType.Dns, "MessageIdDomain",
             $"is '{options.MessageIdDomain}': use a domain name, e.g. mail.example.com");

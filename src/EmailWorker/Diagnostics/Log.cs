@@ -67,6 +67,15 @@ internal static partial class Log
     [LoggerMessage(52, LogLevel.Warning, "{MessageId} still throttled by the relay after {Sends} send(s) in {Waited}; back to the work queue, no retry spent")]
     public static partial void ThrottledTooLong(ILogger logger, string messageId, int sends, TimeSpan waited);
 
+    [LoggerMessage(500, LogLevel.Error, "Reporting the outcome of {MessageId} failed; its moves are durable, so it is acked all the same")]
+    public static partial void ReportFailed(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(501, LogLevel.Information, "The publishing connection recovered after the broker blocked it: taking messages again until the broker blocks the new one")]
+    public static partial void BrokerBlockEndedByRecovery(ILogger logger);
+
+    [LoggerMessage(502, LogLevel.Warning, "The drain time ran out with {InFlight} message(s) in flight: their sends are cancelled; moves of messages a recipient accepted keep waiting for their confirms")]
+    public static partial void DrainTimedOut(ILogger logger, int inFlight);
+
     [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
     public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
 
