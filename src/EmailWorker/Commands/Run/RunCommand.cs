@@ -42,7 +42,7 @@ internal static class RunCommand
             if (fatalStop.Reason is { } reason)
             {
                 SerilogLog.Fatal("The worker stopped: {Reason}", reason);
-                return ExitCodes.Failure;
+                return fatalStop.ExitCode;
             }
             return ExitCodes.Ok;
         }

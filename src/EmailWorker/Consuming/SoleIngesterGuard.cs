@@ -1,0 +1,60 @@
+using EmailWorker.Configuration;
+using EmailWorker.Logging;
+using EmailWorker.Topology;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace EmailWorker.Consuming;
+
+/// <summary>
+/// With the SQLite store every ingesting process keeps its own file, so two of them consuming <c>email.dead</c> split the
+/// dead letters between two files (and a scale-in deletes one of them with letters already acked off the queue). The broker
+/// tells whether that is happening: the consumer count of <c>email.dead</c> (a passive declare, no permission needed). A
+/// PostgreSQL store is shared, so any number may ingest into it and this guard does not apply.
+/// </summary>
+internal sealed class SoleIngesterGuard(IOptions<DeadLetterOptions> options, TopologyNames names, TimeProvider time, ILogger<SoleIngesterGuard> logger)
+{
+    /// <summary>
+    /// How long another consumer may hold <c>email.dead</c> before this process refuses: an operator command (<c>dlq</c>)
+    /// drains it for a moment and lets go; another worker's ingester never does.
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    public bool Applies => Enum.TryParse<DeadLetterStoreKind>(options.Value.Store, ignoreCase: true, out var kind) && kind == DeadLetterStoreKind.Sqlite;
+
+    public string Refusal =>
+        $"another process consumes {names.Dead} while this one would ingest it into its own SQLite file ({options.Value.DataDirectory}), " +
+        "which splits the dead letters between files: set DeadLetters:Ingest=false on all workers but one, " +
+        "or give every worker the same DeadLetters:Store=Postgres (README, Deployment: one rule for the store)";
+
+    /// <summary>Waits, up to <see cref="Patience"/>, until nobody else consumes <c>email.dead</c>; false if someone still does.</summary>
+    public async Task<bool> WaitUntilAloneAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var logged = false;
+        while (true)
+        {
+            var others = await OthersAsync(channel, own: 0, cancellationToken);
+            if (others == 0)
+                return true;
+            if (time.GetElapsedTime(started) >= Patience)
+                return false;
+            if (!logged)
+            {
+                Log.DeadLetterQueueHeldByOther(logger, names.Dead, others, Patience);
+                logged = true;
+            }
+            await Task.Delay(Poll, time, cancellationToken);
+        }
+    }
+
+    /// <summary>Consumers of <c>email.dead</c> other than this process's own <paramref name="own"/>.</summary>
+    public async Task<uint> OthersAsync(IChannel channel, uint own, CancellationToken cancellationToken)
+    {
+        var ok = await channel.QueueDeclarePassiveAsync(names.Dead, cancellationToken);
+        return ok.ConsumerCount > own ? ok.ConsumerCount - own : 0;
+    }
+}
