@@ -88,6 +88,9 @@ public sealed partial class DeployFilesTests
     [TestCase("EMAILWORKER__RABBITMQ__TLS", false)]
     [TestCase("EMAILWORKER__SMTP__HOSTNAME", false)]
     [TestCase("EMAILWORKER__NOSECTION__HOST", false)]
+    [TestCase("EMAILWORKER__DASHBOARD__USERS__ALICE__PASSWORDHASH", true)]
+    [TestCase("EMAILWORKER__DASHBOARD__USERS__ALICE__PASSWORD", false)]
+    [TestCase("EMAILWORKER__DEADLETTERS__DATADIRECTORY", true)]
     public void Should_tell_a_real_option_from_a_misspelt_one(string variable, bool expected) =>
         Assert.That(IsOption(variable), Is.EqualTo(expected));
 
@@ -202,6 +205,12 @@ public sealed partial class DeployFilesTests
         var type = section;
         for (var i = 1; type is not null && i < parts.Length; i++)
         {
+            // A dictionary of options (Dashboard:Users:<name>:…): the next part is any key, then its value's properties.
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            {
+                type = type.GetGenericArguments()[1];
+                continue;
+            }
             var property = type.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
             if (property is null || !property.CanWrite)
                 return false;
@@ -212,7 +221,8 @@ public sealed partial class DeployFilesTests
     }
 
     private static IEnumerable<Type> OptionSections() =>
-        typeof(RabbitMqOptions).Assembly.GetTypes().Where(t => t.Namespace == typeof(RabbitMqOptions).Namespace && t.GetField("Section") is { IsLiteral: true });
+        typeof(RabbitMqOptions).Assembly.GetTypes().Where(t => (t.Namespace == typeof(RabbitMqOptions).Namespace || t == typeof(EmailWorker.Dashboard.DashboardOptions))
+            && t.GetField("Section") is { IsLiteral: true });
 
     [GeneratedRegex("EMAILWORKER__[A-Z0-9_]*[A-Z0-9]")]
     private static partial Regex VariablePattern();
