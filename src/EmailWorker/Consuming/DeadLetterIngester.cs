@@ -84,7 +84,7 @@ internal sealed class DeadLetterIngester(
         // This code never cancels its consumer: a cancel comes from the broker (the queue was deleted) and ends the session.
         consumer.UnregisteredAsync += (_, _) => session.OnCancelled();
         await channel.BasicConsumeAsync(names.Dead, autoAck: false, consumer, stoppingToken);
-        if (soleIngester.Applies && await soleIngester.OthersAsync(channel, own: 1, stoppingToken) > 0)
+        if (soleIngester.Applies && await soleIngester.OthersAsync(channel, own: 1, stoppingToken) > 0 && !soleIngester.AnotherIngesterOfThisFile())
         {
             // Another ingester subscribed at the same moment: both let go (nothing stored or acked yet, the channel's close
             // requeues what arrived) and try again at different times, when the one that comes second waits and refuses.

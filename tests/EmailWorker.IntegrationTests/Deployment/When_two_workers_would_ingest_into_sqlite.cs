@@ -86,6 +86,29 @@ public sealed class When_two_workers_would_ingest_into_sqlite
         }
     }
 
+    [Test]
+    public async Task Should_let_two_workers_of_one_host_ingest_into_the_same_file()
+    {
+        await using var context = await TopologyAsync();
+        await using var first = context.StartWorker();
+        Assert.That(await first.WaitForOutputAsync("Ingesting dead letters", TimeSpan.FromSeconds(30)), Is.True, first.Output);
+        await using var second = context.StartWorker();
+
+        // The same data directory: the second sees the first holding its ingest.lock and ingests too, without waiting.
+        Assert.That(await second.WaitForOutputAsync("Ingesting dead letters", TimeSpan.FromSeconds(15)), Is.True, second.Output);
+        await DeadLetterFactory.PublishAsync(context, Ids().Select(id => (id, "permanent", $"{id}@example.org")));
+        Assert.That(await context.BecomesEmptyAsync(context.DeadQueue, TimeSpan.FromSeconds(30)), Is.True);
+        var stored = await StoredIdsAsync(context, null);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(stored, Is.EquivalentTo(Ids()), "every letter once in the shared file");
+            Assert.That(second.Output, Does.Not.Contain("other consumer(s)"));
+            Assert.That(await second.WaitForExitAsync(TimeSpan.FromSeconds(1)), Is.Null, "neither refuses");
+            Assert.That(await first.WaitForExitAsync(TimeSpan.FromSeconds(1)), Is.Null);
+        });
+    }
+
     private static TimeSpan SoleIngesterPatience => TimeSpan.FromSeconds(20);
 
     private static IEnumerable<string> Ids() => Enumerable.Range(0, Letters).Select(i => $"fleet-{i}");
