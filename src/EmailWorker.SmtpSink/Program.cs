@@ -7,7 +7,11 @@ using EmailWorker.SmtpSink;
 //   --outbox DIR          write each accepted message to DIR as an .eml file (default ./outbox)
 //   --discard             keep nothing (benchmarks)
 //   --reply-delay-ms N    answer each command N ms after it arrived, as a relay across a network would
-//   --receipts FILE       append "<unix ms> <first recipient>" for every accepted message
+//   --receipts FILE       append "<unix ms> <recipient> <message-id> <flights>" for every recipient of every accepted
+//                         message (benchmarks: each (message-id, recipient) counted, and flights so far — the clients'
+//                         round trips, see ScriptedSmtpServer.FlightCount)
+//   --no-pipelining       do not advertise PIPELINING (advertised by default, as Postfix does)
+//   --no-chunking         do not advertise CHUNKING nor take BDAT (advertised by default, as Postfix does)
 //   --fail-first          answer 451 to the first DATA of every recipient, 250 after that (retry benchmark)
 //   --attempts            also append "<unix ms> <recipient> attempt" to the receipts for every RCPT TO accepted, so a
 //                         rate can start at a message's first attempt (benchmarks)
@@ -18,6 +22,8 @@ var replyDelay = TimeSpan.Zero;
 string? receipts = null;
 var failFirst = false;
 var attempts = false;
+var pipelining = true;
+var chunking = true;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -45,14 +51,20 @@ for (var i = 0; i < args.Length; i++)
         case "--attempts":
             attempts = true;
             break;
+        case "--no-pipelining":
+            pipelining = false;
+            break;
+        case "--no-chunking":
+            chunking = false;
+            break;
         default:
             await Console.Error.WriteLineAsync($"smtpsink: unknown or incomplete argument '{args[i]}'. " +
-                "Usage: smtpsink [--port 1-65535] [--outbox DIR | --discard] [--reply-delay-ms N] [--receipts FILE] [--fail-first] [--attempts]");
+                "Usage: smtpsink [--port 1-65535] [--outbox DIR | --discard] [--reply-delay-ms N] [--receipts FILE] [--fail-first] [--attempts] [--no-pipelining] [--no-chunking]");
             return 2;
     }
 }
 
-await using var server = new ScriptedSmtpServer(port) { KeepMessages = false };
+await using var server = new ScriptedSmtpServer(port) { KeepMessages = false, Pipelining = pipelining, Chunking = chunking };
 server.Script.ReplyDelay = replyDelay;
 if (failFirst)
 {
@@ -77,8 +89,13 @@ server.Received += message =>
 {
     if (receiptLog is not null)
     {
+        var messageId = MessageIdReader.Read(message.Data) ?? "-";
+        var flights = server.FlightCount;
         lock (server)
-            receiptLog.WriteLine($"{message.ReceivedAt.ToUnixTimeMilliseconds()} {message.Recipients[0]}");
+        {
+            foreach (var recipient in message.Recipients)
+                receiptLog.WriteLine($"{message.ReceivedAt.ToUnixTimeMilliseconds()} {recipient} {messageId} {flights}");
+        }
     }
     if (discard)
         return;
@@ -88,7 +105,8 @@ server.Received += message =>
     Console.WriteLine($"smtpsink: received mail for {string.Join(", ", message.Recipients)} -> {file}");
 };
 server.Start();
-Console.WriteLine($"smtpsink: listening on 127.0.0.1:{server.Port}" + (discard ? ", discarding messages" : $", writing messages to {outbox}"));
+Console.WriteLine($"smtpsink: listening on 127.0.0.1:{server.Port}" + (discard ? ", discarding messages" : $", writing messages to {outbox}")
+    + (pipelining ? ", PIPELINING" : "") + (chunking ? ", CHUNKING" : ""));
 
 var stop = new TaskCompletionSource();
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>

@@ -5,23 +5,29 @@ using System.Text;
 namespace EmailWorker.SmtpSink;
 
 /// <summary>
-/// One SMTP conversation: EHLO/HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, RSET, NOOP, QUIT, with replies from the script.
+/// One SMTP conversation: EHLO/HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT, with replies from the script.
 /// <paramref name="stream"/> is already TLS when the server uses implicit TLS.
 /// </summary>
-internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServer server) : IAsyncDisposable
+internal sealed partial class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServer server) : IAsyncDisposable
 {
     private const string MessageTooBig = "5.3.4 Message size exceeds fixed maximum message size";
     private readonly SmtpScript _script = server.Script;
     private readonly List<string> _recipients = [];
-    private LineStream _lines = new(stream);
+    private LineStream _lines = new(stream, server.RecordFlight);
     private bool _overTls = overTls;
     private SslStream? _startedTls;
     private string? _mailFrom;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (!await ReplyAsync(_script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
-            return;
+        if (await ReplyAsync(_script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
+            await ConverseAsync(cancellationToken);
+        // The replies held for a pipelined flight leave before the connection closes, even when a fault closes it.
+        await _lines.FlushAsync(cancellationToken);
+    }
+
+    private async Task ConverseAsync(CancellationToken cancellationToken)
+    {
         while (await _lines.ReadLineAsync(cancellationToken) is { } raw)
         {
             var line = Encoding.ASCII.GetString(raw);
@@ -29,7 +35,8 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
             var argument = space < 0 ? "" : line[(space + 1)..];
             server.RecordCommand(verb, _overTls);
-            var keepGoing = _script.OnCommand(verb, _recipients) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
+            // A BDAT chunk follows its command line whatever the reply: it is read before any scripted reply.
+            var keepGoing = verb == "BDAT" ? await BdatAsync(argument, cancellationToken) : _script.OnCommand(verb, _recipients) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
             {
                 "EHLO" => await EhloAsync(cancellationToken),
                 "HELO" => await ReplyAsync(new SmtpReply(250, "localhost"), cancellationToken),
@@ -53,7 +60,12 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
     private async Task<bool> EhloAsync(CancellationToken cancellationToken)
     {
         Reset();
-        var extensions = new List<string> { "localhost", "PIPELINING", "8BITMIME" };
+        var extensions = new List<string> { "localhost" };
+        if (server.Pipelining)
+            extensions.Add("PIPELINING");
+        extensions.Add("8BITMIME");
+        if (server.Chunking)
+            extensions.Add("CHUNKING");
         if (_script.MaxMessageSize is { } max)
             extensions.Add(string.Create(CultureInfo.InvariantCulture, $"SIZE {max}"));
         if (OffersStartTls)
@@ -79,9 +91,10 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             return await ReplyAsync(new SmtpReply(_overTls ? 503 : 454, _overTls ? "5.5.1 TLS already active" : "4.7.0 TLS not available"), cancellationToken);
         if (!await ReplyAsync(new SmtpReply(220, "2.0.0 Ready to start TLS"), cancellationToken))
             return false;
+        await _lines.FlushAsync(cancellationToken);
         _startedTls = new SslStream(stream, leaveInnerStreamOpen: true);
         await _startedTls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = server.Certificate }, cancellationToken);
-        _lines = new LineStream(_startedTls);
+        _lines = new LineStream(_startedTls, server.RecordFlight);
         _overTls = true;
         Reset();
         return true;
@@ -182,12 +195,17 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             Reset();
             return await ReplyAsync(new SmtpReply(552, MessageTooBig), cancellationToken);
         }
-        var bytes = data.ToArray();
+        return await EndOfMessageAsync(_mailFrom, data.ToArray(), cancellationToken);
+    }
+
+    /// <summary>The whole message is in (the final dot, or BDAT … LAST): the script's reply, and the message kept when it is taken.</summary>
+    private async Task<bool> EndOfMessageAsync(string mailFrom, byte[] bytes, CancellationToken cancellationToken)
+    {
         if (_script.DataReplyDelay(_recipients) is { Ticks: > 0 } slow)
             await Task.Delay(slow, cancellationToken);
-        var reply = _script.OnData(_mailFrom, [.. _recipients], bytes) ?? new SmtpReply(250, "2.0.0 Ok: queued");
+        var reply = _script.OnData(mailFrom, [.. _recipients], bytes) ?? new SmtpReply(250, "2.0.0 Ok: queued");
         if (reply.Code is >= 200 and < 300 || reply == SmtpReply.KeepAndDisconnect)
-            server.RecordReceived(new ReceivedMessage(_mailFrom, [.. _recipients], bytes, DateTimeOffset.UtcNow));
+            server.RecordReceived(new ReceivedMessage(mailFrom, [.. _recipients], bytes, DateTimeOffset.UtcNow));
         Reset();
         return await ReplyAsync(reply, cancellationToken);
     }
@@ -196,6 +214,7 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
     {
         _mailFrom = null;
         _recipients.Clear();
+        ForgetChunks();
         return true;
     }
 
@@ -230,6 +249,7 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
 
     public async ValueTask DisposeAsync()
     {
+        ForgetChunks();
         if (_startedTls is not null)
             await _startedTls.DisposeAsync();
     }

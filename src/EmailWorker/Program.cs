@@ -1,11 +1,13 @@
 using System.CommandLine;
-using EmailWorker.Commands.DeadLetters;
-using EmailWorker.Commands.Run;
-using EmailWorker.Commands.Send;
-using EmailWorker.Commands.Status;
-using EmailWorker.Commands.TopologyCommands;
-using EmailWorker.Dashboard;
-using EmailWorker.Hosting;
+using EmailWorker.Cli;
+using EmailWorker.Cli.DeadLetters;
+using EmailWorker.Cli.Send;
+using EmailWorker.Cli.Status;
+using EmailWorker.Cli.Topology;
+using EmailWorker.Configuration;
+using EmailWorker.Diagnostics;
+using EmailWorker.Cli.Run;
+using EmailWorker.Cli.Dashboard;
 
 namespace EmailWorker;
 
@@ -13,6 +15,9 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // Commands print text from producers and relays (addresses, subjects, headers, reasons): nothing of it may drive
+        // the operator's terminal. The worker's own log goes to its own buffered stream and escapes as it formats.
+        TerminalWriter.Install();
         var config = new Option<FileInfo>("--config")
         {
             Description = "A JSON configuration file read after appsettings.json (and appsettings.{DOTNET_ENVIRONMENT}.json); EMAILWORKER__* variables still override it",

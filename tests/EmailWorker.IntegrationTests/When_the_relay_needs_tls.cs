@@ -97,6 +97,24 @@ public sealed class When_the_relay_needs_tls
         });
     }
 
+    // The system's roots of the worker process are replaced by the test CA alone (OpenSSL's SSL_CERT_FILE/SSL_CERT_DIR,
+    // which .NET reads on Linux): a certificate the system trusts, without touching the machine's trust store. (MailKit
+    // also checks revocation, which a test CA without a CRL fails anyway; CertificateTrustTests covers the rule itself.)
+    [TestCase("StartTls")]
+    [TestCase("SslOnConnect")]
+    public async Task Should_refuse_a_certificate_the_system_trusts_when_another_ca_is_named(string security)
+    {
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        context.Smtp.Certificate = _ca.IssueServerCertificate();
+        context.Smtp.ImplicitTls = security == "SslOnConnect";
+        await using var worker = await StartAsync(context, security, _otherCaFile, SystemRoots(_caFile));
+        await using var events = await EventCollector.StartAsync(context);
+        await PublishAsync(context, "tls-system");
+
+        await AssertRefusedAsync(context, worker, events);
+        Assert.That(worker.Output, Does.Contain("certificate could not be validated"), "the CA file is the only trust");
+    }
+
     [Test]
     public async Task Should_pause_without_dead_lettering_when_the_relay_refuses_the_login()
     {
@@ -173,6 +191,13 @@ public sealed class When_the_relay_needs_tls
         var recipients = Enumerable.Range(0, Count).Select(i => $"{prefix}-{i}@example.org").ToArray();
         await context.PublishJsonAsync(Enumerable.Range(0, Count).Select(i => SampleMessages.Simple($"{prefix}-{i}", recipients[i])));
         return recipients;
+    }
+
+    /// <summary>The process's system roots: only <paramref name="caFile"/> (an empty certificate directory besides).</summary>
+    public static Dictionary<string, string> SystemRoots(string caFile)
+    {
+        var directory = Directory.CreateTempSubdirectory("emailworker-roots-").FullName;
+        return new Dictionary<string, string> { ["SSL_CERT_FILE"] = caFile, ["SSL_CERT_DIR"] = directory };
     }
 
     private static async Task<WorkerProcess> StartAsync(WorkerTestContext context, string security, string? caFile, Dictionary<string, string>? more = null)

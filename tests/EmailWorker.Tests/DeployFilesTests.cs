@@ -214,7 +214,8 @@ public sealed partial class DeployFilesTests
             var property = type.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
             if (property is null || !property.CanWrite)
                 return false;
-            type = property.PropertyType;
+            // An optional setting (bool?: unset follows another) binds like its value type.
+            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         }
         return section is not null && parts.Length > 1 && type is not null
             && (type == typeof(string) || type.IsPrimitive || type.IsEnum);

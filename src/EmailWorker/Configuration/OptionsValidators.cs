@@ -17,6 +17,9 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         foreach (var (key, tlsProblem) in options.Tls.Problems())
             errors.Add($"Tls:{key}", tlsProblem);
         errors.Require(options.ManagementPort is >= 0 and <= 65535, "ManagementPort", $"is {options.ManagementPort}: use the management plugin's port, e.g. 15672, or 0 for none");
+        errors.Require(!options.Tls.Enabled || options.UsesManagementHttps || options.ManagementPort == 0 || options.AllowPlaintextManagement, "ManagementHttps",
+            "is false while Tls:Enabled is true: the management API would get the broker password in clear text over http; set ManagementHttps " +
+            "to true (or leave it unset: it follows Tls:Enabled), ManagementPort to 0 for none, or AllowPlaintextManagement to true for a network you trust");
         errors.Require(!string.IsNullOrEmpty(options.VirtualHost), "VirtualHost", "is empty: use / for the default virtual host");
         errors.Require(!string.IsNullOrEmpty(options.Username), "Username", "is empty: name the RabbitMQ user");
         errors.Require(Duration.TryParse(options.PublishTimeout, out _), "PublishTimeout",

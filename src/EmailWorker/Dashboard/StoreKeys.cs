@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 
 namespace EmailWorker.Dashboard;

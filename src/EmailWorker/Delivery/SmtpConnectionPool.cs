@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using EmailWorker.Configuration;
 using EmailWorker.Publisher.Connection;
-using EmailWorker.Logging;
-using EmailWorker.Observability;
+using EmailWorker.Diagnostics;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;
@@ -13,8 +12,9 @@ using MimeKit;
 namespace EmailWorker.Delivery;
 
 /// <summary>
-/// A fixed number of persistent SMTP connections to the relay. A connection is opened when first needed, reused for
-/// every following message, and reopened when the relay or the network dropped it. MailKit's client is not safe for
+/// A fixed number of persistent SMTP connections to the relay. The connections are opened at start-up
+/// (<see cref="OpenAllAsync"/>), reused for every following message, and reopened when the relay or the network dropped
+/// them. MailKit's client is not safe for
 /// concurrent use, so each send holds one connection exclusively.
 /// </summary>
 internal sealed class SmtpConnectionPool : IAsyncDisposable
@@ -100,6 +100,47 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         {
             _metrics.SmtpAttempt(started, replyClass);
             SmtpAttemptSpan.Ended(span, replyClass);
+            _idle.Writer.TryWrite(client);
+        }
+    }
+
+    /// <summary>
+    /// Opens every connection (greeting, EHLO, TLS, AUTH) at once, so the first messages after a start do not wait for it.
+    /// A relay that is down is no failure here: the connection stays closed, and the first message that takes it opens it
+    /// (or trips the breaker) as it would have without this; one warning names how many could not be opened and why.
+    /// </summary>
+    public async Task OpenAllAsync(CancellationToken cancellationToken)
+    {
+        var failures = await Task.WhenAll(_all.Select(_ => OpenOneAsync(cancellationToken)));
+        if (failures.FirstOrDefault(f => f is not null) is { } first)
+        {
+            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port,
+                (first.InnerException ?? first).Message);
+        }
+    }
+
+    /// <summary>Opens one idle connection within the SMTP timeout; the reason when it could not.</summary>
+    private async Task<Exception?> OpenOneAsync(CancellationToken cancellationToken)
+    {
+        var client = await _idle.Reader.ReadAsync(cancellationToken);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(_options.TimeoutValue);
+        try
+        {
+            await EnsureConnectedAsync(client, bounded.Token);
+            return null;
+        }
+        catch (RelayUnavailableException ex)
+        {
+            return ex;
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            await DisconnectQuietlyAsync(client);
+            return new TimeoutException($"no answer within {_options.TimeoutValue.TotalSeconds:0.#} s", ex);
+        }
+        finally
+        {
             _idle.Writer.TryWrite(client);
         }
     }

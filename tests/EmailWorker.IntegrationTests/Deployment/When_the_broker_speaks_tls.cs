@@ -69,6 +69,27 @@ public sealed class When_the_broker_speaks_tls
     }
 
     [Test]
+    public async Task Should_refuse_a_broker_the_system_trusts_when_another_ca_is_named()
+    {
+        // The process's system roots are the broker's CA alone (SSL_CERT_FILE): without a CA file the broker is trusted…
+        var environment = TlsEnvironment("monitoring");
+        foreach (var (key, value) in When_the_relay_needs_tls.SystemRoots(DeploymentBroker.Authority.CaFile))
+            environment[key] = value;
+        environment["EMAILWORKER__RABBITMQ__TLS__CAFILE"] = "";
+        var systemOnly = await CliRun.RunAsync(environment, "status");
+        // …but naming another CA means that CA only.
+        environment["EMAILWORKER__RABBITMQ__TLS__CAFILE"] = DeploymentBroker.OtherAuthority.CaFile;
+        var otherCa = await CliRun.RunAsync(environment, "status");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(systemOnly.ExitCode, Is.Zero, systemOnly.Stderr);
+            Assert.That(otherCa.ExitCode, Is.EqualTo(1), otherCa.Stdout);
+            Assert.That(otherCa.Stderr, Does.Contain("failed the TLS handshake").And.Contain("RabbitMq:Tls:CaFile"));
+        });
+    }
+
+    [Test]
     public async Task Should_refuse_a_broker_under_another_name()
     {
         var environment = TlsEnvironment("monitoring");
