@@ -43,6 +43,17 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_keep_the_dashboard_key_ring_in_order_and_each_key_once()
+    {
+        await _store.StoreDashboardKeyAsync("key-b", "<key id=\"b\"/>", TestLetters.Start, CancellationToken.None);
+        await _store.StoreDashboardKeyAsync("key-a", "<key id=\"a\"/>", TestLetters.Start.AddSeconds(1), CancellationToken.None);
+        // The same name again (a second dashboard stored the key too): left as it is.
+        await _store.StoreDashboardKeyAsync("key-b", "<key id=\"other\"/>", TestLetters.Start.AddSeconds(2), CancellationToken.None);
+
+        Assert.That(await _store.ReadDashboardKeysAsync(CancellationToken.None), Is.EqualTo(new[] { "<key id=\"b\"/>", "<key id=\"a\"/>" }));
+    }
+
+    [Test]
     public async Task Should_store_each_letter_once_however_often_it_arrives(CancellationToken cancellation)
     {
         var letters = Enumerable.Range(1, 10).Select(i => TestLetters.Make(i)).ToList();

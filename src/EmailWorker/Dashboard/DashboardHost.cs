@@ -28,13 +28,13 @@ internal static class DashboardHost
         builder.WebHost.UseKestrelCore().UseUrls([.. options.UrlList]);
         builder.Configuration.AddConfiguration(configuration);
         var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
-        // Data protection warns that keys are stored unencrypted: they are kept in memory only (InMemoryKeys).
+        // Data protection warns that keys are stored unencrypted: they are kept in the dead-letter store (StoreKeys), as secret as the letters.
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(configuration)
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", Serilog.Events.LogEventLevel.Error).WriteToConsole(observability));
         builder.Services.AddRoutingCore();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded => TrustProxies(forwarded, options));
         builder.Services.AddDataProtection().SetApplicationName("emailworker-dashboard");
-        builder.Services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryKeys());
+        builder.Services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new StoreKeys(store, TimeProvider.System));
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
             cookie.Cookie.Name = "emailworker.dashboard";

@@ -154,6 +154,9 @@ internal static partial class Log
     [LoggerMessage(266, LogLevel.Error, "A dead letter could not be read ({Reason}); it is stored as class unknown with its body")]
     public static partial void DeadLetterUnreadable(ILogger logger, string reason);
 
+    [LoggerMessage(270, LogLevel.Warning, "{Queue} has {Consumers} other consumer(s) while this process would ingest it into its own SQLite file; waiting up to {Patience} for them to let go before refusing")]
+    public static partial void DeadLetterQueueHeldByOther(ILogger logger, string queue, uint consumers, TimeSpan patience);
+
     [LoggerMessage(267, LogLevel.Information, "Stopped ingesting dead letters from {Queue}")]
     public static partial void DeadLetterIngestStopped(ILogger logger, string queue);
 

@@ -70,6 +70,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WorkQueueConsumer>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkQueueConsumer>());
         services.AddDeadLetterStore();
+        services.AddSingleton<SoleIngesterGuard>();
         services.AddHostedService<DeadLetterIngester>();
         return services;
     }

@@ -1,6 +1,5 @@
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
-using EmailWorker.Worker;
 using EmailWorker.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,7 +30,7 @@ internal static class WorkerHost
             if (fatalStop.Reason is { } reason)
             {
                 SerilogLog.Fatal("The worker stopped: {Reason}", reason);
-                return ExitCodes.Failure;
+                return fatalStop.ExitCode;
             }
             return ExitCodes.Ok;
         }

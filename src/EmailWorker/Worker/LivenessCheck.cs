@@ -1,3 +1,4 @@
+using EmailWorker.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace EmailWorker.Worker;

@@ -4,21 +4,23 @@ using EmailWorker.TestSupport;
 namespace EmailWorker.IntegrationTests.Deployment;
 
 /// <summary>
-/// A node of its own for the deployment tests: deploy/rabbitmq/definitions.json imported (vhost <c>email</c>, the
-/// least-privilege users), an AMQP-over-TLS listener with a test CA that also requires client certificates, and the
-/// topology declared by the admin step (<c>emailworker topology apply</c> as <c>admin</c>).
+/// A node of its own for the deployment tests: deploy/rabbitmq/definitions.json rendered with these passwords by
+/// deploy/rabbitmq/render-definitions.sh and imported (vhost <c>email</c>, the least-privilege users, the bounds), an
+/// AMQP-over-TLS listener with a test CA that also requires client certificates, and the topology declared by the deploy
+/// step (<c>emailworker topology apply</c> as <c>deployer</c>).
 /// </summary>
 [SetUpFixture]
 public sealed class DeploymentBroker
 {
-    /// <summary>The users of deploy/rabbitmq/definitions.json and their (local-use) passwords.</summary>
+    /// <summary>The users of deploy/rabbitmq/definitions.json and the passwords this test run gives them (as secret files).</summary>
     public static readonly IReadOnlyDictionary<string, string> Passwords = new Dictionary<string, string>
     {
-        ["admin"] = "admin-change-me",
-        ["producer"] = "producer-change-me",
-        ["worker"] = "worker-change-me",
-        ["operator"] = "operator-change-me",
-        ["monitoring"] = "monitoring-change-me",
+        ["deployer"] = "deployer-Test-7f3a",
+        ["producer"] = "producer-Test-7f3a",
+        ["worker"] = "worker-Test-7f3a",
+        ["operator"] = "operator-Test-7f3a",
+        ["monitoring"] = "monitoring-Test-7f3a",
+        ["keda"] = "keda-Test-7f3a",
     };
 
     public const string VirtualHost = "email";
@@ -47,9 +49,9 @@ public sealed class DeploymentBroker
         _authority = BrokerTlsFiles.Create(Path.Combine(_directory, "ca"), "emailworker");
         _otherAuthority = BrokerTlsFiles.Create(Path.Combine(_directory, "other-ca"), "stranger");
         _node = await ThrowawayRabbitNode.StartAsync(TimeSpan.FromSeconds(90), _authority);
-        await _node.ControlAsync("import_definitions", RepositoryFiles.Path("deploy", "rabbitmq", "definitions.json"));
-        var apply = await Support.CliRun.RunAsync(Environment("admin"), "topology", "apply");
-        Assert.That(apply.ExitCode, Is.Zero, $"topology apply as admin: {apply.Stderr}");
+        await _node.ControlAsync("import_definitions", await RenderDefinitionsAsync(_directory));
+        var apply = await Support.CliRun.RunAsync(Environment("deployer"), "topology", "apply");
+        Assert.That(apply.ExitCode, Is.Zero, $"topology apply as deployer: {apply.Stderr}");
     }
 
     /// <summary>The environment of a worker or CLI process acting as <paramref name="user"/> on the plain AMQP listener.</summary>
@@ -71,6 +73,23 @@ public sealed class DeploymentBroker
         // The worker and the operator's dlq commands share one dead-letter store on this host, fresh for the run.
         ["EMAILWORKER__DEADLETTERS__DATADIRECTORY"] = _store ?? throw new InvalidOperationException("The deployment broker has not started"),
     };
+
+    /// <summary>The passwords as a secret folder (one file per user, a trailing newline as tools write it), rendered as at deploy time.</summary>
+    private static async Task<string> RenderDefinitionsAsync(string directory)
+    {
+        var secrets = Directory.CreateDirectory(Path.Combine(directory, "secrets")).FullName;
+        foreach (var (user, password) in Passwords)
+            await File.WriteAllTextAsync(Path.Combine(secrets, $"{user}.password"), password + "\n");
+        var rendered = Path.Combine(directory, "definitions.json");
+        var start = new System.Diagnostics.ProcessStartInfo("sh", [RepositoryFiles.Path("deploy", "rabbitmq", "render-definitions.sh"),
+            RepositoryFiles.Path("deploy", "rabbitmq", "definitions.json"), secrets, rendered]) { RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(bound.Token);
+        Assert.That(process.ExitCode, Is.Zero, $"render-definitions.sh: {await error}");
+        return rendered;
+    }
 
     [OneTimeTearDown]
     public async Task StopAsync()

@@ -23,6 +23,26 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public string Output => string.Join(Environment.NewLine, _lines);
 
+    /// <summary>
+    /// Any command line that ends in the worker (e.g. a supervisor's wrapper such as unshare + setpriv), with exactly
+    /// <paramref name="environment"/> and nothing inherited.
+    /// </summary>
+    public static WorkerProcess StartCommand(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment.Clear();
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        return new WorkerProcess(ChildProcesses.Track(Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start")));
+    }
+
     public static WorkerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")

@@ -23,6 +23,8 @@ internal sealed class DeadLetterIngester(
     TopologyDeclarer declarer,
     TopologyNames names,
     DeadLetterStoreProvider stores,
+    SoleIngesterGuard soleIngester,
+    FatalStop fatalStop,
     IOptions<DeadLetterOptions> options,
     TimeProvider time,
     ILogger<DeadLetterIngester> logger) : BackgroundService
@@ -68,6 +70,11 @@ internal sealed class DeadLetterIngester(
         await declarer.PrepareAsync(connection, stoppingToken);
         var session = new Session(Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+        if (soleIngester.Applies && !await soleIngester.WaitUntilAloneAsync(channel, stoppingToken))
+        {
+            fatalStop.RequestForConfiguration(soleIngester.Refusal);
+            return null;
+        }
         // Twice the batch: the broker sends the next batch while the previous one is being stored.
         await channel.BasicQosAsync(0, (ushort)Math.Min(ushort.MaxValue, 2 * batchSize), global: false, stoppingToken);
         channel.ChannelShutdownAsync += (_, reason) => session.OnShutdown(reason);
@@ -76,6 +83,14 @@ internal sealed class DeadLetterIngester(
         // This code never cancels its consumer: a cancel comes from the broker (the queue was deleted) and ends the session.
         consumer.UnregisteredAsync += (_, _) => session.OnCancelled();
         await channel.BasicConsumeAsync(names.Dead, autoAck: false, consumer, stoppingToken);
+        if (soleIngester.Applies && await soleIngester.OthersAsync(channel, own: 1, stoppingToken) > 0 && !soleIngester.AnotherIngesterOfThisFile())
+        {
+            // Another ingester subscribed at the same moment: both let go (nothing stored or acked yet, the channel's close
+            // requeues what arrived) and try again at different times, when the one that comes second waits and refuses.
+            await channel.CloseAsync(CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 3000)), time, stoppingToken);
+            return $"another consumer subscribed to {names.Dead} at the same moment";
+        }
         Log.DeadLetterIngestStarted(logger, names.Dead, store.Description, batchSize);
         using var sessionStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         try

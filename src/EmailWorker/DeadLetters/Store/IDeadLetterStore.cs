@@ -9,6 +9,12 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <summary>Where the store is, for logs: a file path, or host and database (never credentials).</summary>
     string Description { get; }
 
+    /// <summary>The dashboard's data-protection key elements (XML), in the order they were stored.</summary>
+    Task<IReadOnlyList<string>> ReadDashboardKeysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds one key element under its unique name; a name already stored is left as it is.</summary>
+    Task StoreDashboardKeyAsync(string name, string xml, DateTimeOffset at, CancellationToken cancellationToken);
+
     /// <summary>Stores the letters whose id is not stored yet, in one transaction; returns how many were new.</summary>
     Task<int> InsertAsync(IReadOnlyCollection<DeadLetterRecord> letters, CancellationToken cancellationToken);
 

@@ -111,5 +111,10 @@ internal static class StoreSchema
             "ALTER TABLE dead_letters DROP COLUMN headers",
             "ALTER TABLE dead_letters DROP COLUMN body",
         ],
+        [
+            // The dashboard's data-protection keys (they sign its log-in cookies and CSRF tokens), shared by every dashboard
+            // on this store, so one behind a load balancer accepts the cookie another issued.
+            "CREATE TABLE dashboard_keys (name TEXT PRIMARY KEY, xml TEXT NOT NULL, stored_at BIGINT NOT NULL)",
+        ],
     ];
 }
