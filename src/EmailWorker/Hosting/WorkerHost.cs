@@ -1,4 +1,3 @@
-using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using Microsoft.AspNetCore.Builder;
@@ -38,11 +37,6 @@ internal static class WorkerHost
         {
             SerilogLog.Fatal("Invalid configuration: {Problems}", string.Join("; ", ex.Failures));
             return ExitCodes.Usage;
-        }
-        catch (Exception ex) when (ex is TopologyMismatchException or BrokerConfigurationException)
-        {
-            SerilogLog.Fatal("Cannot start: {Problem}", ex.Message);
-            return ExitCodes.Failure;
         }
         catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {

@@ -33,6 +33,8 @@ internal sealed class WorkQueueConsumer(
 {
     private const int ResumeAttempts = 5;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _startAborted = new();
+    private Task _startup = Task.CompletedTask;
     private readonly InFlightCounter _inFlight = inFlight;
     private readonly SemaphoreSlim _consumeGate = new(1, 1);
     private IChannel? _channel;
@@ -55,7 +57,42 @@ internal sealed class WorkQueueConsumer(
         : Volatile.Read(ref _consumerTag) is not null ? ConsumerState.Consuming
         : ConsumerState.NotConsuming;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Starts consuming once every hosted service has started, the health and metrics listener included: a worker whose
+    /// listener cannot bind fails its start before it holds a single message, and a broker that is away does not hold the
+    /// listener back — reaching it (retried for as long as it takes) and consuming run in the background, so
+    /// <c>/healthz/live</c> answers throughout and <c>/healthz/ready</c> says Starting until the consumer is on.
+    /// </summary>
+    public Task StartedAsync(CancellationToken cancellationToken)
+    {
+        _startup = Task.Run(() => StartConsumingAsync(_startAborted.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A start that waiting cannot mend (topology mismatch, refused login, a consume that fails) stops the worker: exit 1.</summary>
+    private async Task StartConsumingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ConnectAsync(cancellationToken);
+            await ConsumeAsync();
+            Volatile.Write(ref _started, true);
+            var delivery = options.Value;
+            Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped before the broker was reached: nothing was consumed.
+        }
+        catch (Exception ex)
+        {
+            fatalStop.Request($"cannot start: {ex.Message}");
+        }
+    }
+
+    private async Task ConnectAsync(CancellationToken cancellationToken)
     {
         var connection = await broker.GetAsync(cancellationToken);
         await declarer.PrepareAsync(connection, cancellationToken);
@@ -74,19 +111,6 @@ internal sealed class WorkQueueConsumer(
         publishingConnection.RecoverySucceededAsync += OnPublishingRecoveredAsync;
     }
 
-    /// <summary>
-    /// Consumes once every hosted service has started, the health and metrics listener included: a worker whose listener
-    /// cannot bind fails its start before it holds a single message. A consume that fails here fails the start too (exit
-    /// 1): nothing is in flight yet.
-    /// </summary>
-    public async Task StartedAsync(CancellationToken cancellationToken)
-    {
-        await ConsumeAsync();
-        Volatile.Write(ref _started, true);
-        var delivery = options.Value;
-        Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
-    }
-
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -98,6 +122,9 @@ internal sealed class WorkQueueConsumer(
     /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        // A start still reaching the broker gives up; one that got further finishes first, so its channel is closed below.
+        await _startAborted.CancelAsync();
+        await _startup;
         breaker.Opened -= PauseAsync;
         breaker.Closed -= ResumeAsync;
         await _consumeGate.WaitAsync(CancellationToken.None);
@@ -356,6 +383,7 @@ internal sealed class WorkQueueConsumer(
     public void Dispose()
     {
         _stopping.Dispose();
+        _startAborted.Dispose();
         _consumeGate.Dispose();
         _slots?.Dispose();
     }
