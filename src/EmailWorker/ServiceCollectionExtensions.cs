@@ -4,6 +4,7 @@ using EmailWorker.Consuming;
 using EmailWorker.DeadLetters;
 using EmailWorker.Delivery;
 using EmailWorker.Events;
+using EmailWorker.Ledger;
 using EmailWorker.Observability;
 using EmailWorker.Outcomes;
 using EmailWorker.Reading;
@@ -69,6 +70,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WorkQueueConsumer>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkQueueConsumer>());
         services.AddDeadLetterStore();
+        services.AddDeliveryLedger();
         services.AddHostedService<DeadLetterIngester>();
         return services;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EmailWorker.Configuration;
 using EmailWorker.Contracts;
 using EmailWorker.Delivery;
+using EmailWorker.Ledger;
 using EmailWorker.Logging;
 using EmailWorker.Observability;
 using EmailWorker.Outcomes;
@@ -25,6 +26,7 @@ internal sealed class MessageHandler(
     OutcomeClassifier classifier,
     FatePlanner planner,
     PlanExecutor executor,
+    DeliveryLedger ledger,
     IOptions<SmtpOptions> smtpOptions,
     TimeProvider time,
     ILogger<MessageHandler> logger)
@@ -84,7 +86,19 @@ internal sealed class MessageHandler(
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, [nobody], now), stopping);
         }
 
-        var (plan, interrupted) = await AttemptAsync(command, mail, state, stopping);
+        // Claimed before any of the content goes out; who has it already (or is in doubt and assumed to) is left out.
+        var findings = await ledger.ClaimAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)]);
+        if (findings is { Remaining.Count: 0 })
+            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AlreadyDelivered(state, findings), stopping);
+        if (findings is { Skips: true })
+        {
+            var remaining = findings.Remaining.ToHashSet(StringComparer.Ordinal);
+            mail = mail with { Recipients = [.. mail.Recipients.Where(r => remaining.Contains(r.Address))] };
+        }
+
+        var (plan, interrupted, settlement) = await AttemptAsync(command, mail, state, findings, stopping);
+        // Recorded before the source is acked: a redelivery from here on skips who got the 250.
+        await ledger.SettleAsync(command.MessageId, settlement.Delivered, settlement.Reply, settlement.Released);
         if (!interrupted)
             return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping);
         // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
@@ -92,7 +106,8 @@ internal sealed class MessageHandler(
         return await executor.CarryOutAsync(incoming, messageId, command, plan, grace.Token);
     }
 
-    private async Task<(Plan Plan, bool Interrupted)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state, CancellationToken stopping)
+    private async Task<(Plan Plan, bool Interrupted, LedgerSettlement Settlement)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state,
+        LedgerFindings? findings, CancellationToken stopping)
     {
         var recipients = mail.Recipients.Select(r => r.Address).ToArray();
         IReadOnlyList<RecipientOutcome> outcomes;
@@ -106,11 +121,12 @@ internal sealed class MessageHandler(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopped before a connection was taken: nothing was tried.
-            return (Plan.GiveBack, false);
+            return (Plan.GiveBack, false, LedgerSettlement.Untried(recipients));
         }
         catch (AttemptInterruptedException interrupted)
         {
-            return (planner.Interrupted(state, interrupted.AfterBodyStarted, time.GetUtcNow()), true);
+            var plan = planner.Interrupted(state, interrupted.AfterBodyStarted, time.GetUtcNow(), findings);
+            return (plan, true, interrupted.AfterBodyStarted ? LedgerSettlement.None : LedgerSettlement.Untried(recipients));
         }
         catch (NoRecipientsAcceptedException none)
         {
@@ -123,8 +139,8 @@ internal sealed class MessageHandler(
         }
 
         // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
-        var plan = planner.Attempted(state, outcomes, finalReply, command.ExpiresAt, time.GetUtcNow());
-        return (WithRelayFaults(plan, outcomes), false);
+        var attempted = planner.Attempted(state, outcomes, finalReply, command.ExpiresAt, time.GetUtcNow(), findings);
+        return (WithRelayFaults(attempted, outcomes), false, LedgerSettlement.Of(outcomes, finalReply));
     }
 
     /// <summary>Delivered to all but the refused; each refusal classified by its RCPT reply.</summary>

@@ -20,4 +20,6 @@ internal static class Telemetry
     public const string Class = "emailworker.class";
     public const string ReplyClass = "emailworker.smtp.reply_class";
     public const string Attempt = "emailworker.attempt";
+    public const string LedgerOutcome = "emailworker.ledger.outcome";
+    public const string LedgerOperation = "emailworker.ledger.operation";
 }
