@@ -86,8 +86,8 @@ internal sealed class MessageHandler(
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, [nobody], now), stopping);
         }
 
-        // Claimed before any of the content goes out; who has it already (or is in doubt and assumed to) is left out.
-        var findings = await ledger.ClaimAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)]);
+        // Who has it already (or is in doubt and assumed to) is left out of the attempt.
+        var findings = await ledger.LookUpAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)]);
         if (findings is { Remaining.Count: 0 })
             return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AlreadyDelivered(state, findings), stopping);
         if (findings is { Skips: true })
@@ -112,21 +112,26 @@ internal sealed class MessageHandler(
         var recipients = mail.Recipients.Select(r => r.Address).ToArray();
         IReadOnlyList<RecipientOutcome> outcomes;
         var finalReply = "";
+        // Claimed once a connection is ready, before MAIL FROM: a handler waiting for a connection has claimed nothing, so
+        // a crash leaves in doubt only the transactions under way. Only a claim made is ever released.
+        var claimed = false;
+        Func<Task>? claim = ledger.Enabled ? async () => { await ledger.ClaimAsync(command.MessageId, recipients); claimed = true; } : null;
+        LedgerSettlement Untried() => claimed ? LedgerSettlement.Untried(recipients) : LedgerSettlement.None;
         try
         {
-            var report = await pool.SendAsync(mail.Message, mail.Sender, mail.Recipients, smtpOptions.Value.AttemptDeadlineValue, stopping);
+            var report = await pool.SendAsync(mail.Message, mail.Sender, mail.Recipients, smtpOptions.Value.AttemptDeadlineValue, stopping, claim);
             finalReply = report.FinalReply;
             outcomes = PerRecipient(recipients, report.Refusals, AttemptOutcome.Delivered(finalReply));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopped before a connection was taken: nothing was tried.
-            return (Plan.GiveBack, false, LedgerSettlement.Untried(recipients));
+            return (Plan.GiveBack, false, Untried());
         }
         catch (AttemptInterruptedException interrupted)
         {
             var plan = planner.Interrupted(state, interrupted.AfterBodyStarted, time.GetUtcNow(), findings);
-            return (plan, true, interrupted.AfterBodyStarted ? LedgerSettlement.None : LedgerSettlement.Untried(recipients));
+            return (plan, true, interrupted.AfterBodyStarted ? LedgerSettlement.None : Untried());
         }
         catch (NoRecipientsAcceptedException none)
         {
@@ -140,7 +145,8 @@ internal sealed class MessageHandler(
 
         // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
         var attempted = planner.Attempted(state, outcomes, finalReply, command.ExpiresAt, time.GetUtcNow(), findings);
-        return (WithRelayFaults(attempted, outcomes), false, LedgerSettlement.Of(outcomes, finalReply));
+        var settlement = LedgerSettlement.Of(outcomes, finalReply);
+        return (WithRelayFaults(attempted, outcomes), false, claimed ? settlement : settlement with { Released = [] });
     }
 
     /// <summary>Delivered to all but the refused; each refusal classified by its RCPT reply.</summary>

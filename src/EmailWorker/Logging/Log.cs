@@ -183,7 +183,7 @@ internal static partial class Log
         "{MessageId}: {RecipientCount} recipient(s) in doubt (claimed by an attempt that never recorded the relay's reply: the relay may have the mail); {Resolution}")]
     public static partial void InDoubt(ILogger logger, string messageId, int recipientCount, string resolution);
 
-    [LoggerMessage(502, LogLevel.Warning, "The delivered ledger could not {Operation} for {MessageId} ({Reason}): the message goes on as without the ledger")]
+    [LoggerMessage(502, LogLevel.Warning, "The delivered ledger could not {Operation} of {MessageId} ({Reason}): the message goes on as without the ledger")]
     public static partial void LedgerWriteFailed(ILogger logger, string operation, string messageId, string reason);
 
     [LoggerMessage(503, LogLevel.Information, "Retention removed {Deleted} delivered-ledger row(s) older than {Retention} from {Store}")]

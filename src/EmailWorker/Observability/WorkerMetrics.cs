@@ -48,8 +48,8 @@ internal sealed class WorkerMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = AttemptBuckets });
         _ledgerRecipients = meter.CreateCounter<long>("emailworker.ledger.recipients", "{recipient}",
             "Recipients the delivered ledger took out of an attempt or found in doubt, by what it found");
-        _ledgerFailures = meter.CreateCounter<long>("emailworker.ledger.failures", "{write}",
-            "Ledger writes that failed (the message went on as without the ledger), by operation: claim or record");
+        _ledgerFailures = meter.CreateCounter<long>("emailworker.ledger.failures", "{operation}",
+            "Ledger operations that failed (the message went on as without the ledger), by operation: look, claim or record");
         _ledgerCommitDuration = meter.CreateHistogram("emailworker.ledger.commit.duration", "s",
             "One group commit of the delivered ledger (many handlers' claims and records in one transaction)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsShort });
@@ -61,7 +61,7 @@ internal sealed class WorkerMetrics
     public void LedgerRecipients(string outcome, int count) =>
         _ledgerRecipients.Add(count, new KeyValuePair<string, object?>(Telemetry.LedgerOutcome, outcome));
 
-    /// <summary>A ledger write failed; <paramref name="operation"/> is <c>claim</c> or <c>record</c>.</summary>
+    /// <summary>A ledger operation failed; <paramref name="operation"/> is <c>look</c>, <c>claim</c> or <c>record</c>.</summary>
     public void LedgerFailed(string operation) => _ledgerFailures.Add(1, new KeyValuePair<string, object?>(Telemetry.LedgerOperation, operation));
 
     public void LedgerCommitted(long startedAt, int writes)

@@ -48,7 +48,7 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
     public async Task Should_not_resend_what_was_recorded_when_the_worker_is_killed_before_its_acks([Values] bool ledgerOn)
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
-        await using var events = await EventCollector.StartAsync(context);
+        await using var events = await EventsAsync(context);
         var ledger = new Reconciliation($"kill -9 of the worker between 250s and acks, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(60);
         var messages = FaultRun.Messages(ledger, "ledger-kill", count);
@@ -89,7 +89,7 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
 
         await node.KillAndRestartAsync(TimeSpan.FromSeconds(90));
         // The collector subscribes after the restart: the worker lives on, so no recipient can be in doubt here.
-        await using var events = await EventCollector.StartAsync(context);
+        await using var events = await EventsAsync(context);
 
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(150));
         Assert.That(await worker.WaitForExitAsync(TimeSpan.Zero), Is.Null, "the worker rode through without exiting\n" + worker.Output);
@@ -106,7 +106,7 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
         await context.DeclareWorkQueueAsync();
         await context.PublishJsonAsync(FaultRun.Messages(ledger, "ledger-stop-app", count));
-        await using var events = await EventCollector.StartAsync(context);
+        await using var events = await EventsAsync(context);
         await using var worker = context.StartWorker(Ledger(ledgerOn));
         Assert.That(await context.Smtp.WaitForMessagesAsync(30, TimeSpan.FromSeconds(60)), Is.True, worker.Output);
 
@@ -133,7 +133,7 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
     {
         var node = Node();
         await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
-        await using var events = await EventCollector.StartAsync(context);
+        await using var events = await EventsAsync(context);
         var ledger = new Reconciliation($"SIGTERM past Hosting:ShutdownTimeout during a disk alarm, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(10);
         // Each message has two recipients: the first accepts, the second is deferred (451) once, so the message needs a
@@ -172,7 +172,7 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
     public async Task Should_replay_a_partly_delivered_letter_to_the_recipients_without_the_mail_only([Values] bool ledgerOn)
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);
-        await using var events = await EventCollector.StartAsync(context);
+        await using var events = await EventsAsync(context);
         var ledger = new Reconciliation($"replay of partly delivered letters, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(10);
         // Ann accepts, Bob is refused for good (550 5.1.1): the worker delivers to Ann and dead-letters for Bob alone.
@@ -228,6 +228,14 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
             Assert.That(twice.Values, Has.All.EqualTo(2), "at most one extra copy");
             Assert.That(inDoubt, Has.Count.LessThanOrEqualTo(maxInDoubt), "in doubt only what was between its content and its record when a worker died");
         });
+    }
+
+    /// <summary>Declares the topology as a worker does (the events exchange too), then subscribes to the status events.</summary>
+    private static async Task<EventCollector> EventsAsync(WorkerTestContext context)
+    {
+        var apply = await CliRun.RunAsync(context.WorkerEnvironment(), "topology", "apply");
+        Assert.That(apply.ExitCode, Is.Zero, apply.Stderr);
+        return await EventCollector.StartAsync(context);
     }
 
     private static async Task PublishWholeLettersAsync(WorkerTestContext context, IEnumerable<object> messages)
