@@ -135,9 +135,10 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
         await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
         await using var events = await EventsAsync(context);
         var ledger = new Reconciliation($"SIGTERM past Hosting:ShutdownTimeout during a disk alarm, ledger {(ledgerOn ? "on" : "off")}");
-        var count = FaultRun.Load(10);
+        var count = FaultRun.Load(8);
         // Each message has two recipients: the first accepts, the second is deferred (451) once, so the message needs a
-        // retry publish that the disk alarm blocks. Held past the shutdown timeout, it is given back as it came.
+        // retry publish that the disk alarm blocks. Held past the shutdown timeout, it is given back as it came. The
+        // worker stops consuming once it sees the alarm: all of them are taken at once (concurrency = count).
         var messages = Enumerable.Range(0, count).Select(i => ledger.Add($"ledger-term-{i}", $"ledger-term-{i}-a@example.org", $"ledger-term-{i}-b@example.org")).ToList();
         var attempts = new ConcurrentDictionary<string, int>();
         context.Smtp.Script.OnRcptTo = recipient => recipient.EndsWith("-b@example.org", StringComparison.Ordinal) && attempts.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1
@@ -146,7 +147,12 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
         await context.DeclareWorkQueueAsync();
         await context.PublishJsonAsync(messages);
 
-        var shortStop = Ledger(ledgerOn, new Dictionary<string, string> { ["EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"] = "3s" });
+        var shortStop = Ledger(ledgerOn, new Dictionary<string, string>
+        {
+            ["EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"] = "3s",
+            ["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = $"{count}",
+            ["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = $"{count}",
+        });
         await node.ControlAsync("set_disk_free_limit", "100000GB");
         try
         {

@@ -43,7 +43,11 @@ internal static class DlqShowCommand
             if (parse.GetValue(json))
                 Console.Out.WriteLine(JsonSerializer.Serialize(details, CliJsonContext.Default.ListDeadLetterDetail));
             else
+            {
                 details.ForEach(detail => Write(detail, Console.Out));
+                if (store is ILedgerStore ledger)
+                    LedgerRows.Write(await ledger.ReadLedgerAsync(details[0].Record.MessageId, token), Console.Out);
+            }
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
