@@ -146,17 +146,27 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
             : null;
         await context.DeclareWorkQueueAsync();
         await context.PublishJsonAsync(messages);
-
         var shortStop = Ledger(ledgerOn, new Dictionary<string, string>
         {
             ["EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"] = "3s",
             ["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = $"{count}",
             ["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = $"{count}",
         });
-        await node.ControlAsync("set_disk_free_limit", "100000GB");
+        // The first content the server takes waits for the alarm: set before, the alarm would block the worker's start.
+        using var inData = new SemaphoreSlim(0);
+        using var alarmSet = new ManualResetEventSlim();
+        context.Smtp.Script.OnData = (_, _, _) =>
+        {
+            inData.Release();
+            alarmSet.Wait(TimeSpan.FromSeconds(60));
+            return null;
+        };
         try
         {
             await using var worker = context.StartWorker(shortStop);
+            Assert.That(await inData.WaitAsync(TimeSpan.FromSeconds(60), TestContext.CurrentContext.CancellationToken), Is.True, worker.Output);
+            await node.ControlAsync("set_disk_free_limit", "100000GB");
+            alarmSet.Set();
             Assert.That(await WorkerTestContext.EventuallyAsync(
                     () => Task.FromResult(Copies.PerRecipient(context).Keys.Count(k => k.Recipient.EndsWith("-a@example.org", StringComparison.Ordinal)) == count),
                     TimeSpan.FromSeconds(60)), Is.True, worker.Output);
@@ -165,8 +175,10 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
         }
         finally
         {
+            alarmSet.Set();
             await node.ControlAsync("set_disk_free_limit", "50MB");
         }
+        context.Smtp.Script.OnData = (_, _, _) => null;
 
         await using var restarted = await context.StartConsumingAsync(Ledger(ledgerOn));
         await FaultRun.AllDeliveredAsync(context, ledger, restarted, 2 * count, TimeSpan.FromSeconds(90));
