@@ -161,29 +161,36 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
             alarmSet.Wait(TimeSpan.FromSeconds(60));
             return null;
         };
-        try
+        await using (var worker = context.StartWorker(shortStop))
         {
-            await using var worker = context.StartWorker(shortStop);
-            Assert.That(await inData.WaitAsync(TimeSpan.FromSeconds(60), TestContext.CurrentContext.CancellationToken), Is.True, worker.Output);
-            await node.ControlAsync("set_disk_free_limit", "100000GB");
-            alarmSet.Set();
-            Assert.That(await WorkerTestContext.EventuallyAsync(
-                    () => Task.FromResult(Copies.PerRecipient(context).Keys.Count(k => k.Recipient.EndsWith("-a@example.org", StringComparison.Ordinal)) == count),
-                    TimeSpan.FromSeconds(60)), Is.True, worker.Output);
-            await worker.TerminateAsync();
-            Assert.That(await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.Not.Null, worker.Output);
-        }
-        finally
-        {
-            alarmSet.Set();
-            await node.ControlAsync("set_disk_free_limit", "50MB");
+            try
+            {
+                Assert.That(await inData.WaitAsync(TimeSpan.FromSeconds(60), TestContext.CurrentContext.CancellationToken), Is.True, worker.Output);
+                await node.ControlAsync("set_disk_free_limit", "100000GB");
+                alarmSet.Set();
+                Assert.That(await WorkerTestContext.EventuallyAsync(
+                        () => Task.FromResult(Copies.PerRecipient(context).Keys.Count(k => k.Recipient.EndsWith("-a@example.org", StringComparison.Ordinal)) == count),
+                        TimeSpan.FromSeconds(60)), Is.True, worker.Output);
+                await worker.TerminateAsync();
+                // Past the shutdown timeout the held messages are given back as they came, to every recipient they had.
+                Assert.That(await worker.WaitForOutputAsync("in-flight messages settled", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+            }
+            finally
+            {
+                alarmSet.Set();
+                await node.ControlAsync("set_disk_free_limit", "50MB");
+            }
+            // Its exit waits for the blocked publishing connection to close (the alarm is over now): not this test's point.
+            Assert.That(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.Not.Null, worker.Output);
         }
         context.Smtp.Script.OnData = (_, _, _) => null;
 
         await using var restarted = await context.StartConsumingAsync(Ledger(ledgerOn));
         await FaultRun.AllDeliveredAsync(context, ledger, restarted, 2 * count, TimeSpan.FromSeconds(90));
         Assert.That(await context.BecomesEmptyAsync($"{context.Prefix}.retry.1s", TimeSpan.FromSeconds(30)), Is.True);
-        await AssertCopiesAsync(context, ledger, events, ledgerOn, maxInDoubt: 0, withoutLedger: count);
+        // Off (seen): every pair twice — Ann by the message given back as it came, Bob because the retry publish given up at
+        // the stop was still taken by the broker once the alarm ended, so he is both in the tier and in the returned message.
+        await AssertCopiesAsync(context, ledger, events, ledgerOn, maxInDoubt: 0, withoutLedger: 2 * count);
     }
 
     [Test]
