@@ -1,11 +1,12 @@
 using System.CommandLine;
-using EmailWorker.Commands.DeadLetters;
-using EmailWorker.Commands.Run;
-using EmailWorker.Commands.Send;
-using EmailWorker.Commands.Status;
-using EmailWorker.Commands.TopologyCommands;
-using EmailWorker.Dashboard;
-using EmailWorker.Hosting;
+using EmailWorker.Cli.DeadLetters;
+using EmailWorker.Cli.Send;
+using EmailWorker.Cli.Status;
+using EmailWorker.Cli.Topology;
+using EmailWorker.Configuration;
+using EmailWorker.Diagnostics;
+using EmailWorker.Cli.Run;
+using EmailWorker.Cli.Dashboard;
 
 namespace EmailWorker;
 

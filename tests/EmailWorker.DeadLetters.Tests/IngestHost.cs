@@ -1,3 +1,4 @@
+using EmailWorker.Hosting;
 using EmailWorker.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

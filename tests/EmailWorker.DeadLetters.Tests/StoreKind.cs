@@ -1,3 +1,4 @@
+
 namespace EmailWorker.DeadLetters.Tests;
 
 public enum StoreKind

@@ -1,4 +1,5 @@
 using System.Text;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using EmailWorker.Topology;
+using EmailWorker.Configuration;
 using RabbitMQ.Client;
 
 namespace EmailWorker.DeadLetters.Tests;

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

@@ -1,8 +1,10 @@
 using System.Diagnostics;
-using EmailWorker.Consuming;
-using EmailWorker.Topology;
+using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

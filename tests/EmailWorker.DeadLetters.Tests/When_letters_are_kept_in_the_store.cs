@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

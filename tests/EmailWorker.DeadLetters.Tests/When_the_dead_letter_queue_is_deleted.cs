@@ -1,5 +1,6 @@
-using EmailWorker.Topology;
+using EmailWorker.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

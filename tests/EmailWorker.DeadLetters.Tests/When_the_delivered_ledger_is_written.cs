@@ -1,3 +1,6 @@
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Delivery.Ledger;
+
 namespace EmailWorker.DeadLetters.Tests;
 
 /// <summary>

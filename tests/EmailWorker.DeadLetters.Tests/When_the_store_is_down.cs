@@ -1,6 +1,8 @@
 using EmailWorker.TestSupport;
-using EmailWorker.Topology;
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

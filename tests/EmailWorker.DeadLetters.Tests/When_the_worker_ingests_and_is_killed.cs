@@ -1,6 +1,7 @@
 using EmailWorker.Configuration;
-using EmailWorker.Topology;
+using EmailWorker.Broker;
 using Microsoft.Extensions.Options;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
 

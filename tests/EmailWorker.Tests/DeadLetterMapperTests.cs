@@ -1,6 +1,6 @@
 using System.Text;
-using EmailWorker.Consuming;
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.DeadLetters.Store;
 using RabbitMQ.Client;
 
 namespace EmailWorker.Tests;

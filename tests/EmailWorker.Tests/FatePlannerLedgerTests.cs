@@ -1,6 +1,7 @@
-using EmailWorker.Ledger;
+using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
+using EmailWorker.Worker.Ledger;
 
 namespace EmailWorker.Tests;
 

@@ -1,6 +1,7 @@
 using EmailWorker.Contracts;
-using EmailWorker.Logging;
+using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
+using EmailWorker.Messages;
 using EmailWorker.Routing;
 
 namespace EmailWorker.Tests;

@@ -1,4 +1,4 @@
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using EmailWorker.Outcomes;
-using EmailWorker.Routing;
+using EmailWorker.Messages;
 
 namespace EmailWorker.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using EmailWorker.Commands.DeadLetters;
+using EmailWorker.DeadLetters.Views;
 
 namespace EmailWorker.Tests;
 

@@ -1,4 +1,4 @@
-using EmailWorker.Consuming;
+using EmailWorker.Worker;
 
 namespace EmailWorker.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using EmailWorker.Configuration;
 using EmailWorker.Contracts;
-using EmailWorker.Reading;
+using EmailWorker.Messages;
 using Microsoft.Extensions.Options;
 
 namespace EmailWorker.Tests;

@@ -1,4 +1,4 @@
-using EmailWorker.Commands.Status;
+using EmailWorker.DeadLetters.Views;
 
 namespace EmailWorker.Tests;
 

@@ -1,5 +1,5 @@
 using EmailWorker.Configuration;
-using EmailWorker.Logging;
+using EmailWorker.Diagnostics;
 using EmailWorker.Publisher.Connection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using RabbitMQ.Client;
 
+
 namespace EmailWorker.Broker;
 
 /// <summary>

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using EmailWorker.Contracts;
 using EmailWorker.Contracts.Events;
-using EmailWorker.Logging;
+using EmailWorker.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;

@@ -1,5 +1,6 @@
 using System.Globalization;
 
+
 namespace EmailWorker.Configuration;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 
+
 namespace EmailWorker.Configuration;
 
 internal sealed class ObservabilityOptionsValidator : IValidateOptions<ObservabilityOptions>

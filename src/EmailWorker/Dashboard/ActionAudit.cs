@@ -1,5 +1,5 @@
-using EmailWorker.DeadLetters;
-using EmailWorker.Logging;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

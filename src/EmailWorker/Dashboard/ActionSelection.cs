@@ -1,5 +1,5 @@
-using EmailWorker.Commands.DeadLetters;
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Replay;
+using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;

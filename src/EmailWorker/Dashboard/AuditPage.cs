@@ -1,5 +1,5 @@
 using System.Globalization;
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;

@@ -1,6 +1,6 @@
 using EmailWorker.Configuration;
-using EmailWorker.DeadLetters;
-using EmailWorker.Logging;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Diagnostics;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;

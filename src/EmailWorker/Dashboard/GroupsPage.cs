@@ -1,4 +1,4 @@
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;

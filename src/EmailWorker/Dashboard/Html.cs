@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Encodings.Web;
 
+
 namespace EmailWorker.Dashboard;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 
+
 namespace EmailWorker.Dashboard;
 
 /// <summary>

@@ -1,7 +1,8 @@
 using System.Text;
-using EmailWorker.Commands.DeadLetters;
-using EmailWorker.DeadLetters;
-using EmailWorker.Routing;
+using EmailWorker.DeadLetters.Replay;
+using EmailWorker.DeadLetters.Views;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Messages;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;

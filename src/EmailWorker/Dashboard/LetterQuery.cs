@@ -1,7 +1,7 @@
 using System.Globalization;
-using EmailWorker.Commands.DeadLetters;
-using EmailWorker.Consuming;
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.DeadLetters.Replay;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;
@@ -43,11 +43,11 @@ internal sealed record LetterQuery(IReadOnlyDictionary<string, string> Values, L
         };
         if (filter.Class is { } failureClass && !DeadLetterMapper.LetterClasses.Contains(failureClass))
             problems.Add($"class '{failureClass}' is none of {string.Join(", ", DeadLetterMapper.LetterClasses)}");
-        if (filter.RecipientDomain is { } domain && !FilterOptions.IsDomain(domain))
+        if (filter.RecipientDomain is { } domain && !LetterSelection.IsDomain(domain))
             problems.Add($"to-domain '{domain}' is not a domain name, e.g. example.org");
         if (Get("code") is { } code)
         {
-            if (FilterOptions.TryCode(code, out var smtpCode, out var enhancedCode))
+            if (LetterSelection.TryCode(code, out var smtpCode, out var enhancedCode))
                 filter = filter with { SmtpCode = smtpCode, EnhancedCode = enhancedCode };
             else
                 problems.Add($"code '{code}' is neither an SMTP reply code (e.g. 550) nor an enhanced code (e.g. 5.1.1)");

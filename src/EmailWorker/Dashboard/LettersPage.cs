@@ -1,6 +1,6 @@
 using System.Globalization;
-using EmailWorker.Consuming;
-using EmailWorker.DeadLetters;
+using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;

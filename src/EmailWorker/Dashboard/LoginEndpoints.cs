@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using EmailWorker.Logging;
+using EmailWorker.Diagnostics;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 
+
 namespace EmailWorker.Dashboard;
 
 /// <summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
-using EmailWorker.Commands.Status;
-using EmailWorker.DeadLetters;
-using EmailWorker.Operations;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Broker;
+using EmailWorker.Diagnostics;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;

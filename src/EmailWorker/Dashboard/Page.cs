@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
+
 namespace EmailWorker.Dashboard;
 
 /// <summary>The frame of every page (navigation, who is logged in, the log-out form) and the helpers pages share.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 
+
 namespace EmailWorker.Dashboard;
 
 /// <summary>

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using EmailWorker.Commands.DeadLetters;
-using EmailWorker.DeadLetters;
-using EmailWorker.Logging;
-using EmailWorker.Operations;
+using EmailWorker.DeadLetters.Replay;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Diagnostics;
+using EmailWorker.Broker;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

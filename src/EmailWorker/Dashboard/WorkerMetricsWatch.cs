@@ -1,5 +1,5 @@
-using EmailWorker.Commands.Status;
-using EmailWorker.Operations;
+using EmailWorker.DeadLetters.Views;
+using EmailWorker.Diagnostics;
 using Microsoft.Extensions.Hosting;
 
 namespace EmailWorker.Dashboard;

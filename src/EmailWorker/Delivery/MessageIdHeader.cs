@@ -1,5 +1,6 @@
 using System.Text;
 
+
 namespace EmailWorker.Delivery;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using MimeKit;
 
+
 namespace EmailWorker.Delivery;
 
 /// <summary>A MIME message with its SMTP envelope: MAIL FROM and the RCPT TO list (which includes Bcc).</summary>

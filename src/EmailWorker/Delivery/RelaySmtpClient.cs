@@ -2,6 +2,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;
 
+
 namespace EmailWorker.Delivery;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using MailKit.Net.Smtp;
 
+
 namespace EmailWorker.Delivery;
 
 /// <summary>

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EmailWorker.Observability;
+using EmailWorker.Diagnostics;
 
 namespace EmailWorker.Delivery;
 

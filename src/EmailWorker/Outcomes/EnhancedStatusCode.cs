@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 
+
 namespace EmailWorker.Outcomes;
 
 /// <summary>Reads the RFC 3463 enhanced status code (e.g. <c>5.1.1</c>) from the start of an SMTP reply text.</summary>

@@ -1,6 +1,7 @@
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 
+
 namespace EmailWorker.Outcomes;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 
+
 namespace EmailWorker.Outcomes;
 
 /// <summary>Parses <c>Classification:Overrides</c>: "452 4.2.2=permanent, 421=transient" → {"452 4.2.2": Permanent, "421": Transient}.</summary>

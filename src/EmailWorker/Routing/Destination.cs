@@ -1,3 +1,5 @@
+using EmailWorker.Messages;
+
 namespace EmailWorker.Routing;
 
 /// <summary>Where a move publishes a message.</summary>

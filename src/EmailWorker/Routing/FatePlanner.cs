@@ -1,5 +1,6 @@
 using EmailWorker.Contracts;
-using EmailWorker.Logging;
+using EmailWorker.Messages;
+using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 
 namespace EmailWorker.Routing;

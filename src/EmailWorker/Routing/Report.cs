@@ -1,4 +1,5 @@
 using EmailWorker.Contracts;
+using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 
 namespace EmailWorker.Routing;

@@ -1,0 +1,34 @@
+using EmailWorker.Messages;
+using EmailWorker.Routing;
+using EmailWorker.Configuration;
+
+namespace EmailWorker.Broker;
+
+/// <summary>
+/// The only code that publishes a message to the work exchange, a retry tier or the dead-letter queue — for the worker's
+/// moves and for <c>dlq replay</c>: the original body byte for byte, the headers written by <see cref="HeaderCodec"/>,
+/// published with confirms and <c>mandatory</c>. It returns once the broker confirmed; a nack, a return or a lost channel
+/// throw, and the caller acks the source only after it returned.
+/// </summary>
+internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames names)
+{
+    public Task MoveAsync(IncomingMessage source, Move move, CancellationToken cancellationToken)
+    {
+        var headers = HeaderCodec.Write(source.Headers, move.State, move.Failure);
+        var (exchange, routingKey) = move.To switch
+        {
+            Destination.WorkQueue => (names.Work, ""),
+            Destination.RetryTier => (names.RetryExchange, names.TierFor(move.State.LastRetryDelay!.Value).QueueName),
+            Destination.DeadLetter => (names.Dead, ""),
+            _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
+        };
+        return publisher.PublishAsync(exchange, routingKey, RepublishedProperties.From(source.Properties, headers), source.Body, cancellationToken);
+    }
+
+    /// <summary>A dead letter back to the work exchange with <paramref name="state"/> (the replay's) and who replayed it.</summary>
+    public Task ReplayAsync(IncomingMessage letter, AttemptState state, ReplayStamp stamp, CancellationToken cancellationToken)
+    {
+        var headers = HeaderCodec.Write(letter.Headers, state, failure: null, stamp);
+        return publisher.PublishAsync(names.Work, "", RepublishedProperties.From(letter.Properties, headers), letter.Body, cancellationToken);
+    }
+}

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EmailWorker.DeadLetters.Replay;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.DeadLetters.Views;
+using EmailWorker.Diagnostics;
+
+namespace EmailWorker.Cli.DeadLetters;
+
+/// <summary>
+/// <c>emailworker dlq jobs</c>: the replay jobs, newest first; <c>dlq jobs resume &lt;id&gt;</c> goes on after a job's cursor.
+/// A job killed while running still says <c>running</c>: whether one runs is not known to the store.
+/// </summary>
+internal static class DlqJobsCommand
+{
+    public static Command Create()
+    {
+        var limit = new Option<int?>("--limit") { Description = "At most this many jobs (default 20)" };
+        var json = new Option<bool>("--json") { Description = "A JSON array instead of a table" };
+        var command = new Command("jobs", "List replay jobs; resume one that was interrupted.") { Resume() };
+        command.Options.Add(limit);
+        command.Options.Add(json);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        {
+            if (parse.GetValue(limit) is < 1)
+                throw new OperatorException("--limit must be 1 or more", ExitCodes.Usage);
+            await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: false, token);
+            var jobs = (await store.ListReplayJobsAsync(parse.GetValue(limit) ?? 20, token)).ToList();
+            if (parse.GetValue(json))
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(jobs, ViewJsonContext.Default.ListReplayJob));
+                return ExitCodes.Ok;
+            }
+            var table = new TextTable("JOB", "STATE", "REPLAYED", "SKIPPED", "TOTAL", "CREATED", "BY", "SELECTION");
+            foreach (var job in jobs)
+            {
+                table.Add(job.Id.ToString(CultureInfo.InvariantCulture), job.State.ToString().ToLowerInvariant(),
+                    job.Replayed.ToString(CultureInfo.InvariantCulture), job.Skipped.ToString(CultureInfo.InvariantCulture),
+                    job.Total.ToString(CultureInfo.InvariantCulture), job.CreatedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                    job.CreatedBy, job.Selection);
+            }
+            table.WriteTo(Console.Out);
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Resume()
+    {
+        var id = new Argument<long>("jobId") { Description = "The job to go on with (dlq jobs)" };
+        var rate = new Option<double?>("--rate") { Description = "At most this many messages per second" };
+        var by = new Option<string?>("--by") { Description = "Who replays, for the audit trail (default: the OS user)" };
+        var command = new Command("resume", "Go on with a replay job after its last marked letter; never sends a letter marked replayed again.");
+        command.Arguments.Add(id);
+        command.Options.Add(rate);
+        command.Options.Add(by);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        {
+            if (parse.GetValue(rate) is <= 0)
+                throw new OperatorException("--rate must be a positive number of messages per second", ExitCodes.Usage);
+            var replayedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
+            await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: false, token);
+            var jobId = parse.GetValue(id);
+            var job = await store.GetReplayJobAsync(jobId, token) ?? throw new OperatorException($"there is no replay job {jobId}");
+            if (job.State is ReplayJobState.Completed or ReplayJobState.Cancelled)
+                throw new OperatorException($"replay job {jobId} is {job.State.ToString().ToLowerInvariant()}: nothing to resume");
+            // The window published before the interruption and not marked: its letters may be in the work queue already and
+            // are sent again (the letters marked replayed never are).
+            if (job.InFlightUntil > job.Cursor)
+            {
+                var window = await store.ReadJobLettersAsync(job.Id, job.Cursor, job.InFlightUntil, token);
+                var again = window.Count(l => l.Letter.Summary.State == LetterState.Dead);
+                Console.Out.WriteLine($"possible duplicates: {again} letter(s) were published before the interruption and not marked replayed; " +
+                    $"they are sent again (at most one window, {ReplayJobRunner.Window} letters)");
+            }
+            Console.Out.WriteLine($"resuming replay job {job.Id} at {job.Cursor}/{job.Total}");
+            return await DlqReplayCommand.RunAsync(context, store, job, replayedBy, parse.GetValue(rate), token);
+        }, cancellationToken));
+        return command;
+    }
+}

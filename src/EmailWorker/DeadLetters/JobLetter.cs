@@ -1,4 +1,0 @@
-namespace EmailWorker.DeadLetters;
-
-/// <summary>A letter of a replay job's selection with its position in it (1-based).</summary>
-internal sealed record JobLetter(long Position, StoredLetter Letter);

@@ -1,4 +1,0 @@
-namespace EmailWorker.DeadLetters;
-
-/// <summary>When and by whom a letter was replayed or purged.</summary>
-internal sealed record LetterMark(DateTimeOffset At, string By);

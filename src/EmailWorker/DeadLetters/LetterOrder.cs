@@ -1,8 +1,0 @@
-namespace EmailWorker.DeadLetters;
-
-/// <summary>The order letters are listed in: by arrival in the store.</summary>
-internal enum LetterOrder
-{
-    OldestFirst,
-    NewestFirst,
-}

@@ -1,4 +1,0 @@
-namespace EmailWorker.DeadLetters;
-
-/// <summary>One page of a list; <see cref="Next"/> is the cursor for the following page, null after the last.</summary>
-internal sealed record LetterPage(IReadOnlyList<LetterSummary> Letters, long? Next);

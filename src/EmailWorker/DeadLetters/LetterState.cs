@@ -1,9 +1,0 @@
-namespace EmailWorker.DeadLetters;
-
-/// <summary>Where a stored letter stands: still dead, or history (replayed or purged, kept until the retention removes it).</summary>
-internal enum LetterState
-{
-    Dead,
-    Replayed,
-    Purged,
-}

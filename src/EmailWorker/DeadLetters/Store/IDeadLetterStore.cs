@@ -1,0 +1,95 @@
+namespace EmailWorker.DeadLetters.Store;
+
+/// <summary>
+/// The record of every dead letter (DESIGN §7): SQLite or PostgreSQL behind one contract. Every read that can match many
+/// letters pages by keyset and never holds more than a page; every write is one transaction.
+/// </summary>
+internal interface IDeadLetterStore : IAsyncDisposable
+{
+    /// <summary>Where the store is, for logs: a file path, or host and database (never credentials).</summary>
+    string Description { get; }
+
+    /// <summary>Stores the letters whose id is not stored yet, in one transaction; returns how many were new.</summary>
+    Task<int> InsertAsync(IReadOnlyCollection<DeadLetterRecord> letters, CancellationToken cancellationToken);
+
+    /// <summary>Every match, page by page (bounded memory), at most <paramref name="limit"/> letters.</summary>
+    IAsyncEnumerable<LetterSummary> StreamAsync(LetterFilter filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Every match in full (body, headers, history), page by page, at most <paramref name="limit"/> letters.</summary>
+    IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterFilter filter, long? limit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The page after cursor <paramref name="after"/> (null: the first page).</summary>
+    Task<LetterPage> PageAsync(LetterFilter filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken);
+
+    Task<long> CountAsync(LetterFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>The largest groups among the matches, most letters first.</summary>
+    Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterFilter filter, int limit, CancellationToken cancellationToken);
+
+    Task<StoredLetter?> GetAsync(string letterId, CancellationToken cancellationToken);
+
+    /// <summary>The letters of one message, oldest first (a message can be dead-lettered more than once), at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<StoredLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Marks the named letters that are still dead as replayed; returns how many it marked.</summary>
+    Task<int> MarkReplayedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);
+
+    /// <summary>Marks the named letters that are still dead as purged; returns how many it marked.</summary>
+    Task<int> MarkPurgedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks every dead letter that matches the filter when it starts as purged (in transactions of 5,000 letters, so
+    /// an interrupted purge has purged a prefix of the selection); returns how many.
+    /// </summary>
+    Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken);
+
+    /// <summary>Deletes letters replayed or purged before <paramref name="before"/>, and replay jobs ended before it; returns the letters deleted.</summary>
+    Task<long> DeleteHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>A replay job over the dead letters matching the filter now, in store order; later letters never join it.</summary>
+    Task<ReplayJob> CreateReplayJobAsync(LetterFilter filter, string selection, LetterMark created, CancellationToken cancellationToken);
+
+    /// <summary>A replay job over the named letters that are stored and dead now, in store order.</summary>
+    Task<ReplayJob> CreateReplayJobAsync(IReadOnlyCollection<string> letterIds, string selection, LetterMark created, CancellationToken cancellationToken);
+
+    Task<ReplayJob?> GetReplayJobAsync(long jobId, CancellationToken cancellationToken);
+
+    /// <summary>The newest jobs first.</summary>
+    Task<IReadOnlyList<ReplayJob>> ListReplayJobsAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>The job's letters at positions after <paramref name="after"/> up to <paramref name="until"/>, in full, whatever their state now.</summary>
+    Task<IReadOnlyList<JobLetter>> ReadJobLettersAsync(long jobId, long after, long until, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the job for one run (<paramref name="runner"/>, a token of its own) and sets it running. Only the run that holds
+    /// a job moves it on. Refused with <see cref="ReplayJobBusyException"/> while another run holds it and renewed its hold
+    /// within <see cref="SqlDeadLetterStore.ActiveJobSilence"/>; a completed or cancelled job is returned as it is.
+    /// </summary>
+    Task<ReplayJob> ClaimReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>The run's heartbeat; false when it no longer holds the job.</summary>
+    Task<bool> RenewReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Ends the run's hold with the job's state (running when interrupted: another run may resume it at once).</summary>
+    Task<ReplayJob> ReleaseReplayJobAsync(long jobId, string runner, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one transaction: marks <paramref name="replayedIds"/> replayed (those still dead), counts <paramref name="skipped"/>,
+    /// moves the job's cursor to <paramref name="position"/> and records that letters up to <paramref name="inFlightUntil"/>
+    /// may be published from now on. A kill before this commits sends those letters again on a resume.
+    /// </summary>
+    Task<ReplayJob> AdvanceReplayJobAsync(long jobId, string runner, long position, IReadOnlyCollection<string> replayedIds, int skipped,
+        long inFlightUntil, LetterMark mark, CancellationToken cancellationToken);
+
+    /// <summary>Records, before letters are published, that the job's letters up to <paramref name="until"/> may be in flight.</summary>
+    Task<ReplayJob> BeginReplayWindowAsync(long jobId, string runner, long until, DateTimeOffset at, CancellationToken cancellationToken);
+
+    Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Appends an operator action to the audit log; returns it with its id.</summary>
+    Task<AuditEntry> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>The audit log newest first: at most <paramref name="limit"/> entries older than id <paramref name="before"/> (null: the newest).</summary>
+    Task<IReadOnlyList<AuditEntry>> ListAuditAsync(long? before, int limit, CancellationToken cancellationToken);
+}

@@ -1,0 +1,40 @@
+namespace EmailWorker.DeadLetters.Store;
+
+/// <summary>
+/// What differs between SQLite and PostgreSQL for this store; everything else is the same SQL. Both take named
+/// <c>@parameters</c>, <c>ON CONFLICT … DO NOTHING</c> and <c>RETURNING</c>.
+/// </summary>
+internal sealed record SqlDialect(
+    string Identity,
+    string ReferenceKey,
+    string Blob,
+    Func<string, string, string> ContainsIgnoringCase,
+    string? MigrationLock,
+    string? JobLock,
+    string? DurableCommit)
+{
+    public static readonly SqlDialect Sqlite = new(
+        "INTEGER PRIMARY KEY AUTOINCREMENT",
+        // The table's own rowid: no second index beside it.
+        "INTEGER PRIMARY KEY",
+        "BLOB",
+        (column, parameter) => $"instr(lower({column}), lower({parameter})) > 0",
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default) already holds the file's write lock.
+        MigrationLock: null,
+        JobLock: null,
+        // synchronous stays FULL (the default) on every connection: nothing to set per transaction.
+        DurableCommit: null);
+
+    public static readonly SqlDialect Postgres = new(
+        "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "BIGINT PRIMARY KEY",
+        "BYTEA",
+        (column, parameter) => $"strpos(lower({column}), lower({parameter})) > 0",
+        // Several hosts may open the store at once: one migrates, the others wait and then find it done.
+        MigrationLock: "SELECT pg_advisory_xact_lock(7401208512)",
+        // Two replays started at once must not both see "no job running" and both start.
+        JobLock: "SELECT pg_advisory_xact_lock(7401208513)",
+        // A letter is acked on the broker once its insert commits: the commit must be on disk, whatever the server's
+        // default. With synchronous_commit off, a database crash loses the last commits — letters the broker has forgotten.
+        DurableCommit: "SET LOCAL synchronous_commit TO on");
+}

@@ -1,0 +1,60 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace EmailWorker.DeadLetters.Store;
+
+/// <summary>
+/// The embedded store: one SQLite file, <c>dead-letters.db</c>, in the data directory, in WAL mode so readers (the CLI, a
+/// dashboard) never block the ingester's commits and the other way round. One host only: the file lives on its disk.
+/// </summary>
+internal sealed class SqliteDeadLetterStore : SqlDeadLetterStore
+{
+    public const string FileName = "dead-letters.db";
+    private readonly string _connectionString;
+
+    private SqliteDeadLetterStore(string path) : base(SqlDialect.Sqlite)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            // Seconds a statement waits for another process's write lock before it fails.
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public override string Description => $"SQLite {Path}";
+
+    public static async Task<SqliteDeadLetterStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var store = new SqliteDeadLetterStore(System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDirectory, FileName)));
+        await using (var connection = await store.OpenConnectionAsync(cancellationToken))
+        {
+            // Persistent in the file. synchronous stays FULL: a letter is acked on the broker once committed here, so the
+            // commit must survive a power cut, not only a crash of this process.
+            await connection.ExecuteAsync("PRAGMA journal_mode = WAL", null, cancellationToken);
+        }
+        await store.MigrateAsync(cancellationToken);
+        return store;
+    }
+
+    protected override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        // Pooled connections hold the file open; only this store's pool is cleared (others may be open in this process).
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+}

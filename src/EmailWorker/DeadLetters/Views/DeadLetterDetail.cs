@@ -1,0 +1,59 @@
+using System.Text.Json;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Messages;
+
+namespace EmailWorker.DeadLetters.Views;
+
+/// <summary><c>dlq show</c>: the whole failure record, every attempt, the headers and a summary of the body (never its content).</summary>
+internal sealed record DeadLetterDetail(
+    DeadLetterRow Record,
+    IReadOnlyList<HistoryEntry> History,
+    IReadOnlyDictionary<string, string?> Headers,
+    BodySummary Body)
+{
+    public static DeadLetterDetail From(StoredLetter letter)
+    {
+        var headers = LetterContent.Headers(letter);
+        return new DeadLetterDetail(
+            DeadLetterRow.From(letter),
+            JsonSerializer.Deserialize(letter.HistoryJson, RoutingJsonContext.Default.ListHistoryEntry) ?? [],
+            headers.ToDictionary(h => h.Key, h => HeaderText(headers, h.Key), StringComparer.Ordinal),
+            BodySummary.Of(letter.Body));
+    }
+
+    // x-death is a table of tables: shown as its type, the readable parts are in x-first-death-*.
+    private static string? HeaderText(Dictionary<string, object?> headers, string name) =>
+        headers[name] is IList<object?> or IDictionary<string, object?> ? "(table)" : HeaderCodec.ReadString(headers, name);
+}
+
+/// <summary>What the body holds, without the content: personal data stays in the store.</summary>
+internal sealed record BodySummary(
+    int Bytes,
+    bool ValidJson,
+    string? Sender,
+    IReadOnlyList<string> To,
+    IReadOnlyList<string> Cc,
+    int BccCount,
+    string? Subject,
+    int? TextLength,
+    int? HtmlLength,
+    IReadOnlyList<AttachmentSummary> Attachments,
+    IReadOnlyDictionary<string, string> Tags,
+    string? CorrelationId,
+    DateTimeOffset? ExpiresAt)
+{
+    public static BodySummary Of(byte[] body)
+    {
+        var command = LetterContent.Command(body);
+        return new BodySummary(body.Length, command is not null,
+            command?.From?.Address, command?.To.Select(a => a.Address).ToArray() ?? [], command?.Cc.Select(a => a.Address).ToArray() ?? [],
+            command?.Bcc.Count ?? 0, command?.Subject, command?.Text?.Length, command?.Html?.Length,
+            command?.Attachments.Select(a => new AttachmentSummary(a.FileName, a.ContentType, DecodedLength(a.ContentBase64))).ToArray() ?? [],
+            command?.Tags ?? new Dictionary<string, string>(), command?.CorrelationId, command?.ExpiresAt);
+    }
+
+    private static int DecodedLength(string? base64) =>
+        string.IsNullOrEmpty(base64) ? 0 : base64.Length / 4 * 3 - (base64.EndsWith("==", StringComparison.Ordinal) ? 2 : base64.EndsWith('=') ? 1 : 0);
+}
+
+internal sealed record AttachmentSummary(string FileName, string ContentType, int Bytes);

@@ -1,0 +1,194 @@
+using Microsoft.Extensions.Logging;
+
+namespace EmailWorker.Diagnostics;
+
+/// <summary>
+/// Every log event of the worker, as source-generated message templates. Events carry IDs, codes and outcomes; never
+/// bodies, addresses of senders, or credentials.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Connected to RabbitMQ at {BrokerEndpoint}")]
+    public static partial void BrokerConnected(ILogger logger, string brokerEndpoint);
+
+    [LoggerMessage(2, LogLevel.Warning, "RabbitMQ at {BrokerEndpoint} is unreachable ({Reason}); trying again in {RetryDelay}")]
+    public static partial void BrokerUnreachable(ILogger logger, string brokerEndpoint, TimeSpan retryDelay, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Worker consuming {Queue} on {BrokerEndpoint} with concurrency {ConcurrencyLimit} and prefetch {PrefetchCount}")]
+    public static partial void WorkerStarted(ILogger logger, string queue, string brokerEndpoint, int concurrencyLimit, int prefetchCount);
+
+    [LoggerMessage(4, LogLevel.Information, "Worker stopped consuming {Queue}; in-flight messages settled")]
+    public static partial void WorkerStopped(ILogger logger, string queue);
+
+    [LoggerMessage(5, LogLevel.Information, "Opened SMTP connection to {SmtpHost}:{SmtpPort}")]
+    public static partial void SmtpConnected(ILogger logger, string smtpHost, int smtpPort);
+
+    [LoggerMessage(10, LogLevel.Information, "Delivered {MessageId} on attempt {Attempt} to {RecipientCount} recipient(s)")]
+    public static partial void Delivered(ILogger logger, string messageId, int attempt, int recipientCount);
+
+    [LoggerMessage(11, LogLevel.Information,
+        "Deferred {MessageId} after attempt {Attempt}: {SmtpCode} {EnhancedCode} {Reason}; next attempt at {NextAttemptAt} for {RecipientCount} recipient(s)")]
+    public static partial void Deferred(ILogger logger, string messageId, int attempt, int? smtpCode, string? enhancedCode, string reason,
+        DateTimeOffset nextAttemptAt, int recipientCount);
+
+    [LoggerMessage(12, LogLevel.Warning,
+        "Dead-lettered {MessageId} as {FailureClass}: {Reason} (SMTP {SmtpCode} {EnhancedCode}, attempts {Attempts}, first failure {FirstFailureAt}, last failure {LastFailureAt})")]
+    public static partial void DeadLettered(ILogger logger, string messageId, string failureClass, string reason, int? smtpCode, string? enhancedCode,
+        int attempts, DateTimeOffset firstFailureAt, DateTimeOffset lastFailureAt);
+
+    [LoggerMessage(13, LogLevel.Warning, "Recipient {Recipient} of {MessageId} refused for good on attempt {Attempt}: {SmtpCode} {EnhancedCode} {Reason}")]
+    public static partial void RecipientRefused(ILogger logger, string messageId, int attempt, int? smtpCode, string? enhancedCode, string reason, string recipient);
+
+    [LoggerMessage(14, LogLevel.Error, "Could not move {MessageId} to the {Destination} queue ({Reason}); holding it and trying again in {RetryIn}")]
+    public static partial void MoveFailed(ILogger logger, string messageId, string destination, string reason, TimeSpan retryIn);
+
+    [LoggerMessage(17, LogLevel.Warning, "The broker has not confirmed the move of {MessageId} to the {Destination} queue for {Waited}; still waiting (is it blocking publishers?)")]
+    public static partial void MoveUnconfirmed(ILogger logger, string messageId, string destination, TimeSpan waited);
+
+    [LoggerMessage(18, LogLevel.Error, "Gave up moving {MessageId} to the {Destination} queue as the worker stops; the broker gets it back as it came")]
+    public static partial void MoveAbandoned(ILogger logger, string messageId, string destination);
+
+    [LoggerMessage(19, LogLevel.Warning,
+        "Returned {MessageId} to the work queue after attempt {Attempt} for {RecipientCount} recipient(s): {Reason} (system returns so far: {SystemReturns})")]
+    public static partial void Returned(ILogger logger, string messageId, int attempt, string reason, int systemReturns, int recipientCount);
+
+    [LoggerMessage(15, LogLevel.Error, "Handling {MessageId} failed unexpectedly; it was requeued")]
+    public static partial void HandlerFailed(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
+    public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
+
+    [LoggerMessage(21, LogLevel.Information, "SMTP relay answers again after {Downtime}; resuming consumption")]
+    public static partial void BreakerClosed(ILogger logger, TimeSpan downtime);
+
+    [LoggerMessage(22, LogLevel.Debug, "SMTP relay probe failed: {Reason}")]
+    public static partial void ProbeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(23, LogLevel.Error, "Pausing or resuming consumption failed")]
+    public static partial void BreakerHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(24, LogLevel.Information, "Paused consuming {Queue}")]
+    public static partial void ConsumptionPaused(ILogger logger, string queue);
+
+    [LoggerMessage(25, LogLevel.Information, "Consuming {Queue}")]
+    public static partial void ConsumptionResumed(ILogger logger, string queue);
+
+    [LoggerMessage(40, LogLevel.Warning, "Could not consume {Queue} again (try {Attempt}): {Reason}")]
+    public static partial void ResumeFailed(ILogger logger, string queue, int attempt, string reason);
+
+    [LoggerMessage(41, LogLevel.Critical, "The broker cancelled the consumer of {Queue} (was the queue deleted?); stopping so the worker is restarted")]
+    public static partial void ConsumerCancelledByBroker(ILogger logger, string queue);
+
+    [LoggerMessage(28, LogLevel.Warning, "RabbitMQ blocks publishing ({Reason}); pausing consumption until it unblocks")]
+    public static partial void BrokerBlocked(ILogger logger, string reason);
+
+    [LoggerMessage(29, LogLevel.Information, "RabbitMQ unblocked publishing; resuming consumption")]
+    public static partial void BrokerUnblocked(ILogger logger);
+
+    [LoggerMessage(30, LogLevel.Warning, "Status event {RoutingKey} not published: {Reason}")]
+    public static partial void EventDropped(ILogger logger, string routingKey, string reason);
+
+    [LoggerMessage(31, LogLevel.Warning, "{DroppedEvents} status event(s) were dropped in this run")]
+    public static partial void EventsDroppedInTotal(ILogger logger, long droppedEvents);
+
+    [LoggerMessage(27, LogLevel.Warning, "Could not settle {DeliveryCount} delivery(ies) on the consumer channel ({Reason}); the broker redelivers what it holds unacked")]
+    public static partial void SettleFailed(ILogger logger, int deliveryCount, string reason);
+
+    [LoggerMessage(26, LogLevel.Critical, "The broker closed the channel consuming {Queue} ({ReplyCode} {ReplyText}); stopping so the worker is restarted")]
+    public static partial void ConsumerChannelClosed(ILogger logger, string queue, int replyCode, string replyText);
+
+    [LoggerMessage(16, LogLevel.Error,
+        "{Count} messages in a row were refused by policy (last: {SmtpCode} {EnhancedCode} {Reason}): the sender or this relay is likely blocklisted")]
+    public static partial void PolicyRejectionsInARow(ILogger logger, int count, int? smtpCode, string? enhancedCode, string reason);
+
+    [LoggerMessage(230, LogLevel.Warning, "RabbitMQ connection ({Purpose}) to {BrokerNode} lost: {ReplyCode} {ReplyText}; recovering")]
+    public static partial void BrokerConnectionLost(ILogger logger, string purpose, string brokerNode, ushort replyCode, string replyText);
+
+    [LoggerMessage(231, LogLevel.Warning, "RabbitMQ connection ({Purpose}) recovery attempt failed on every node of {BrokerEndpoint}: {Reason}; trying again")]
+    public static partial void BrokerRecoveryFailed(ILogger logger, string purpose, string brokerEndpoint, string reason);
+
+    [LoggerMessage(232, LogLevel.Information, "RabbitMQ connection ({Purpose}) recovered on {BrokerNode}")]
+    public static partial void BrokerRecovered(ILogger logger, string purpose, string brokerNode);
+
+    [LoggerMessage(233, LogLevel.Warning, "RabbitMQ connection ({Purpose}) failed over from {LostNode} to {BrokerNode}")]
+    public static partial void BrokerFailedOver(ILogger logger, string purpose, string lostNode, string brokerNode);
+    [LoggerMessage(260, LogLevel.Information, "Ingesting dead letters from {Queue} into {Store} (batches of up to {BatchSize})")]
+    public static partial void DeadLetterIngestStarted(ILogger logger, string queue, string store, int batchSize);
+
+    [LoggerMessage(261, LogLevel.Information, "Not ingesting dead letters: DeadLetters:Ingest is false")]
+    public static partial void DeadLetterIngestOff(ILogger logger);
+
+    [LoggerMessage(262, LogLevel.Debug, "Stored {Stored} dead letter(s) of a batch of {BatchCount} ({Duplicates} already stored)")]
+    public static partial void DeadLettersStored(ILogger logger, int stored, int batchCount, int duplicates);
+
+    [LoggerMessage(263, LogLevel.Warning, "The dead-letter store {Store} failed to {Operation} ({Reason}); trying again in {RetryDelay}")]
+    public static partial void DeadLetterStoreFailed(ILogger logger, string store, string operation, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(264, LogLevel.Warning, "Ingesting dead letters from {Queue} was interrupted ({Reason}); consuming again in {RetryDelay}")]
+    public static partial void DeadLetterIngestInterrupted(ILogger logger, string queue, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(265, LogLevel.Warning, "Could not ack {Count} stored dead letter(s) ({Reason}); the broker redelivers them and the store keeps one row each")]
+    public static partial void DeadLetterAckFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(266, LogLevel.Error, "A dead letter could not be read ({Reason}); it is stored as class unknown with its body")]
+    public static partial void DeadLetterUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(267, LogLevel.Information, "Stopped ingesting dead letters from {Queue}")]
+    public static partial void DeadLetterIngestStopped(ILogger logger, string queue);
+
+    [LoggerMessage(268, LogLevel.Information, "Retention removed {Deleted} replayed or purged dead letter(s) older than {Retention} from {Store}")]
+    public static partial void DeadLetterRetentionDeleted(ILogger logger, long deleted, TimeSpan retention, string store);
+
+    [LoggerMessage(269, LogLevel.Warning, "Retention of the dead-letter store failed ({Reason}); it runs again in {RetryDelay}")]
+    public static partial void DeadLetterRetentionFailed(ILogger logger, string reason, TimeSpan retryDelay);
+
+    private static readonly Func<ILogger, string, string?, int, IDisposable?> MessageScopeDefinition =
+        LoggerMessage.DefineScope<string, string?, int>("{MessageId} (correlation {CorrelationId}, attempt {Attempt})");
+
+    [LoggerMessage(400, LogLevel.Information, "Dashboard listening on {Urls} for {UserCount} user(s); dead-letter store {Store}")]
+    public static partial void DashboardListening(ILogger logger, string urls, int userCount, string store);
+
+    [LoggerMessage(401, LogLevel.Information, "Dashboard login of {User} as {Role}")]
+    public static partial void DashboardLogin(ILogger logger, string user, string role);
+
+    [LoggerMessage(402, LogLevel.Warning, "Dashboard login refused for {User} from {Remote}")]
+    public static partial void DashboardLoginRefused(ILogger logger, string user, string remote);
+
+    [LoggerMessage(407, LogLevel.Warning, "Dashboard login throttled for {User} from {Remote}: too many attempts this minute")]
+    public static partial void DashboardLoginThrottled(ILogger logger, string user, string remote);
+
+    [LoggerMessage(403, LogLevel.Warning, "Dashboard: {Actor} ({Role}) {Action} {Count} dead letter(s), selection {Selection}, job {JobId}")]
+    public static partial void DashboardAction(ILogger logger, string actor, string role, string action, long count, string selection, long? jobId);
+
+    [LoggerMessage(404, LogLevel.Information, "Dashboard replay job {JobId} ended {State}: {Replayed}/{Total} replayed, {Skipped} skipped")]
+    public static partial void DashboardJobEnded(ILogger logger, long jobId, string state, long replayed, long total, long skipped);
+
+    [LoggerMessage(405, LogLevel.Error, "Dashboard replay job {JobId} stopped: {Reason}; resume it with 'emailworker dlq jobs resume {JobId}'")]
+    public static partial void DashboardJobFailed(ILogger logger, long jobId, string reason);
+
+    [LoggerMessage(406, LogLevel.Warning, "Dashboard refused {Method} {Path} for {User}: {Reason}")]
+    public static partial void DashboardRefused(ILogger logger, string method, string path, string user, string reason);
+
+    /// <summary>
+    /// The scope of one message's handling: every event logged meanwhile carries its <c>MessageId</c>, <c>CorrelationId</c>
+    /// and <c>Attempt</c> (this delivery's attempt number) as properties.
+    /// </summary>
+    public static IDisposable? MessageScope(ILogger logger, string messageId, string? correlationId, int attempt) =>
+        MessageScopeDefinition(logger, messageId, correlationId, attempt);
+
+    [LoggerMessage(500, LogLevel.Information, "{MessageId}: {RecipientCount} recipient(s) have it already (the delivered ledger holds their 250); not sent again")]
+    public static partial void DeliveredBefore(ILogger logger, string messageId, int recipientCount);
+
+    [LoggerMessage(501, LogLevel.Warning,
+        "{MessageId}: {RecipientCount} recipient(s) in doubt (claimed by an attempt that never recorded the relay's reply: the relay may have the mail); {Resolution}")]
+    public static partial void InDoubt(ILogger logger, string messageId, int recipientCount, string resolution);
+
+    [LoggerMessage(502, LogLevel.Warning, "The delivered ledger could not {Operation} of {MessageId} ({Reason}): the message goes on as without the ledger")]
+    public static partial void LedgerWriteFailed(ILogger logger, string operation, string messageId, string reason);
+
+    [LoggerMessage(503, LogLevel.Information, "Retention removed {Deleted} delivered-ledger row(s) older than {Retention} from {Store}")]
+    public static partial void LedgerRetentionDeleted(ILogger logger, long deleted, TimeSpan retention, string store);
+
+    [LoggerMessage(504, LogLevel.Warning, "Retention of the delivered ledger failed ({Reason}); it runs again in {RetryDelay}")]
+    public static partial void LedgerRetentionFailed(ILogger logger, string reason, TimeSpan retryDelay);
+}

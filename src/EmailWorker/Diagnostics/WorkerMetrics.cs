@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using EmailWorker.Configuration;
+
+namespace EmailWorker.Diagnostics;
+
+/// <summary>
+/// The instruments the worker records into as it works (gauges are in <c>Worker/WorkerGauges</c>). Every attribute value is
+/// one of a few constants — never a recipient, subject or message id — and each call passes its tags on the stack.
+/// </summary>
+internal sealed class WorkerMetrics
+{
+    private static readonly double[] SecondsShort = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+    // From sub-second first attempts to the retry schedule's 8 hours.
+    private static readonly double[] SecondsLong = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 28800, 57600];
+    private static readonly int[] AttemptBuckets = [1, 2, 3, 4, 5, 6, 7, 8, 10, 15, 20];
+
+    private readonly Counter<long> _messages;
+    private readonly Counter<long> _consumed;
+    private readonly Histogram<double> _processDuration;
+    private readonly Histogram<double> _smtpAttemptDuration;
+    private readonly Histogram<double> _deliveryLatency;
+    private readonly Histogram<int> _deliveryAttempts;
+    private readonly Counter<long> _ledgerRecipients;
+    private readonly Counter<long> _ledgerFailures;
+    private readonly Histogram<double> _ledgerCommitDuration;
+    private readonly Histogram<int> _ledgerCommitWrites;
+    private readonly KeyValuePair<string, object?> _system = new(Telemetry.MessagingSystem, "rabbitmq");
+    private readonly KeyValuePair<string, object?> _destination;
+
+    public WorkerMetrics(IMeterFactory meters, TopologyNames names)
+    {
+        var meter = meters.Create(Telemetry.Name);
+        _destination = new(Telemetry.DestinationName, names.Work);
+        _messages = meter.CreateCounter<long>("emailworker.messages", "{message}",
+            "Messages (or the part of one for some of its recipients) by what became of them, counted once the outcome is durable");
+        _consumed = meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Deliveries taken from the work queue");
+        _processDuration = meter.CreateHistogram("messaging.process.duration", "s",
+            "Handling one delivery: read, SMTP attempt, moves confirmed", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsShort });
+        _smtpAttemptDuration = meter.CreateHistogram("emailworker.smtp.attempt.duration", "s",
+            "One SMTP transaction on a pooled connection (connecting when needed), by the first digit of the relay's last reply",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsShort });
+        _deliveryLatency = meter.CreateHistogram("emailworker.delivery.latency", "s",
+            "From the message's AMQP timestamp (else its first attempt) to the relay's 250",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsLong });
+        _deliveryAttempts = meter.CreateHistogram("emailworker.delivery.attempts", "{attempt}", "Attempts a delivered message needed",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = AttemptBuckets });
+        _ledgerRecipients = meter.CreateCounter<long>("emailworker.ledger.recipients", "{recipient}",
+            "Recipients the delivered ledger took out of an attempt or found in doubt, by what it found");
+        _ledgerFailures = meter.CreateCounter<long>("emailworker.ledger.failures", "{operation}",
+            "Ledger operations that failed (the message went on as without the ledger), by operation: look, claim or record");
+        _ledgerCommitDuration = meter.CreateHistogram("emailworker.ledger.commit.duration", "s",
+            "One group commit of the delivered ledger (many handlers' claims and records in one transaction)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsShort });
+        _ledgerCommitWrites = meter.CreateHistogram("emailworker.ledger.commit.writes", "{write}", "Handlers' writes in one group commit",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+    }
+
+    /// <summary><paramref name="count"/> recipients the ledger found as <paramref name="outcome"/> (an <c>OutcomeNames</c> constant).</summary>
+    public void LedgerRecipients(string outcome, int count) =>
+        _ledgerRecipients.Add(count, new KeyValuePair<string, object?>(Telemetry.LedgerOutcome, outcome));
+
+    /// <summary>A ledger operation failed; <paramref name="operation"/> is <c>look</c>, <c>claim</c> or <c>record</c>.</summary>
+    public void LedgerFailed(string operation) => _ledgerFailures.Add(1, new KeyValuePair<string, object?>(Telemetry.LedgerOperation, operation));
+
+    public void LedgerCommitted(long startedAt, int writes)
+    {
+        _ledgerCommitDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
+        _ledgerCommitWrites.Record(writes);
+    }
+
+    /// <summary>One reported outcome: <paramref name="outcome"/> and <paramref name="outcomeClass"/> are constants.</summary>
+    public void Outcome(string outcome, string outcomeClass) =>
+        _messages.Add(1, new KeyValuePair<string, object?>(Telemetry.Outcome, outcome), new KeyValuePair<string, object?>(Telemetry.Class, outcomeClass));
+
+    public void Consumed() => _consumed.Add(1, _system, _destination);
+
+    /// <summary>A delivery handled since <paramref name="startedAt"/> (a <see cref="Stopwatch"/> timestamp); <paramref name="errorType"/> when it failed.</summary>
+    public void Processed(long startedAt, string? errorType)
+    {
+        var seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
+        if (errorType is null)
+            _processDuration.Record(seconds, _system, _destination);
+        else
+            _processDuration.Record(seconds, _system, _destination, new KeyValuePair<string, object?>(Telemetry.ErrorType, errorType));
+    }
+
+    public void SmtpAttempt(long startedAt, string replyClass) =>
+        _smtpAttemptDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>(Telemetry.ReplyClass, replyClass));
+
+    public void Delivered(TimeSpan latency, int attempts)
+    {
+        // A clock skewed against the producer's must not produce a negative latency.
+        _deliveryLatency.Record(Math.Max(0, latency.TotalSeconds));
+        _deliveryAttempts.Record(attempts);
+    }
+}

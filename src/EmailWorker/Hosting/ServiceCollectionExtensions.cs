@@ -1,0 +1,89 @@
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
+using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.Worker;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Delivery;
+using EmailWorker.Delivery.Ledger;
+using EmailWorker.Diagnostics;
+using EmailWorker.Worker.Ledger;
+using EmailWorker.Outcomes;
+using EmailWorker.Messages;
+using EmailWorker.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker.Hosting;
+
+internal static class ServiceCollectionExtensions
+{
+    /// <summary>Binds and validates every options section; a wrong value stops start-up with a message naming the key.</summary>
+    public static IServiceCollection AddEmailWorkerOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        AddValidated<RabbitMqOptions, RabbitMqOptionsValidator>(services, configuration, RabbitMqOptions.Section);
+        AddValidated<TopologyOptions, TopologyOptionsValidator>(services, configuration, TopologyOptions.Section);
+        AddValidated<SmtpOptions, SmtpOptionsValidator>(services, configuration, SmtpOptions.Section);
+        AddValidated<RetryOptions, RetryOptionsValidator>(services, configuration, RetryOptions.Section);
+        AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
+        AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
+        AddValidated<HostingOptions, HostingOptionsValidator>(services, configuration, HostingOptions.Section);
+        AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(services, configuration, DeadLetterOptions.Section);
+        AddValidated<ObservabilityOptions, ObservabilityOptionsValidator>(services, configuration, ObservabilityOptions.Section);
+        return services;
+    }
+
+    /// <summary>The worker: broker connection, topology, SMTP pool, breaker and the work-queue consumer.</summary>
+    public static IServiceCollection AddEmailWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddEmailWorkerOptions(configuration);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => TopologyNames.From(
+            sp.GetRequiredService<IOptions<TopologyOptions>>().Value, sp.GetRequiredService<IOptions<RetryOptions>>().Value));
+        foreach (var purpose in new[] { BrokerConnection.Consuming, BrokerConnection.Publishing })
+        {
+            services.AddKeyedSingleton(purpose, (provider, _) => new BrokerConnection(purpose,
+                provider.GetRequiredService<IOptions<RabbitMqOptions>>(), provider.GetRequiredService<ILogger<BrokerConnection>>()));
+        }
+        services.AddSingleton<TopologyDeclarer>();
+        services.AddSingleton(sp => new ConfirmedPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing).GetAsync));
+        services.AddSingleton<WorkerMetrics>();
+        services.AddSingleton<MessageSpan>();
+        services.AddSingleton<InFlightCounter>();
+        services.AddSingleton<SmtpConnectionPool>();
+        services.AddSingleton<RelayCircuitBreaker>();
+        services.AddSingleton<SendEmailReader>();
+        services.AddSingleton<MimeMessageFactory>();
+        services.AddSingleton<OutcomeClassifier>();
+        services.AddSingleton(sp => new FatePlanner(RoutingPolicyFrom(sp.GetRequiredService<IOptions<RetryOptions>>().Value)));
+        services.AddSingleton<MessageMover>();
+        services.AddSingleton<OutcomeReporter>();
+        services.AddSingleton<PlanExecutor>();
+        services.AddSingleton<MessageHandler>();
+        // Registered before the consumer so it stops after it: the last in-flight messages' events still go out.
+        services.AddSingleton(sp => new StatusEventPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing),
+            sp.GetRequiredService<TopologyNames>().Events, sp.GetRequiredService<ILogger<StatusEventPublisher>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
+        services.AddSingleton<FatalStop>();
+        // Also resolved by itself: the readiness check reads its state.
+        services.AddSingleton<WorkQueueConsumer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkQueueConsumer>());
+        services.AddDeadLetterStore();
+        services.AddSingleton<ILedgerStoreSource, LedgerStoreSource>();
+        services.AddDeliveryLedger();
+        services.AddHostedService<DeadLetterIngester>();
+        return services;
+    }
+
+    private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>
+        new(retry.Delays, retry.GreylistMinimumValue, retry.MaxSystemReturns, $"{Environment.MachineName}/{Environment.ProcessId}");
+
+    private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

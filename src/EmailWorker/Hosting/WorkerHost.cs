@@ -1,0 +1,102 @@
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
+using EmailWorker.Worker;
+using EmailWorker.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Options;
+using Serilog;
+using SerilogLog = Serilog.Log;
+
+namespace EmailWorker.Hosting;
+
+/// <summary>The worker's host (<c>emailworker run</c>): built from configuration, run until SIGTERM or Ctrl+C, then drained; the exit code.</summary>
+internal static class WorkerHost
+{
+    public static async Task<int> RunAsync()
+    {
+        // Until configuration is read, failures still need a place to go.
+        SerilogLog.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+        try
+        {
+            using var host = BuildHost();
+            // Taken before running: RunAsync disposes the host's services when it returns.
+            var fatalStop = host.Services.GetRequiredService<FatalStop>();
+            await host.RunAsync();
+            if (fatalStop.Reason is { } reason)
+            {
+                SerilogLog.Fatal("The worker stopped: {Reason}", reason);
+                return ExitCodes.Failure;
+            }
+            return ExitCodes.Ok;
+        }
+        catch (OptionsValidationException ex)
+        {
+            SerilogLog.Fatal("Invalid configuration: {Problems}", string.Join("; ", ex.Failures));
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is TopologyMismatchException or BrokerConfigurationException)
+        {
+            SerilogLog.Fatal("Cannot start: {Problem}", ex.Message);
+            return ExitCodes.Failure;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            SerilogLog.Fatal("Cannot start: {Problem}; choose a free port in Observability:Urls (EMAILWORKER__OBSERVABILITY__URLS), or empty for no listener", ex.Message);
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex)
+        {
+            SerilogLog.Fatal(ex, "The worker stopped unexpectedly");
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            await SerilogLog.CloseAndFlushAsync();
+        }
+    }
+
+    /// <summary>
+    /// A plain generic host, or — when <c>Observability:Urls</c> names a listener — a web application whose Kestrel serves
+    /// only <c>/metrics</c> and the health checks (no routing, MVC or HTTPS defaults: start-up stays cheap).
+    /// </summary>
+    private static IHost BuildHost()
+    {
+        var configuration = new ConfigurationManager();
+        WorkerConfiguration.AddSources(configuration);
+        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var urls = observability.UrlList;
+        if (urls.Count == 0)
+        {
+            var plain = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+            Configure(plain, configuration, observability, listener: false);
+            return plain.Build();
+        }
+        var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        web.WebHost.UseKestrelCore().UseUrls([.. urls]);
+        Configure(web, configuration, observability, listener: true);
+        var app = web.Build();
+        HealthEndpoints.Use(app);
+        return app;
+    }
+
+    private static void Configure(IHostApplicationBuilder builder, ConfigurationManager configuration, ObservabilityOptions observability, bool listener)
+    {
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration).WriteToBufferedConsole(observability));
+        builder.Services.AddEmailWorker(builder.Configuration);
+        builder.Services.AddObservability(observability, listener);
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>(
+            (host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeoutValue);
+        // Under systemd (Type=notify) the host reports ready and stopping to the service manager; elsewhere Ctrl+C/SIGTERM.
+        if (SystemdHelpers.IsSystemdService())
+            builder.Services.AddSystemd();
+        else
+            builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
+    }
+}

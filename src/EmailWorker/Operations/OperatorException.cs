@@ -1,9 +1,0 @@
-using EmailWorker.Hosting;
-
-namespace EmailWorker.Operations;
-
-/// <summary>An operator command cannot go on; the message is one line for the terminal, the code the process exit code.</summary>
-internal sealed class OperatorException(string message, int exitCode = ExitCodes.Failure) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
-}

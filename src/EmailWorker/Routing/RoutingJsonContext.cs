@@ -1,8 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace EmailWorker.Routing;
-
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(List<HistoryEntry>))]
-[JsonSerializable(typeof(string[]))]
-internal sealed partial class RoutingJsonContext : JsonSerializerContext;

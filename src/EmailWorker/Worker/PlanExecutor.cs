@@ -1,0 +1,95 @@
+using EmailWorker.Configuration;
+using EmailWorker.Contracts;
+using EmailWorker.Delivery;
+using EmailWorker.Broker;
+using EmailWorker.Diagnostics;
+using EmailWorker.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker.Worker;
+
+/// <summary>
+/// Carries out a <see cref="Plan"/>: opens the breaker when it says so, publishes its moves through the one
+/// <see cref="MessageMover"/> while the source is held, reports once every move is durable, and says whether the source
+/// may be acked.
+/// </summary>
+/// <remarks>
+/// A move is never published again merely because its confirm is slow (a blocked broker confirms late, not never): the
+/// wait goes on as long as the publishing channel lives, and a warning says so every <c>RabbitMq:PublishTimeout</c>. It
+/// is published again after a nack or a return (the broker did not take it) and after the channel was lost — there the
+/// first copy may have been stored with its confirm lost in transit, so a tier can hold two copies (a duplicate later,
+/// never a loss). Only when the host stops for good while a move is still unconfirmed is the source given back as it
+/// came, to every recipient it had — the one window where a recipient who got a 250 can get the mail again.
+/// </remarks>
+internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter, RelayCircuitBreaker breaker,
+    IOptions<RabbitMqOptions> rabbit, TimeProvider time, ILogger<PlanExecutor> logger)
+{
+    private static readonly TimeSpan FirstRetryPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(30);
+
+    /// <summary>True when the source may be acked; false when it must go back to the broker untouched.</summary>
+    public async Task<bool> CarryOutAsync(IncomingMessage source, string messageId, SendEmail? command, Plan plan, CancellationToken hardStop)
+    {
+        if (plan.Requeue)
+            return false;
+        if (plan.TripBreaker is { } reason)
+            breaker.Trip(reason);
+        foreach (var move in plan.Moves)
+        {
+            if (!await PublishWhileHeldAsync(source, move, messageId, hardStop))
+                return false;
+        }
+        reporter.Report(source, messageId, command, plan.Reports);
+        return true;
+    }
+
+    private async Task<bool> PublishWhileHeldAsync(IncomingMessage source, Move move, string messageId, CancellationToken hardStop)
+    {
+        var pause = FirstRetryPause;
+        while (true)
+        {
+            try
+            {
+                await WaitForConfirmAsync(mover.MoveAsync(source, move, hardStop), move, messageId, hardStop);
+                return true;
+            }
+            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+            {
+                Log.MoveAbandoned(logger, messageId, move.To.Word());
+                return false;
+            }
+            catch (Exception ex)
+            {
+                Log.MoveFailed(logger, messageId, move.To.Word(), ex.Message, pause);
+            }
+            try
+            {
+                await Task.Delay(pause, time, hardStop);
+            }
+            catch (OperationCanceledException)
+            {
+                Log.MoveAbandoned(logger, messageId, move.To.Word());
+                return false;
+            }
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+        }
+    }
+
+    private async Task WaitForConfirmAsync(Task publish, Move move, string messageId, CancellationToken hardStop)
+    {
+        var waited = TimeSpan.Zero;
+        var interval = rabbit.Value.PublishTimeoutValue;
+        while (!publish.IsCompleted)
+        {
+            var tick = Task.Delay(interval, time, hardStop);
+            if (await Task.WhenAny(publish, tick) == publish)
+                break;
+            waited += interval;
+            if (tick.IsCanceled)
+                break;
+            Log.MoveUnconfirmed(logger, messageId, move.To.Word(), waited);
+        }
+        await publish;
+    }
+}

@@ -1,0 +1,37 @@
+using EmailWorker.Broker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace EmailWorker.Worker;
+
+/// <summary>
+/// <c>/healthz/ready</c>: both broker connections open and a consumer registered on the work queue → Healthy (200).
+/// Consumption paused by the relay breaker or by a broker that blocks publishers → Degraded, still 200: the cause is
+/// outside this worker, every replica shares it, and reporting it unready would only stall a rolling update; the breaker
+/// gauge and its alert say it instead. Anything else (starting, stopping, broker connection down or recovering) → 503.
+/// </summary>
+internal sealed class ReadinessCheck(
+    [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection consuming,
+    [FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection publishing,
+    WorkQueueConsumer consumer) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var state = consumer.State;
+        var result = (consuming.IsOpen, publishing.IsOpen) switch
+        {
+            (false, _) => HealthCheckResult.Unhealthy("the consuming connection to RabbitMQ is not open"),
+            (_, false) => HealthCheckResult.Unhealthy("the publishing connection to RabbitMQ is not open"),
+            _ => state switch
+            {
+                ConsumerState.Consuming => HealthCheckResult.Healthy("consuming"),
+                ConsumerState.PausedByBreaker => HealthCheckResult.Degraded("consumption paused: the SMTP relay's circuit breaker is open"),
+                ConsumerState.PausedWhileBrokerBlocks => HealthCheckResult.Degraded("consumption paused: RabbitMQ blocks publishers"),
+                ConsumerState.Starting => HealthCheckResult.Unhealthy("starting"),
+                ConsumerState.Stopped => HealthCheckResult.Unhealthy("stopping"),
+                _ => HealthCheckResult.Unhealthy("not consuming the work queue"),
+            },
+        };
+        return Task.FromResult(result);
+    }
+}

@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using EmailWorker.Broker;
+using EmailWorker.Configuration;
+using EmailWorker.Delivery;
+using EmailWorker.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace EmailWorker.Worker;
+
+/// <summary>
+/// Consumes the work queue: declares the topology at start-up, hands each delivery to <see cref="MessageHandler"/> with
+/// up to <c>Delivery:ConcurrencyLimit</c> at once, and acks or requeues it by the handler's decision. It pauses while the
+/// relay circuit breaker is open or the broker blocks publishers (no move could be confirmed), and resumes when neither is.
+/// </summary>
+internal sealed class WorkQueueConsumer(
+    [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection broker,
+    [FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection publishing,
+    TopologyDeclarer declarer,
+    TopologyNames names,
+    MessageHandler handler,
+    RelayCircuitBreaker breaker,
+    IOptions<DeliveryOptions> options,
+    FatalStop fatalStop,
+    InFlightCounter inFlight,
+    WorkerMetrics metrics,
+    MessageSpan messageSpan,
+    ILogger<WorkQueueConsumer> logger) : IHostedService, IDisposable
+{
+    private const int ResumeAttempts = 5;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly InFlightCounter _inFlight = inFlight;
+    private readonly SemaphoreSlim _consumeGate = new(1, 1);
+    private IChannel? _channel;
+    private DeliverySettler? _settler;
+    private SemaphoreSlim? _slots;
+    private string? _consumerTag;
+    private bool _started;
+    private bool _stopped;
+    private bool _brokerBlocked;
+
+    /// <summary>
+    /// Whether the work queue is being consumed, and if not, why (the readiness check reads it). An open breaker or a
+    /// blocked broker counts as paused from the moment it is known, before the consumer's cancel has gone through.
+    /// </summary>
+    public ConsumerState State =>
+        !Volatile.Read(ref _started) ? ConsumerState.Starting
+        : Volatile.Read(ref _stopped) ? ConsumerState.Stopped
+        : breaker.IsOpen ? ConsumerState.PausedByBreaker
+        : Volatile.Read(ref _brokerBlocked) ? ConsumerState.PausedWhileBrokerBlocks
+        : Volatile.Read(ref _consumerTag) is not null ? ConsumerState.Consuming
+        : ConsumerState.NotConsuming;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var connection = await broker.GetAsync(cancellationToken);
+        await declarer.PrepareAsync(connection, cancellationToken);
+        var delivery = options.Value;
+        // The client dispatches one delivery at a time (in order); handling runs up to ConcurrencyLimit at once.
+        _channel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false), cancellationToken);
+        _settler = new DeliverySettler(_channel, logger);
+        _slots = new SemaphoreSlim(delivery.ConcurrencyLimit, delivery.ConcurrencyLimit);
+        await _channel.BasicQosAsync(0, (ushort)delivery.PrefetchCount, global: false, cancellationToken);
+        _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+        breaker.Opened += PauseAsync;
+        breaker.Closed += ResumeAsync;
+        var publishingConnection = await publishing.GetAsync(cancellationToken);
+        publishingConnection.ConnectionBlockedAsync += OnBlockedAsync;
+        publishingConnection.ConnectionUnblockedAsync += OnUnblockedAsync;
+        // At start-up a consume that fails fails the start (exit 1): nothing is in flight yet.
+        await ConsumeAsync();
+        Volatile.Write(ref _started, true);
+        Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
+    }
+
+    /// <summary>
+    /// Called by the client one delivery at a time, in delivery order: registering the tag here, before any handling
+    /// starts, is what lets <see cref="DeliverySettler"/> ack a run of deliveries with one multiple ack safely.
+    /// Waiting for a free handling slot is the back-pressure; the prefetch bounds what the client buffers meanwhile.
+    /// </summary>
+    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
+    {
+        var settler = _settler!;
+        settler.Delivered(delivery.DeliveryTag);
+        // Counted before waiting for a slot, so a drain that starts meanwhile waits for this delivery too.
+        _inFlight.Enter();
+        var handed = false;
+        try
+        {
+            // Deliveries that arrive once stopping began are left unacked, not nacked: the channel's close returns them.
+            // (A nack would hand them straight back to a consumer the client recovered after a cancel failed.)
+            if (Volatile.Read(ref _stopped))
+                return;
+            await _slots!.WaitAsync(CancellationToken.None);
+            if (Volatile.Read(ref _stopped))
+            {
+                _slots.Release();
+                return;
+            }
+            // The client reuses the body's buffer once this callback returns: the handler gets its own copy.
+            var incoming = new IncomingMessage(delivery.Body.ToArray(), delivery.BasicProperties);
+            handed = true;
+            _ = Task.Run(() => HandleAndSettleAsync(settler, delivery.DeliveryTag, incoming));
+        }
+        finally
+        {
+            if (!handed)
+                _inFlight.Exit();
+        }
+    }
+
+    private async Task HandleAndSettleAsync(DeliverySettler settler, ulong deliveryTag, IncomingMessage incoming)
+    {
+        metrics.Consumed();
+        var started = Stopwatch.GetTimestamp();
+        using var span = messageSpan.Start(incoming.Properties);
+        string? errorType = null;
+        try
+        {
+            bool ack;
+            try
+            {
+                ack = await handler.HandleAsync(incoming, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                ack = false;
+            }
+            catch (Exception ex)
+            {
+                // A bug must not lose the message: requeue it; the work queue's delivery limit stops a poison loop.
+                // (The handler logs its own failures naming the message; this is what escaped before it could be read.)
+                Log.HandlerFailed(logger, SafeText.Bound(incoming.Properties.MessageId ?? "(unread)", 200), ex);
+                errorType = ex.GetType().Name;
+                ack = false;
+            }
+            // Given back without a recorded outcome: the broker redelivers it, so this handling did not succeed.
+            errorType ??= ack ? null : MessageSpan.Requeued;
+            // Settle even while stopping: an ack or a requeue must reach the broker before the channel closes.
+            if (ack)
+                settler.Ack(deliveryTag);
+            else
+                await settler.RequeueAsync(deliveryTag);
+        }
+        finally
+        {
+            metrics.Processed(started, errorType);
+            MessageSpan.End(span, errorType);
+            _slots!.Release();
+            _inFlight.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Connection losses are healed by the client's recovery; a channel the broker itself closed (consumer timeout, queue
+    /// deleted) is not, and a worker without it would only look alive.
+    /// </summary>
+    private Task OnChannelShutdownAsync(object sender, RabbitMQ.Client.Events.ShutdownEventArgs reason)
+    {
+        if (!Volatile.Read(ref _stopped) && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
+        {
+            Log.ConsumerChannelClosed(logger, names.Work, reason.ReplyCode, reason.ReplyText);
+            fatalStop.Request($"the broker closed the consumer channel: {reason.ReplyCode} {reason.ReplyText}");
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task PauseAsync()
+    {
+        await _consumeGate.WaitAsync();
+        try
+        {
+            if (_consumerTag is null || _channel is null)
+                return;
+            await _channel.BasicCancelAsync(_consumerTag);
+            _consumerTag = null;
+            Log.ConsumptionPaused(logger, names.Work);
+        }
+        finally
+        {
+            _consumeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Consumes again once nothing holds consumption paused. A consume that fails (the connection is recovering) is tried
+    /// again with growing pauses; a worker that still cannot consume stops non-zero so its supervisor restarts it, rather
+    /// than staying paused for good while it looks healthy.
+    /// </summary>
+    private async Task ResumeAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ConsumeAsync();
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !Volatile.Read(ref _stopped))
+            {
+                Log.ResumeFailed(logger, names.Work, attempt, ex.Message);
+                if (attempt == ResumeAttempts)
+                {
+                    fatalStop.Request($"could not consume {names.Work} again: {ex.Message}");
+                    return;
+                }
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2 * attempt));
+        }
+    }
+
+    private async Task ConsumeAsync()
+    {
+        await _consumeGate.WaitAsync();
+        try
+        {
+            // The breaker may have opened again since it raised Closed: consuming now would only cycle messages.
+            if (_consumerTag is not null || _channel is null || _stopped || breaker.IsOpen || _brokerBlocked)
+                return;
+            var consumer = new WorkQueueBasicConsumer(_channel, OnCancelledByBrokerAsync);
+            consumer.ReceivedAsync += OnReceivedAsync;
+            _consumerTag = await _channel.BasicConsumeAsync(names.Work, autoAck: false, consumer);
+            Log.ConsumptionResumed(logger, names.Work);
+        }
+        finally
+        {
+            _consumeGate.Release();
+        }
+    }
+
+    private Task OnCancelledByBrokerAsync(string consumerTag)
+    {
+        if (!Volatile.Read(ref _stopped))
+        {
+            Log.ConsumerCancelledByBroker(logger, names.Work);
+            fatalStop.Request($"the broker cancelled the consumer of {names.Work} (was the queue deleted?)");
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The broker blocks this process's publishing connection (memory or disk alarm): no move can be confirmed until it
+    /// unblocks, so taking more messages would only pile up sent-but-unrecorded ones. In-flight moves keep waiting.
+    /// </summary>
+    private async Task OnBlockedAsync(object sender, RabbitMQ.Client.Events.ConnectionBlockedEventArgs blocked)
+    {
+        Log.BrokerBlocked(logger, blocked.Reason);
+        Volatile.Write(ref _brokerBlocked, true);
+        await PauseAsync();
+    }
+
+    private async Task OnUnblockedAsync(object sender, RabbitMQ.Client.Events.AsyncEventArgs unblocked)
+    {
+        Log.BrokerUnblocked(logger);
+        Volatile.Write(ref _brokerBlocked, false);
+        await ResumeAsync();
+    }
+
+    /// <summary>
+    /// Stops taking messages, then gives in-flight ones until the host's shutdown timeout to finish. When that runs out,
+    /// their SMTP sends are cancelled and they are requeued, so nothing is acked without its 250 and nothing is lost.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        breaker.Opened -= PauseAsync;
+        breaker.Closed -= ResumeAsync;
+        await _consumeGate.WaitAsync(CancellationToken.None);
+        try
+        {
+            Volatile.Write(ref _stopped, true);
+            if (_consumerTag is not null && _channel is { IsOpen: true })
+                await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // The channel is gone already: the broker has requeued what it held.
+        }
+        finally
+        {
+            _consumerTag = null;
+            _consumeGate.Release();
+        }
+        try
+        {
+            await _inFlight.WaitDrainedAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await _stopping.CancelAsync();
+            await _inFlight.WaitDrainedAsync(CancellationToken.None);
+        }
+        if (_settler is not null)
+            await _settler.DisposeAsync();
+        if (_channel is not null)
+        {
+            // Closing the channel returns whatever was prefetched but never handed to the handler.
+            await _channel.CloseAsync(CancellationToken.None);
+            await _channel.DisposeAsync();
+        }
+        Log.WorkerStopped(logger, names.Work);
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _consumeGate.Dispose();
+        _slots?.Dispose();
+    }
+}

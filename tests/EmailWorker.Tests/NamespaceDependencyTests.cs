@@ -1,0 +1,246 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+
+namespace EmailWorker.Tests;
+
+/// <summary>
+/// The worker's sources (embedded in this assembly) read as a graph of namespaces: each file's <c>namespace</c>, its
+/// <c>using</c> directives and any <c>EmailWorker.*</c> name written out in code. Dependencies between the top-level parts
+/// run one way, down the layers of the README's Repository layout; no namespace depends on itself through others; the
+/// broker's client library, the command line and ASP.NET Core are used only where the README says.
+/// </summary>
+[TestFixture]
+[CancelAfter(30_000)]
+public sealed partial class NamespaceDependencyTests
+{
+    /// <summary>Top to bottom; a part may use any part of a lower layer and none of a higher one.</summary>
+    private static readonly string[][] Layers =
+    [
+        ["Program"],
+        ["Cli"],
+        ["Hosting", "Dashboard"],
+        ["Worker", "DeadLetters"],
+        ["Broker", "Routing"],
+        ["Messages", "Outcomes", "Delivery"],
+        ["Diagnostics", "Configuration"],
+    ];
+
+    /// <summary>The uses allowed inside one layer (each one way; the cycle check keeps them so).</summary>
+    private static readonly HashSet<(string From, string To)> SameLayer =
+    [
+        ("Broker", "Routing"),
+        ("Messages", "Outcomes"),
+        ("Outcomes", "Delivery"),
+        ("Diagnostics", "Configuration"),
+    ];
+
+    /// <summary>
+    /// Where RabbitMQ.Client may be used: the broker's own part, the consumers of its queues (the worker, the dead-letter
+    /// ingest, the replay), the composition root (the client's activity source names for tracing) and the CLI (broker
+    /// errors told as exit codes; <c>topology</c>). Every other part sees messages through <c>Broker.IncomingMessage</c>.
+    /// </summary>
+    private static readonly string[] RabbitMqUsers = ["Broker", "Worker", "DeadLetters.Ingest", "DeadLetters.Replay", "Hosting", "Cli"];
+
+    /// <summary>
+    /// The front ends. Hosting is the one exception below them for ASP.NET Core: the worker's <c>/metrics</c> and health
+    /// listener (Observability:Urls) is a Kestrel web application built by the composition root.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> FrameworkUsers = new()
+    {
+        ["System.CommandLine"] = ["Program", "Cli", "Dashboard"],
+        ["Microsoft.AspNetCore"] = ["Program", "Cli", "Dashboard", "Hosting"],
+    };
+
+    private static readonly Assembly Assembly = typeof(NamespaceDependencyTests).Assembly;
+
+    private static readonly Lazy<IReadOnlyList<SourceFile>> Sources = new(ReadSources);
+
+    private sealed record SourceFile(string Path, string Namespace, IReadOnlySet<string> Uses)
+    {
+        /// <summary>The top-level part: the first name after <c>EmailWorker</c>, or Program for the root namespace.</summary>
+        public string Part => PartOf(Namespace);
+    }
+
+    [Test]
+    public void Should_find_the_worker_sources()
+    {
+        Assert.That(Sources.Value, Has.Count.GreaterThan(100));
+        Assert.That(Sources.Value.Where(s => s.Namespace == "EmailWorker").Select(s => s.Path), Is.EquivalentTo(new[] { "Program.cs" }),
+            "only Program lives in the root namespace: every other namespace sees its types without a using");
+    }
+
+    [Test]
+    public void Should_keep_every_file_in_a_known_part_and_its_folder()
+    {
+        var known = Layers.SelectMany(l => l).ToHashSet();
+        Assert.Multiple(() =>
+        {
+            foreach (var source in Sources.Value)
+            {
+                Assert.That(known, Does.Contain(source.Part), $"{source.Path}: namespace {source.Namespace} is in no layer");
+                var folder = System.IO.Path.GetDirectoryName(source.Path)!.Replace('/', '.');
+                Assert.That(source.Namespace, Is.EqualTo(folder.Length == 0 ? "EmailWorker" : $"EmailWorker.{folder}"),
+                    $"{source.Path}: the namespace follows the folder");
+            }
+        });
+    }
+
+    [Test]
+    public void Should_depend_only_downwards_between_parts()
+    {
+        var layer = Layers.SelectMany((parts, index) => parts.Select(part => (part, index))).ToDictionary(p => p.part, p => p.index);
+        var wrong = (
+            from source in Sources.Value
+            from used in source.Uses
+            let to = PartOf(used)
+            where to != source.Part && layer.ContainsKey(source.Part) && layer.ContainsKey(to)
+            where layer[to] < layer[source.Part] || (layer[to] == layer[source.Part] && !SameLayer.Contains((source.Part, to)))
+            select $"{source.Path} ({source.Part}) uses {used}").ToList();
+        Assert.That(wrong, Is.Empty);
+    }
+
+    [Test]
+    public void Should_have_no_cycle_between_parts() =>
+        Assert.That(Cycles(Graph(PartOf)), Is.Empty);
+
+    [Test]
+    public void Should_have_no_cycle_between_namespaces() =>
+        Assert.That(Cycles(Graph(ns => ns)), Is.Empty);
+
+    [Test]
+    public void Should_use_RabbitMQ_Client_only_in_the_broker_facing_parts()
+    {
+        var wrong = Sources.Value
+            .Where(s => s.Uses.Any(u => u.StartsWith("RabbitMQ.Client", StringComparison.Ordinal)))
+            .Where(s => !RabbitMqUsers.Any(allowed => Within(s.Namespace, allowed)))
+            .Select(s => $"{s.Path} ({s.Namespace})").ToList();
+        Assert.That(wrong, Is.Empty);
+    }
+
+    [TestCase("System.CommandLine")]
+    [TestCase("Microsoft.AspNetCore")]
+    public void Should_use_a_front_end_framework_only_in_the_front_ends(string framework)
+    {
+        var wrong = Sources.Value
+            .Where(s => s.Uses.Any(u => u == framework || u.StartsWith(framework + ".", StringComparison.Ordinal)))
+            .Where(s => !FrameworkUsers[framework].Contains(s.Part))
+            .Select(s => $"{s.Path} ({s.Namespace})").ToList();
+        Assert.That(wrong, Is.Empty);
+    }
+
+    private static bool Within(string ns, string part) =>
+        ns == $"EmailWorker.{part}" || ns.StartsWith($"EmailWorker.{part}.", StringComparison.Ordinal);
+
+    private static string PartOf(string ns) =>
+        ns == "EmailWorker" ? "Program" : ns.StartsWith("EmailWorker.", StringComparison.Ordinal) ? ns["EmailWorker.".Length..].Split('.')[0] : ns;
+
+    /// <summary>Namespace-to-namespace uses inside the worker (other assemblies' namespaces left out), grouped by <paramref name="key"/>.</summary>
+    private static Dictionary<string, HashSet<string>> Graph(Func<string, string> key)
+    {
+        var own = Sources.Value.Select(s => s.Namespace).ToHashSet();
+        var graph = new Dictionary<string, HashSet<string>>();
+        foreach (var source in Sources.Value)
+        {
+            var from = key(source.Namespace);
+            var edges = graph.TryGetValue(from, out var set) ? set : graph[from] = [];
+            // A namespace sees the types of its enclosing namespaces without a using (the root holds only Program).
+            var enclosing = Enumerable.Range(1, Math.Max(0, source.Namespace.Count(c => c == '.') - 1))
+                .Select(n => string.Join('.', source.Namespace.Split('.').Take(n + 1)));
+            foreach (var used in source.Uses.Select(u => Resolve(u, own)).OfType<string>().Concat(enclosing).Select(key).Where(to => to != from))
+                edges.Add(used);
+        }
+        return graph;
+    }
+
+    /// <summary>The longest of the worker's namespaces that <paramref name="name"/> starts with; null for other assemblies' names.</summary>
+    private static string? Resolve(string name, HashSet<string> own)
+    {
+        for (var candidate = name; candidate.Length > 0; candidate = candidate.LastIndexOf('.') is > 0 and var dot ? candidate[..dot] : "")
+        {
+            if (own.Contains(candidate) && candidate != "EmailWorker")
+                return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>Each strongly connected group of more than one node, as "A → B → A" text (Tarjan's algorithm).</summary>
+    private static List<string> Cycles(Dictionary<string, HashSet<string>> graph)
+    {
+        var index = new Dictionary<string, int>();
+        var low = new Dictionary<string, int>();
+        var stack = new Stack<string>();
+        var cycles = new List<string>();
+        void Visit(string node)
+        {
+            index[node] = low[node] = index.Count;
+            stack.Push(node);
+            foreach (var next in graph.GetValueOrDefault(node) ?? [])
+            {
+                if (index.TryGetValue(next, out var seen))
+                {
+                    if (stack.Contains(next))
+                        low[node] = Math.Min(low[node], seen);
+                }
+                else
+                {
+                    Visit(next);
+                    low[node] = Math.Min(low[node], low[next]);
+                }
+            }
+            if (low[node] != index[node])
+                return;
+            var group = new List<string>();
+            string member;
+            do
+            {
+                member = stack.Pop();
+                group.Add(member);
+            } while (member != node);
+            if (group.Count > 1)
+                cycles.Add(string.Join(" ↔ ", group.Order(StringComparer.Ordinal)));
+        }
+        foreach (var node in graph.Keys.Order(StringComparer.Ordinal))
+        {
+            if (!index.ContainsKey(node))
+                Visit(node);
+        }
+        return cycles;
+    }
+
+    private static List<SourceFile> ReadSources()
+    {
+        var files = new List<SourceFile>();
+        foreach (var resource in Assembly.GetManifestResourceNames().Where(n => n.StartsWith("source/", StringComparison.Ordinal)))
+        {
+            using var stream = Assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            var code = Code(reader.ReadToEnd());
+            var ns = NamespaceLine().Match(code) is { Success: true } match ? match.Groups[1].Value : "";
+            var uses = UsingLine().Matches(code).Select(m => m.Groups[1].Value)
+                .Concat(QualifiedName().Matches(code).Select(m => m.Groups[1].Value))
+                .ToHashSet();
+            files.Add(new SourceFile(resource["source/".Length..], ns, uses));
+        }
+        return files;
+    }
+
+    /// <summary>The code without comments and string literals, so a name in prose or text is no dependency.</summary>
+    private static string Code(string text) => StringLiteral().Replace(Comment().Replace(text, ""), "\"\"");
+
+    [GeneratedRegex(@"^namespace\s+([\w.]+)\s*;", RegexOptions.Multiline)]
+    private static partial Regex NamespaceLine();
+
+    /// <summary><c>using X;</c>, <c>using static X.Y;</c> and <c>using Alias = X.Y;</c> (the alias's target).</summary>
+    [GeneratedRegex(@"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?([\w.]+)\s*;", RegexOptions.Multiline)]
+    private static partial Regex UsingLine();
+
+    /// <summary>A name written out in code, e.g. <c>EmailWorker.Broker.TopologyDeclarer</c>: its namespace is resolved in <see cref="Graph"/>.</summary>
+    [GeneratedRegex(@"(?<![\w.])((?:EmailWorker|RabbitMQ|System\.CommandLine|Microsoft\.AspNetCore)(?:\.\w+)+)")]
+    private static partial Regex QualifiedName();
+
+    [GeneratedRegex(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
+    private static partial Regex Comment();
+
+    [GeneratedRegex(@"@""(?:[^""]|"""")*""|""(?:[^""\\\n]|\\.)*""")]
+    private static partial Regex StringLiteral();
+}
