@@ -1,7 +1,7 @@
 using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
-using EmailWorker.Worker.Ledger;
+using EmailWorker.Worker;
 
 namespace EmailWorker.Tests;
 

@@ -6,7 +6,6 @@ using EmailWorker.DeadLetters.Store;
 using EmailWorker.Delivery;
 using EmailWorker.Delivery.Ledger;
 using EmailWorker.Diagnostics;
-using EmailWorker.Worker.Ledger;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
 using EmailWorker.Routing;

@@ -3,7 +3,6 @@ using EmailWorker.Configuration;
 using EmailWorker.Contracts;
 using EmailWorker.Delivery;
 using EmailWorker.Diagnostics;
-using EmailWorker.Worker.Ledger;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
 using EmailWorker.Broker;

@@ -2,7 +2,7 @@ namespace EmailWorker.Delivery.Ledger;
 
 /// <summary>
 /// The delivered ledger, kept in the dead-letter store's database: per (message id, recipient), <c>sending</c> or
-/// <c>delivered</c>. See <c>Worker/Ledger/DeliveryLedger</c> for how the worker uses it.
+/// <c>delivered</c>. See <c>Worker/DeliveryLedger</c> for how the worker uses it.
 /// </summary>
 internal interface ILedgerStore
 {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EmailWorker.Worker.Ledger;
+namespace EmailWorker.Worker;
 
 /// <summary>
 /// Removes delivered-ledger rows last changed longer than <c>Delivery:LedgerRetention</c> ago: at start and every hour,

@@ -5,7 +5,7 @@ using EmailWorker.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EmailWorker.Worker.Ledger;
+namespace EmailWorker.Worker;
 
 /// <summary>
 /// The delivered ledger as the handler uses it (<c>Delivery:Ledger</c>): before an attempt, look up who has the mail

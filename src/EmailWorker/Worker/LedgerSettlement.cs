@@ -1,7 +1,7 @@
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
 
-namespace EmailWorker.Worker.Ledger;
+namespace EmailWorker.Worker;
 
 /// <summary>
 /// What an attempt leaves in the delivered ledger: the recipients the relay took (recorded <c>delivered</c> with its

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using EmailWorker.Delivery.Ledger;
 using EmailWorker.Diagnostics;
 
-namespace EmailWorker.Worker.Ledger;
+namespace EmailWorker.Worker;
 
 /// <summary>
 /// Group commit for the delivered ledger: every handler's write waits in a queue, and one loop writes whatever has

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EmailWorker.Worker.Ledger;
+namespace EmailWorker.Worker;
 
 internal static class LedgerServiceCollectionExtensions
 {
