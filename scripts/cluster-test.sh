@@ -174,7 +174,10 @@ stop_sink() { kill -TERM "$sink_pid"; wait "$sink_pid" 2>/dev/null || true; sink
 
 start_worker() { # start_worker SLOT FIRST_NODE [extra env...]
   local slot=$1 first=$2; shift 2
-  env EMAILWORKER__RABBITMQ__ENDPOINTS="$(endpoints_from "$first")" EMAILWORKER__SMTP__PORT="$sink_port" "$@" \
+  # Each worker its own health and metrics listener: on one host they would all take the default :9464, and a worker
+  # whose listener cannot bind exits 1 (before it consumes).
+  env EMAILWORKER__RABBITMQ__ENDPOINTS="$(endpoints_from "$first")" EMAILWORKER__SMTP__PORT="$sink_port" \
+    EMAILWORKER__OBSERVABILITY__URLS="http://127.0.0.1:$(free_port)" "$@" \
     dotnet "$worker_dll" run >"$work/worker-$phase-$slot.log" 2>&1 &
   worker_pids[$slot]=$!
 }

@@ -26,6 +26,9 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     public SmtpScript Script { get; } = new();
 
+    /// <summary>The relay's rate and connection limits (none by default); changeable while it runs.</summary>
+    public SinkLimits Limits { get; } = new();
+
     public int Port { get; private set; }
 
     /// <summary>Called for every accepted message, e.g. to write it to an outbox folder.</summary>
@@ -46,6 +49,23 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     public bool KeepMessages { get; set; } = true;
 
     public long AcceptedCount => Interlocked.Read(ref _acceptedCount);
+
+    /// <summary>Advertise PIPELINING (RFC 2920) in the EHLO reply, as Postfix does; pipelined commands are answered in order either way.</summary>
+    public bool Pipelining { get; set; } = true;
+
+    /// <summary>
+    /// Advertise CHUNKING (RFC 3030) and take <c>BDAT</c>, as Postfix does. Off by default here: the tests script the
+    /// DATA dialogue; the smtpsink program turns it on.
+    /// </summary>
+    public bool Chunking { get; set; }
+
+    /// <summary>
+    /// Client flights in all: reads that brought client data after the server had written a reply since its last read,
+    /// i.e. the round trips the clients waited for (replies to one pipelined flight leave together, see <see cref="LineStream"/>).
+    /// </summary>
+    public long FlightCount => Interlocked.Read(ref _flightCount);
+
+    private long _flightCount;
 
     /// <summary>Connections accepted in all, including those that never got past the greeting or the TLS handshake.</summary>
     public long ConnectionCount => Interlocked.Read(ref _connectionCount);
@@ -141,6 +161,8 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
             socket.Dispose();
         }
     }
+
+    internal void RecordFlight() => Interlocked.Increment(ref _flightCount);
 
     internal void RecordCommand(string verb, bool overTls)
     {

@@ -5,21 +5,44 @@ using System.Text;
 namespace EmailWorker.SmtpSink;
 
 /// <summary>
-/// One SMTP conversation: EHLO/HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, RSET, NOOP, QUIT, with replies from the script.
+/// One SMTP conversation: EHLO/HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, BDAT, RSET, NOOP, QUIT, with replies from the script.
 /// <paramref name="stream"/> is already TLS when the server uses implicit TLS.
 /// </summary>
-internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServer server) : IAsyncDisposable
+internal sealed partial class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServer server) : IAsyncDisposable
 {
     private const string MessageTooBig = "5.3.4 Message size exceeds fixed maximum message size";
     private readonly SmtpScript _script = server.Script;
     private readonly List<string> _recipients = [];
-    private LineStream _lines = new(stream);
+    private LineStream _lines = new(stream, server.RecordFlight);
     private bool _overTls = overTls;
     private SslStream? _startedTls;
     private string? _mailFrom;
+    private bool _admitted;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _admitted = server.Limits.TryAdmit();
+        try
+        {
+            await ConverseAsync(cancellationToken);
+            // The replies held for a pipelined flight leave before the connection closes, even when a fault closes it.
+            await _lines.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            if (_admitted)
+                server.Limits.Leave();
+        }
+    }
+
+    private async Task ConverseAsync(CancellationToken cancellationToken)
+    {
+        var refuseAtEhlo = !_admitted && server.Limits.RefuseConnectionsAt == ConnectionRefusalStage.Ehlo;
+        if (!_admitted && !refuseAtEhlo)
+        {
+            await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+            return;
+        }
         if (!await ReplyAsync(_script.OnConnect() ?? new SmtpReply(220, "localhost ESMTP scripted sink"), cancellationToken))
             return;
         while (await _lines.ReadLineAsync(cancellationToken) is { } raw)
@@ -29,7 +52,13 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
             var argument = space < 0 ? "" : line[(space + 1)..];
             server.RecordCommand(verb, _overTls);
-            var keepGoing = _script.OnCommand(verb, _recipients) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
+            if (refuseAtEhlo && verb is "EHLO" or "HELO")
+            {
+                await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+                return;
+            }
+            // A BDAT chunk follows its command line whatever the reply: it is read before any scripted reply.
+            var keepGoing = verb == "BDAT" ? await BdatAsync(argument, cancellationToken) : _script.OnCommand(verb, _recipients) is { } scripted ? await ReplyAsync(scripted, cancellationToken) : verb switch
             {
                 "EHLO" => await EhloAsync(cancellationToken),
                 "HELO" => await ReplyAsync(new SmtpReply(250, "localhost"), cancellationToken),
@@ -53,7 +82,12 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
     private async Task<bool> EhloAsync(CancellationToken cancellationToken)
     {
         Reset();
-        var extensions = new List<string> { "localhost", "PIPELINING", "8BITMIME" };
+        var extensions = new List<string> { "localhost" };
+        if (server.Pipelining)
+            extensions.Add("PIPELINING");
+        extensions.Add("8BITMIME");
+        if (server.Chunking)
+            extensions.Add("CHUNKING");
         if (_script.MaxMessageSize is { } max)
             extensions.Add(string.Create(CultureInfo.InvariantCulture, $"SIZE {max}"));
         if (OffersStartTls)
@@ -79,9 +113,10 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             return await ReplyAsync(new SmtpReply(_overTls ? 503 : 454, _overTls ? "5.5.1 TLS already active" : "4.7.0 TLS not available"), cancellationToken);
         if (!await ReplyAsync(new SmtpReply(220, "2.0.0 Ready to start TLS"), cancellationToken))
             return false;
+        await _lines.FlushAsync(cancellationToken);
         _startedTls = new SslStream(stream, leaveInnerStreamOpen: true);
         await _startedTls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = server.Certificate }, cancellationToken);
-        _lines = new LineStream(_startedTls);
+        _lines = new LineStream(_startedTls, server.RecordFlight);
         _overTls = true;
         Reset();
         return true;
@@ -122,10 +157,21 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
     private async Task<bool> MailAsync(string argument, CancellationToken cancellationToken)
     {
         Reset();
+        if (server.Limits.MustShed())
+        {
+            // The connection limit dropped below what is open: this one goes, as a relay shedding load closes it.
+            _admitted = false;
+            return await ReplyAsync(server.Limits.ConnectionReply with { ThenDisconnect = true }, cancellationToken);
+        }
         var sender = AngleAddress(argument);
+        // As Postfix does: a path that is not <> or <addr-spec> (e.g. a display name inside the brackets) is refused.
+        if (sender.AsSpan().IndexOfAny('<', ' ') >= 0)
+            return await ReplyAsync(new SmtpReply(501, "5.1.7 Bad sender address syntax"), cancellationToken);
         var reply = DeclaredSize(argument) > _script.MaxMessageSize
             ? new SmtpReply(552, MessageTooBig)
             : _script.OnMailFrom(sender) ?? SmtpReply.Ok;
+        if (reply.Code is >= 200 and < 300 && !server.Limits.TryStartTransaction(DateTimeOffset.UtcNow))
+            reply = server.Limits.ThrottleReply;
         if (reply.Code is >= 200 and < 300)
             _mailFrom = sender;
         return await ReplyAsync(reply, cancellationToken);
@@ -182,12 +228,17 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
             Reset();
             return await ReplyAsync(new SmtpReply(552, MessageTooBig), cancellationToken);
         }
-        var bytes = data.ToArray();
+        return await EndOfMessageAsync(_mailFrom, data.ToArray(), cancellationToken);
+    }
+
+    /// <summary>The whole message is in (the final dot, or BDAT … LAST): the script's reply, and the message kept when it is taken.</summary>
+    private async Task<bool> EndOfMessageAsync(string mailFrom, byte[] bytes, CancellationToken cancellationToken)
+    {
         if (_script.DataReplyDelay(_recipients) is { Ticks: > 0 } slow)
             await Task.Delay(slow, cancellationToken);
-        var reply = _script.OnData(_mailFrom, [.. _recipients], bytes) ?? new SmtpReply(250, "2.0.0 Ok: queued");
+        var reply = _script.OnData(mailFrom, [.. _recipients], bytes) ?? new SmtpReply(250, "2.0.0 Ok: queued");
         if (reply.Code is >= 200 and < 300 || reply == SmtpReply.KeepAndDisconnect)
-            server.RecordReceived(new ReceivedMessage(_mailFrom, [.. _recipients], bytes, DateTimeOffset.UtcNow));
+            server.RecordReceived(new ReceivedMessage(mailFrom, [.. _recipients], bytes, DateTimeOffset.UtcNow));
         Reset();
         return await ReplyAsync(reply, cancellationToken);
     }
@@ -196,6 +247,7 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
     {
         _mailFrom = null;
         _recipients.Clear();
+        ForgetChunks();
         return true;
     }
 
@@ -230,6 +282,7 @@ internal sealed class SmtpSession(Stream stream, bool overTls, ScriptedSmtpServe
 
     public async ValueTask DisposeAsync()
     {
+        ForgetChunks();
         if (_startedTls is not null)
             await _startedTls.DisposeAsync();
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EmailWorker.Cli;
 using EmailWorker.Cli.DeadLetters;
 using EmailWorker.Cli.Send;
 using EmailWorker.Cli.Status;
@@ -14,6 +15,9 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // Commands print text from producers and relays (addresses, subjects, headers, reasons): nothing of it may drive
+        // the operator's terminal. The worker's own log goes to its own buffered stream and escapes as it formats.
+        TerminalWriter.Install();
         var config = new Option<FileInfo>("--config")
         {
             Description = "A JSON configuration file read after appsettings.json (and appsettings.{DOTNET_ENVIRONMENT}.json); EMAILWORKER__* variables still override it",

@@ -7,6 +7,7 @@ namespace EmailWorker.Benchmarks;
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private ChildProcess(Process process) => _process = process;
 
@@ -55,6 +56,10 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Disposed early by a measurement that stops the process before it cleans up after it, and again by its using.
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))

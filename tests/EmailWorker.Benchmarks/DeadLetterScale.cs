@@ -15,6 +15,7 @@ internal static class DeadLetterScale
 {
     private const int FirstLetters = 10_000;
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(15);
+    private const int TimedRuns = 5;
 
     public static async Task MeasureAsync(BrokerEndpoint broker, int storeSize, int ingested, Action<string, string, double> record)
     {
@@ -65,14 +66,16 @@ internal static class DeadLetterScale
 
             var (letterId, groupKey) = await DeadLetterSeed.PickAsync(storePath);
             // The query alone: the command minus the same start-up, drain and store opening around a query an index answers
-            // at once (no poison letters here). Each is run twice and the faster run kept: the machine is shared.
-            async Task<CliRun> Faster(params string[] arguments)
+            // at once (no poison letters here). Each is run five times and the median run kept (by time): one figure that
+            // neither the luckiest nor an unlucky run decides.
+            async Task<CliRun> Median(params string[] arguments)
             {
-                var first = await Cli(arguments);
-                var second = await Cli(arguments);
-                return first.Elapsed <= second.Elapsed ? first : second;
+                var runs = new List<CliRun>();
+                for (var i = 0; i < TimedRuns; i++)
+                    runs.Add(await Cli(arguments));
+                return runs.OrderBy(r => r.Elapsed).ElementAt(TimedRuns / 2);
             }
-            var baseline = await Faster("dlq", "list", "--limit", "50", "--class", "poison");
+            var baseline = await Median("dlq", "list", "--limit", "50", "--class", "poison");
             Figure($"a dlq command around an empty selection at {storeSize} (start-up, drain, opening the store): process start to exit", "s",
                 baseline.Elapsed.TotalSeconds);
             foreach (var (name, arguments) in new (string, string[])[]
@@ -82,7 +85,7 @@ internal static class DeadLetterScale
                 ("dlq show <letterId>", ["dlq", "show", letterId]),
             })
             {
-                var run = await Faster(arguments);
+                var run = await Median(arguments);
                 Figure($"{name} at {storeSize}: process start to exit", "s", run.Elapsed.TotalSeconds);
                 Figure($"{name} at {storeSize}: the query (minus the command around an empty selection)", "s", (run.Elapsed - baseline.Elapsed).TotalSeconds);
                 Figure($"{name} at {storeSize}: peak RSS", "MiB", run.PeakRssMiB);

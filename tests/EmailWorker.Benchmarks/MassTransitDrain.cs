@@ -1,28 +1,53 @@
-using System.Diagnostics;
+using System.Globalization;
 using EmailWorker.TestSupport;
 using MassTransit;
 
 namespace EmailWorker.Benchmarks;
 
 /// <summary>
-/// A MassTransit receive endpoint (reading the plain JSON producers of any language publish) draining a pre-filled queue
-/// into the sink: the batch is queued first, warm-up messages ahead, then the bus starts.
+/// A MassTransit receive endpoint (reading the plain JSON producers of any language publish) draining a pre-filled quorum
+/// queue into the sink, in a process of its own (<see cref="PeerProcess"/>): the batch is queued first, warm-up messages
+/// ahead, then the peer starts; the queue is deleted after its drain.
 /// </summary>
 internal static class MassTransitDrain
 {
-    /// <summary>The measured messages' rate, and this process's CPU per message from the end of the warm-up on (as the worker's is counted).</summary>
-    public static async Task<(double PerSecond, double CpuMsPerMessage)> MeasureAsync(BrokerEndpoint broker, Sink sink, Batch batch, bool quorum, Action<IRabbitMqReceiveEndpointConfigurator> endpoint)
+    /// <summary>
+    /// The measured messages' rate, and the peer process's CPU per message from the end of the warm-up on (as the
+    /// worker's is counted), and its round trips per message at the sink.
+    /// </summary>
+    public static async Task<(double PerSecond, double CpuMsPerMessage, double RoundTrips)> MeasureAsync(BrokerEndpoint broker, Sink sink, Batch batch,
+        string kind, IEnumerable<string> peerArguments)
     {
         var before = sink.Count;
         var queue = $"bench-mt-{batch.Prefix}";
         await using (var connection = await broker.CreateFactory().CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(true, true)))
         {
-            // Declared as MassTransit declares it, so its own declaration matches.
-            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-                quorum ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null);
+            // Declared as MassTransit declares it (SetQuorumQueue), so its own declaration matches; every peer on quorum.
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
             await Messages.PublishAsync(channel, "", queue, batch.WarmUpIds.Concat(batch.MeasuredIds));
         }
+        var arguments = new List<string> { "peer", kind, "--queue", queue, "--sink-port", sink.Port.ToString(CultureInfo.InvariantCulture) };
+        arguments.AddRange(peerArguments);
+        try
+        {
+            await using var peer = ChildProcess.Start(Repository.Benchmarks, arguments, broker.WorkerEnvironment());
+            await sink.WaitForAsync(before + Math.Max(batch.WarmUp, 1), TimeSpan.FromMinutes(2));
+            var cpuAtWarm = peer.CpuTime;
+            var deliveredAtWarm = sink.Count;
+            await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
+            var cpu = peer.CpuTime - cpuAtWarm;
+            return (sink.RateOf(batch), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm), sink.RoundTripsPerMessage(batch));
+        }
+        finally
+        {
+            await Queues.DeleteAsync(broker, [queue], [queue]);
+        }
+    }
+
+    /// <summary>In the peer process: the bus on <paramref name="queue"/> until <paramref name="stop"/> completes.</summary>
+    public static async Task ConsumeUntilAsync(BrokerEndpoint broker, string queue, Action<IRabbitMqReceiveEndpointConfigurator> endpoint, Task stop)
+    {
         var bus = Bus.Factory.CreateUsingRabbitMq(configure =>
         {
             configure.Host(broker.Host, (ushort)broker.Port, broker.VirtualHost, host =>
@@ -32,8 +57,7 @@ internal static class MassTransitDrain
             });
             configure.ReceiveEndpoint(queue, receive =>
             {
-                if (quorum)
-                    receive.SetQuorumQueue();
+                receive.SetQuorumQueue();
                 receive.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
                 endpoint(receive);
             });
@@ -41,12 +65,7 @@ internal static class MassTransitDrain
         await bus.StartAsync();
         try
         {
-            await sink.WaitForAsync(before + Math.Max(batch.WarmUp, 1), TimeSpan.FromMinutes(2));
-            var cpuAtWarm = Process.GetCurrentProcess().TotalProcessorTime;
-            var deliveredAtWarm = sink.Count;
-            await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuAtWarm;
-            return (sink.RateOf(batch.MeasuredRecipients), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm));
+            await stop;
         }
         finally
         {

@@ -8,13 +8,15 @@ namespace EmailWorker.Benchmarks;
 /// <summary>
 /// Debian's Postfix as the local queueing relay a user might run instead: a private instance (its own configuration,
 /// queue and data folders under /tmp, SMTP on a free loopback port, no local delivery, no DNS) that relays everything to
-/// the sink. Messages are submitted over SMTP on pooled MailKit connections; the rate runs from the first submission of
-/// the measured messages to the last of them at the sink, so it includes Postfix queueing each message (written and
-/// synced to disk, as the broker's quorum queue does for the worker's).
+/// the sink. Messages are submitted over SMTP on pooled MailKit connections while its smtp transport is deferred
+/// (<c>defer_transports = smtp</c>), so they wait in its queue as the worker's wait in the broker's; then the transport is
+/// released (<c>postfix reload</c>, <c>postqueue -f</c>) and the rate runs from its first relay RCPT of the measured
+/// messages to the last of them at the sink: relaying a filled queue, as the worker drains a filled one, without
+/// Postfix's intake over SMTP in the window.
 /// </summary>
 internal sealed class PostfixPeer : IAsyncDisposable
 {
-    private const string Postfix = "/usr/sbin/postfix", Postconf = "/usr/sbin/postconf";
+    private const string Postfix = "/usr/sbin/postfix", Postconf = "/usr/sbin/postconf", Postqueue = "/usr/sbin/postqueue";
     private readonly DirectoryInfo _root;
     private readonly int _port;
 
@@ -92,17 +94,52 @@ internal sealed class PostfixPeer : IAsyncDisposable
         throw new InvalidOperationException($"Postfix did not listen on {peer._port}: {peer.LogTail()}");
     }
 
-    /// <summary>Submits the warm-up batch and waits for it at the sink, then times the measured messages.</summary>
-    public async Task<double> MeasureAsync(Sink sink, Batch batch, int submitConnections)
+    /// <summary>
+    /// Submits the warm-up batch and waits for it at the sink (warm processes and connections), then queues the measured
+    /// messages with relaying deferred, releases them, and times their relaying from the first relay RCPT at the sink.
+    /// </summary>
+    public async Task<(double PerSecond, double RoundTrips)> MeasureAsync(Sink sink, Batch batch, int submitConnections)
     {
         var before = sink.Count;
         await using var pool = await SmtpClientPool.OpenAsync(_port, submitConnections);
         await SubmitAsync(pool, batch.WarmUpIds, submitConnections);
         await sink.WaitForAsync(before + batch.WarmUp, TimeSpan.FromMinutes(2));
-        var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await SubmitAsync(pool, batch.MeasuredIds, submitConnections);
+        await DeferRelayingAsync(true);
+        try
+        {
+            await SubmitAsync(pool, batch.MeasuredIds, submitConnections);
+            await WaitForQueuedAsync(batch.Measured, TimeSpan.FromMinutes(5));
+        }
+        finally
+        {
+            await DeferRelayingAsync(false);
+        }
+        await RunAsync(Postqueue, "-c", Config, "-f");
         await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
-        return sink.RateOf(batch.MeasuredRecipients, start);
+        // No start given: the window opens at the first measured RCPT the sink saw, i.e. when relaying began.
+        return (sink.RateOf(batch), sink.RoundTripsPerMessage(batch));
+    }
+
+    /// <summary>Holds (or releases) everything for the smtp transport in the queue: <c>defer_transports</c>, then a reload.</summary>
+    private async Task DeferRelayingAsync(bool defer)
+    {
+        await RunAsync(Postconf, "-c", Config, "-e", defer ? "defer_transports = smtp" : "defer_transports =");
+        await RunAsync(Postfix, "-c", Config, "reload");
+    }
+
+    /// <summary>Polls the queue (<c>postqueue -j</c>, one JSON line per message) until it holds <paramref name="count"/> messages.</summary>
+    private async Task WaitForQueuedAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var queued = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            queued = (await RunAsync(Postqueue, "-c", Config, "-j")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            if (queued >= count)
+                return;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"Postfix queued only {queued} of {count} messages within {timeout.TotalSeconds} s");
     }
 
     private static async Task SubmitAsync(SmtpClientPool pool, IEnumerable<string> ids, int connections)
@@ -124,7 +161,8 @@ internal sealed class PostfixPeer : IAsyncDisposable
         }));
     }
 
-    private async Task RunAsync(string file, params string[] arguments)
+    /// <summary>Runs a Postfix tool to its end; its standard output, or an exception naming its exit code and Postfix's log.</summary>
+    private async Task<string> RunAsync(string file, params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })
             ?? throw new InvalidOperationException($"{file} did not start");
@@ -133,6 +171,8 @@ internal sealed class PostfixPeer : IAsyncDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output}{await error} {LogTail()}");
+        await error;
+        return await output;
     }
 
     private string LogTail()

@@ -6,18 +6,21 @@ using EmailWorker.TestSupport;
 // Benchmarks: EmailWorker end to end against this machine's broker and SMTP ceilings and the peers a user would pick
 // instead (a tuned MassTransit consumer, Postfix, a naive MassTransit consumer), all measured in one run on the same
 // machine, message and sink. Prints a table, the ratios against the targets, and one JSON line.
+// Also: peer tuned|naive … — one .NET peer as a process of its own (PeerProcess), started by the benchmark itself.
+if (args is ["peer", ..])
+    return await PeerProcess.RunAsync(args[1..]);
+
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote; all when left out — for profiling one path).
+// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight; all when left out — for profiling one path).
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
 const int PoolSize = 4, Concurrency = 8, RemotePool = 128, RemoteDelayMs = 20, ReplayMessages = 10_000;
 // Every peer drains a warm-up batch in the same process before its measured messages: warm code for all, and start-up
-// outside every window. The naive consumer at MassTransit's default concurrency on the remote relay does ~130 msgs/s, so
-// it alone runs on fewer messages (labelled).
+// outside every window. At the remote relay every peer drains the same number of messages.
 var warmUp = Math.Min(2000, messages);
 var remoteMessages = Math.Min(6000, messages);
-const int NaiveRemoteDefaultMessages = 600, NaiveRemoteDefaultWarmUp = 200;
+var remoteWarmUp = Math.Min(warmUp, remoteMessages / 3);
 var total = Stopwatch.StartNew();
 
 await using var node = BrokerEndpoint.FromEnvironment() is null ? await ThrowawayRabbitNode.StartAsync(TimeSpan.FromSeconds(90)) : null;
@@ -46,41 +49,49 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
             table.Record($"SMTP ceiling: MailKit, {PoolSize} pooled connections", "msgs/s", smtp);
             table.Record("SMTP ceiling: MailKit CPU per message", "ms", mailKitCpu);
         }
-        if (Wanted("drain") || Wanted("latency"))
+        if (Wanted("oneflight"))
         {
-            var drain = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency);
-            table.Record($"EmailWorker end to end: pool {PoolSize}, concurrency {Concurrency}", "msgs/s", drain.PerSecond);
-            table.Record("EmailWorker CPU per message", "ms", drain.CpuMsPerMessage);
-            table.Record("EmailWorker peak RSS while draining", "MiB", drain.PeakRssMiB);
-            if (Wanted("latency"))
-            {
-                var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, warmUp: TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(8), PoolSize, Concurrency);
-                table.Record("publish→250 latency p50 at half load", "ms", Figure.Percentile(latencies, 50));
-                table.Record("publish→250 latency p95 at half load", "ms", Figure.Percentile(latencies, 95));
-                table.Record("publish→250 latency p99 at half load", "ms", Figure.Percentile(latencies, 99));
-            }
+            var (oneFlight, oneFlightCpu) = await OneFlightProbe.MeasureAsync(sink.Port, PoolSize, warmUp, messages * 2);
+            table.Record($"one-flight probe (MAIL+RCPT+BDAT LAST+body, 1 round trip), {PoolSize} connections", "msgs/s", oneFlight);
+            table.Record("one-flight probe CPU per message", "ms", oneFlightCpu);
         }
+        // The worker and the tuned peer, and observability off and on, change places every run: drift on the machine or
+        // the broker over a run then weighs on each side alike instead of always on the one that runs second.
+        var workerFirst = run % 2 == 1;
+        if (workerFirst)
+            await WorkerDrainAsync();
         if (Wanted("tuned"))
         {
-            var (tuned, tunedCpu) = await TunedMassTransit.MeasureAsync(broker, sink, Batch.Create(warmUp, messages), PoolSize, Concurrency);
+            var (tuned, tunedCpu, tunedTrips) = await TunedMassTransit.MeasureAsync(broker, sink, Batch.Create(warmUp, messages), PoolSize, Concurrency);
             table.Record($"tuned MassTransit: quorum, prefetch {Concurrency * 4}, concurrency {Concurrency}, pool {PoolSize}", "msgs/s", tuned);
             table.Record("tuned MassTransit CPU per message", "ms", tunedCpu);
+            table.Record("round trips per message: tuned MassTransit (MailKit, PIPELINING + CHUNKING offered)", "", tunedTrips);
         }
+        if (!workerFirst)
+            await WorkerDrainAsync();
         if (Wanted("naive"))
-            table.Record("naive MassTransit: defaults, connection per message", "msgs/s", (await NaiveBaseline.MeasureAsync(broker, sink, Batch.Create(warmUp, messages))).PerSecond);
+        {
+            var naive = await NaiveBaseline.MeasureAsync(broker, sink, Batch.Create(warmUp, messages));
+            table.Record("naive MassTransit: defaults, connection per message", "msgs/s", naive.PerSecond);
+            table.Record("round trips per message: naive MassTransit (connect, EHLO, send, QUIT)", "", naive.RoundTrips);
+        }
         if (postfix is not null)
-            table.Record($"Postfix: submit over {Concurrency} connections → relay (defaults)", "msgs/s", await postfix.MeasureAsync(sink, Batch.Create(warmUp, messages), Concurrency));
+        {
+            var (relayed, postfixTrips) = await postfix.MeasureAsync(sink, Batch.Create(warmUp, messages), Concurrency);
+            table.Record("Postfix: relaying its filled queue (defaults)", "msgs/s", relayed);
+            table.Record("round trips per message: Postfix relaying", "", postfixTrips);
+        }
         if (Wanted("observability"))
         {
-            // Same run, back to back: the shipped default (metrics) is the drain above; these two bracket it.
-            var off = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency, telemetry: WorkerRuns.Telemetry.Off);
-            table.Record("EmailWorker, metrics and tracing off", "msgs/s", off.PerSecond);
-            table.Record("EmailWorker CPU per message, metrics and tracing off", "ms", off.CpuMsPerMessage);
-            table.Record("EmailWorker peak RSS, metrics and tracing off", "MiB", off.PeakRssMiB);
-            var on = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency, telemetry: WorkerRuns.Telemetry.MetricsAndTraces);
-            table.Record("EmailWorker, metrics scraped + traces to OTLP", "msgs/s", on.PerSecond);
-            table.Record("EmailWorker CPU per message, metrics scraped + traces to OTLP", "ms", on.CpuMsPerMessage);
-            table.Record("EmailWorker peak RSS, metrics scraped + traces to OTLP", "MiB", on.PeakRssMiB);
+            // Same run, back to back, in alternating order: the shipped default (metrics) is the drain above; these two bracket it.
+            foreach (var telemetry in workerFirst ? [WorkerRuns.Telemetry.Off, WorkerRuns.Telemetry.MetricsAndTraces] : new[] { WorkerRuns.Telemetry.MetricsAndTraces, WorkerRuns.Telemetry.Off })
+            {
+                var drained = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency, telemetry: telemetry);
+                var label = telemetry == WorkerRuns.Telemetry.Off ? "metrics and tracing off" : "metrics scraped + traces to OTLP";
+                table.Record($"EmailWorker, {label}", "msgs/s", drained.PerSecond);
+                table.Record($"EmailWorker CPU per message, {label}", "ms", drained.CpuMsPerMessage);
+                table.Record($"EmailWorker peak RSS, {label}", "MiB", drained.PeakRssMiB);
+            }
         }
         // The shipped configuration keeps the delivered ledger (SQLite, group commit); this is the drain without it.
         if (Wanted("ledger"))
@@ -104,6 +115,24 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
         if (Wanted("replay"))
             table.Record($"replay: dlq replay --all of {ReplayMessages} dead letters", "msgs/s", await ReplayRun.MeasureAsync(broker, ReplayMessages));
     }
+
+    async Task WorkerDrainAsync()
+    {
+        if (!Wanted("drain") && !Wanted("latency"))
+            return;
+        var drain = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency);
+        table.Record($"EmailWorker end to end: pool {PoolSize}, concurrency {Concurrency}", "msgs/s", drain.PerSecond);
+        table.Record("EmailWorker CPU per message", "ms", drain.CpuMsPerMessage);
+        table.Record("EmailWorker peak RSS while draining", "MiB", drain.PeakRssMiB);
+        table.Record("round trips per message: EmailWorker (PIPELINING + CHUNKING offered)", "", drain.RoundTrips);
+        if (Wanted("latency"))
+        {
+            var latencies = await worker.LatenciesAsync(sink, drain.PerSecond / 2, warmUp: TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(8), PoolSize, Concurrency);
+            table.Record("publish→250 latency p50 at half load", "ms", Figure.Percentile(latencies, 50));
+            table.Record("publish→250 latency p95 at half load", "ms", Figure.Percentile(latencies, 95));
+            table.Record("publish→250 latency p99 at half load", "ms", Figure.Percentile(latencies, 99));
+        }
+    }
 }
 // The million-letter store takes minutes to build and to measure, so it runs --store-runs times (default 1), not --runs.
 for (var run = 1; run <= Option("--store-runs", 1) && Wanted("deadletters"); run++)
@@ -112,21 +141,46 @@ if (Wanted("remote"))
 {
     await using var remote = await Sink.StartAsync(RemoteDelayMs);
     await using var remotePostfix = Wanted("postfix") ? await StartPostfixAsync(remote.Port, RemotePool) : null;
+    // At 4 connections a 20 ms relay bounds a drain at 4 ÷ (round trips × 20 ms): fewer messages, the same for both sides.
+    var fewConnectionsMessages = Math.Min(remoteMessages, 1500);
+    var fewConnectionsWarmUp = Math.Min(remoteWarmUp, 200);
     for (var run = 1; run <= runs; run++)
     {
         Console.Error.WriteLine($"remote-relay run {run}/{runs}");
-        var (smtp, _) = await SmtpCeiling.MeasureAsync(remote.Port, RemotePool, warmUp, remoteMessages);
+        var workerFirst = run % 2 == 1;
+        var (smtp, _) = await SmtpCeiling.MeasureAsync(remote.Port, RemotePool, remoteWarmUp, remoteMessages);
         table.Record($"remote relay ({RemoteDelayMs} ms/reply): MailKit ceiling, {RemotePool} connections", "msgs/s", smtp);
-        var drain = await worker.DrainAsync(remote, Batch.Create(warmUp, remoteMessages), RemotePool, RemotePool);
-        table.Record($"remote relay: EmailWorker end to end, pool {RemotePool}, concurrency {RemotePool}", "msgs/s", drain.PerSecond);
-        table.Record($"remote relay: tuned MassTransit, pool {RemotePool}, concurrency {RemotePool}", "msgs/s",
-            (await TunedMassTransit.MeasureAsync(broker, remote, Batch.Create(warmUp, remoteMessages), RemotePool, RemotePool)).PerSecond);
+        if (Wanted("oneflight"))
+        {
+            table.Record($"remote relay: MailKit ceiling, {PoolSize} connections", "msgs/s",
+                (await SmtpCeiling.MeasureAsync(remote.Port, PoolSize, fewConnectionsWarmUp, fewConnectionsMessages)).PerSecond);
+            table.Record($"remote relay: one-flight probe, {PoolSize} connections", "msgs/s",
+                (await OneFlightProbe.MeasureAsync(remote.Port, PoolSize, fewConnectionsWarmUp, fewConnectionsMessages)).PerSecond);
+        }
+        foreach (var (pool, count, warm) in new[] { (RemotePool, remoteMessages, remoteWarmUp), (PoolSize, fewConnectionsMessages, fewConnectionsWarmUp) })
+        {
+            for (var side = 0; side < 2; side++)
+            {
+                if ((side == 0) == workerFirst)
+                {
+                    var drain = await worker.DrainAsync(remote, Batch.Create(warm, count), pool, pool);
+                    table.Record($"remote relay: EmailWorker end to end, pool {pool}, concurrency {pool}", "msgs/s", drain.PerSecond);
+                    table.Record($"remote relay: round trips per message, EmailWorker, pool {pool}", "", drain.RoundTrips);
+                }
+                else
+                {
+                    var tuned = await TunedMassTransit.MeasureAsync(broker, remote, Batch.Create(warm, count), pool, pool);
+                    table.Record($"remote relay: tuned MassTransit, pool {pool}, concurrency {pool}", "msgs/s", tuned.PerSecond);
+                    table.Record($"remote relay: round trips per message, tuned MassTransit, pool {pool}", "", tuned.RoundTrips);
+                }
+            }
+        }
         table.Record($"remote relay: naive MassTransit, concurrency {RemotePool}", "msgs/s",
-            (await NaiveBaseline.MeasureAsync(broker, remote, Batch.Create(warmUp, remoteMessages), RemotePool)).PerSecond);
-        table.Record($"remote relay: naive MassTransit at its default concurrency ({NaiveRemoteDefaultMessages} messages)", "msgs/s",
-            (await NaiveBaseline.MeasureAsync(broker, remote, Batch.Create(NaiveRemoteDefaultWarmUp, NaiveRemoteDefaultMessages))).PerSecond);
+            (await NaiveBaseline.MeasureAsync(broker, remote, Batch.Create(remoteWarmUp, remoteMessages), RemotePool)).PerSecond);
+        table.Record("remote relay: naive MassTransit at its default concurrency", "msgs/s",
+            (await NaiveBaseline.MeasureAsync(broker, remote, Batch.Create(remoteWarmUp, remoteMessages))).PerSecond);
         if (remotePostfix is not null)
-            table.Record($"remote relay: Postfix, {RemotePool} relay connections", "msgs/s", await remotePostfix.MeasureAsync(remote, Batch.Create(warmUp, remoteMessages), Concurrency));
+            table.Record($"remote relay: Postfix, {RemotePool} relay connections", "msgs/s", (await remotePostfix.MeasureAsync(remote, Batch.Create(remoteWarmUp, remoteMessages), Concurrency)).PerSecond);
     }
 }
 

@@ -1,6 +1,6 @@
 namespace EmailWorker.Benchmarks;
 
-/// <summary>Where the worker and the sink were built, found from this program's own folder (same configuration).</summary>
+/// <summary>Where the worker, the sink and this program were built, found from this program's own folder (same configuration).</summary>
 internal static class Repository
 {
     private static readonly DirectoryInfo Output = new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -10,6 +10,9 @@ internal static class Repository
     public static string Worker => Built("EmailWorker", "emailworker.dll");
 
     public static string Sink => Built("EmailWorker.SmtpSink", "smtpsink.dll");
+
+    /// <summary>This program itself: the .NET peers run from it as processes of their own (<see cref="PeerProcess"/>).</summary>
+    public static string Benchmarks => Path.Combine(AppContext.BaseDirectory, "EmailWorker.Benchmarks.dll");
 
     private static string Built(string project, string file) =>
         Path.Combine(Root, "src", project, "bin", Output.Parent!.Name, Output.Name, file);

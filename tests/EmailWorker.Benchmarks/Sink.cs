@@ -5,14 +5,18 @@ using System.Net.Sockets;
 namespace EmailWorker.Benchmarks;
 
 /// <summary>
-/// The smtpsink program, discarding mail and logging one receipt line per message, "&lt;unix ms&gt; &lt;first recipient&gt;", and
-/// one per attempt, "&lt;unix ms&gt; &lt;recipient&gt; attempt" (at its RCPT TO), so every rate can start at a first attempt.
+/// The smtpsink program (PIPELINING and CHUNKING offered, as Postfix offers them), discarding mail and logging one receipt
+/// line per recipient of each message, "&lt;unix ms&gt; &lt;recipient&gt; &lt;message-id&gt; &lt;flights&gt;", and one per attempt,
+/// "&lt;unix ms&gt; &lt;recipient&gt; attempt" (at its RCPT TO), so every rate can start at a first attempt, every rate checks that
+/// each recipient arrived exactly once, and round trips per message can be read from the flights.
 /// </summary>
 internal sealed class Sink : IAsyncDisposable
 {
     private readonly ChildProcess _process;
     private readonly string _receiptsPath;
     private readonly List<(long At, string Recipient)> _read = [];
+    private readonly List<long> _flightsAt = [];
+    private readonly Dictionary<(string MessageId, string Recipient), int> _copies = [];
     private readonly List<(long At, string Recipient)> _attempts = [];
     private long _readUpTo;
 
@@ -25,7 +29,7 @@ internal sealed class Sink : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<Sink> StartAsync(int replyDelayMs, bool failFirst = false)
+    public static async Task<Sink> StartAsync(int replyDelayMs, bool failFirst = false, bool pipelining = true, bool chunking = true)
     {
         var port = FreePort();
         var receipts = Path.Combine(Path.GetTempPath(), $"emailworker-bench-{Guid.NewGuid():N}.receipts");
@@ -33,6 +37,10 @@ internal sealed class Sink : IAsyncDisposable
             "--reply-delay-ms", replyDelayMs.ToString(CultureInfo.InvariantCulture), "--attempts" };
         if (failFirst)
             arguments.Add("--fail-first");
+        if (!pipelining)
+            arguments.Add("--no-pipelining");
+        if (!chunking)
+            arguments.Add("--no-chunking");
         var process = ChildProcess.Start(Repository.Sink, arguments);
         for (var i = 0; i < 200; i++)
         {
@@ -90,11 +98,17 @@ internal sealed class Sink : IAsyncDisposable
             var space = line.IndexOf(' ');
             if (space <= 0 || !long.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
                 continue;
-            var rest = line[(space + 1)..];
-            if (rest.EndsWith(" attempt", StringComparison.Ordinal))
-                _attempts.Add((at, rest[..^" attempt".Length].ToString()));
-            else
-                _read.Add((at, rest.ToString()));
+            var fields = line[(space + 1)..].ToString().Split(' ');
+            if (fields is [var attempted, "attempt"])
+            {
+                _attempts.Add((at, attempted));
+            }
+            else if (fields is [var recipient, var messageId, var flights])
+            {
+                _read.Add((at, recipient));
+                _flightsAt.Add(long.Parse(flights, NumberStyles.None, CultureInfo.InvariantCulture));
+                _copies[(messageId, recipient)] = _copies.GetValueOrDefault((messageId, recipient)) + 1;
+            }
         }
         _readUpTo += System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(0, complete));
     }
@@ -113,19 +127,58 @@ internal sealed class Sink : IAsyncDisposable
     }
 
     /// <summary>
-    /// Messages per second for the recipients that start with <paramref name="measured"/>: how many reached the sink, over
+    /// Messages per second for the batch's measured recipients, each of which must have arrived exactly once (else it
+    /// throws: a rate of lost or doubled mail is no rate): how many reached the sink, over
     /// the window from their first attempt (or <paramref name="startAt"/>, unix ms, when given) to the last of them
     /// accepted. The same window for every peer: what came before the first of these messages — process start-up, a
     /// warm-up batch — is outside it, and a retried message's earlier attempts are inside it.
     /// </summary>
-    public double RateOf(string measured, long? startAt = null)
+    public double RateOf(Batch batch, long? startAt = null)
+    {
+        var measured = batch.MeasuredRecipients;
+        lock (_read)
+        {
+            ReadNewLines();
+            CheckExactlyOnce(batch);
+            var delivered = _read.Where(r => r.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(r => r.At).ToArray();
+            var first = startAt ?? _attempts.Where(a => a.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(a => a.At).DefaultIfEmpty(long.MaxValue).Min();
+            return delivered.Length == 0 || delivered.Max() <= first ? double.NaN : delivered.Length * 1000.0 / (delivered.Max() - first);
+        }
+    }
+
+    /// <summary>Every recipient of the batch (warm-up and measured) once, each under one Message-ID, and nothing else of it.</summary>
+    private void CheckExactlyOnce(Batch batch)
+    {
+        var expected = batch.WarmUpIds.Concat(batch.MeasuredIds).Select(id => $"{id}@bench.test").ToHashSet(StringComparer.Ordinal);
+        var copies = _copies.Where(c => c.Key.Recipient.StartsWith(batch.Prefix + "-", StringComparison.Ordinal)).ToList();
+        var doubled = copies.Where(c => c.Value > 1).Select(c => c.Key.Recipient)
+            .Concat(copies.GroupBy(c => c.Key.Recipient).Where(g => g.Count() > 1).Select(g => g.Key)).Distinct().ToList();
+        var arrived = copies.Select(c => c.Key.Recipient).ToHashSet(StringComparer.Ordinal);
+        var missing = expected.Count(r => !arrived.Contains(r));
+        var unexpected = arrived.Count(r => !expected.Contains(r));
+        if (doubled.Count > 0 || missing > 0 || unexpected > 0)
+        {
+            throw new InvalidOperationException(
+                $"batch {batch.Prefix}: {doubled.Count} recipient(s) arrived more than once (e.g. {doubled.FirstOrDefault()}), {missing} never, {unexpected} not in the batch");
+        }
+    }
+
+    /// <summary>
+    /// Round trips per message the client needed while the batch's measured messages arrived: the sink's flights between
+    /// the first and the last of them, over the messages between (connection set-up falls outside, or is spread thin).
+    /// </summary>
+    public double RoundTripsPerMessage(Batch batch)
     {
         lock (_read)
         {
             ReadNewLines();
-            var delivered = _read.Where(r => r.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(r => r.At).ToArray();
-            var first = startAt ?? _attempts.Where(a => a.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(a => a.At).DefaultIfEmpty(long.MaxValue).Min();
-            return delivered.Length == 0 || delivered.Max() <= first ? double.NaN : delivered.Length * 1000.0 / (delivered.Max() - first);
+            var indices = Enumerable.Range(0, _read.Count).Where(i => _read[i].Recipient.StartsWith(batch.MeasuredRecipients, StringComparison.Ordinal)).ToList();
+            if (indices.Count < 2)
+                return double.NaN;
+            var first = indices[0];
+            var last = indices[^1];
+            // Receipts are logged in arrival order: every message between the first and the last measured one counts.
+            return (double)(_flightsAt[last] - _flightsAt[first]) / (last - first);
         }
     }
 

@@ -6,15 +6,18 @@ namespace EmailWorker.Benchmarks;
 
 /// <summary>
 /// The figures of one benchmark run, the ratios between them and the targets they are held to (goals of the benchmark
-/// issue, not assertions). A ratio is taken per run — the worker's run N over the peer's run N, measured minutes apart on
-/// the same machine state — and printed as the median of those with their min–max.
+/// issue, not assertions). The headline of a ratio, and what its target is held to, is the ratio of the two medians;
+/// beside it the median of the per-run-pair ratios (the worker's run N over the peer's run N, measured minutes apart,
+/// in alternating order) with their min–max, which shows how much the pairs spread.
 /// </summary>
 internal sealed class Table(Stopwatch clock)
 {
     private static readonly Ratio[] Ratios =
     [
         new("end to end ÷ tuned MassTransit, loopback", "EmailWorker end to end", "tuned MassTransit:", "≥ 1.3", m => m >= 1.3),
-        new("remote: end to end ÷ tuned MassTransit, equal concurrency", "remote relay: EmailWorker", "remote relay: tuned MassTransit", "≥ 1.0", m => m >= 1.0),
+        new("remote: end to end ÷ tuned MassTransit, 128 connections each", "remote relay: EmailWorker end to end, pool 128", "remote relay: tuned MassTransit, pool 128", "≥ 1.5", m => m >= 1.5),
+        new("remote: end to end ÷ tuned MassTransit, 4 connections each", "remote relay: EmailWorker end to end, pool 4", "remote relay: tuned MassTransit, pool 4", "≥ 2.5", m => m >= 2.5),
+        new("remote: end to end ÷ Postfix", "remote relay: EmailWorker end to end, pool 128", "remote relay: Postfix"),
         new("end to end ÷ Postfix, loopback", "EmailWorker end to end", "Postfix:", "≥ 5", m => m >= 5),
         new("worker CPU per message ÷ MailKit's", "EmailWorker CPU per message", "SMTP ceiling: MailKit CPU", "≤ 1.5", m => m <= 1.5),
         new("worker CPU per message ÷ tuned MassTransit's", "EmailWorker CPU per message", "tuned MassTransit CPU"),
@@ -27,10 +30,9 @@ internal sealed class Table(Stopwatch clock)
         new("shipped (metrics on) ÷ metrics and tracing off", "EmailWorker end to end", "EmailWorker, metrics and tracing off"),
         new("end to end ÷ SMTP ceiling (MailKit alone)", "EmailWorker end to end", "SMTP ceiling: MailKit,"),
         new("end to end ÷ naive MassTransit, loopback", "EmailWorker end to end", "naive MassTransit:"),
-        new("remote: end to end ÷ naive, equal concurrency", "remote relay: EmailWorker", "remote relay: naive MassTransit, concurrency"),
-        new("remote: end to end ÷ naive at its default concurrency", "remote relay: EmailWorker", "remote relay: naive MassTransit at its default"),
-        new("remote: end to end ÷ Postfix", "remote relay: EmailWorker", "remote relay: Postfix"),
-        new("remote: end to end ÷ MailKit over the same connections", "remote relay: EmailWorker", "remote relay ("),
+        new("remote: end to end ÷ naive, equal concurrency", "remote relay: EmailWorker end to end, pool 128", "remote relay: naive MassTransit, concurrency"),
+        new("remote: end to end ÷ naive at its default concurrency", "remote relay: EmailWorker end to end, pool 128", "remote relay: naive MassTransit at its default"),
+        new("remote: end to end ÷ MailKit over the same connections", "remote relay: EmailWorker end to end, pool 128", "remote relay ("),
         new("retry path ÷ end to end", "retry path", "EmailWorker end to end"),
     ];
 
@@ -62,10 +64,11 @@ internal sealed class Table(Stopwatch clock)
             Console.WriteLine(figure);
         if (postfixMissing is not null)
             Console.WriteLine($"Postfix left out: {postfixMissing}");
-        var ratios = Ratios.Select(r => (Ratio: r, Runs: PerRun(r))).Where(r => r.Runs.Count > 0).Select(r => (r.Ratio, Figure: new Figure(r.Ratio.Name, "", r.Runs))).ToList();
-        foreach (var (ratio, figure) in ratios)
+        var ratios = Ratios.Select(r => (Ratio: r, Runs: PerRun(r))).Where(r => r.Runs.Count > 0)
+            .Select(r => (r.Ratio, OfMedians: Find(r.Ratio.Numerator)!.Median / Find(r.Ratio.Denominator)!.Median, Figure: new Figure(r.Ratio.Name, "", r.Runs))).ToList();
+        foreach (var (ratio, ofMedians, figure) in ratios)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ratio {ratio.Name,-58} {figure.Median,7:0.00} ({figure.Runs.Min():0.00}–{figure.Runs.Max():0.00}){Verdict(ratio.Target, ratio.Met, figure.Median)}"));
+                $"ratio {ratio.Name,-58} {ofMedians,7:0.00}   per pair {figure.Median:0.00} ({figure.Runs.Min():0.00}–{figure.Runs.Max():0.00}){Verdict(ratio.Target, ratio.Met, ofMedians)}"));
         var limits = Limits.Select(l => (Limit: l, Figure: Find(l.Figure))).Where(l => l.Figure is not null).ToList();
         foreach (var (limit, figure) in limits)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"target {limit.Figure,-57} {figure!.Median,7:0.00}{Verdict(limit.Target, limit.Met, figure.Median)}"));
@@ -79,11 +82,12 @@ internal sealed class Table(Stopwatch clock)
             figures = _figures.ToDictionary(f => f.Name, f => new { median = Math.Round(f.Median, 2), min = Math.Round(f.Runs.Min(), 2), max = Math.Round(f.Runs.Max(), 2), unit = f.Unit }),
             ratios = ratios.ToDictionary(r => r.Ratio.Name, r => new
             {
-                median = Math.Round(r.Figure.Median, 3),
-                min = Math.Round(r.Figure.Runs.Min(), 3),
-                max = Math.Round(r.Figure.Runs.Max(), 3),
+                ofMedians = Math.Round(r.OfMedians, 3),
+                perPairMedian = Math.Round(r.Figure.Median, 3),
+                perPairMin = Math.Round(r.Figure.Runs.Min(), 3),
+                perPairMax = Math.Round(r.Figure.Runs.Max(), 3),
                 target = r.Ratio.Target,
-                met = r.Ratio.Met?.Invoke(r.Figure.Median),
+                met = r.Ratio.Met?.Invoke(r.OfMedians),
             }),
             targets = limits.ToDictionary(l => l.Limit.Figure, l => new { median = Math.Round(l.Figure!.Median, 2), target = l.Limit.Target, met = l.Limit.Met(l.Figure.Median) }),
         }, Json));

@@ -8,7 +8,7 @@ namespace EmailWorker.Benchmarks;
 /// <summary>The real worker process, with its own hosting and configuration and retries enabled, against the sink.</summary>
 internal sealed class WorkerRuns(BrokerEndpoint broker)
 {
-    public sealed record Drain(double PerSecond, double CpuMsPerMessage, double PeakRssMiB);
+    public sealed record Drain(double PerSecond, double CpuMsPerMessage, double PeakRssMiB, double RoundTrips);
 
     /// <summary>What the worker exports while it runs.</summary>
     public enum Telemetry
@@ -58,12 +58,15 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
             var deliveredAtWarm = sink.Count;
             await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
             var cpu = worker.CpuTime - cpuAtWarm;
-            var drain = new Drain(sink.RateOf(batch.MeasuredRecipients), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm), worker.PeakRssMiB);
+            var drain = new Drain(sink.RateOf(batch), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm), worker.PeakRssMiB,
+                sink.RoundTripsPerMessage(batch));
             await scraping.CancelAsync();
             await scraper;
             // Spans are pushed in batches every few seconds: none at all means tracing was not on, and the figure would lie.
             if (collector is { ExportedBytes: 0 })
                 throw new InvalidOperationException("the worker exported nothing over OTLP: tracing was not on");
+            await worker.DisposeAsync();
+            await Queues.DeleteTopologyAsync(broker, batch.Prefix);
             return drain;
         }
     }
@@ -103,6 +106,8 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         }
         await Task.WhenAll(confirms);
         await sink.WaitForAsync(before + count, TimeSpan.FromMinutes(2));
+        await worker.DisposeAsync();
+        await Queues.DeleteTopologyAsync(broker, prefix);
         return [.. sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).Select(r => (double)(r.At - published[r.Recipient])).Order()];
     }
 

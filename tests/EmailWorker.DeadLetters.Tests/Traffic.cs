@@ -1,5 +1,6 @@
 using System.Text;
 using EmailWorker.Configuration;
+using EmailWorker.DeadLetters.Store;
 using RabbitMQ.Client;
 
 namespace EmailWorker.DeadLetters.Tests;
@@ -73,6 +74,17 @@ internal static class Traffic
         }
         return false;
     }
+
+    /// <summary>
+    /// The messageIds of every letter in the store (any state), sorted: compared with the expected list, a lost letter and
+    /// a duplicated one cannot cancel out as they do in a count.
+    /// </summary>
+    public static async Task<List<string>> StoredIdsAsync(IDeadLetterStore store, CancellationToken cancellation) =>
+        [.. (await ToListAsync(store.StreamAsync(new LetterFilter { State = null }, cancellationToken: cancellation))).Select(l => l.MessageId).Order(StringComparer.Ordinal)];
+
+    /// <summary>The messageIds of <see cref="OurLetter"/> numbers <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> - 1, sorted.</summary>
+    public static List<string> OurIds(int from, int count) =>
+        [.. Enumerable.Range(from, count).Select(i => $"ours-{i:D5}").Order(StringComparer.Ordinal)];
 
     public static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
@@ -55,6 +56,29 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(again, Is.EqualTo(1), "only letter 11 is new, and only once though it came twice in the batch");
             Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(11));
         });
+    }
+
+    [Test]
+    public async Task Should_store_one_letter_for_the_two_copies_of_a_move_republished_after_a_channel_loss(CancellationToken cancellation)
+    {
+        // What differs between them is what the publishing client added to each copy: its sequence number and trace context.
+        RabbitMQ.Client.BasicProperties Copy(long sequenceNumber, string spanId) => new()
+        {
+            MessageId = "republished",
+            Headers = new Dictionary<string, object?>
+            {
+                ["email-attempts"] = 3,
+                ["email-failure-class"] = System.Text.Encoding.UTF8.GetBytes("permanent"),
+                ["x-dotnet-pub-seq-no"] = sequenceNumber,
+                ["traceparent"] = System.Text.Encoding.UTF8.GetBytes($"00-0af7651916cd43dd8448eb211c80319c-{spanId}-01"),
+            },
+        };
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"messageId":"republished","to":[{"address":"ann@example.org"}]}""");
+
+        await _store.InsertAsync([DeadLetterMapper.Map(Copy(17, "b7ad6b7169203331"), body, TestLetters.Start)], cancellation);
+        await _store.InsertAsync([DeadLetterMapper.Map(Copy(3, "00f067aa0ba902b7"), body, TestLetters.Start.AddSeconds(5))], cancellation);
+
+        Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1), "one failure, one letter: a replay sends it once");
     }
 
     [Test]

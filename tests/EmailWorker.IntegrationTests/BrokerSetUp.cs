@@ -17,6 +17,17 @@ public sealed class BrokerSetUp
     /// <summary>The local node, when the tests started one (null against an external broker).</summary>
     public static ThrowawayRabbitNode? Node { get; private set; }
 
+    /// <summary>
+    /// The local node for a test that stops, kills or alarms it; against an external broker (<c>RABBITMQ_URL</c>) the
+    /// test is ignored with <paramref name="why"/>, so it shows as skipped in the totals with its reason.
+    /// </summary>
+    public static ThrowawayRabbitNode OwnNode(string why)
+    {
+        if (Node is null)
+            Assert.Ignore($"needs the throwaway node ({why}); an external broker (RABBITMQ_URL) is never stopped or alarmed by tests");
+        return Node;
+    }
+
     [OneTimeSetUp]
     public async Task StartBrokerAsync()
     {

@@ -28,7 +28,8 @@ public sealed class When_delivery_fails_permanently
             Assert.That(letter.Header("email-smtp-enhanced-code"), Is.EqualTo("5.1.1"));
             Assert.That(letter.Header("email-failure-reason"), Does.Contain("User unknown"));
             Assert.That(events.Of("unknown-user", "email.deferred"), Is.Empty);
-            Assert.That(context.Smtp.Messages, Is.Empty);
+            Assert.That(context.Smtp.Commands.Count(c => c.Verb == "RCPT"), Is.EqualTo(1), "the recipient was tried once: no retry");
+            Assert.That(context.Smtp.Commands.Select(c => c.Verb), Has.None.EqualTo("DATA"), "nothing sent");
         });
     }
 

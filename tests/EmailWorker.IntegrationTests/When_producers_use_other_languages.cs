@@ -9,6 +9,7 @@ namespace EmailWorker.IntegrationTests;
 /// their message; the worker (exporting to an in-test OTLP receiver) continues their trace.
 /// </summary>
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_producers_use_other_languages
 {
     [TestCase("/usr/bin/python3", "python/send_email.py", "python-")]

@@ -30,6 +30,24 @@ public sealed class When_the_configuration_is_invalid
     }
 
     [Test]
+    public async Task Should_refuse_the_broker_password_over_plain_http_while_amqp_uses_tls()
+    {
+        await using var context = new WorkerTestContext();
+        // Refused before anything connects: the broker's TLS listener is not needed to show it.
+        var (exitCode, stdout, stderr) = await CliRun.RunAsync(context.WorkerEnvironment(new Dictionary<string, string>
+        {
+            ["EMAILWORKER__RABBITMQ__TLS__ENABLED"] = "true",
+            ["EMAILWORKER__RABBITMQ__MANAGEMENTHTTPS"] = "false",
+        }), "status");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2), stdout + stderr);
+            Assert.That(stderr, Does.Contain("RabbitMq:ManagementHttps").And.Contain("clear text"));
+        });
+    }
+
+    [Test]
     public async Task Should_list_the_allowed_security_modes()
     {
         await using var context = new WorkerTestContext();

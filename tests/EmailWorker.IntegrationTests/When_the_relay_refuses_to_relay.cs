@@ -33,6 +33,31 @@ public sealed class When_the_relay_refuses_to_relay
     }
 
     [Test]
+    public async Task Should_dead_letter_as_system_after_the_maximum_returns()
+    {
+        // A relay that denies relaying for good: each attempt returns the message (the probe, which never reaches RCPT,
+        // passes), and after Retry:MaxSystemReturns (2 here) returns it is dead-lettered as system instead of circling.
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var ledger = new Reconciliation("relaying denied for good, Retry:MaxSystemReturns=2");
+        context.Smtp.Script.OnRcptTo = recipient => new SmtpReply(554, $"5.7.1 <{recipient}>: Relay access denied");
+        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string> { ["EMAILWORKER__RETRY__MAXSYSTEMRETURNS"] = "2" });
+
+        await context.PublishJsonAsync([ledger.Add("denied", "denied@example.org")]);
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.QueueCountsAsync(context.DeadQueue) is { Ready: 1 }, TimeSpan.FromSeconds(90)),
+            Is.True, worker.Output);
+        var figures = await ledger.AssertAsync(context);
+        var letter = ledger.DeadLetters.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(figures.DeadLettered, Is.EqualTo(1));
+            Assert.That(letter.Header("email-failure-class"), Is.EqualTo("system"));
+            Assert.That(letter.Header("email-system-returns"), Is.EqualTo("2"), "returned twice, dead-lettered at the third denial");
+            Assert.That(context.Smtp.Commands.Count(c => c.Verb == "RCPT"), Is.EqualTo(3), "the recipient was tried once per return and once more");
+            Assert.That(context.Smtp.Commands.Select(c => c.Verb), Has.None.EqualTo("DATA"));
+        });
+    }
+
+    [Test]
     public async Task Should_retry_a_sequence_error_and_deliver()
     {
         await using var context = new WorkerTestContext(ingestDeadLetters: false);

@@ -5,6 +5,7 @@ using EmailWorker.Publisher.Connection;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class BrokerEndpointsTests
 {
     [Test]

@@ -3,6 +3,7 @@ using EmailWorker.Dashboard;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class DashboardOptionsTests
 {
     private static readonly DashboardOptionsValidator Validator = new();
@@ -19,6 +20,24 @@ public sealed class DashboardOptionsTests
         Assert.That(Validator.Validate(null, With()).Succeeded, Is.True);
         Assert.That(new DashboardOptions().UrlList, Is.EqualTo(new[] { "http://127.0.0.1:9470" }), "localhost by default");
     });
+
+    [TestCase("10.0.0.5")]
+    [TestCase("10.0.0.5; 10.1.0.0/16;::1")]
+    public void Should_accept_known_proxies_as_addresses_and_networks(string proxies)
+    {
+        var options = With();
+        options.KnownProxies = proxies;
+        Assert.That(Validator.Validate(null, options).Succeeded, Is.True);
+    }
+
+    [TestCase("proxy.example.com")]
+    [TestCase("10.0.0.0/33")]
+    public void Should_refuse_a_known_proxy_that_is_not_an_address_or_a_network(string proxies)
+    {
+        var options = With();
+        options.KnownProxies = proxies;
+        Assert.That(Validator.Validate(null, options).FailureMessage, Does.Contain("Dashboard:KnownProxies").And.Contain(proxies));
+    }
 
     [Test]
     public void Should_refuse_to_start_without_users() =>

@@ -6,6 +6,7 @@ using RabbitMQ.Client;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class DeadLetterMapperTests
 {
     private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
@@ -72,6 +73,17 @@ public sealed class DeadLetterMapperTests
             Assert.That(first.LetterId, Has.Length.EqualTo(32).And.Match("^[0-9a-f]+$"));
             Assert.That(other.LetterId, Is.Not.EqualTo(first.LetterId), "dead-lettered again later: a new letter");
         });
+    }
+
+    [Test]
+    public void Should_give_the_two_copies_of_a_republished_move_one_id_whatever_the_client_added()
+    {
+        var headers = OurHeaders();
+        var first = new Dictionary<string, object?>(headers) { ["x-dotnet-pub-seq-no"] = 17L, ["traceparent"] = Bytes("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") };
+        var second = new Dictionary<string, object?>(headers) { ["x-dotnet-pub-seq-no"] = 3L, ["traceparent"] = Bytes("00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01") };
+
+        Assert.That(DeadLetterMapper.Map(new BasicProperties { MessageId = "amqp-1", Headers = second }, Body, ReceivedAt).LetterId,
+            Is.EqualTo(DeadLetterMapper.Map(new BasicProperties { MessageId = "amqp-1", Headers = first }, Body, ReceivedAt).LetterId));
     }
 
     [Test]

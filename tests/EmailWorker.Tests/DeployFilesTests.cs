@@ -13,6 +13,7 @@ namespace EmailWorker.Tests;
 /// users' permissions allow what each component needs and nothing of the others'.
 /// </summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed partial class DeployFilesTests
 {
     private static readonly Assembly Assembly = typeof(DeployFilesTests).Assembly;
@@ -110,6 +111,20 @@ public sealed partial class DeployFilesTests
         });
     }
 
+    /// <summary>
+    /// A worker holds a partly delivered message unacked for as long as an alarm blocks its move's confirm: the broker's
+    /// default consumer timeout (30 min) would hand it back whole within a long alarm, so the shipped config raises it.
+    /// </summary>
+    [Test]
+    public void Should_give_consumers_six_hours_before_the_broker_times_them_out()
+    {
+        var setting = Read("deploy/rabbitmq/rabbitmq.conf").Split('\n')
+            .Select(line => line.Split('=', 2, StringSplitOptions.TrimEntries))
+            .SingleOrDefault(pair => pair.Length == 2 && pair[0] == "consumer_timeout");
+        Assert.That(setting, Is.Not.Null, "consumer_timeout is set");
+        Assert.That(long.Parse(setting![1], System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo((long)TimeSpan.FromHours(6).TotalMilliseconds));
+    }
+
     [TestCase("producer", "write", "email.send", true)]
     [TestCase("producer", "write", "email.dead", false)]
     [TestCase("producer", "read", "email.dead", false)]
@@ -185,7 +200,8 @@ public sealed partial class DeployFilesTests
             var property = type.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
             if (property is null || !property.CanWrite)
                 return false;
-            type = property.PropertyType;
+            // An optional setting (bool?: unset follows another) binds like its value type.
+            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         }
         return section is not null && parts.Length > 1 && type is not null
             && (type == typeof(string) || type.IsPrimitive || type.IsEnum);

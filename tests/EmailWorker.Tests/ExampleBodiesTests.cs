@@ -6,6 +6,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>The C# validator and the JSON Schema agree on the shared example bodies, and each invalid one gets its code.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class ExampleBodiesTests
 {
     private static readonly SendEmailLimits Limits = new();

@@ -10,6 +10,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>The rows of SMTP-OUTCOMES.md that are decided by a MailKit or socket exception.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class ExceptionClassifierTests
 {
     private static IEnumerable<TestCaseData> Cases()

@@ -37,7 +37,7 @@ internal sealed class FatePlannerLedgerTests
         var findings = new LedgerFindings(["ann@example.org"], ["bob@example.org"], false, ["bob@example.org", "cy@example.org"]);
         var outcomes = new[] { new RecipientOutcome("bob@example.org", Delivered), new RecipientOutcome("cy@example.org", Transient) };
 
-        var plan = Planner.Attempted(AttemptState.New, outcomes, "250 2.0.0 queued", expiresAt: null, Now, findings);
+        var plan = Planner.Attempted(AttemptState.New, outcomes, "250 2.0.0 queued", expiresAt: null, Now, ledger: findings);
 
         Assert.Multiple(() =>
         {

@@ -8,6 +8,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>The planner's rules, one test per rule, read like the tables of SMTP-OUTCOMES.md and DESIGN §5.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class FatePlannerTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);

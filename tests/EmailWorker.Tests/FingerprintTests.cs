@@ -3,6 +3,7 @@ using EmailWorker.DeadLetters.Store;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class FingerprintTests
 {
     [Test]

@@ -5,6 +5,7 @@ using EmailWorker.Messages;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class HeaderCodecTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);

@@ -4,6 +4,7 @@ using EmailWorker.DeadLetters.Views;
 namespace EmailWorker.Tests;
 
 /// <summary>The fields a listing, a tag filter and a replay's status events read from a stored letter's body.</summary>
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class LetterContentTests
 {
     [Test]

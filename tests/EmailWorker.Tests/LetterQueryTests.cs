@@ -3,6 +3,7 @@ using EmailWorker.Dashboard;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class LetterQueryTests
 {
     [TestCase("system")]

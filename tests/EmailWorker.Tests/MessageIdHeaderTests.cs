@@ -3,6 +3,7 @@ using EmailWorker.Delivery;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class MessageIdHeaderTests
 {
     [TestCase("order-4711", "order-4711@mail.example.com")]

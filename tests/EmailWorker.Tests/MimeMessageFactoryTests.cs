@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class MimeMessageFactoryTests
 {
     private static readonly MimeMessageFactory Factory =

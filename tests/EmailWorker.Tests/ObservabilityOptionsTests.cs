@@ -3,6 +3,7 @@ using EmailWorker.Configuration;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class ObservabilityOptionsTests
 {
     private static readonly ObservabilityOptionsValidator Validator = new();

@@ -3,6 +3,7 @@ using EmailWorker.Configuration;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class OptionsValidationTests
 {
     [Test]
@@ -62,6 +63,24 @@ public sealed class OptionsValidationTests
     [Test]
     public void Should_refuse_a_default_sender_that_is_not_an_address() =>
         Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { DefaultFrom = "not an address" }).FailureMessage,
+            Does.Contain("Delivery:DefaultFrom"));
+
+    [TestCase("Shop <noreply@example.com>")]
+    [TestCase("noreply@example.com")]
+    public void Should_take_a_default_sender_with_or_without_a_display_name_and_probe_with_its_address_only(string defaultFrom)
+    {
+        var options = new DeliveryOptions { DefaultFrom = defaultFrom };
+        Assert.Multiple(() =>
+        {
+            Assert.That(new DeliveryOptionsValidator().Validate(null, options).Succeeded, Is.True);
+            Assert.That(options.DefaultSender()?.Address, Is.EqualTo("noreply@example.com"));
+        });
+    }
+
+    [TestCase("Shop <not an address>")]
+    [TestCase("Shop")]
+    public void Should_refuse_a_default_sender_whose_address_is_not_one(string defaultFrom) =>
+        Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { DefaultFrom = defaultFrom }).FailureMessage,
             Does.Contain("Delivery:DefaultFrom"));
 
     [Test]

@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using EmailWorker.Outcomes;
 using EmailWorker.Delivery;
 using MailKit.Net.Smtp;
@@ -7,9 +8,10 @@ using MimeKit;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class OutcomeClassifierTests
 {
-    private static OutcomeClassifier Classifier(string overrides) => new(Options.Create(new ClassificationOptions { Overrides = overrides }));
+    private static OutcomeClassifier Classifier(string overrides) => new(Options.Create(new ClassificationOptions { Overrides = overrides }), Options.Create(new SmtpOptions()));
 
     [Test]
     public void Should_apply_an_override_for_code_and_enhanced_code() =>

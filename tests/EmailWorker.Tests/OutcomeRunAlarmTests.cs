@@ -3,6 +3,7 @@ using EmailWorker.Outcomes;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class OutcomeRunAlarmTests
 {
     private static readonly AttemptOutcome Spam = new(OutcomeClass.Permanent, "rejected as spam", 554, "5.7.1");
@@ -46,6 +47,16 @@ internal sealed class OutcomeRunAlarmTests
     }
 
     [Test]
-    public void Should_not_count_a_message_refused_for_its_own_reasons_as_a_relay_fault() =>
-        Assert.That(Enumerable.Range(0, 10).Select(_ => OutcomeRunAlarm.RelayFaults().Record(UnknownUser)).Any(r => r), Is.False);
+    public void Should_neither_count_nor_end_a_run_with_a_message_refused_for_its_own_reasons()
+    {
+        var alarm = OutcomeRunAlarm.RelayFaults();
+
+        // One alarm throughout: refusals alone never raise it, and between relay faults they neither add to the run nor end it.
+        var refusals = Enumerable.Range(0, alarm.Threshold * 3).Select(_ => alarm.Record(UnknownUser)).ToArray();
+        var interleaved = Enumerable.Range(0, alarm.Threshold).SelectMany(_ => new[] { alarm.Record(Dropped), alarm.Record(UnknownUser) }).ToArray();
+
+        Assert.That(refusals, Has.None.True);
+        Assert.That(interleaved, Is.EqualTo(Enumerable.Range(0, alarm.Threshold * 2).Select(i => i == alarm.Threshold * 2 - 2)),
+            "raised by the third relay fault, whatever refusals came between");
+    }
 }

@@ -3,6 +3,7 @@ using EmailWorker.Worker;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class PendingAcksTests
 {
     private const long Hold = 50;

@@ -5,6 +5,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>Smtp:AllowPlaintextAuth and Smtp:TrustedCaFile are checked at start-up, naming the key and its variable.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class RelayTlsOptionsTests
 {
     private static string? Failure(SmtpOptions options) => new SmtpOptionsValidator().Validate(null, options).FailureMessage;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class SendEmailReaderTests
 {
     private static SendEmailReader Reader(int maxBytes = 4096) =>

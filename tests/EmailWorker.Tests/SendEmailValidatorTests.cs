@@ -3,6 +3,7 @@ using EmailWorker.Contracts;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class SendEmailValidatorTests
 {
     private static readonly SendEmailLimits Limits = new() { MaxRecipients = 3 };

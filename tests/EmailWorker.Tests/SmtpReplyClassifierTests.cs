@@ -4,6 +4,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>The rows of SMTP-OUTCOMES.md that are decided by a reply code and its text.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class SmtpReplyClassifierTests
 {
     [TestCase(250, "2.0.0 Ok: queued", OutcomeClass.Delivered, "2.0.0")]

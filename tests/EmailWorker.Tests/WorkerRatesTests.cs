@@ -3,6 +3,7 @@ using EmailWorker.DeadLetters.Views;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class WorkerRatesTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 29, 20, 0, 0, TimeSpan.Zero);

@@ -6,9 +6,10 @@ namespace EmailWorker.Publisher.Connection;
 
 /// <summary>
 /// How a server's certificate (the broker's for AMQP and the management API, the SMTP relay's) is verified: with the
-/// system's roots, or — when a CA file is configured — also against that CA (<see cref="X509ChainTrustMode.CustomRootTrust"/>).
-/// The host name must match in both cases and the certificate must be meant for servers. Nothing here accepts a
-/// certificate that fails verification. The one place this decision is made.
+/// system's roots, or — when a CA file is configured — against that CA only (<see cref="X509ChainTrustMode.CustomRootTrust"/>:
+/// a chain to a system root is not enough, since naming a CA says who may vouch for the server). The host name must match
+/// in both cases and the certificate must be meant for servers. Nothing here accepts a certificate that fails
+/// verification. The one place this decision is made.
 /// </summary>
 public static class CertificateTrust
 {
@@ -23,9 +24,8 @@ public static class CertificateTrust
             throw new InvalidOperationException($"'{caFile}' {problem}");
         return (_, certificate, chain, errors) =>
         {
-            if (errors == SslPolicyErrors.None)
-                return true;
-            // A missing certificate or a name mismatch is never excused; only chain errors are re-judged, against our CA.
+            // A missing certificate or a name mismatch is never excused. The platform's chain (to the system's roots) is
+            // not asked: whatever it said, the chain must lead to our CA.
             if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
                 return false;
             using var custom = new X509Chain();
@@ -33,7 +33,7 @@ public static class CertificateTrust
             custom.ChainPolicy.CustomTrustStore.AddRange(roots);
             custom.ChainPolicy.ApplicationPolicy.Add(ServerAuthentication);
             // A private CA rarely publishes revocation lists, and servers sit on networks that cannot fetch them;
-            // chains to public CAs keep the platform's own revocation check (errors == None above).
+            // without a CA file, chains to the system's roots keep the platform's own revocation check.
             custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             if (chain is not null)
             {

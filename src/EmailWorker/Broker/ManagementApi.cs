@@ -48,7 +48,7 @@ internal sealed class ManagementApi(RabbitMqOptions options) : IDisposable
     private static HttpClient Create(RabbitMqOptions options)
     {
         var handler = new SocketsHttpHandler();
-        if (options.ManagementHttps)
+        if (options.UsesManagementHttps)
             handler.SslOptions.RemoteCertificateValidationCallback = CertificateTrust.Validator(options.Tls.CaFile);
         var http = new HttpClient(handler)
         {
@@ -61,7 +61,7 @@ internal sealed class ManagementApi(RabbitMqOptions options) : IDisposable
     }
 
     private static Uri BaseAddress(RabbitMqOptions options) => new UriBuilder(
-        options.ManagementHttps ? Uri.UriSchemeHttps : Uri.UriSchemeHttp, options.EndpointList[0].Host, Math.Max(options.ManagementPort, 1), "/").Uri;
+        options.UsesManagementHttps ? Uri.UriSchemeHttps : Uri.UriSchemeHttp, options.EndpointList[0].Host, Math.Max(options.ManagementPort, 1), "/").Uri;
 
     public void Dispose() => _http.Dispose();
 }

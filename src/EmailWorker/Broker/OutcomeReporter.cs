@@ -63,11 +63,11 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
         Log.Delivered(logger, messageId, delivered.Attempt, delivered.Recipients.Count);
         events.Publish(Fill(new EmailDelivered { Recipients = delivered.Recipients }, messageId, command, delivered.Attempt, "delivered", outcome));
         Count(OutcomeNames.Delivered, OutcomeClass.Delivered, delivered.Attempt);
-        // The producer's timestamp (whole seconds) when it set one; else the first attempt, which leaves out the time queued before it.
-        var since = source.Properties.IsTimestampPresent() && source.Properties.Timestamp.UnixTime > 0
-            ? DateTimeOffset.FromUnixTimeSeconds(source.Properties.Timestamp.UnixTime)
-            : delivered.FirstAttemptAt;
-        metrics.Delivered(time.GetUtcNow() - since, delivered.Attempt);
+        // The producer's timestamp when it set a readable one in the past; else the first attempt, which leaves out the time
+        // queued before it. (A clock ahead of ours must not make a negative age.)
+        var now = time.GetUtcNow();
+        var since = AmqpTimestamps.Published(source.Properties) is { } published && published <= now ? published : delivered.FirstAttemptAt;
+        metrics.Delivered(now - since, delivered.Attempt);
     }
 
     private void InDoubt(string messageId, SendEmail? command, Routing.Report.InDoubt inDoubt)

@@ -1,3 +1,5 @@
+using MimeKit;
+
 namespace EmailWorker.Configuration;
 
 /// <summary>Section <c>Delivery</c>: how many messages are worked on at once and what a message may be.</summary>
@@ -13,6 +15,12 @@ internal sealed class DeliveryOptions
 
     /// <summary>Sender used when a message has no <c>from</c>; empty means every message must name one.</summary>
     public string? DefaultFrom { get; set; }
+
+    /// <summary>
+    /// <see cref="DefaultFrom"/> parsed (a display name is allowed: <c>Shop &lt;noreply@example.com&gt;</c>), null when empty:
+    /// the one sender both the messages' From and the breaker's probe (<c>MAIL FROM</c>, the address only) use.
+    /// </summary>
+    public MailboxAddress? DefaultSender() => string.IsNullOrEmpty(DefaultFrom) ? null : MailboxAddress.Parse(DefaultFrom);
 
     /// <summary>Right-hand side of the Message-ID header derived from <c>messageId</c>.</summary>
     public string MessageIdDomain { get; set; } = "emailworker.local";

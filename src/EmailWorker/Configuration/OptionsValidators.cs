@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using EmailWorker.Publisher.Connection;
 using Microsoft.Extensions.Options;
+using MimeKit;
 
 namespace EmailWorker.Configuration;
 
@@ -17,6 +18,9 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         foreach (var (key, tlsProblem) in options.Tls.Problems())
             errors.Add($"Tls:{key}", tlsProblem);
         errors.Require(options.ManagementPort is >= 0 and <= 65535, "ManagementPort", $"is {options.ManagementPort}: use the management plugin's port, e.g. 15672, or 0 for none");
+        errors.Require(!options.Tls.Enabled || options.UsesManagementHttps || options.ManagementPort == 0 || options.AllowPlaintextManagement, "ManagementHttps",
+            "is false while Tls:Enabled is true: the management API would get the broker password in clear text over http; set ManagementHttps " +
+            "to true (or leave it unset: it follows Tls:Enabled), ManagementPort to 0 for none, or AllowPlaintextManagement to true for a network you trust");
         errors.Require(!string.IsNullOrEmpty(options.VirtualHost), "VirtualHost", "is empty: use / for the default virtual host");
         errors.Require(!string.IsNullOrEmpty(options.Username), "Username", "is empty: name the RabbitMQ user");
         errors.Require(Duration.TryParse(options.PublishTimeout, out _), "PublishTimeout",
@@ -66,6 +70,16 @@ internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         errors.Require(Duration.TryParse(options.Timeout, out _), "Timeout", $"is '{options.Timeout}': write a duration with a unit, e.g. 30s");
         errors.Require(Duration.TryParse(options.AttemptDeadline, out _), "AttemptDeadline",
             $"is '{options.AttemptDeadline}': write a duration with a unit, e.g. 2m");
+        var adaptive = options.Adaptive;
+        errors.Require(adaptive.MinConnections >= 1 && adaptive.MinConnections <= options.PoolSize, "Adaptive:MinConnections",
+            $"is {adaptive.MinConnections}: use 1 to Smtp:PoolSize ({options.PoolSize}) connections");
+        errors.Require(adaptive.MaxRatePerSecond is >= 0 and <= 100_000 && double.IsFinite(adaptive.MaxRatePerSecond), "Adaptive:MaxRatePerSecond",
+            $"is {adaptive.MaxRatePerSecond}: use transactions per second from 0 (no ceiling) to 100000, e.g. 14 for an SES account sending 14 a second");
+        // RabbitMQ's consumer_timeout (30 min by default) closes the channel of a delivery held longer.
+        errors.Require(Duration.TryParse(adaptive.MaxThrottleWait, out var wait) && wait >= TimeSpan.FromSeconds(1) && wait <= TimeSpan.FromMinutes(20),
+            "Adaptive:MaxThrottleWait", $"is '{adaptive.MaxThrottleWait}': write a duration from 1s to 20m (well below RabbitMQ's consumer_timeout), e.g. 5m");
+        errors.Require(adaptive.MaxThrottledAttempts is >= 1 and <= 10_000, "Adaptive:MaxThrottledAttempts",
+            $"is {adaptive.MaxThrottledAttempts}: use 1 to 10000 sends, e.g. 50");
         return errors.ToResult();
     }
 }
@@ -95,7 +109,9 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         errors.Require(options.ConcurrencyLimit is >= 1 and <= 1024, "ConcurrencyLimit", $"is {options.ConcurrencyLimit}: use 1 to 1024");
         errors.Require(options.ConcurrencyLimit <= options.PrefetchCount, "ConcurrencyLimit",
             $"is {options.ConcurrencyLimit} but PrefetchCount is {options.PrefetchCount}: a worker cannot process more messages than it is given");
-        errors.Require(string.IsNullOrEmpty(options.DefaultFrom) || MailAddress.TryCreate(options.DefaultFrom, out _), "DefaultFrom",
+        errors.Require(string.IsNullOrEmpty(options.DefaultFrom)
+            || (MailboxAddress.TryParse(options.DefaultFrom, out var sender) && MailAddress.TryCreate(sender.Address, out var address) && address.Address == sender.Address),
+            "DefaultFrom",
             $"is '{options.DefaultFrom}': use a mail address, e.g. noreply@example.com, or leave it empty");
         errors.Require(Uri.CheckHostName(options.MessageIdDomain) == UriHostNameType.Dns, "MessageIdDomain",
             $"is '{options.MessageIdDomain}': use a domain name, e.g. mail.example.com");

@@ -23,8 +23,20 @@ internal sealed class RabbitMqOptions
     /// <summary>AMQP over TLS (and the CA that the management API's https is verified with).</summary>
     public AmqpTlsOptions Tls { get; set; } = new();
 
-    /// <summary>Ask the management API over https (verified like AMQP: <c>Tls:CaFile</c> or the system's roots).</summary>
-    public bool ManagementHttps { get; set; }
+    /// <summary>
+    /// Ask the management API over https (verified like AMQP: <c>Tls:CaFile</c> or the system's roots). Unset, it follows
+    /// <c>Tls:Enabled</c>: the request carries the broker user's password, so it is encrypted whenever AMQP is.
+    /// </summary>
+    public bool? ManagementHttps { get; set; }
+
+    /// <summary>
+    /// Let the management API be asked over plain http while AMQP uses TLS (the password then crosses the network in
+    /// clear text): only for a broker reached over a network you trust. Refused at start-up otherwise.
+    /// </summary>
+    public bool AllowPlaintextManagement { get; set; }
+
+    /// <summary>Whether the management API is asked over https: <see cref="ManagementHttps"/>, else as AMQP.</summary>
+    public bool UsesManagementHttps => ManagementHttps ?? Tls.Enabled;
 
     public string VirtualHost { get; set; } = "/";
 

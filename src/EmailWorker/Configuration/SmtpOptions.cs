@@ -34,6 +34,9 @@ internal sealed class SmtpOptions
     /// <summary>Overall deadline of one attempt, so a relay that trickles bytes cannot hold a message or a connection for long.</summary>
     public string AttemptDeadline { get; set; } = "2m";
 
+    /// <summary>Adaptive delivery: how far the worker follows the relay's pushback (<c>Smtp:Adaptive</c>).</summary>
+    public AdaptiveOptions Adaptive { get; set; } = new();
+
     public TimeSpan AttemptDeadlineValue => Duration.TryParse(AttemptDeadline, out var value) ? value : TimeSpan.FromMinutes(2);
 
     public SmtpSecurity SecurityMode => Enum.Parse<SmtpSecurity>(Security, ignoreCase: true);

@@ -1,3 +1,4 @@
+using System.Net;
 using EmailWorker.Configuration;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Diagnostics;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
@@ -30,6 +32,7 @@ internal static class DashboardHost
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(configuration)
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", Serilog.Events.LogEventLevel.Error).WriteToConsole(observability));
         builder.Services.AddRoutingCore();
+        builder.Services.Configure<ForwardedHeadersOptions>(forwarded => TrustProxies(forwarded, options));
         builder.Services.AddDataProtection().SetApplicationName("emailworker-dashboard");
         builder.Services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryKeys());
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
@@ -37,6 +40,8 @@ internal static class DashboardHost
             cookie.Cookie.Name = "emailworker.dashboard";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure whenever the browser reached us over https: directly, or through a trusted proxy (forwarded headers).
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.LoginPath = "/login";
             // A viewer's post to an action is refused outright, not sent to a page.
@@ -53,6 +58,7 @@ internal static class DashboardHost
         {
             antiforgery.Cookie.Name = "emailworker.csrf";
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             antiforgery.FormFieldName = "csrf";
         });
         builder.Services.AddSingleton(store);
@@ -64,6 +70,8 @@ internal static class DashboardHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerMetricsWatch>());
 
         var app = builder.Build();
+        // First: everything after sees the client's address and scheme, as a trusted proxy forwarded them.
+        app.UseForwardedHeaders();
         app.Use(SecurityHeaders.Apply);
         app.UseRouting();
         app.UseAuthentication();
@@ -80,5 +88,23 @@ internal static class DashboardHost
         app.MapGet("/audit", AuditPage.RenderAsync);
         ActionEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// Believe X-Forwarded-For/-Proto from the configured proxies only. ASP.NET Core trusts loopback by default; that
+    /// is dropped, so that with no proxy configured nobody can claim another address or https.
+    /// </summary>
+    private static void TrustProxies(ForwardedHeadersOptions forwarded, DashboardOptions options)
+    {
+        forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        foreach (var proxy in options.ProxyList)
+        {
+            if (IPAddress.TryParse(proxy, out var address))
+                forwarded.KnownProxies.Add(address);
+            else
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
+        }
     }
 }

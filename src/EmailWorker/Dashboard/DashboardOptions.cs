@@ -14,8 +14,17 @@ internal sealed class DashboardOptions
     /// <summary>A running worker's <c>/metrics</c> for rates and the breaker; empty: the first of <c>Observability:Urls</c>.</summary>
     public string MetricsUrl { get; set; } = "";
 
+    /// <summary>
+    /// The TLS reverse proxies in front, <c>;</c>-separated addresses or networks (<c>10.0.0.5;10.1.0.0/16</c>): only a
+    /// request from one of them has its <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> believed (the client's address
+    /// for the log-in throttle, https for the <c>Secure</c> cookie). Empty: no proxy, the headers are ignored.
+    /// </summary>
+    public string KnownProxies { get; set; } = "";
+
     /// <summary>Who may log in, by user name: a role and a password hash each (<c>emailworker dashboard hash-password</c>).</summary>
     public Dictionary<string, DashboardUser> Users { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyList<string> ProxyList => KnownProxies.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public IReadOnlyList<string> UrlList => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -20,6 +20,11 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
             errors.Require(Uri.TryCreate(options.MetricsUrl, UriKind.Absolute, out var metrics) && (metrics.Scheme == Uri.UriSchemeHttp || metrics.Scheme == Uri.UriSchemeHttps),
                 "MetricsUrl", $"is '{options.MetricsUrl}': use a worker's http(s) /metrics URL, e.g. http://localhost:9464/metrics, or leave it empty");
         }
+        foreach (var proxy in options.ProxyList)
+        {
+            errors.Require(System.Net.IPAddress.TryParse(proxy, out _) || System.Net.IPNetwork.TryParse(proxy, out _),
+                "KnownProxies", $"has '{proxy}': use the proxies' IP addresses or networks, e.g. 10.0.0.5;10.1.0.0/16");
+        }
         errors.Require(options.Users.Count > 0, "Users",
             "names no user: add at least one, e.g. Dashboard:Users:alice:Role = operator and Dashboard:Users:alice:PasswordHash = (the output of 'emailworker dashboard hash-password')");
         foreach (var (user, entry) in options.Users)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -21,11 +22,12 @@ internal static class LoginEndpoints
             var name = form["user"].ToString();
             var password = form["password"].ToString();
             var returnUrl = form["returnUrl"].ToString();
+            // The client's address: behind a trusted proxy the one it forwarded (UseForwardedHeaders), never the proxy's.
             var remoteAddress = http.Connection.RemoteIpAddress?.ToString() ?? "?";
             if (!throttle.TryAttempt(remoteAddress, SafeText.Bound(name, 64)))
             {
                 Log.DashboardLoginThrottled(logger, SafeText.Bound(name, 64), remoteAddress);
-                return Form(http, returnUrl, Page.Notice("Too many log-in attempts for this user; wait a minute.", "error"), StatusCodes.Status429TooManyRequests);
+                return Form(http, returnUrl, Page.Notice("Too many log-in attempts; wait a minute.", "error"), StatusCodes.Status429TooManyRequests);
             }
             var user = name.Length is > 0 and <= 64 && options.Users.TryGetValue(name, out var found) ? found : null;
             if (!PasswordHashes.Verify(user, password))
@@ -39,8 +41,9 @@ internal static class LoginEndpoints
                 CookieAuthenticationDefaults.AuthenticationScheme);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
             Log.DashboardLogin(logger, userName, user.Role);
-            // Only a path of this site: an absolute URL here would make the login page an open redirect.
-            return Results.Redirect(IsLocal(returnUrl) ? returnUrl : "/");
+            // Only a path of this site, by ASP.NET Core's own rule (it also refuses control characters such as a tab, which
+            // browsers strip, so "/\t/evil.example" would become "//evil.example"): else the log-in page is an open redirect.
+            return RedirectHttpResult.IsLocalUrl(returnUrl) ? Results.LocalRedirect(returnUrl) : Results.Redirect("/");
         }).AllowAnonymous().AddEndpointFilter(Antiforgery.Filter);
         app.MapPost("/logout", async (HttpContext http) =>
         {
@@ -48,8 +51,6 @@ internal static class LoginEndpoints
             return Results.Redirect("/login");
         }).AddEndpointFilter(Antiforgery.Filter);
     }
-
-    private static bool IsLocal(string url) => url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
 
     private static IResult Form(HttpContext http, string? returnUrl, Html notice, int status) =>
         Page.Render(http, "Log in", Html.Of($"""

@@ -11,7 +11,7 @@ internal sealed class MimeMessageFactory(IOptions<DeliveryOptions> options)
     public OutgoingMail Create(SendEmail command, IReadOnlyCollection<string>? onlyRecipients = null)
     {
         var delivery = options.Value;
-        var from = command.From is { } sender ? ToMailbox(sender) : MailboxAddress.Parse(delivery.DefaultFrom!);
+        var from = command.From is { } sender ? ToMailbox(sender) : delivery.DefaultSender()!;
         var message = new MimeMessage
         {
             MessageId = MessageIdHeader.Derive(command.MessageId, delivery.MessageIdDomain),

@@ -80,7 +80,7 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
         timeout.CancelAfter(ProbeTimeout);
         try
         {
-            await pool.ProbeAsync(delivery.Value.DefaultFrom is { Length: > 0 } sender ? sender : null, timeout.Token);
+            await pool.ProbeAsync(delivery.Value.DefaultSender()?.Address, timeout.Token);
             return true;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -98,8 +98,11 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
         {
             await handlers();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!_lifetime.IsCancellationRequested)
         {
+            // Only shutting down ends the probing. A broker RPC that timed out surfaces as TaskCanceledException (an
+            // OperationCanceledException nobody asked for): letting it through would end the probe loop with the breaker
+            // open for good.
             Log.BreakerHandlerFailed(logger, ex);
         }
     }

@@ -46,6 +46,14 @@ internal sealed class RelaySmtpClient : SmtpClient
         await SendCommandAsync("RSET", cancellationToken);
     }
 
+    /// <summary>
+    /// <c>BDAT &lt;size&gt; LAST</c> with the body behind it when the relay offers CHUNKING (RFC 3030), instead of DATA and
+    /// a wait for its 354: 2 round trips per message instead of 3 (MailKit otherwise takes BDAT only for binary MIME).
+    /// The body is still written only after the relay accepted the sender and a recipient, so "maybe delivered" means
+    /// what it meant with DATA.
+    /// </summary>
+    protected override bool PreferSendAsBinaryData => true;
+
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         _refusals.Add(new RecipientRefusal(mailbox.Address, (int)response.StatusCode, response.Response));
 

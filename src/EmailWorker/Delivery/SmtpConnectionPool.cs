@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using EmailWorker.Configuration;
 using EmailWorker.Publisher.Connection;
 using EmailWorker.Diagnostics;
@@ -12,23 +11,29 @@ using MimeKit;
 namespace EmailWorker.Delivery;
 
 /// <summary>
-/// A fixed number of persistent SMTP connections to the relay. A connection is opened when first needed, reused for
-/// every following message, and reopened when the relay or the network dropped it. MailKit's client is not safe for
-/// concurrent use, so each send holds one connection exclusively.
+/// Persistent SMTP connections to the relay, at most <c>Smtp:PoolSize</c>, and at most as many in use as the relay's
+/// <see cref="RelayGate"/> allows now (which also spaces transaction starts to its rate). The connections are opened at
+/// start-up up to that limit (<see cref="OpenAllAsync"/>), reused for every following message (an open one before a closed one, so the relay's count is not spent
+/// on new ones while one it holds sits idle), reopened
+/// when the relay or the network dropped it, and closed when it is returned while more are open than the limit allows.
+/// MailKit's client is not safe for concurrent use, so each send holds one connection exclusively.
 /// </summary>
 internal sealed class SmtpConnectionPool : IAsyncDisposable
 {
     private readonly SmtpOptions _options;
     private readonly WorkerMetrics _metrics;
+    private readonly RelayGate _gate;
     private readonly ILogger<SmtpConnectionPool> _logger;
-    private readonly Channel<RelaySmtpClient> _idle;
+    private readonly Lock _idleLock = new();
+    private readonly List<RelaySmtpClient> _idle;
     private readonly RelaySmtpClient[] _all;
     private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
-    public SmtpConnectionPool(IOptions<SmtpOptions> options, WorkerMetrics metrics, ILogger<SmtpConnectionPool> logger)
+    public SmtpConnectionPool(IOptions<SmtpOptions> options, WorkerMetrics metrics, RelayGate gate, ILogger<SmtpConnectionPool> logger)
     {
         _options = options.Value;
         _metrics = metrics;
+        _gate = gate;
         _logger = logger;
         var certificateTrust = string.IsNullOrEmpty(_options.TrustedCaFile) ? null : CertificateTrust.Validator(_options.TrustedCaFile);
         _all = Enumerable.Range(0, _options.PoolSize).Select(_ => new RelaySmtpClient
@@ -36,13 +41,24 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             Timeout = (int)_options.TimeoutValue.TotalMilliseconds,
             ServerCertificateValidationCallback = certificateTrust,
         }).ToArray();
-        _idle = Channel.CreateBounded<RelaySmtpClient>(_options.PoolSize);
-        foreach (var client in _all)
-            _idle.Writer.TryWrite(client);
+        _idle = [.. _all];
     }
 
     /// <summary>Connections taken by an attempt or a probe right now (the in-use gauge).</summary>
-    public int InUse => _all.Length - _idle.Reader.Count;
+    public int InUse
+    {
+        get
+        {
+            lock (_idleLock)
+                return _all.Length - _idle.Count;
+        }
+    }
+
+    /// <summary>Connections open to the relay right now.</summary>
+    public int Open => _all.Count(client => client.IsConnected);
+
+    /// <summary>The relay throttled a send: its gate lowers the limits (once per episode).</summary>
+    public void Throttled(ThrottleSignal signal) => _gate.Throttled(signal, Open);
 
     /// <summary>
     /// Sends one message over a pooled connection, connecting it first when it is not open. The <paramref name="deadline"/>
@@ -53,8 +69,9 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     public async Task<SendReport> SendAsync(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients,
         TimeSpan deadline, CancellationToken cancellationToken, Func<Task>? beforeTransaction = null)
     {
-        var client = await _idle.Reader.ReadAsync(cancellationToken);
-        // Timed and traced from here: waiting for a free connection is not the relay's slowness either.
+        var permit = await _gate.AcquireAsync(paced: true, cancellationToken);
+        var client = Take();
+        // Timed and traced from here: waiting for a free connection (or for the rate) is not the relay's slowness either.
         using var span = SmtpAttemptSpan.Start(_options.Host, _options.Port);
         var started = Stopwatch.GetTimestamp();
         var replyClass = ReplyClass.None;
@@ -69,6 +86,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             var reply = await client.SendTrackedAsync(message, sender, recipients, attempt.Token);
             client.LastUsed = DateTimeOffset.UtcNow;
             replyClass = ReplyClass.Success;
+            _gate.Succeeded(permit, Stopwatch.GetElapsedTime(started));
             return new SendReport(reply, [.. client.Refusals]);
         }
         catch (Exception ex) when (SmtpAttemptSpan.Failed(span, ex, out replyClass))
@@ -103,7 +121,49 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         {
             _metrics.SmtpAttempt(started, replyClass);
             SmtpAttemptSpan.Ended(span, replyClass);
-            _idle.Writer.TryWrite(client);
+            await ReturnAsync(client);
+        }
+    }
+
+    /// <summary>
+    /// Opens every connection (greeting, EHLO, TLS, AUTH) at once, so the first messages after a start do not wait for it.
+    /// A relay that is down is no failure here: the connection stays closed, and the first message that takes it opens it
+    /// (or trips the breaker) as it would have without this; one warning names how many could not be opened and why.
+    /// </summary>
+    public async Task OpenAllAsync(CancellationToken cancellationToken)
+    {
+        var failures = await Task.WhenAll(_all.Select(_ => OpenOneAsync(cancellationToken)));
+        if (failures.FirstOrDefault(f => f is not null) is { } first)
+        {
+            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port,
+                (first.InnerException ?? first).Message);
+        }
+    }
+
+    /// <summary>Opens one idle connection within the SMTP timeout; the reason when it could not.</summary>
+    private async Task<Exception?> OpenOneAsync(CancellationToken cancellationToken)
+    {
+        await _gate.AcquireAsync(paced: false, cancellationToken);
+        var client = Take();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(_options.TimeoutValue);
+        try
+        {
+            await EnsureConnectedAsync(client, bounded.Token);
+            return null;
+        }
+        catch (RelayUnavailableException ex)
+        {
+            return ex;
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            await DisconnectQuietlyAsync(client);
+            return new TimeoutException($"no answer within {_options.TimeoutValue.TotalSeconds:0.#} s", ex);
+        }
+        finally
+        {
+            await ReturnAsync(client);
         }
     }
 
@@ -113,7 +173,8 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     /// </summary>
     public async Task ProbeAsync(string? sender, CancellationToken cancellationToken)
     {
-        var client = await _idle.Reader.ReadAsync(cancellationToken);
+        await _gate.AcquireAsync(paced: false, cancellationToken);
+        var client = Take();
         try
         {
             await EnsureConnectedAsync(client, cancellationToken);
@@ -127,8 +188,34 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         }
         finally
         {
-            _idle.Writer.TryWrite(client);
+            await ReturnAsync(client);
         }
+    }
+
+    /// <summary>The gate lets at most as many senders in as there are clients, so one is always idle for a sender it let in.</summary>
+    private RelaySmtpClient Take()
+    {
+        lock (_idleLock)
+        {
+            if (_idle.Count == 0)
+                throw new InvalidOperationException("the relay gate let in more senders than the pool has connections");
+            var index = _idle.FindLastIndex(client => client.IsConnected);
+            if (index < 0)
+                index = _idle.Count - 1;
+            var client = _idle[index];
+            _idle.RemoveAt(index);
+            return client;
+        }
+    }
+
+    /// <summary>Back to the idle ones — closed first when more are open than the relay's limit allows now — and the slot freed.</summary>
+    private async Task ReturnAsync(RelaySmtpClient client)
+    {
+        if (client.IsConnected && _gate.IsSurplus(Open))
+            await QuitQuietlyAsync(client);
+        lock (_idleLock)
+            _idle.Add(client);
+        _gate.Release();
     }
 
     /// <summary>
@@ -189,22 +276,27 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         }
     }
 
+    private static async Task QuitQuietlyAsync(RelaySmtpClient client)
+    {
+        if (!client.IsConnected)
+            return;
+        try
+        {
+            using var quitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.DisconnectAsync(quit: true, quitTimeout.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or MailKit.ProtocolException or System.Net.Sockets.SocketException
+                                       or MailKit.ServiceNotConnectedException or ObjectDisposedException)
+        {
+            // Closing either way: a relay that does not answer QUIT does not matter any more.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _all)
         {
-            if (client.IsConnected)
-            {
-                try
-                {
-                    using var quitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await client.DisconnectAsync(quit: true, quitTimeout.Token);
-                }
-                catch (Exception ex) when (ex is IOException or OperationCanceledException or MailKit.ProtocolException or System.Net.Sockets.SocketException)
-                {
-                    // Shutting down: a relay that does not answer QUIT does not matter any more.
-                }
-            }
+            await QuitQuietlyAsync(client);
             client.Dispose();
         }
     }

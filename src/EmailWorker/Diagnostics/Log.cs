@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Information, "Opened SMTP connection to {SmtpHost}:{SmtpPort}")]
     public static partial void SmtpConnected(ILogger logger, string smtpHost, int smtpPort);
 
+    [LoggerMessage(6, LogLevel.Warning, "Could not open {Failed} of {PoolSize} SMTP connection(s) to {SmtpHost}:{SmtpPort} at start-up ({Reason}); the first messages open them")]
+    public static partial void SmtpPoolNotOpened(ILogger logger, int failed, int poolSize, string smtpHost, int smtpPort, string reason);
+
     [LoggerMessage(10, LogLevel.Information, "Delivered {MessageId} on attempt {Attempt} to {RecipientCount} recipient(s)")]
     public static partial void Delivered(ILogger logger, string messageId, int attempt, int recipientCount);
 
@@ -54,6 +57,24 @@ internal static partial class Log
 
     [LoggerMessage(15, LogLevel.Error, "Handling {MessageId} failed unexpectedly; it was requeued")]
     public static partial void HandlerFailed(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(50, LogLevel.Warning, "Relay {Relay}: {Limits} {Reason}")]
+    public static partial void RelayLimitLowered(ILogger logger, string relay, string limits, string reason);
+
+    [LoggerMessage(51, LogLevel.Information, "Relay {Relay}: {Limits} {Reason}")]
+    public static partial void RelayLimitRaised(ILogger logger, string relay, string limits, string reason);
+
+    [LoggerMessage(52, LogLevel.Warning, "{MessageId} still throttled by the relay after {Sends} send(s) in {Waited}; back to the work queue, no retry spent")]
+    public static partial void ThrottledTooLong(ILogger logger, string messageId, int sends, TimeSpan waited);
+
+    [LoggerMessage(500, LogLevel.Error, "Reporting the outcome of {MessageId} failed; its moves are durable, so it is acked all the same")]
+    public static partial void ReportFailed(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(501, LogLevel.Information, "The publishing connection recovered after the broker blocked it: taking messages again until the broker blocks the new one")]
+    public static partial void BrokerBlockEndedByRecovery(ILogger logger);
+
+    [LoggerMessage(502, LogLevel.Warning, "The drain time ran out with {InFlight} message(s) in flight: their sends are cancelled; moves of messages a recipient accepted keep waiting for their confirms")]
+    public static partial void DrainTimedOut(ILogger logger, int inFlight);
 
     [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
     public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);

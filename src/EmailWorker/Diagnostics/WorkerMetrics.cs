@@ -26,6 +26,7 @@ internal sealed class WorkerMetrics
     private readonly Counter<long> _ledgerFailures;
     private readonly Histogram<double> _ledgerCommitDuration;
     private readonly Histogram<int> _ledgerCommitWrites;
+    private readonly Counter<long> _throttled;
     private readonly KeyValuePair<string, object?> _system = new(Telemetry.MessagingSystem, "rabbitmq");
     private readonly KeyValuePair<string, object?> _destination;
 
@@ -44,6 +45,8 @@ internal sealed class WorkerMetrics
         _deliveryLatency = meter.CreateHistogram("emailworker.delivery.latency", "s",
             "From the message's AMQP timestamp (else its first attempt) to the relay's 250",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsLong });
+        _throttled = meter.CreateCounter<long>("emailworker.relay.throttled", "{reply}",
+            "Throttling replies from the relay (too fast, too many connections), by reply code and enhanced code and the stage it answered");
         _deliveryAttempts = meter.CreateHistogram("emailworker.delivery.attempts", "{attempt}", "Attempts a delivered message needed",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = AttemptBuckets });
         _ledgerRecipients = meter.CreateCounter<long>("emailworker.ledger.recipients", "{recipient}",
@@ -88,6 +91,11 @@ internal sealed class WorkerMetrics
 
     public void SmtpAttempt(long startedAt, string replyClass) =>
         _smtpAttemptDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>(Telemetry.ReplyClass, replyClass));
+
+    /// <summary>One throttling reply: <paramref name="reply"/> is its code and enhanced code (a few values), <paramref name="stage"/> and <paramref name="relay"/> constants.</summary>
+    public void Throttled(string relay, string reply, string stage) =>
+        _throttled.Add(1, new KeyValuePair<string, object?>(Telemetry.Reply, reply), new KeyValuePair<string, object?>(Telemetry.Stage, stage),
+            new KeyValuePair<string, object?>(Telemetry.Relay, relay));
 
     public void Delivered(TimeSpan latency, int attempts)
     {

@@ -50,7 +50,9 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WorkerMetrics>();
         services.AddSingleton<MessageSpan>();
         services.AddSingleton<InFlightCounter>();
+        services.AddSingleton(sp => RelayGateFrom(sp));
         services.AddSingleton<SmtpConnectionPool>();
+        services.AddHostedService<SmtpPoolOpener>();
         services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
         services.AddSingleton<MimeMessageFactory>();
@@ -73,6 +75,16 @@ internal static class ServiceCollectionExtensions
         services.AddDeliveryLedger();
         services.AddHostedService<DeadLetterIngester>();
         return services;
+    }
+
+    /// <summary>The one relay's gate (its controller's bounds from <c>Smtp</c> and <c>Smtp:Adaptive</c>).</summary>
+    private static RelayGate RelayGateFrom(IServiceProvider services)
+    {
+        var smtp = services.GetRequiredService<IOptions<SmtpOptions>>().Value;
+        var adaptive = smtp.Adaptive;
+        var limits = new RelayLimits("default", adaptive.Enabled, adaptive.MinConnections, smtp.PoolSize, adaptive.Enabled ? adaptive.RateCeiling : null);
+        return new RelayGate(limits, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<WorkerMetrics>(),
+            services.GetRequiredService<ILogger<RelayGate>>());
     }
 
     private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>

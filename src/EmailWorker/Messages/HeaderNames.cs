@@ -31,6 +31,13 @@ internal static class HeaderNames
     public const string BrokerFirstDeathReason = "x-first-death-reason";
 
 
+    /// <summary>
+    /// Headers a client or the broker adds on each publish or delivery, not part of what the producer sent: two copies of
+    /// one dead letter (a move republished after a channel loss, a redelivery) differ in them alone.
+    /// </summary>
+    public static bool IsTransportHeader(string name) =>
+        name is "x-delivery-count" or "x-dotnet-pub-seq-no" or "traceparent" or "tracestate";
+
     /// <summary>Broker headers that must not travel on: the broker's cycle detection can silently drop a republished message.</summary>
     public static bool IsBrokerDeathHeader(string name) =>
         name is "x-death" or "x-delivery-count" or "x-dotnet-pub-seq-no"

@@ -12,6 +12,7 @@ namespace EmailWorker.Outcomes;
 /// <param name="RelayFaultIfRepeated">A protocol error, a lost connection or a missed deadline: one is this message's bad
 /// luck, the same in a row across messages is the relay's fault and opens the breaker.</param>
 /// <param name="RelayUnreached">No SMTP dialogue took place (connect, TLS or login failed): not an attempt at all.</param>
+/// <param name="Stage">The command the relay's reply answered, where there was one.</param>
 internal sealed record AttemptOutcome(
     OutcomeClass Class,
     string Reason,
@@ -20,7 +21,8 @@ internal sealed record AttemptOutcome(
     bool Greylisted = false,
     bool MaybeDelivered = false,
     bool RelayFaultIfRepeated = false,
-    bool RelayUnreached = false)
+    bool RelayUnreached = false,
+    SmtpStage? Stage = null)
 {
     public static AttemptOutcome Delivered(string reply) => new(OutcomeClass.Delivered, reply, 250);
 }

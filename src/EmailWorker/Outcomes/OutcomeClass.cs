@@ -9,4 +9,7 @@ internal enum OutcomeClass
     Invalid,
     Expired,
     System,
+
+    /// <summary>The relay says we send too fast or hold too many connections: its condition, not the message's fault.</summary>
+    Throttled,
 }

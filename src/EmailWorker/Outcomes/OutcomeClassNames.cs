@@ -13,6 +13,7 @@ internal static class OutcomeClassNames
         OutcomeClass.Permanent => "permanent",
         OutcomeClass.Invalid => "invalid",
         OutcomeClass.Expired => "expired",
+        OutcomeClass.Throttled => "throttled",
         _ => "system",
     };
 }

@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 
@@ -9,16 +10,24 @@ namespace EmailWorker.Outcomes;
 /// (a rule for code + enhanced code wins over one for the code alone). Failures that are not the relay's reply to a
 /// command — connecting, securing, logging in — keep their class: an override cannot make them burn retries.
 /// </summary>
-internal sealed class OutcomeClassifier(IOptions<ClassificationOptions> options)
+internal sealed class OutcomeClassifier(IOptions<ClassificationOptions> options, IOptions<SmtpOptions> smtp)
 {
     private readonly IReadOnlyDictionary<string, OutcomeClass> _rules = options.Value.Rules;
+    private readonly bool _throttling = smtp.Value.Adaptive.Enabled;
 
-    public AttemptOutcome ClassifyReply(SmtpStage stage, int code, string replyText) => Apply(SmtpReplyClassifier.Classify(stage, code, replyText));
+    public AttemptOutcome ClassifyReply(SmtpStage stage, int code, string replyText) => Apply(SmtpReplyClassifier.Classify(stage, code, replyText, _throttling));
 
     public AttemptOutcome ClassifyException(Exception exception)
     {
-        var outcome = ExceptionClassifier.Classify(exception);
-        return exception is SmtpCommandException ? Apply(outcome) : outcome;
+        var outcome = ExceptionClassifier.Classify(exception, _throttling);
+        if (exception is SmtpCommandException)
+            return Apply(outcome);
+        if (outcome.Class != OutcomeClass.Throttled)
+            return outcome;
+        // A throttling reply while connecting: an override may say it is the relay refusing us (system), never that the
+        // message should spend retries on it.
+        var overridden = Apply(outcome);
+        return overridden.Class == OutcomeClass.System ? overridden with { RelayUnreached = outcome.Stage == SmtpStage.Connect } : outcome;
     }
 
     private AttemptOutcome Apply(AttemptOutcome outcome)

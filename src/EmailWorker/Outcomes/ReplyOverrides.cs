@@ -11,6 +11,7 @@ internal static partial class ReplyOverrides
         ["transient"] = OutcomeClass.Transient,
         ["permanent"] = OutcomeClass.Permanent,
         ["system"] = OutcomeClass.System,
+        ["throttled"] = OutcomeClass.Throttled,
     };
 
     public static IReadOnlyDictionary<string, OutcomeClass> Parse(string overrides) =>
@@ -32,7 +33,7 @@ internal static partial class ReplyOverrides
             }
             if (!Classes.TryGetValue(parts[1], out var outcomeClass))
             {
-                error = $"'{parts[1]}' in '{pair}' is not a class; use transient, permanent or system";
+                error = $"'{parts[1]}' in '{pair}' is not a class; use transient, permanent, system or throttled";
                 return false;
             }
             parsed[reply] = outcomeClass;

@@ -11,13 +11,20 @@ namespace EmailWorker.Outcomes;
 /// </summary>
 internal static partial class SmtpReplyClassifier
 {
-    public static AttemptOutcome Classify(SmtpStage stage, int code, string replyText)
+    /// <summary>
+    /// The class of the reply <paramref name="code"/> <paramref name="replyText"/> to the command of <paramref name="stage"/>.
+    /// With <paramref name="recogniseThrottling"/> a throttling reply (<see cref="ThrottlingReply"/>) is
+    /// <see cref="OutcomeClass.Throttled"/>; without (adaptive delivery off) it keeps the class its code alone gives.
+    /// </summary>
+    public static AttemptOutcome Classify(SmtpStage stage, int code, string replyText, bool recogniseThrottling = true)
     {
         var enhanced = EnhancedStatusCode.Parse(replyText);
         var protocol = IsProtocolError(code, enhanced);
-        var outcomeClass = IsRelayDenied(replyText, enhanced) ? OutcomeClass.System : ClassOf(stage, code, enhanced, protocol);
+        var outcomeClass = IsRelayDenied(replyText, enhanced) ? OutcomeClass.System
+            : recogniseThrottling && ThrottlingReply.Is(code, enhanced, replyText) ? OutcomeClass.Throttled
+            : ClassOf(stage, code, enhanced, protocol);
         var greylisted = outcomeClass == OutcomeClass.Transient && IsGreylisting(enhanced, replyText);
-        return new AttemptOutcome(outcomeClass, replyText.Trim(), code, enhanced, Greylisted: greylisted, RelayFaultIfRepeated: protocol);
+        return new AttemptOutcome(outcomeClass, replyText.Trim(), code, enhanced, Greylisted: greylisted, RelayFaultIfRepeated: protocol, Stage: stage);
     }
 
     private static OutcomeClass ClassOf(SmtpStage stage, int code, string? enhanced, bool protocol) => (stage, code, enhanced) switch

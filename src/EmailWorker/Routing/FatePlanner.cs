@@ -68,16 +68,17 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     public static Plan AlreadyDelivered(AttemptState state, LedgerFindings ledger) => new([], LedgerReports(state.Attempts, ledger));
 
     /// <summary>
-    /// One SMTP attempt was made; <paramref name="outcomes"/> has one entry per recipient it was made for (never one the
-    /// <paramref name="ledger"/> took out of it, so no move names those).
+    /// <paramref name="attempts"/> SMTP attempts were made in this delivery (more than one when throttled sends waited in
+    /// memory and were made again); <paramref name="outcomes"/> has one entry per recipient, its latest outcome (never one
+    /// the <paramref name="ledger"/> took out of it, so no move names those).
     /// </summary>
     public Plan Attempted(AttemptState state, IReadOnlyList<RecipientOutcome> outcomes, string finalReply, DateTimeOffset? expiresAt, DateTimeOffset now,
-        LedgerFindings? ledger = null)
+        int attempts = 1, LedgerFindings? ledger = null)
     {
         // The relay could not be reached, secured or logged in to: no dialogue, so no attempt — back as it came.
         if (outcomes.Count > 0 && outcomes.All(o => o.Outcome.RelayUnreached))
             return NotTried(state) with { TripBreaker = SafeText.Bound(outcomes[0].Outcome.Reason) };
-        var attempt = state.Attempts + 1;
+        var attempt = state.Attempts + Math.Max(1, attempts);
         var tried = state with { Attempts = attempt, FirstAttemptAt = state.FirstAttemptAt ?? now };
         var moves = new List<Move>();
         var reports = ledger is null ? [] : LedgerReports(attempt, ledger);
@@ -104,6 +105,10 @@ internal sealed class FatePlanner(RoutingPolicy policy)
             tripBreaker = outcome.Reason;
             AddReturn(tried, [.. system.Select(s => s.Address)], outcome, now, moves, reports);
         }
+
+        var throttled = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Throttled).ToList();
+        if (throttled.Count > 0)
+            AddThrottledReturn(tried, [.. throttled.Select(t => t.Address)], Recorded(throttled[0].Outcome), expiresAt, now, moves, reports);
         return new Plan(moves, reports, tripBreaker);
     }
 
@@ -115,6 +120,29 @@ internal sealed class FatePlanner(RoutingPolicy policy)
         if (ledger.InDoubt.Count > 0)
             reports.Add(new Report.InDoubt(attempt, ledger.InDoubt, ledger.InDoubtAssumedDelivered));
         return reports;
+    }
+
+    /// <summary>
+    /// Still throttled after waiting in memory: the relay's condition, not the message's — back to the work queue with
+    /// the attempt recorded, no retry spent, no system return counted (so never dead-lettered for it), the breaker left
+    /// alone. Only <c>expiresAt</c> ends it.
+    /// </summary>
+    private void AddThrottledReturn(AttemptState tried, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset? expiresAt,
+        DateTimeOffset now, List<Move> moves, List<Report> reports)
+    {
+        if (expiresAt is { } deadline && deadline <= now)
+        {
+            var expired = outcome with { Class = OutcomeClass.Expired, Reason = $"{outcome.Reason} (throttled by the relay until expiresAt {deadline:O} passed)" };
+            AddDeadLetter(tried, recipients, expired, [], now, moves, reports);
+            return;
+        }
+        var state = tried with
+        {
+            History = tried.HistoryWith(Entry(tried.Attempts, now, "returned", outcome)),
+            Recipients = recipients,
+        };
+        moves.Add(new Move(Destination.WorkQueue, state));
+        reports.Add(new Report.Returned(tried.Attempts, outcome, tried.SystemReturns, recipients));
     }
 
     private void AddRetry(AttemptState tried, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset? expiresAt,

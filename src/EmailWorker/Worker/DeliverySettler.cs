@@ -100,9 +100,11 @@ internal sealed class DeliverySettler : IAsyncDisposable
             {
                 await _channel.BasicAckAsync(frame.DeliveryTag, frame.Multiple, CancellationToken.None);
             }
-            catch (Exception ex) when (IsChannelGone(ex))
+            catch (Exception ex)
             {
-                // The broker redelivers what a closed channel held unacked: a duplicate send, never a loss.
+                // The broker redelivers what a closed channel held unacked: a duplicate send, never a loss. Anything
+                // else (an RPC that timed out, a bug) is logged the same way and must not end this loop: the acks of
+                // every later delivery depend on it.
                 Log.SettleFailed(_logger, frames.Count, ex.Message);
                 return;
             }

@@ -11,10 +11,6 @@ namespace EmailWorker.Worker;
 /// </summary>
 internal sealed record LedgerSettlement(IReadOnlyList<string> Delivered, string Reply, IReadOnlyList<string> Released)
 {
-    public static readonly LedgerSettlement None = new([], "", []);
-
-    public static LedgerSettlement Untried(IReadOnlyList<string> recipients) => new([], "", recipients);
-
     public static LedgerSettlement Of(IReadOnlyList<RecipientOutcome> outcomes, string finalReply) => new(
         [.. outcomes.Where(o => o.Outcome.Class == OutcomeClass.Delivered).Select(o => o.Address)],
         finalReply,

@@ -30,6 +30,10 @@ internal sealed class MessageHandler(
     TimeProvider time,
     ILogger<MessageHandler> logger)
 {
+    /// <summary>The pause after a throttled send before the next, doubling up to <see cref="MaxThrottlePause"/>: the relay's gate paces the senders, this keeps one that is refused at connect from trying again at once.</summary>
+    private static readonly TimeSpan FirstThrottlePause = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxThrottlePause = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a return to the queue may still take once the host has stopped waiting for in-flight messages.</summary>
     private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(5);
     private readonly OutcomeRunAlarm _relayFaults = OutcomeRunAlarm.RelayFaults();
@@ -95,9 +99,10 @@ internal sealed class MessageHandler(
             mail = mail with { Recipients = [.. mail.Recipients.Where(r => remaining.Contains(r.Address))] };
         }
 
-        var (plan, interrupted, settlement) = await AttemptAsync(command, mail, state, findings, stopping);
+        var claims = new LedgerClaims(ledger, command.MessageId);
+        var (plan, interrupted) = await AttemptAsync(command, mail, state, messageId, findings, claims, stopping);
         // Recorded before the source is acked: a redelivery from here on skips who got the 250.
-        await ledger.SettleAsync(command.MessageId, settlement.Delivered, settlement.Reply, settlement.Released);
+        await claims.SettleAsync();
         if (!interrupted)
             return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping);
         // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
@@ -105,47 +110,103 @@ internal sealed class MessageHandler(
         return await executor.CarryOutAsync(incoming, messageId, command, plan, grace.Token);
     }
 
-    private async Task<(Plan Plan, bool Interrupted, LedgerSettlement Settlement)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state,
-        LedgerFindings? findings, CancellationToken stopping)
+    /// <summary>
+    /// Sends to the recipients still owed; while the relay throttles, the delivery stays unacked and waits in memory for
+    /// the relay's gate to grant capacity, then sends again to those it throttled — no retry spent, no requeue (a quorum
+    /// queue counts a requeue toward its delivery limit). Bounded by <c>Smtp:Adaptive:MaxThrottleWait</c>,
+    /// <c>MaxThrottledAttempts</c> and <c>expiresAt</c>; then the planner returns the throttled recipients to the work queue.
+    /// </summary>
+    private async Task<(Plan Plan, bool Interrupted)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state, string messageId,
+        LedgerFindings? findings, LedgerClaims claims, CancellationToken stopping)
     {
-        var recipients = mail.Recipients.Select(r => r.Address).ToArray();
-        IReadOnlyList<RecipientOutcome> outcomes;
+        var adaptive = smtpOptions.Value.Adaptive;
+        var owed = mail.Recipients;
+        var settled = new List<RecipientOutcome>();
         var finalReply = "";
-        // Claimed once a connection is ready, before MAIL FROM: a handler waiting for a connection has claimed nothing, so
-        // a crash leaves in doubt only the transactions under way. Only a claim made is ever released.
-        var claimed = false;
-        Func<Task>? claim = ledger.Enabled ? async () => { await ledger.ClaimAsync(command.MessageId, recipients); claimed = true; } : null;
-        LedgerSettlement Untried() => claimed ? LedgerSettlement.Untried(recipients) : LedgerSettlement.None;
+        var waitStarted = time.GetTimestamp();
+        for (var sends = 1; ; sends++)
+        {
+            var (outcomes, reply, stopped) = await SendOnceAsync(mail, owed, state, sends, sends == 1 ? findings : null, claims, stopping);
+            claims.Settled(outcomes, reply);
+            if (stopped is not null)
+                return (stopped, !stopped.Requeue);
+            if (reply.Length > 0)
+                finalReply = reply;
+            var throttled = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Throttled).ToList();
+            settled.AddRange(outcomes.Where(o => o.Outcome.Class != OutcomeClass.Throttled));
+            if (throttled.Count > 0)
+                pool.Throttled(ThrottlingReply.Signal(throttled[0].Outcome));
+            var waited = time.GetElapsedTime(waitStarted);
+            var expired = command.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow();
+            if (throttled.Count > 0 && (sends >= adaptive.MaxThrottledAttempts || waited >= adaptive.MaxThrottleWaitValue || expired))
+                Log.ThrottledTooLong(logger, messageId, sends, waited);
+            else if (throttled.Count > 0 && await PausedAsync(sends, stopping))
+            {
+                owed = [.. owed.Where(r => throttled.Exists(t => string.Equals(t.Address, r.Address, StringComparison.OrdinalIgnoreCase)))];
+                continue;
+            }
+            settled.AddRange(throttled);
+            // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
+            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings);
+            // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).
+            return (WithRelayFaults(plan, settled), stopping.IsCancellationRequested);
+        }
+    }
+
+    /// <summary>The pause after the <paramref name="sends"/>-th throttled send; false when the host stopped meanwhile.</summary>
+    private async Task<bool> PausedAsync(int sends, CancellationToken stopping)
+    {
+        var pause = TimeSpan.FromTicks(Math.Min(FirstThrottlePause.Ticks << Math.Min(sends - 1, 16), MaxThrottlePause.Ticks));
         try
         {
-            var report = await pool.SendAsync(mail.Message, mail.Sender, mail.Recipients, smtpOptions.Value.AttemptDeadlineValue, stopping, claim);
-            finalReply = report.FinalReply;
-            outcomes = PerRecipient(recipients, report.Refusals, AttemptOutcome.Delivered(finalReply));
+            await Task.Delay(pause, time, stopping);
+            return true;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Stopped before a connection was taken: nothing was tried.
-            return (Plan.GiveBack, false, Untried());
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// One send to <paramref name="recipients"/>: their outcomes and the relay's final reply, or the plan for a stop —
+    /// given back untouched when nothing was tried yet, else returned with the attempt recorded for the recipients still owed.
+    /// </summary>
+    private async Task<(IReadOnlyList<RecipientOutcome> Outcomes, string FinalReply, Plan? Stopped)> SendOnceAsync(OutgoingMail mail,
+        IReadOnlyList<MimeKit.MailboxAddress> recipients, AttemptState state, int send, LedgerFindings? findings, LedgerClaims claims,
+        CancellationToken stopping)
+    {
+        var addresses = recipients.Select(r => r.Address).ToArray();
+        // After a throttled send the recipients already settled must not be sent to again by a return.
+        var owedState = send == 1 ? state : state with { Recipients = addresses };
+        try
+        {
+            // Claimed once a connection is ready, before MAIL FROM: a handler waiting for one has claimed nothing.
+            var report = await pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping,
+                claims.Enabled ? () => claims.ClaimAsync(addresses) : null);
+            return (PerRecipient(addresses, report.Refusals, AttemptOutcome.Delivered(report.FinalReply)), report.FinalReply, null);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped before a connection was taken: nothing was tried (in this send).
+            claims.Untried(addresses);
+            return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow(), findings));
         }
         catch (AttemptInterruptedException interrupted)
         {
-            var plan = planner.Interrupted(state, interrupted.AfterBodyStarted, time.GetUtcNow(), findings);
-            return (plan, true, interrupted.AfterBodyStarted ? LedgerSettlement.None : Untried());
+            if (!interrupted.AfterBodyStarted)
+                claims.Untried(addresses);
+            return ([], "", planner.Interrupted(owedState, interrupted.AfterBodyStarted, time.GetUtcNow(), findings));
         }
         catch (NoRecipientsAcceptedException none)
         {
-            outcomes = PerRecipient(recipients, none.Refusals, fallback: null);
+            return (PerRecipient(addresses, none.Refusals, fallback: null), "", null);
         }
         catch (Exception ex)
         {
             var outcome = classifier.ClassifyException(ex);
-            outcomes = [.. recipients.Select(r => new RecipientOutcome(r, outcome))];
+            return ([.. addresses.Select(r => new RecipientOutcome(r, outcome))], "", null);
         }
-
-        // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
-        var attempted = planner.Attempted(state, outcomes, finalReply, command.ExpiresAt, time.GetUtcNow(), findings);
-        var settlement = LedgerSettlement.Of(outcomes, finalReply);
-        return (WithRelayFaults(attempted, outcomes), false, claimed ? settlement : settlement with { Released = [] });
     }
 
     /// <summary>Delivered to all but the refused; each refusal classified by its RCPT reply.</summary>

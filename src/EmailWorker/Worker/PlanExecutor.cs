@@ -19,8 +19,10 @@ namespace EmailWorker.Worker;
 /// wait goes on as long as the publishing channel lives, and a warning says so every <c>RabbitMq:PublishTimeout</c>. It
 /// is published again after a nack or a return (the broker did not take it) and after the channel was lost — there the
 /// first copy may have been stored with its confirm lost in transit, so a tier can hold two copies (a duplicate later,
-/// never a loss). Only when the host stops for good while a move is still unconfirmed is the source given back as it
-/// came, to every recipient it had — the one window where a recipient who got a 250 can get the mail again.
+/// never a loss). When the host stops for good while a move is still unconfirmed, the source is given back as it came
+/// only if no recipient accepted it; otherwise the move keeps waiting past the drain time, and only a kill of the
+/// process (the supervisor's stop timeout) gives it back whole — the one window where a recipient who got a 250 can get
+/// the mail again.
 /// </remarks>
 internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter, RelayCircuitBreaker breaker,
     IOptions<RabbitMqOptions> rabbit, TimeProvider time, ILogger<PlanExecutor> logger)
@@ -35,12 +37,24 @@ internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter,
             return false;
         if (plan.TripBreaker is { } reason)
             breaker.Trip(reason);
+        // Given back whole, a message some recipients accepted would be sent to them again: its moves wait for their
+        // confirms even past the drain time, and only the supervisor's kill ends that wait.
+        var holdPastStop = plan.Reports.Any(report => report is Report.Delivered) ? CancellationToken.None : hardStop;
         foreach (var move in plan.Moves)
         {
-            if (!await PublishWhileHeldAsync(source, move, messageId, hardStop))
+            if (!await PublishWhileHeldAsync(source, move, messageId, holdPastStop))
                 return false;
         }
-        reporter.Report(source, messageId, command, plan.Reports);
+        try
+        {
+            reporter.Report(source, messageId, command, plan.Reports);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The moves are durable and the mail may have had its 250: requeueing now would send it again. Reporting is
+            // only telling about it, so a failure there (a bug, a property nobody foresaw) costs the report, not a resend.
+            Log.ReportFailed(logger, messageId, ex);
+        }
         return true;
     }
 

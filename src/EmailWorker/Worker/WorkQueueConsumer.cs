@@ -29,7 +29,7 @@ internal sealed class WorkQueueConsumer(
     InFlightCounter inFlight,
     WorkerMetrics metrics,
     MessageSpan messageSpan,
-    ILogger<WorkQueueConsumer> logger) : IHostedService, IDisposable
+    ILogger<WorkQueueConsumer> logger) : IHostedLifecycleService, IDisposable
 {
     private const int ResumeAttempts = 5;
     private readonly CancellationTokenSource _stopping = new();
@@ -71,10 +71,51 @@ internal sealed class WorkQueueConsumer(
         var publishingConnection = await publishing.GetAsync(cancellationToken);
         publishingConnection.ConnectionBlockedAsync += OnBlockedAsync;
         publishingConnection.ConnectionUnblockedAsync += OnUnblockedAsync;
-        // At start-up a consume that fails fails the start (exit 1): nothing is in flight yet.
+        publishingConnection.RecoverySucceededAsync += OnPublishingRecoveredAsync;
+    }
+
+    /// <summary>
+    /// Consumes once every hosted service has started, the health and metrics listener included: a worker whose listener
+    /// cannot bind fails its start before it holds a single message. A consume that fails here fails the start too (exit
+    /// 1): nothing is in flight yet.
+    /// </summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
         await ConsumeAsync();
         Volatile.Write(ref _started, true);
+        var delivery = options.Value;
         Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Stops taking messages the moment the host begins to stop (SIGTERM), before any hosted service's stop runs: the
+    /// listener's and the others' stops take time, and a delivery started meanwhile could not finish cleanly.
+    /// Deliveries that arrive from now on are returned unprocessed (the channel's close gives them back).
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        breaker.Opened -= PauseAsync;
+        breaker.Closed -= ResumeAsync;
+        await _consumeGate.WaitAsync(CancellationToken.None);
+        try
+        {
+            Volatile.Write(ref _stopped, true);
+            if (_consumerTag is not null && _channel is { IsOpen: true })
+                await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+            // The channel is gone already: the broker has requeued what it held.
+        }
+        finally
+        {
+            _consumerTag = null;
+            _consumeGate.Release();
+        }
     }
 
     /// <summary>
@@ -176,9 +217,17 @@ internal sealed class WorkQueueConsumer(
         {
             if (_consumerTag is null || _channel is null)
                 return;
-            await _channel.BasicCancelAsync(_consumerTag);
-            _consumerTag = null;
-            Log.ConsumptionPaused(logger, names.Work);
+            try
+            {
+                await _channel.BasicCancelAsync(_consumerTag);
+                Log.ConsumptionPaused(logger, names.Work);
+            }
+            finally
+            {
+                // Even when the cancel failed (channel closed, RPC timed out): the client has forgotten the consumer by
+                // then, so its recovery will not restore it, and a tag left set would make every resume do nothing.
+                _consumerTag = null;
+            }
         }
         finally
         {
@@ -200,7 +249,8 @@ internal sealed class WorkQueueConsumer(
                 await ConsumeAsync();
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && !Volatile.Read(ref _stopped))
+            // No token is passed in: an OperationCanceledException here is an RPC that timed out, tried again like any failure.
+            catch (Exception ex) when (!Volatile.Read(ref _stopped))
             {
                 Log.ResumeFailed(logger, names.Work, attempt, ex.Message);
                 if (attempt == ResumeAttempts)
@@ -261,35 +311,34 @@ internal sealed class WorkQueueConsumer(
     }
 
     /// <summary>
+    /// A recovered connection is a new one, unblocked until the broker says otherwise (it blocks it again if its alarm is
+    /// still on). The broker never says "unblocked" for the connection it blocked before the node restarted: without
+    /// this, consumption would stay paused for good.
+    /// </summary>
+    private async Task OnPublishingRecoveredAsync(object sender, RabbitMQ.Client.Events.AsyncEventArgs recovered)
+    {
+        if (!Volatile.Read(ref _brokerBlocked))
+            return;
+        Log.BrokerBlockEndedByRecovery(logger);
+        Volatile.Write(ref _brokerBlocked, false);
+        await ResumeAsync();
+    }
+
+    /// <summary>
     /// Stops taking messages, then gives in-flight ones until the host's shutdown timeout to finish. When that runs out,
     /// their SMTP sends are cancelled and they are requeued, so nothing is acked without its 250 and nothing is lost.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        breaker.Opened -= PauseAsync;
-        breaker.Closed -= ResumeAsync;
-        await _consumeGate.WaitAsync(CancellationToken.None);
-        try
-        {
-            Volatile.Write(ref _stopped, true);
-            if (_consumerTag is not null && _channel is { IsOpen: true })
-                await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
-        {
-            // The channel is gone already: the broker has requeued what it held.
-        }
-        finally
-        {
-            _consumerTag = null;
-            _consumeGate.Release();
-        }
+        // Normally done already by StoppingAsync; again here for a host that stops without it (a start that failed).
+        await StoppingAsync(cancellationToken);
         try
         {
             await _inFlight.WaitDrainedAsync(cancellationToken);
         }
         catch (OperationCanceledException)
         {
+            Log.DrainTimedOut(logger, _inFlight.Count);
             await _stopping.CancelAsync();
             await _inFlight.WaitDrainedAsync(CancellationToken.None);
         }

@@ -32,9 +32,10 @@ public sealed class DashboardProcess : IAsyncDisposable
 
     /// <param name="context">The test whose broker, prefix and store the dashboard works on.</param>
     /// <param name="metricsUrl">The worker's /metrics the overview reads (its rates and breaker).</param>
-    public static async Task<DashboardProcess> StartAsync(WorkerTestContext context, string metricsUrl)
+    /// <param name="overrides">More of the dashboard's configuration (environment variables), e.g. its trusted proxies.</param>
+    public static async Task<DashboardProcess> StartAsync(WorkerTestContext context, string metricsUrl, IReadOnlyDictionary<string, string>? overrides = null)
     {
-        var environment = context.WorkerEnvironment();
+        var environment = context.WorkerEnvironment(overrides);
         environment["EMAILWORKER__DASHBOARD__METRICSURL"] = metricsUrl;
         var baseUrl = $"http://127.0.0.1:{WorkerListener.FreePort().ToString(CultureInfo.InvariantCulture)}";
         environment["EMAILWORKER__DASHBOARD__URLS"] = baseUrl;

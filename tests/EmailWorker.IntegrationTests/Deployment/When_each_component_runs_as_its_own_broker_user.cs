@@ -18,6 +18,7 @@ namespace EmailWorker.IntegrationTests.Deployment;
 /// sends, monitoring reads the status. The tests share the vhost, so each counts only its own messageIds.
 /// </summary>
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 [NonParallelizable]
 public sealed class When_each_component_runs_as_its_own_broker_user
 {

@@ -13,6 +13,7 @@ namespace EmailWorker.IntegrationTests.Deployment;
 /// verification is refused.
 /// </summary>
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 [NonParallelizable]
 public sealed class When_the_broker_speaks_tls
 {
@@ -66,6 +67,27 @@ public sealed class When_the_broker_speaks_tls
 
         Assert.That(status.ExitCode, Is.EqualTo(1));
         Assert.That(status.Stderr, Does.Contain("failed the TLS handshake").And.Contain("RabbitMq:Tls:CaFile"));
+    }
+
+    [Test]
+    public async Task Should_refuse_a_broker_the_system_trusts_when_another_ca_is_named()
+    {
+        // The process's system roots are the broker's CA alone (SSL_CERT_FILE): without a CA file the broker is trusted…
+        var environment = TlsEnvironment("monitoring");
+        foreach (var (key, value) in When_the_relay_needs_tls.SystemRoots(DeploymentBroker.Authority.CaFile))
+            environment[key] = value;
+        environment["EMAILWORKER__RABBITMQ__TLS__CAFILE"] = "";
+        var systemOnly = await CliRun.RunAsync(environment, "status");
+        // …but naming another CA means that CA only.
+        environment["EMAILWORKER__RABBITMQ__TLS__CAFILE"] = DeploymentBroker.OtherAuthority.CaFile;
+        var otherCa = await CliRun.RunAsync(environment, "status");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(systemOnly.ExitCode, Is.Zero, systemOnly.Stderr);
+            Assert.That(otherCa.ExitCode, Is.EqualTo(1), otherCa.Stdout);
+            Assert.That(otherCa.Stderr, Does.Contain("failed the TLS handshake").And.Contain("RabbitMq:Tls:CaFile"));
+        });
     }
 
     [Test]

@@ -1,9 +1,11 @@
+using EmailWorker.IntegrationTests.Support;
 using System.Diagnostics;
 
 namespace EmailWorker.IntegrationTests.Deployment;
 
 /// <summary><c>systemd-analyze verify</c> on deploy/systemd/emailworker.service: unknown keys, bad values and a missing binary all fail it.</summary>
 [TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_systemd_unit_is_verified
 {
     [Test]

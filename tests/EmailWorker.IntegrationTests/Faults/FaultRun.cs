@@ -15,12 +15,16 @@ internal static class FaultRun
     public static List<object> Messages(Reconciliation ledger, string name, int count) =>
         Enumerable.Range(0, count).Select(i => ledger.Add($"{name}-{i}", $"{name}-{i}@example.org")).ToList();
 
-    /// <summary>Waits until every published pair has a copy at the server and the work queue is empty (ready and unacked).</summary>
+    /// <summary>
+    /// Waits until every published pair has a copy at the server and the work queue and every retry tier are empty (ready
+    /// and unacked): a message still due in a tier would be delivered after the reconciliation and its copy never counted.
+    /// </summary>
     public static async Task AllDeliveredAsync(WorkerTestContext context, Reconciliation ledger, WorkerProcess worker, int expectedPairs, TimeSpan timeout)
     {
         Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(Copies.PerRecipient(context).Count >= expectedPairs), timeout),
             Is.True, $"delivered {Copies.PerRecipient(context).Count} of {expectedPairs}\n{worker.Output}");
-        Assert.That(await context.BecomesEmptyAsync(context.WorkQueue, TimeSpan.FromSeconds(30)), Is.True,
-            $"{await context.QueueCountsAsync(context.WorkQueue)}\n{worker.Output}");
+        foreach (var queue in context.WaitingQueues())
+            Assert.That(await context.BecomesEmptyAsync(queue, TimeSpan.FromSeconds(30)), Is.True,
+                $"{queue}: {await context.QueueCountsAsync(queue)}\n{worker.Output}");
     }
 }

@@ -106,7 +106,7 @@ public sealed class When_the_relay_misbehaves
         await worker.TerminateAsync();
         Assert.That(await worker.WaitForExitAsync(TimeSpan.FromSeconds(40)), Is.Zero, worker.Output);
 
-        var figures = await ledger.AssertAsync(context);
+        var figures = await ledger.AssertAsync(context, expectQueued: true);
         Assert.Multiple(() =>
         {
             Assert.That(figures.Queued, Is.EqualTo(count), "every message waits for the right password");

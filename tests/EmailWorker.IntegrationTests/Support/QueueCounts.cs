@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -21,17 +22,26 @@ public sealed record QueueCounts(long Ready, long Unacked)
     /// <summary>The counts, or null while the broker has no statistics for the queue yet.</summary>
     public static async Task<QueueCounts?> ReadAsync(BrokerEndpoint broker, string queue)
     {
+        var (present, counts) = await ReadIfPresentAsync(broker, queue);
+        return present ? counts : throw new HttpRequestException($"queue {queue} does not exist", null, HttpStatusCode.NotFound);
+    }
+
+    /// <summary>Whether the queue exists (a scenario may have deleted it) and, if so, its counts (null until it has statistics).</summary>
+    public static async Task<(bool Present, QueueCounts? Counts)> ReadIfPresentAsync(BrokerEndpoint broker, string queue)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get,
             $"http://{broker.Host}:{broker.ManagementPort}/api/queues/{Uri.EscapeDataString(broker.VirtualHost)}/{Uri.EscapeDataString(queue)}");
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
         using var response = await Http.SendAsync(request, TestContext.CurrentContext.CancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return (false, null);
         response.EnsureSuccessStatusCode();
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.CurrentContext.CancellationToken));
         var root = document.RootElement;
-        return root.TryGetProperty("messages_ready", out var ready) && ready.TryGetInt64(out var readyCount)
+        return (true, root.TryGetProperty("messages_ready", out var ready) && ready.TryGetInt64(out var readyCount)
                && root.TryGetProperty("messages_unacknowledged", out var unacked) && unacked.TryGetInt64(out var unackedCount)
             ? new QueueCounts(readyCount, unackedCount)
-            : null;
+            : null);
     }
 }

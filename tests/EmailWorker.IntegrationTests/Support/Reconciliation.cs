@@ -4,21 +4,25 @@ using EmailWorker.SmtpSink;
 namespace EmailWorker.IntegrationTests.Support;
 
 /// <summary>
-/// The fault suite's one bookkeeping: every (messageId, recipient) published in a scenario is accounted for as delivered
-/// (a copy counted at the SMTP server), dead-lettered (a letter in the test's dead-letter queue with its failure record,
-/// standing for its <c>email-remaining-recipients</c> or, without that header, for all its recipients) or still queued
-/// (work queue and retry tiers, read without consuming: got without ack, then returned by closing the channel). Lost must
-/// be 0; a second copy is allowed only where the scenario says a 250 may have been lost in transit, and then every copy of
-/// the pair carries the same Message-ID. Each scenario prints one summary line, so CI logs list the scenarios with figures.
+/// The fault suite's one bookkeeping: every (messageId, recipient) published in a scenario is accounted for in exactly one
+/// bucket — delivered (copies counted at the SMTP server), dead-lettered (a letter in the test's dead-letter queue with its
+/// failure record, standing for its <c>email-remaining-recipients</c> or, without that header, for all its recipients) or
+/// still queued (work queue and retry tiers, read without consuming with <see cref="QueuePeek"/>). A pair in two buckets fails (delivered and also waiting would be a second send later), lost must be 0,
+/// and copies are counted per pair: a pair received five times is four duplicates. A second copy is allowed only where
+/// the scenario says a 250 or an ack may have been lost, never a third, and every copy of the pair carries the same
+/// Message-ID. Each scenario prints one summary line, so CI logs list the scenarios with figures.
 /// </summary>
 public sealed class Reconciliation(string scenario)
 {
+    /// <summary>How long the queues may take to settle (nothing held unacked; empty unless messages are expected to wait).</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
+
     private readonly Dictionary<string, Published> _published = new(StringComparer.Ordinal);
 
     /// <summary>What a scenario published: its messageId (or a label for a body without one), the body and its recipients.</summary>
     private sealed record Published(string Key, byte[] Body, string[] Recipients);
 
-    /// <summary>The result of one reconciliation, per (messageId, recipient) pair.</summary>
+    /// <summary>The result of one reconciliation, per (messageId, recipient) pair; <see cref="Duplicates"/> counts copies beyond the first.</summary>
     public sealed record Figures(int Published, int Delivered, int Duplicates, int DeadLettered, int Queued, int Lost, int Unexpected)
     {
         public override string ToString() =>
@@ -55,22 +59,29 @@ public sealed class Reconciliation(string scenario)
     public IEnumerable<byte[]> Bodies => _published.Values.Select(p => p.Body);
 
     /// <summary>
-    /// Reconciles and asserts: lost = 0, no copy of anything unpublished, every letter with a failure record, and at most
-    /// <paramref name="allowedDuplicates"/> pairs with a second copy (0 unless a 250 may have been lost), each such pair's
-    /// copies carrying one Message-ID. Takes the dead letters out of the test's queue; the worker should not be consuming
-    /// the queued messages while this runs (stopped, or with nothing left to do).
+    /// Reconciles and asserts. First the queues settle: the work queue, every retry tier and <paramref name="extraQueues"/>
+    /// become empty (ready and unacked 0) — or, with <paramref name="expectQueued"/>, hold nothing unacked (their messages
+    /// wait, nobody holds them) — and the dead-letter queue holds nothing unacked. Then: lost = 0, each pair in one bucket
+    /// only, no copy of anything unpublished, every letter with a failure record, at most one dead letter and one queued
+    /// message per pair, and at most <paramref name="allowedDuplicates"/> duplicate copies in all, never more than one
+    /// per pair (0 unless a 250 or an ack may have been lost), each pair's copies carrying one Message-ID. Takes the dead
+    /// letters out of the test's queue; the worker should not be consuming the queued messages while this runs (stopped,
+    /// or with nothing left to do).
     /// </summary>
-    public async Task<Figures> AssertAsync(WorkerTestContext context, int allowedDuplicates = 0, IEnumerable<string>? extraQueues = null)
+    public async Task<Figures> AssertAsync(WorkerTestContext context, int allowedDuplicates = 0, IEnumerable<string>? extraQueues = null,
+        bool expectQueued = false)
     {
+        var waiting = context.WaitingQueues().Concat(extraQueues ?? []).ToList();
+        await SettleAsync(context, waiting, expectQueued);
         DeadLetters = await DeadLetter.DrainAsync(context);
-        var queued = await PeekQueuedAsync(context, extraQueues ?? []);
-        var pairs = _published.Values.SelectMany(p => p.Recipients.Select(r => (p.Key, Recipient: r))).ToList();
+        var queued = await QueuePeek.AllAsync(context, waiting);
+        var pairs = _published.Values.SelectMany(p => p.Recipients.Select(r => (p.Key, Recipient: r.ToLowerInvariant()))).Distinct().ToList();
 
         var copies = context.Smtp.Messages
             .SelectMany(m => m.Recipients.Select(r => (Key: WorkerTestContext.MessageIdOf(m.Data), Recipient: r, Message: m)))
             .GroupBy(c => (c.Key, Recipient: c.Recipient.ToLowerInvariant()))
             .ToDictionary(g => g.Key, g => g.Select(c => c.Message).ToList());
-        var deadPairs = new HashSet<(string, string)>();
+        var lettersPerPair = new Dictionary<(string, string), int>();
         var lettersWithoutRecord = new List<string>();
         foreach (var letter in DeadLetters)
         {
@@ -80,55 +91,118 @@ public sealed class Reconciliation(string scenario)
             if (published is null)
                 continue;
             foreach (var recipient in RecipientsOf(letter.Header("email-remaining-recipients"), published))
-                deadPairs.Add((published.Key, recipient.ToLowerInvariant()));
+                Increment(lettersPerPair, (published.Key, recipient.ToLowerInvariant()));
         }
-        var queuedPairs = new HashSet<(string, string)>();
-        foreach (var (body, remaining) in queued)
+        var queuedPerPair = new Dictionary<(string, string), int>();
+        foreach (var message in queued)
         {
-            if (Match(MessageIdOf(body), body) is { } published)
-                foreach (var recipient in RecipientsOf(remaining, published))
-                    queuedPairs.Add((published.Key, recipient.ToLowerInvariant()));
+            if (Match(message.MessageId, message.Body) is { } published)
+                foreach (var recipient in RecipientsOf(message.Header("email-remaining-recipients"), published))
+                    Increment(queuedPerPair, (published.Key, recipient.ToLowerInvariant()));
         }
 
-        int delivered = 0, duplicates = 0, dead = 0, waiting = 0, lost = 0;
+        int delivered = 0, duplicates = 0, dead = 0, stillQueued = 0;
         var lostPairs = new List<string>();
+        var inTwoBuckets = new List<string>();
+        var repeated = new List<string>();
         var mixedIds = new List<string>();
-        foreach (var (key, recipient) in pairs)
+        foreach (var pair in pairs)
         {
-            var pair = (key, recipient.ToLowerInvariant());
-            if (copies.TryGetValue(pair, out var received))
+            var name = $"{pair.Key}/{pair.Recipient}";
+            var received = copies.GetValueOrDefault(pair) ?? [];
+            var letters = lettersPerPair.GetValueOrDefault(pair);
+            var waitingCopies = queuedPerPair.GetValueOrDefault(pair);
+            var buckets = (received.Count > 0 ? 1 : 0) + (letters > 0 ? 1 : 0) + (waitingCopies > 0 ? 1 : 0);
+            if (buckets == 0)
+                lostPairs.Add(name);
+            if (buckets > 1)
+                inTwoBuckets.Add($"{name} (copies {received.Count}, dead letters {letters}, queued {waitingCopies})");
+            if (received.Count > (allowedDuplicates > 0 ? 2 : 1))
+                repeated.Add($"{name}: {received.Count} copies");
+            if (letters > 1)
+                repeated.Add($"{name}: {letters} dead letters");
+            if (waitingCopies > 1)
+                repeated.Add($"{name}: queued {waitingCopies} times");
+            if (received.Count > 0)
             {
                 delivered++;
                 duplicates += received.Count - 1;
-                if (received.Select(m => MessageIdHeader(m)).Distinct(StringComparer.Ordinal).Count() != 1)
-                    mixedIds.Add($"{key}/{recipient}");
+                if (received.Select(MessageIdHeader).Distinct(StringComparer.Ordinal).Count() != 1)
+                    mixedIds.Add(name);
             }
-            else if (deadPairs.Contains(pair))
+            else if (letters > 0)
                 dead++;
-            else if (queuedPairs.Contains(pair))
-                waiting++;
-            else
-            {
-                lost++;
-                lostPairs.Add($"{key}/{recipient}");
-            }
+            else if (waitingCopies > 0)
+                stillQueued++;
         }
-        var publishedPairs = pairs.Select(p => (p.Key, p.Recipient.ToLowerInvariant())).ToHashSet();
+        var publishedPairs = pairs.ToHashSet();
         var unexpected = copies.Keys.Where(k => !publishedPairs.Contains(k)).Select(k => $"{k.Key}/{k.Recipient}").ToList();
-        var figures = new Figures(pairs.Count, delivered, duplicates, dead, waiting, lost, unexpected.Count);
+        var figures = new Figures(pairs.Count, delivered, duplicates, dead, stillQueued, lostPairs.Count, unexpected.Count);
         var line = $"[fault] {scenario}: {figures}";
         TestContext.Progress.WriteLine(line);
 
-        var pairsWithCopies = copies.Count(c => c.Value.Count > 1);
         Assert.Multiple(() =>
         {
             Assert.That(lostPairs, Is.Empty, $"lost = 0 ({line})");
+            Assert.That(inTwoBuckets, Is.Empty, $"each pair delivered, dead-lettered or queued, never two of them ({line})");
+            Assert.That(repeated, Is.Empty, $"at most one extra copy per pair, and only where a 250 or an ack may have been lost ({line})");
+            Assert.That(duplicates, Is.LessThanOrEqualTo(allowedDuplicates), $"duplicate copies at the SMTP server ({line})");
             Assert.That(unexpected, Is.Empty, "no copy of anything not published");
             Assert.That(lettersWithoutRecord, Is.Empty, "every dead letter carries its failure record");
-            Assert.That(pairsWithCopies, Is.LessThanOrEqualTo(allowedDuplicates), $"second copies only where a 250 may have been lost ({line})");
             Assert.That(mixedIds, Is.Empty, "every copy of a pair carries the same Message-ID");
+            if (!expectQueued)
+                Assert.That(stillQueued, Is.Zero, $"nothing left waiting ({line})");
         });
         return figures;
+    }
+
+    private static void Increment(Dictionary<(string, string), int> counts, (string, string) pair) =>
+        counts[pair] = counts.GetValueOrDefault(pair) + 1;
+
+    /// <summary>
+    /// Waits until no queue holds anything unacked and, unless messages are expected to wait, the work queue and the tiers
+    /// are empty: a message a consumer holds or a retry still due would otherwise be missed (lost) or delivered later (a
+    /// duplicate the reconciliation never saw). A queue the scenario deleted has no figures and counts as settled.
+    /// </summary>
+    private static async Task SettleAsync(WorkerTestContext context, IReadOnlyList<string> waiting, bool expectQueued)
+    {
+        var last = "";
+        var settled = await WorkerTestContext.EventuallyAsync(async () =>
+        {
+            var states = new List<string>();
+            var ok = true;
+            foreach (var queue in waiting.Append(context.DeadQueue))
+            {
+                var (present, counts) = await ReadSoonAfterAFaultAsync(context, queue);
+                if (!present)
+                    continue;
+                if (counts is null)
+                {
+                    ok = false;
+                    states.Add($"{queue}: no figures yet");
+                    continue;
+                }
+                var mayHoldReady = expectQueued || queue == context.DeadQueue;
+                ok &= counts.Unacked == 0 && (mayHoldReady || counts.Ready == 0);
+                states.Add($"{queue}: {counts}");
+            }
+            last = string.Join("; ", states);
+            return ok;
+        }, SettleTimeout);
+        Assert.That(settled, Is.True, $"the queues settled before reconciling: {last}");
+    }
+
+    /// <summary>A queue's counts; while the broker's management API is not answering yet (restarted by the scenario), none.</summary>
+    private static async Task<(bool Present, QueueCounts? Counts)> ReadSoonAfterAFaultAsync(WorkerTestContext context, string queue)
+    {
+        try
+        {
+            return await QueueCounts.ReadIfPresentAsync(context.Broker, queue);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !TestContext.CurrentContext.CancellationToken.IsCancellationRequested)
+        {
+            return (true, null);
+        }
     }
 
     private Published? Match(string messageId, byte[] body) =>
@@ -139,49 +213,9 @@ public sealed class Reconciliation(string scenario)
     private static string[] RecipientsOf(string? remainingHeader, Published published) =>
         remainingHeader is null ? published.Recipients : JsonSerializer.Deserialize<string[]>(remainingHeader) ?? published.Recipients;
 
-    private static string MessageIdOf(byte[] body) => new DeadLetter(body, new Dictionary<string, object?>()).MessageId;
-
     private static string MessageIdHeader(ReceivedMessage message)
     {
         using var stream = new MemoryStream(message.Data);
         return MimeKit.MimeMessage.Load(stream).MessageId ?? "";
-    }
-
-    /// <summary>
-    /// Every message in the work queue and the retry tiers, without taking it: got without ack on one channel, which is
-    /// then closed so the broker returns them all. Each return counts towards the delivery limit (20 in the tests): read once.
-    /// </summary>
-    private static async Task<List<(byte[] Body, string? Remaining)>> PeekQueuedAsync(WorkerTestContext context, IEnumerable<string> extraQueues)
-    {
-        var queues = new[] { context.WorkQueue }
-            .Concat(context.RetrySchedule.Split(',').Select(d => $"{context.Prefix}.retry.{d.Trim()}"))
-            .Concat(extraQueues);
-        var found = new List<(byte[], string?)>();
-        // A connection of its own, opened now: the test's shared one may still be recovering from a broker the scenario
-        // killed (its RPCs then time out), and closing this one returns every peeked message.
-        await using var connection = await context.Broker.CreateFactory().CreateConnectionAsync();
-        foreach (var queue in queues)
-        {
-            var channel = await connection.CreateChannelAsync();
-            try
-            {
-                while (await channel.BasicGetAsync(queue, autoAck: false) is { } result)
-                {
-                    var headers = result.BasicProperties.Headers?.ToDictionary() ?? [];
-                    found.Add((result.Body.ToArray(), new DeadLetter([], headers).Header("email-remaining-recipients")));
-                }
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-            {
-                // The queue does not exist (e.g. the scenario deleted it): nothing queued there.
-            }
-            finally
-            {
-                if (channel.IsOpen)
-                    await channel.CloseAsync(200, "peeked", abort: false, TestContext.CurrentContext.CancellationToken);
-                await channel.DisposeAsync();
-            }
-        }
-        return found;
     }
 }

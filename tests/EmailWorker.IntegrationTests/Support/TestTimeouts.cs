@@ -8,6 +8,7 @@ namespace EmailWorker.IntegrationTests.Support;
 /// </summary>
 public static class TestTimeouts
 {
-    /// <summary>3 minutes: the longest test (300 messages, a kill and a restart) takes well under one on a loaded 2-core machine.</summary>
+    /// <summary>3 minutes: the longest on a loaded 2-core machine (the broker closing the consumer channel: its consumer-timeout
+    /// check runs about once a minute) takes about 2; most take under one.</summary>
     public const int PerTest = 180_000;
 }

@@ -202,30 +202,47 @@ public sealed class WorkerTestContext : IAsyncDisposable
         return (message.MessageId ?? "").Split('@')[0];
     }
 
+    /// <summary>Stops the SMTP server and deletes the test's store and topology; each step bounded and tolerant (see <see cref="Cleanup"/>).</summary>
     public async ValueTask DisposeAsync()
     {
-        await Smtp.DisposeAsync();
-        if (Directory.Exists(DataDirectory))
-            Directory.Delete(DataDirectory, recursive: true);
+        await Cleanup.QuietlyAsync(_ => Smtp.DisposeAsync().AsTask());
+        await Cleanup.QuietlyAsync(_ =>
+        {
+            if (Directory.Exists(DataDirectory))
+                Directory.Delete(DataDirectory, recursive: true);
+            return Task.CompletedTask;
+        });
         if (_connection is null)
             return;
-        var connection = await ConnectionAsync();
-        await using (var channel = await connection.CreateChannelAsync())
+        await Cleanup.QuietlyAsync(async token =>
         {
-            foreach (var queue in QueueNames())
-                await DeleteQuietlyAsync(() => channel.QueueDeleteAsync(queue));
-        }
-        await using (var channel = await connection.CreateChannelAsync())
+            // A new connection when the shared one did not survive the scenario's fault.
+            var connection = await ConnectionAsync();
+            await using (var channel = await connection.CreateChannelAsync(cancellationToken: token))
+            {
+                foreach (var queue in QueueNames())
+                    await DeleteQuietlyAsync(() => channel.QueueDeleteAsync(queue, cancellationToken: token));
+            }
+            await using (var channel = await connection.CreateChannelAsync(cancellationToken: token))
+            {
+                foreach (var exchange in new[] { "send", "retry", "dead", "events" })
+                    await DeleteQuietlyAsync(() => channel.ExchangeDeleteAsync($"{Prefix}.{exchange}", cancellationToken: token));
+            }
+        });
+        var shared = _connection;
+        _connection = null;
+        if (shared is not null)
         {
-            foreach (var exchange in new[] { "send", "retry", "dead", "events" })
-                await DeleteQuietlyAsync(() => channel.ExchangeDeleteAsync($"{Prefix}.{exchange}"));
+            await Cleanup.QuietlyAsync(token => shared.CloseAsync(200, "test done", TimeSpan.FromSeconds(5), abort: false, token));
+            await Cleanup.QuietlyAsync(_ => shared.DisposeAsync().AsTask());
         }
-        await connection.CloseAsync();
-        await connection.DisposeAsync();
     }
 
-    private IEnumerable<string> QueueNames() =>
-        new[] { WorkQueue, DeadQueue }.Concat(RetrySchedule.Split(',').Select(d => $"{Prefix}.retry.{d.Trim()}"));
+    private IEnumerable<string> QueueNames() => WaitingQueues().Append(DeadQueue);
+
+    /// <summary>Where a message waits for delivery: the work queue and every retry tier.</summary>
+    public IEnumerable<string> WaitingQueues() =>
+        new[] { WorkQueue }.Concat(RetrySchedule.Split(',').Select(d => $"{Prefix}.retry.{d.Trim()}"));
 
     private static async Task DeleteQuietlyAsync(Func<Task> delete)
     {

@@ -6,7 +6,7 @@ using MailKit.Net.Smtp;
 namespace EmailWorker.Tests.SmtpSink;
 
 [TestFixture]
-[CancelAfter(60_000)]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class When_the_sink_is_scripted_to_fail
 {
     [Test]

@@ -5,7 +5,7 @@ using MailKit.Security;
 namespace EmailWorker.Tests.SmtpSink;
 
 [TestFixture]
-[CancelAfter(60_000)]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class When_the_sink_speaks_tls
 {
     private TestCertificateAuthority _ca = null!;

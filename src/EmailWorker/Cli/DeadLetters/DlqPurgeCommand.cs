@@ -46,7 +46,7 @@ internal static class DlqPurgeCommand
             context.Audit.Warning("Purged {Count} dead letter(s) from {Store} by {Operator}, selection {Selection}: {MessageIds}",
                 purged, store.Description, purgedBy, Selection.Describe(parse), messageIds);
             Console.Out.WriteLine(messageIds.Length > 0
-                ? $"purged {purged} dead letter(s): {string.Join(" ", messageIds)}{(ids!.Count > ListedIds ? " …" : "")}"
+                ? $"purged {purged} dead letter(s): {SafeText.Bound(string.Join(" ", messageIds))}{(ids!.Count > ListedIds ? " …" : "")}"
                 : $"purged {purged} dead letter(s)");
             return ExitCodes.Ok;
         }, cancellationToken));

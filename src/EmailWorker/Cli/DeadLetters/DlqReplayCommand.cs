@@ -37,7 +37,7 @@ internal static class DlqReplayCommand
             var count = ids?.Count ?? await store.CountAsync(selected.Filter, token);
             var sample = ids?.Take(Sample).Select(i => i.MessageId).ToList()
                 ?? await store.StreamAsync(selected.Filter, Sample, cancellationToken: token).Select(s => s.MessageId).ToListAsync(token);
-            Console.Out.WriteLine($"{count} dead letter(s) selected: {string.Join(" ", sample)}{(count > sample.Count ? " …" : "")}");
+            Console.Out.WriteLine($"{count} dead letter(s) selected: {SafeText.Bound(string.Join(" ", sample))}{(count > sample.Count ? " …" : "")}");
             if (parse.GetValue(dryRun) || count == 0)
                 return ExitCodes.Ok;
             OperatorPrompt.Confirm($"Replay {count} dead letter(s) to {context.Names.Work}?", parse.GetValue(yes));

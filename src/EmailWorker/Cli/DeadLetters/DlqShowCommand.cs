@@ -58,25 +58,29 @@ internal static class DlqShowCommand
     {
         var record = detail.Record;
         output.WriteLine($"letter id       {record.LetterId}");
-        output.WriteLine($"messageId       {record.MessageId}");
+        output.WriteLine($"messageId       {Safe(record.MessageId)}");
         output.WriteLine($"state           {record.State}{Mark("replayed", record.Replayed)}{Mark("purged", record.Purged)}");
         output.WriteLine($"class           {record.Class}");
-        output.WriteLine($"group           {record.Group}");
-        output.WriteLine($"reason          {record.Reason}");
-        output.WriteLine($"smtp reply      {record.SmtpCode} {record.EnhancedCode}".TrimEnd());
+        output.WriteLine($"group           {Safe(record.Group)}");
+        output.WriteLine($"reason          {Safe(record.Reason)}");
+        output.WriteLine($"smtp reply      {record.SmtpCode} {Safe(record.EnhancedCode)}".TrimEnd());
         output.WriteLine($"attempts        {record.Attempts}");
         output.WriteLine($"first failure   {record.FirstFailureAt:O}");
         output.WriteLine($"last failure    {record.LastFailureAt:O}");
         output.WriteLine($"replays         {record.ReplayCount}");
-        output.WriteLine($"recipients      {string.Join(", ", record.Recipients)}");
+        output.WriteLine($"recipients      {Safe(record.Recipients)}");
         var body = detail.Body;
         output.WriteLine($"body            {body.Bytes} bytes{(body.ValidJson ? "" : ", not a valid SendEmail")}");
-        output.WriteLine($"subject         {SafeText.Bound(body.Subject ?? "")}");
-        output.WriteLine($"from            {body.Sender}");
-        output.WriteLine($"to / cc / bcc   {string.Join(", ", body.To)} / {string.Join(", ", body.Cc)} / {body.BccCount} hidden");
+        output.WriteLine($"subject         {Safe(body.Subject)}");
+        output.WriteLine($"from            {Safe(body.Sender)}");
+        output.WriteLine($"to / cc / bcc   {Safe(body.To)} / {Safe(body.Cc)} / {body.BccCount} hidden");
         output.WriteLine($"text / html     {body.TextLength?.ToString(CultureInfo.InvariantCulture) ?? "-"} / {body.HtmlLength?.ToString(CultureInfo.InvariantCulture) ?? "-"} characters");
         foreach (var attachment in body.Attachments)
             output.WriteLine($"attachment      {SafeText.Bound(attachment.FileName, 200)} ({SafeText.Bound(attachment.ContentType, 100)}, {attachment.Bytes} bytes)");
+        foreach (var (name, value) in body.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+            output.WriteLine($"tag             {Safe(name)}={Safe(value)}");
+        if (body.CorrelationId is not null)
+            output.WriteLine($"correlation id  {Safe(body.CorrelationId)}");
         output.WriteLine("history:");
         var table = new TextTable("ATTEMPT", "AT", "OUTCOME", "CLASS", "SMTP", "WORKER", "MESSAGE");
         foreach (var entry in detail.History)
@@ -91,6 +95,11 @@ internal static class DlqShowCommand
             output.WriteLine($"  {SafeText.Bound(name, 200)}: {SafeText.Bound(value ?? "")}");
         output.WriteLine();
     }
+
+    // Every field below comes from a producer or a relay: escaped and bounded, one line each.
+    private static string Safe(string? text) => SafeText.Bound(text);
+
+    private static string Safe(IEnumerable<string> texts) => SafeText.Bound(string.Join(", ", texts));
 
     private static string Mark(string what, LetterMark? mark) =>
         mark is null ? "" : $", {what} {mark.At:O} by {SafeText.Bound(mark.By, 200)}";

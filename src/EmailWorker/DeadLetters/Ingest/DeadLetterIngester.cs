@@ -50,7 +50,7 @@ internal sealed class DeadLetterIngester(
                     return;
                 problem = lost;
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 problem = ex.Message;
             }
@@ -194,7 +194,7 @@ internal sealed class DeadLetterIngester(
             {
                 return await operation();
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 Log.DeadLetterStoreFailed(logger, options.Value.Store, what, ex.Message, delay);
                 await Task.Delay(delay, time, stoppingToken);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using EmailWorker.Broker;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
@@ -29,7 +30,7 @@ internal static class DeadLetterMapper
 
     /// <summary>Every class a stored letter can have: a failure class of ours, or the broker's and foreign letters'.</summary>
     public static readonly IReadOnlyList<string> LetterClasses = [.. Enum.GetValues<OutcomeClass>()
-        .Where(c => c != OutcomeClass.Delivered).Select(c => c.Name()).Append(PoisonClass).Append(UnknownClass)];
+        .Where(c => c is not (OutcomeClass.Delivered or OutcomeClass.Throttled)).Select(c => c.Name()).Append(PoisonClass).Append(UnknownClass)];
     public const string PoisonReason = "the work queue's delivery limit was reached: workers crashed or stalled on it";
     public const string ForeignReason = "not dead-lettered by EmailWorker: no failure record in its headers";
     private const string DeliveryCountHeader = "x-delivery-count";
@@ -45,6 +46,8 @@ internal static class DeadLetterMapper
         var headers = properties.Headers;
         string? Text(string name) => HeaderCodec.ReadString(headers, name);
         var headersJson = HeaderJson.Write(headers, name => name != DeliveryCountHeader);
+        // The id leaves out what the transport adds per copy (sequence number, trace context): one failure, one letter.
+        var identityJson = HeaderJson.Write(headers, name => !HeaderNames.IsTransportHeader(name));
         var bodyJson = ReadBody(body);
         var state = HeaderCodec.ReadState(headers);
         var failure = HeaderCodec.ReadFailure(headers);
@@ -62,7 +65,7 @@ internal static class DeadLetterMapper
         var brokerTime = BrokerDeathTime(headers) ?? receivedAt;
 
         return new DeadLetterRecord(
-            LetterId(properties.MessageId, headersJson, body),
+            LetterId(properties.MessageId, identityJson, body),
             Clean(bodyJson.MessageId ?? properties.MessageId ?? "", MaxMessageId),
             letterClass,
             reason,
@@ -126,7 +129,7 @@ internal static class DeadLetterMapper
     private static DateTimeOffset? BrokerDeathTime(IDictionary<string, object?>? headers) =>
         headers is not null && headers.TryGetValue("x-death", out var deaths) && deaths is IList<object?> { Count: > 0 } list
             && list[0] is IDictionary<string, object?> newest && newest.TryGetValue("time", out var time) && time is AmqpTimestamp at
-            ? DateTimeOffset.FromUnixTimeSeconds(at.UnixTime)
+            ? AmqpTimestamps.Read(at)
             : null;
 
     /// <summary>The messageId and recipients of a JSON body (ours, or a foreign one shaped alike); nothing from any other body.</summary>

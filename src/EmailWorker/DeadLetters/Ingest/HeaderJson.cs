@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using EmailWorker.Broker;
 using RabbitMQ.Client;
 
 
@@ -91,8 +92,11 @@ internal static class HeaderJson
             case decimal number:
                 writer.WriteNumberValue(number);
                 break;
-            case AmqpTimestamp timestamp:
-                writer.WriteStringValue(DateTimeOffset.FromUnixTimeSeconds(timestamp.UnixTime).ToString("O", CultureInfo.InvariantCulture));
+            case AmqpTimestamp timestamp when AmqpTimestamps.Read(timestamp) is { } time:
+                writer.WriteStringValue(time.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case AmqpTimestamp unreadable:
+                writer.WriteNumberValue(unreadable.UnixTime);
                 break;
             case IDictionary<string, object?> table:
                 writer.WriteStartObject();

@@ -29,7 +29,7 @@ internal sealed class DeadLetterCounter(DeadLetterStoreProvider stores, IOptions
                 var store = await stores.GetAsync(stoppingToken);
                 Interlocked.Exchange(ref _count, await store.CountAsync(new LetterFilter(), stoppingToken));
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception) when (!stoppingToken.IsCancellationRequested)
             {
                 // The ingester logs a store that is down; the gauge just keeps its last value.
             }

@@ -29,7 +29,7 @@ internal sealed class RetentionSweeper(DeadLetterStoreProvider stores, IOptions<
                 if (deleted > 0)
                     Log.DeadLetterRetentionDeleted(logger, deleted, retention, store.Description);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 Log.DeadLetterRetentionFailed(logger, ex.Message, Interval);
             }

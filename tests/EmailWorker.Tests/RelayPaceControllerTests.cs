@@ -1,0 +1,271 @@
+using EmailWorker.Delivery;
+
+namespace EmailWorker.Tests;
+
+/// <summary>The controller's arithmetic on recorded sequences of replies, on a clock the test moves.</summary>
+[TestFixture]
+internal sealed class RelayPaceControllerTests
+{
+    private static readonly ThrottleSignal Ses = new(ThrottleKind.Rate, "454 4.7.0", "mail");
+    private static readonly ThrottleSignal TooManyConnections = new(ThrottleKind.Connections, "421 4.7.0", "connect");
+    private static readonly TimeSpan Fast = TimeSpan.FromMilliseconds(2);
+
+    private ManualClock _clock = null!;
+
+    [SetUp]
+    public void StartClock() => _clock = new ManualClock();
+
+    private RelayPaceController Controller(int max = 4, int min = 1, double? maxRate = null, bool adaptive = true) =>
+        new(new RelayLimits("default", adaptive, min, max, maxRate), _clock);
+
+    /// <summary><paramref name="count"/> deliveries spread evenly over <paramref name="over"/>, every sender having waited.</summary>
+    private static List<LimitChange> Deliver(RelayPaceController controller, ManualClock clock, int count, TimeSpan over, TimeSpan? latency = null,
+        bool waitedForConnection = true, bool waitedForRate = true)
+    {
+        var changes = new List<LimitChange>();
+        for (var i = 0; i < count; i++)
+        {
+            clock.Advance(over / count);
+            if (controller.Succeeded(clock.GetUtcNow(), latency ?? Fast, waitedForConnection, waitedForRate) is { } change)
+                changes.Add(change);
+        }
+        return changes;
+    }
+
+    [Test]
+    public void Should_start_at_the_configured_ceiling_with_no_rate_limit()
+    {
+        var controller = Controller(max: 6);
+        Assert.Multiple(() =>
+        {
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(6));
+            Assert.That(controller.RateLimit, Is.Null);
+            Assert.That(controller.LastReason, Is.Null);
+        });
+    }
+
+    [Test]
+    public void Should_lower_connections_to_what_the_relay_holds_after_a_refused_connection()
+    {
+        var controller = Controller(max: 4);
+
+        var change = controller.Throttled(TooManyConnections, openConnections: 3);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(3));
+            Assert.That(change!.ToString(), Is.EqualTo("relay default: 4 → 3 connections after 421 4.7.0 at connect"));
+            Assert.That(controller.LastReason, Is.EqualTo("4 → 3 connections after 421 4.7.0 at connect"));
+        });
+    }
+
+    [Test]
+    public void Should_lower_once_per_episode_not_once_per_refusal_of_one_burst()
+    {
+        var controller = Controller(max: 8);
+        var changes = new List<LimitChange?>();
+        for (var i = 0; i < 5; i++)
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(20));
+            changes.Add(controller.Throttled(TooManyConnections, openConnections: 2));
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(changes.Count(c => c is not null), Is.EqualTo(1));
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void Should_never_go_below_the_minimum()
+    {
+        var controller = Controller(max: 4, min: 2);
+        controller.Throttled(TooManyConnections, openConnections: 0);
+        Assert.That(controller.ConnectionLimit, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Should_set_a_rate_below_what_the_relay_accepted_in_the_last_second_after_a_rate_refusal()
+    {
+        var controller = Controller();
+        Deliver(controller, _clock, 40, TimeSpan.FromSeconds(1));
+
+        controller.Throttled(Ses, openConnections: 4);
+
+        Assert.That(controller.RateLimit, Is.EqualTo(40 * RelayPaceController.RateDecrease).Within(1));
+    }
+
+    [Test]
+    public void Should_follow_a_relay_whose_rate_drops_to_a_quarter()
+    {
+        var controller = Controller();
+        Deliver(controller, _clock, 40, TimeSpan.FromSeconds(1));
+        controller.Throttled(Ses, 4);
+        // The relay now takes 10 a second; refusals keep coming while the worker sends faster.
+        for (var second = 0; second < 5 && controller.RateLimit > 10; second++)
+        {
+            Deliver(controller, _clock, 10, TimeSpan.FromSeconds(1));
+            controller.Throttled(Ses, 4);
+        }
+        Assert.That(controller.RateLimit, Is.LessThanOrEqualTo(10));
+    }
+
+    [Test]
+    public void Should_ramp_the_rate_back_up_gradually_never_snapping_to_the_ceiling()
+    {
+        var controller = Controller(maxRate: 100);
+        Deliver(controller, _clock, 20, TimeSpan.FromSeconds(1));
+        controller.Throttled(Ses, 4);
+        var lowered = controller.RateLimit!.Value;
+        var rates = new List<double>();
+        for (var second = 0; second < 30; second++)
+        {
+            Deliver(controller, _clock, (int)controller.RateLimit!.Value, TimeSpan.FromSeconds(1));
+            rates.Add(controller.RateLimit!.Value);
+        }
+        var steps = rates.Zip(rates.Skip(1), (a, b) => (Before: a, Step: b - a)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(lowered, Is.LessThan(20));
+            Assert.That(rates[^1], Is.EqualTo(100), "it grows back to the ceiling");
+            Assert.That(steps.First(s => s.Step > 0).Step, Is.LessThanOrEqualTo(Math.Max(1, lowered * RelayPaceController.RateStep) + 0.1), "it starts gently near the level that was refused");
+            Assert.That(steps.Where(s => s.Step > 0).Count(), Is.GreaterThanOrEqualTo(8), "a ramp of many steps, no snap");
+            Assert.That(rates, Is.All.LessThanOrEqualTo(100), "the configured ceiling holds");
+        });
+    }
+
+    [Test]
+    public void Should_not_raise_limits_within_the_quiet_time_after_a_decrease()
+    {
+        var controller = Controller(max: 4);
+        controller.Throttled(TooManyConnections, openConnections: 2);
+        var changes = Deliver(controller, _clock, 50, RelayPaceController.QuietAfterDecrease - TimeSpan.FromMilliseconds(100));
+        Assert.Multiple(() =>
+        {
+            Assert.That(changes, Is.Empty);
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void Should_add_one_connection_at_a_time_while_deliveries_succeed_and_senders_wait()
+    {
+        var controller = Controller(max: 6);
+        controller.Throttled(TooManyConnections, openConnections: 1);
+        var limits = new List<int>();
+        for (var second = 0; second < 8; second++)
+        {
+            Deliver(controller, _clock, 20, TimeSpan.FromSeconds(1));
+            limits.Add(controller.ConnectionLimit);
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(limits[^1], Is.EqualTo(6));
+            Assert.That(limits.Zip(limits.Skip(1), (a, b) => b - a), Is.All.LessThanOrEqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Should_not_grow_when_no_sender_waits()
+    {
+        var controller = Controller(max: 6);
+        Deliver(controller, _clock, 30, TimeSpan.FromSeconds(1));
+        controller.Throttled(Ses, 1);
+        controller.Throttled(TooManyConnections, openConnections: 1);
+        var rate = controller.RateLimit;
+
+        var changes = Deliver(controller, _clock, 100, TimeSpan.FromSeconds(10), waitedForConnection: false, waitedForRate: false);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(changes, Is.Empty, "an empty backlog is no reason to grow");
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(1));
+            Assert.That(controller.RateLimit, Is.EqualTo(rate));
+        });
+    }
+
+    [Test]
+    public void Should_stop_increasing_while_latency_is_well_above_its_floor()
+    {
+        var controller = Controller(max: 8);
+        controller.Throttled(TooManyConnections, openConnections: 2);
+        Deliver(controller, _clock, 50, TimeSpan.FromSeconds(3), latency: TimeSpan.FromMilliseconds(20));
+        // The relay slows down: the smoothed latency needs a few attempts to show it.
+        Deliver(controller, _clock, 20, TimeSpan.FromSeconds(1), latency: TimeSpan.FromMilliseconds(200));
+        var before = controller.ConnectionLimit;
+
+        var changes = Deliver(controller, _clock, 100, TimeSpan.FromSeconds(5), latency: TimeSpan.FromMilliseconds(200));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(controller.LatencyRising, Is.True);
+            Assert.That(changes, Is.Empty);
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(before));
+        });
+    }
+
+    [Test]
+    public void Should_keep_the_configured_limits_when_adaptation_is_off()
+    {
+        var controller = Controller(max: 4, adaptive: false);
+        Deliver(controller, _clock, 40, TimeSpan.FromSeconds(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(controller.Throttled(TooManyConnections, 1), Is.Null);
+            Assert.That(controller.Throttled(Ses, 1), Is.Null);
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(4));
+            Assert.That(controller.RateLimit, Is.Null);
+        });
+    }
+
+    [Test]
+    public void Should_hold_the_relay_near_its_rate_on_a_recorded_throttling_run()
+    {
+        // A relay that takes 40 transactions in each second of the clock and refuses the rest, against the controller
+        // for 60 s: what it allows in, what it refuses.
+        var controller = Controller(max: 4);
+        const int allowed = 40;
+        var accepted = 0;
+        var refused = 0;
+        var step = TimeSpan.FromMilliseconds(1);
+        var nextStart = _clock.GetUtcNow();
+        var window = -1L;
+        var inWindow = 0;
+        var end = _clock.GetUtcNow().AddSeconds(60);
+        while (_clock.GetUtcNow() < end)
+        {
+            _clock.Advance(step);
+            var now = _clock.GetUtcNow();
+            if (now < nextStart)
+                continue;
+            nextStart = controller.RateLimit is { } rate ? now + TimeSpan.FromSeconds(1 / rate) : now + TimeSpan.FromMilliseconds(5);
+            var second = now.ToUnixTimeSeconds();
+            if (second != window)
+                (window, inWindow) = (second, 0);
+            if (inWindow++ < allowed)
+            {
+                accepted++;
+                controller.Succeeded(now, Fast, waitedForConnection: true, waitedForRate: controller.RateLimit is not null);
+            }
+            else
+            {
+                refused++;
+                controller.Throttled(Ses, 4);
+            }
+        }
+        Assert.Multiple(() =>
+        {
+            Assert.That(accepted / 60.0, Is.GreaterThan(allowed * 0.85), "drain ÷ allowed rate");
+            Assert.That((double)refused / (accepted + refused), Is.LessThan(0.05), "refusals ÷ attempts");
+        });
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, 500, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}
