@@ -16,4 +16,5 @@ namespace EmailWorker.Contracts;
 [JsonSerializable(typeof(Events.EmailRejected))]
 [JsonSerializable(typeof(Events.EmailExpired))]
 [JsonSerializable(typeof(Events.EmailReplayed))]
+[JsonSerializable(typeof(Events.EmailInDoubt))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -11,7 +11,7 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight; all when left out — for profiling one path).
+// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight; all when left out — for profiling one path).
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
@@ -93,6 +93,9 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
                 table.Record($"EmailWorker peak RSS, {label}", "MiB", drained.PeakRssMiB);
             }
         }
+        // The shipped configuration keeps the delivered ledger (SQLite, group commit); this is the drain without it.
+        if (Wanted("ledger"))
+            await VariantAsync(sink, "delivered ledger off (shipped: on)", "ledger off", "EMAILWORKER__DELIVERY__LEDGER", "false");
         // The shipped configuration logs each delivery at Information; this is what that line costs.
         if (Wanted("logging"))
             await VariantAsync(sink, "logging at Warning (shipped: Information)", "logging at Warning", "EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT", "Warning");

@@ -4,4 +4,10 @@ namespace EmailWorker.Contracts.Events;
 public sealed record EmailDelivered : EmailStatusEvent
 {
     public IReadOnlyList<string> Recipients { get; init; } = [];
+
+    /// <summary>
+    /// True when the delivered ledger holds a 250 for these recipients from an earlier delivery of the same message: they
+    /// were skipped this time (not sent again). Left out otherwise.
+    /// </summary>
+    public bool? DeliveredBefore { get; init; }
 }

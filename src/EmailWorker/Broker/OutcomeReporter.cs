@@ -39,6 +39,15 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
                 case Routing.Report.DeadLettered dead:
                     DeadLettered(messageId, command, dead);
                     break;
+                case Routing.Report.DeliveredBefore before:
+                    Log.DeliveredBefore(logger, messageId, before.Recipients.Count);
+                    events.Publish(Fill(new EmailDelivered { Recipients = before.Recipients, DeliveredBefore = true }, messageId, command, before.Attempt,
+                        "delivered", AttemptOutcome.Delivered("delivered before: the delivered ledger holds the relay's 250")));
+                    metrics.LedgerRecipients(OutcomeNames.DeliveredBefore, before.Recipients.Count);
+                    break;
+                case Routing.Report.InDoubt inDoubt:
+                    InDoubt(messageId, command, inDoubt);
+                    break;
                 case Routing.Report.Returned returned:
                     Log.Returned(logger, messageId, returned.Attempt, returned.Outcome.Reason, returned.SystemReturns, returned.Recipients.Count);
                     Count(OutcomeNames.Returned, returned.Outcome.Class, returned.Attempt);
@@ -59,6 +68,19 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
         var now = time.GetUtcNow();
         var since = AmqpTimestamps.Published(source.Properties) is { } published && published <= now ? published : delivered.FirstAttemptAt;
         metrics.Delivered(now - since, delivered.Attempt);
+    }
+
+    private void InDoubt(string messageId, SendEmail? command, Routing.Report.InDoubt inDoubt)
+    {
+        var (resolution, outcome, counted) = inDoubt.AssumedDelivered
+            ? ("assumed-delivered", new AttemptOutcome(OutcomeClass.Delivered, "in doubt: claimed, no reply recorded; assumed delivered (Delivery:InDoubt)"),
+                OutcomeNames.InDoubtAssumedDelivered)
+            : ("resent", new AttemptOutcome(OutcomeClass.System, "in doubt: claimed, no reply recorded; sent again (Delivery:InDoubt)"),
+                OutcomeNames.InDoubtResent);
+        Log.InDoubt(logger, messageId, inDoubt.Recipients.Count, resolution);
+        events.Publish(Fill(new EmailInDoubt { Recipients = inDoubt.Recipients, Resolution = resolution }, messageId, command, inDoubt.Attempt,
+            "in_doubt", outcome));
+        metrics.LedgerRecipients(counted, inDoubt.Recipients.Count);
     }
 
     private void Count(string outcomeName, OutcomeClass outcomeClass, int attempt)

@@ -35,6 +35,7 @@ internal sealed class StatusEventPublisher(BrokerConnection broker, string excha
             EmailDeadLettered dead => JsonSerializer.SerializeToUtf8Bytes(dead, ContractsJsonContext.Default.EmailDeadLettered),
             EmailRejected rejected => JsonSerializer.SerializeToUtf8Bytes(rejected, ContractsJsonContext.Default.EmailRejected),
             EmailExpired expired => JsonSerializer.SerializeToUtf8Bytes(expired, ContractsJsonContext.Default.EmailExpired),
+            EmailInDoubt inDoubt => JsonSerializer.SerializeToUtf8Bytes(inDoubt, ContractsJsonContext.Default.EmailInDoubt),
             _ => throw new ArgumentException($"unknown event type {statusEvent.GetType().Name}", nameof(statusEvent)),
         };
         if (!_queue.Writer.TryWrite(($"email.{statusEvent.Outcome}", body)))

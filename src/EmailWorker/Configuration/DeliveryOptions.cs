@@ -27,4 +27,16 @@ internal sealed class DeliveryOptions
 
     /// <summary>Largest accepted message body on the queue, in bytes (attachments travel base64 inside it).</summary>
     public int MaxMessageBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether each recipient is recorded in the delivered ledger (the dead-letter store's database): claimed before the
+    /// content is sent, delivered after the 250, so a redelivered or replayed message skips who already has it.
+    /// </summary>
+    public bool Ledger { get; set; } = true;
+
+    /// <summary>What a recipient found claimed but never recorded (the worker died between claim and 250) gets: <c>Resend</c> or <c>AssumeDelivered</c>.</summary>
+    public string InDoubt { get; set; } = nameof(InDoubtPolicy.Resend);
+
+    /// <summary>How long the ledger keeps a row after its last change.</summary>
+    public string LedgerRetention { get; set; } = "7d";
 }

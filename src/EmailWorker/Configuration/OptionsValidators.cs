@@ -116,6 +116,10 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         errors.Require(Uri.CheckHostName(options.MessageIdDomain) == UriHostNameType.Dns, "MessageIdDomain",
             $"is '{options.MessageIdDomain}': use a domain name, e.g. mail.example.com");
         errors.Require(options.MaxMessageBytes is >= 1024, "MaxMessageBytes", $"is {options.MaxMessageBytes}: use at least 1024 bytes");
+        errors.Require(Enum.TryParse<InDoubtPolicy>(options.InDoubt, ignoreCase: true, out var inDoubt) && Enum.IsDefined(inDoubt), "InDoubt",
+            $"is '{options.InDoubt}': use one of {string.Join(", ", Enum.GetNames<InDoubtPolicy>())}");
+        errors.Require(Duration.TryParse(options.LedgerRetention, out var ledgerRetention) && ledgerRetention >= TimeSpan.FromMinutes(1), "LedgerRetention",
+            $"is '{options.LedgerRetention}': write a duration of at least 1m with a unit, e.g. 7d (longer than a message can wait in the retry tiers)");
         return errors.ToResult();
     }
 }

@@ -62,10 +62,12 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
 
     /// <summary>
     /// Sends one message over a pooled connection, connecting it first when it is not open. The <paramref name="deadline"/>
-    /// starts once a connection is taken: waiting for a free one is not the relay's slowness.
+    /// starts once a connection is taken: waiting for a free one is not the relay's slowness. <paramref name="beforeTransaction"/>
+    /// runs once the connection is ready, just before MAIL FROM (the delivered ledger claims its recipients there, so a
+    /// handler still waiting for a connection has claimed nothing).
     /// </summary>
     public async Task<SendReport> SendAsync(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients,
-        TimeSpan deadline, CancellationToken cancellationToken)
+        TimeSpan deadline, CancellationToken cancellationToken, Func<Task>? beforeTransaction = null)
     {
         var permit = await _gate.AcquireAsync(paced: true, cancellationToken);
         var client = Take();
@@ -79,6 +81,8 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         try
         {
             await EnsureConnectedAsync(client, attempt.Token);
+            if (beforeTransaction is not null)
+                await beforeTransaction();
             var reply = await client.SendTrackedAsync(message, sender, recipients, attempt.Token);
             client.LastUsed = DateTimeOffset.UtcNow;
             replyClass = ReplyClass.Success;

@@ -199,4 +199,20 @@ internal static partial class Log
     /// </summary>
     public static IDisposable? MessageScope(ILogger logger, string messageId, string? correlationId, int attempt) =>
         MessageScopeDefinition(logger, messageId, correlationId, attempt);
+
+    [LoggerMessage(500, LogLevel.Information, "{MessageId}: {RecipientCount} recipient(s) have it already (the delivered ledger holds their 250); not sent again")]
+    public static partial void DeliveredBefore(ILogger logger, string messageId, int recipientCount);
+
+    [LoggerMessage(501, LogLevel.Warning,
+        "{MessageId}: {RecipientCount} recipient(s) in doubt (claimed by an attempt that never recorded the relay's reply: the relay may have the mail); {Resolution}")]
+    public static partial void InDoubt(ILogger logger, string messageId, int recipientCount, string resolution);
+
+    [LoggerMessage(502, LogLevel.Warning, "The delivered ledger could not {Operation} of {MessageId} ({Reason}): the message goes on as without the ledger")]
+    public static partial void LedgerWriteFailed(ILogger logger, string operation, string messageId, string reason);
+
+    [LoggerMessage(503, LogLevel.Information, "Retention removed {Deleted} delivered-ledger row(s) older than {Retention} from {Store}")]
+    public static partial void LedgerRetentionDeleted(ILogger logger, long deleted, TimeSpan retention, string store);
+
+    [LoggerMessage(504, LogLevel.Warning, "Retention of the delivered ledger failed ({Reason}); it runs again in {RetryDelay}")]
+    public static partial void LedgerRetentionFailed(ILogger logger, string reason, TimeSpan retryDelay);
 }

@@ -9,4 +9,9 @@ internal static class OutcomeNames
     public const string Rejected = "rejected";
     public const string Expired = "expired";
     public const string Returned = "returned";
+
+    // The delivered ledger's findings (emailworker.ledger.recipients' emailworker.ledger.outcome).
+    public const string DeliveredBefore = "delivered_before";
+    public const string InDoubtResent = "in_doubt_resent";
+    public const string InDoubtAssumedDelivered = "in_doubt_assumed_delivered";
 }

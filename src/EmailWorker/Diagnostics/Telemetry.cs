@@ -21,6 +21,8 @@ internal static class Telemetry
     public const string Class = "emailworker.class";
     public const string ReplyClass = "emailworker.smtp.reply_class";
     public const string Attempt = "emailworker.attempt";
+    public const string LedgerOutcome = "emailworker.ledger.outcome";
+    public const string LedgerOperation = "emailworker.ledger.operation";
     public const string Relay = "emailworker.relay";
     public const string Reply = "emailworker.smtp.reply";
     public const string Stage = "emailworker.smtp.stage";

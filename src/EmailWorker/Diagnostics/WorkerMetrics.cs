@@ -22,6 +22,10 @@ internal sealed class WorkerMetrics
     private readonly Histogram<double> _smtpAttemptDuration;
     private readonly Histogram<double> _deliveryLatency;
     private readonly Histogram<int> _deliveryAttempts;
+    private readonly Counter<long> _ledgerRecipients;
+    private readonly Counter<long> _ledgerFailures;
+    private readonly Histogram<double> _ledgerCommitDuration;
+    private readonly Histogram<int> _ledgerCommitWrites;
     private readonly Counter<long> _throttled;
     private readonly KeyValuePair<string, object?> _system = new(Telemetry.MessagingSystem, "rabbitmq");
     private readonly KeyValuePair<string, object?> _destination;
@@ -45,6 +49,28 @@ internal sealed class WorkerMetrics
             "Throttling replies from the relay (too fast, too many connections), by reply code and enhanced code and the stage it answered");
         _deliveryAttempts = meter.CreateHistogram("emailworker.delivery.attempts", "{attempt}", "Attempts a delivered message needed",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = AttemptBuckets });
+        _ledgerRecipients = meter.CreateCounter<long>("emailworker.ledger.recipients", "{recipient}",
+            "Recipients the delivered ledger took out of an attempt or found in doubt, by what it found");
+        _ledgerFailures = meter.CreateCounter<long>("emailworker.ledger.failures", "{operation}",
+            "Ledger operations that failed (the message went on as without the ledger), by operation: look, claim or record");
+        _ledgerCommitDuration = meter.CreateHistogram("emailworker.ledger.commit.duration", "s",
+            "One group commit of the delivered ledger (many handlers' claims and records in one transaction)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsShort });
+        _ledgerCommitWrites = meter.CreateHistogram("emailworker.ledger.commit.writes", "{write}", "Handlers' writes in one group commit",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+    }
+
+    /// <summary><paramref name="count"/> recipients the ledger found as <paramref name="outcome"/> (an <c>OutcomeNames</c> constant).</summary>
+    public void LedgerRecipients(string outcome, int count) =>
+        _ledgerRecipients.Add(count, new KeyValuePair<string, object?>(Telemetry.LedgerOutcome, outcome));
+
+    /// <summary>A ledger operation failed; <paramref name="operation"/> is <c>look</c>, <c>claim</c> or <c>record</c>.</summary>
+    public void LedgerFailed(string operation) => _ledgerFailures.Add(1, new KeyValuePair<string, object?>(Telemetry.LedgerOperation, operation));
+
+    public void LedgerCommitted(long startedAt, int writes)
+    {
+        _ledgerCommitDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
+        _ledgerCommitWrites.Record(writes);
     }
 
     /// <summary>One reported outcome: <paramref name="outcome"/> and <paramref name="outcomeClass"/> are constants.</summary>

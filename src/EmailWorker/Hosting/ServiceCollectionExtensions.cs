@@ -4,6 +4,7 @@ using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.Worker;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Delivery;
+using EmailWorker.Delivery.Ledger;
 using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
@@ -71,6 +72,8 @@ internal static class ServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WorkQueueConsumer>());
         services.AddDeadLetterStore();
         services.AddSingleton<SoleIngesterGuard>();
+        services.AddSingleton<ILedgerStoreSource, LedgerStoreSource>();
+        services.AddDeliveryLedger();
         services.AddHostedService<DeadLetterIngester>();
         return services;
     }

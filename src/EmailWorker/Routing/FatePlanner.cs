@@ -34,8 +34,10 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     /// recorded (and marked "maybe delivered" when the body was on its way). Not counted as a system return: it says
     /// nothing about the message or the relay.
     /// </summary>
-    public Plan Interrupted(AttemptState state, bool maybeDelivered, DateTimeOffset now)
+    public Plan Interrupted(AttemptState state, bool maybeDelivered, DateTimeOffset now, LedgerFindings? ledger = null)
     {
+        if (ledger is { Skips: true })
+            state = state with { Recipients = ledger.Remaining };
         var attempt = state.Attempts + 1;
         var outcome = Recorded(new AttemptOutcome(OutcomeClass.System, "the worker stopped during the attempt", MaybeDelivered: maybeDelivered));
         var returned = state with
@@ -60,11 +62,18 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     };
 
     /// <summary>
+    /// The ledger says every recipient has the mail already (or is in doubt and assumed to): nothing is tried, the source
+    /// is acked and what the ledger found is reported.
+    /// </summary>
+    public static Plan AlreadyDelivered(AttemptState state, LedgerFindings ledger) => new([], LedgerReports(state.Attempts, ledger));
+
+    /// <summary>
     /// <paramref name="attempts"/> SMTP attempts were made in this delivery (more than one when throttled sends waited in
-    /// memory and were made again); <paramref name="outcomes"/> has one entry per recipient, its latest outcome.
+    /// memory and were made again); <paramref name="outcomes"/> has one entry per recipient, its latest outcome (never one
+    /// the <paramref name="ledger"/> took out of it, so no move names those).
     /// </summary>
     public Plan Attempted(AttemptState state, IReadOnlyList<RecipientOutcome> outcomes, string finalReply, DateTimeOffset? expiresAt, DateTimeOffset now,
-        int attempts = 1)
+        int attempts = 1, LedgerFindings? ledger = null)
     {
         // The relay could not be reached, secured or logged in to: no dialogue, so no attempt — back as it came.
         if (outcomes.Count > 0 && outcomes.All(o => o.Outcome.RelayUnreached))
@@ -72,7 +81,7 @@ internal sealed class FatePlanner(RoutingPolicy policy)
         var attempt = state.Attempts + Math.Max(1, attempts);
         var tried = state with { Attempts = attempt, FirstAttemptAt = state.FirstAttemptAt ?? now };
         var moves = new List<Move>();
-        var reports = new List<Report>();
+        var reports = ledger is null ? [] : LedgerReports(attempt, ledger);
         string? tripBreaker = null;
 
         var delivered = Recipients(outcomes, OutcomeClass.Delivered);
@@ -101,6 +110,16 @@ internal sealed class FatePlanner(RoutingPolicy policy)
         if (throttled.Count > 0)
             AddThrottledReturn(tried, [.. throttled.Select(t => t.Address)], Recorded(throttled[0].Outcome), expiresAt, now, moves, reports);
         return new Plan(moves, reports, tripBreaker);
+    }
+
+    private static List<Report> LedgerReports(int attempt, LedgerFindings ledger)
+    {
+        var reports = new List<Report>();
+        if (ledger.DeliveredBefore.Count > 0)
+            reports.Add(new Report.DeliveredBefore(attempt, ledger.DeliveredBefore));
+        if (ledger.InDoubt.Count > 0)
+            reports.Add(new Report.InDoubt(attempt, ledger.InDoubt, ledger.InDoubtAssumedDelivered));
+        return reports;
     }
 
     /// <summary>

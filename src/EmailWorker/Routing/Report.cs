@@ -19,6 +19,15 @@ internal abstract record Report(int Attempt)
     /// <summary>Dead-lettered (as rejected, expired or dead-lettered, by class).</summary>
     public sealed record DeadLettered(int Attempt, FailureRecord Failure, IReadOnlyList<ValidationError> Errors) : Report(Attempt);
 
+    /// <summary>The delivered ledger holds a 250 for these recipients from an earlier delivery of the message: skipped.</summary>
+    public sealed record DeliveredBefore(int Attempt, IReadOnlyList<string> Recipients) : Report(Attempt);
+
+    /// <summary>
+    /// The ledger holds these recipients as claimed by an attempt that never recorded its end: the relay may have the mail.
+    /// Sent again, or (<paramref name="AssumedDelivered"/>) skipped.
+    /// </summary>
+    public sealed record InDoubt(int Attempt, IReadOnlyList<string> Recipients, bool AssumedDelivered) : Report(Attempt);
+
     /// <summary>Back to the work queue for a fault that was not the message's own.</summary>
     public sealed record Returned(int Attempt, AttemptOutcome Outcome, int SystemReturns, IReadOnlyList<string> Recipients) : Report(Attempt);
 }

@@ -25,6 +25,7 @@ internal sealed class MessageHandler(
     OutcomeClassifier classifier,
     FatePlanner planner,
     PlanExecutor executor,
+    DeliveryLedger ledger,
     IOptions<SmtpOptions> smtpOptions,
     TimeProvider time,
     ILogger<MessageHandler> logger)
@@ -88,7 +89,20 @@ internal sealed class MessageHandler(
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, [nobody], now), stopping);
         }
 
-        var (plan, interrupted) = await AttemptAsync(command, mail, state, messageId, stopping);
+        // Who has it already (or is in doubt and assumed to) is left out of the attempt.
+        var findings = await ledger.LookUpAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)]);
+        if (findings is { Remaining.Count: 0 })
+            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AlreadyDelivered(state, findings), stopping);
+        if (findings is { Skips: true })
+        {
+            var remaining = findings.Remaining.ToHashSet(StringComparer.Ordinal);
+            mail = mail with { Recipients = [.. mail.Recipients.Where(r => remaining.Contains(r.Address))] };
+        }
+
+        var claims = new LedgerClaims(ledger, command.MessageId);
+        var (plan, interrupted) = await AttemptAsync(command, mail, state, messageId, findings, claims, stopping);
+        // Recorded before the source is acked: a redelivery from here on skips who got the 250.
+        await claims.SettleAsync();
         if (!interrupted)
             return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping);
         // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
@@ -103,7 +117,7 @@ internal sealed class MessageHandler(
     /// <c>MaxThrottledAttempts</c> and <c>expiresAt</c>; then the planner returns the throttled recipients to the work queue.
     /// </summary>
     private async Task<(Plan Plan, bool Interrupted)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state, string messageId,
-        CancellationToken stopping)
+        LedgerFindings? findings, LedgerClaims claims, CancellationToken stopping)
     {
         var adaptive = smtpOptions.Value.Adaptive;
         var owed = mail.Recipients;
@@ -112,7 +126,8 @@ internal sealed class MessageHandler(
         var waitStarted = time.GetTimestamp();
         for (var sends = 1; ; sends++)
         {
-            var (outcomes, reply, stopped) = await SendOnceAsync(mail, owed, state, sends, stopping);
+            var (outcomes, reply, stopped) = await SendOnceAsync(mail, owed, state, sends, sends == 1 ? findings : null, claims, stopping);
+            claims.Settled(outcomes, reply);
             if (stopped is not null)
                 return (stopped, !stopped.Requeue);
             if (reply.Length > 0)
@@ -132,7 +147,7 @@ internal sealed class MessageHandler(
             }
             settled.AddRange(throttled);
             // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
-            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends);
+            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings);
             // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).
             return (WithRelayFaults(plan, settled), stopping.IsCancellationRequested);
         }
@@ -158,24 +173,30 @@ internal sealed class MessageHandler(
     /// given back untouched when nothing was tried yet, else returned with the attempt recorded for the recipients still owed.
     /// </summary>
     private async Task<(IReadOnlyList<RecipientOutcome> Outcomes, string FinalReply, Plan? Stopped)> SendOnceAsync(OutgoingMail mail,
-        IReadOnlyList<MimeKit.MailboxAddress> recipients, AttemptState state, int send, CancellationToken stopping)
+        IReadOnlyList<MimeKit.MailboxAddress> recipients, AttemptState state, int send, LedgerFindings? findings, LedgerClaims claims,
+        CancellationToken stopping)
     {
         var addresses = recipients.Select(r => r.Address).ToArray();
         // After a throttled send the recipients already settled must not be sent to again by a return.
         var owedState = send == 1 ? state : state with { Recipients = addresses };
         try
         {
-            var report = await pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping);
+            // Claimed once a connection is ready, before MAIL FROM: a handler waiting for one has claimed nothing.
+            var report = await pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping,
+                claims.Enabled ? () => claims.ClaimAsync(addresses) : null);
             return (PerRecipient(addresses, report.Refusals, AttemptOutcome.Delivered(report.FinalReply)), report.FinalReply, null);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopped before a connection was taken: nothing was tried (in this send).
-            return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow()));
+            claims.Untried(addresses);
+            return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow(), findings));
         }
         catch (AttemptInterruptedException interrupted)
         {
-            return ([], "", planner.Interrupted(owedState, interrupted.AfterBodyStarted, time.GetUtcNow()));
+            if (!interrupted.AfterBodyStarted)
+                claims.Untried(addresses);
+            return ([], "", planner.Interrupted(owedState, interrupted.AfterBodyStarted, time.GetUtcNow(), findings));
         }
         catch (NoRecipientsAcceptedException none)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.DeadLetters.Views;
+using EmailWorker.Delivery.Ledger;
 using EmailWorker.Diagnostics;
 using EmailWorker.Messages;
 
@@ -43,7 +44,11 @@ internal static class DlqShowCommand
             if (parse.GetValue(json))
                 Console.Out.WriteLine(JsonSerializer.Serialize(details, ViewJsonContext.Default.ListDeadLetterDetail));
             else
+            {
                 details.ForEach(detail => Write(detail, Console.Out));
+                if (store is ILedgerStore ledger)
+                    LedgerRows.Write(await ledger.ReadLedgerAsync(details[0].Record.MessageId, token), Console.Out);
+            }
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;

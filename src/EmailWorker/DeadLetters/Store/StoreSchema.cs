@@ -116,5 +116,20 @@ internal static class StoreSchema
             // on this store, so one behind a load balancer accepts the cookie another issued.
             "CREATE TABLE dashboard_keys (name TEXT PRIMARY KEY, xml TEXT NOT NULL, stored_at BIGINT NOT NULL)",
         ],
+        [
+            // The delivered ledger (Ledger/DeliveryLedger): per message id and recipient (lower case), state 0 sending or
+            // 1 delivered, when it was claimed and last changed, and the relay's reply. Swept by updated_at.
+            """
+            CREATE TABLE delivery_ledger (
+                message_id TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                claimed_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                reply TEXT NULL,
+                PRIMARY KEY (message_id, recipient))
+            """,
+            "CREATE INDEX delivery_ledger_age ON delivery_ledger (updated_at)",
+        ],
     ];
 }

@@ -1,0 +1,153 @@
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Delivery.Ledger;
+
+namespace EmailWorker.DeadLetters.Tests;
+
+/// <summary>
+/// The delivered ledger's SQL, the same against SQLite and a real PostgreSQL cluster: what a claim finds, what a record
+/// and a release leave, what two claims of the same row at once see, what retention removes. Rows read back as sets.
+/// </summary>
+[TestFixture(StoreKind.Sqlite)]
+[TestFixture(StoreKind.Postgres)]
+[CancelAfter(120_000)]
+public sealed class When_the_delivered_ledger_is_written(StoreKind kind)
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+    private SqlDeadLetterStore _store = null!;
+    private string? _directory;
+    private string? _database;
+
+    [SetUp]
+    public async Task OpenAsync()
+    {
+        if (kind == StoreKind.Sqlite)
+        {
+            _directory = Directory.CreateTempSubdirectory("emailworker-ledger-").FullName;
+            _store = await SqliteDeadLetterStore.OpenAsync(_directory, CancellationToken.None);
+        }
+        else
+        {
+            var cluster = await ServersSetUp.PostgresAsync();
+            _database = $"ledger_{Guid.NewGuid():N}";
+            await cluster.CreateDatabaseAsync(_database);
+            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), CancellationToken.None);
+        }
+    }
+
+    [TearDown]
+    public async Task CloseAsync()
+    {
+        await _store.DisposeAsync();
+        if (_directory is not null)
+            Directory.Delete(_directory, recursive: true);
+        if (_database is not null)
+            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
+    }
+
+    [Test]
+    public async Task Should_find_nothing_on_the_first_claim_and_the_claims_on_the_second(CancellationToken cancellation)
+    {
+        var first = await _store.WriteLedgerAsync([LedgerWrite.Claiming("m-1", ["ann@x.test", "bob@x.test"])], Now, cancellation);
+        var second = await _store.WriteLedgerAsync([LedgerWrite.Claiming("m-1", ["ann@x.test", "bob@x.test", "cy@x.test"])], Now.AddSeconds(5), cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(first.Single(), Is.Empty);
+            Assert.That(second.Single().Select(e => (e.Recipient, e.State, e.ClaimedAt)), Is.EquivalentTo(new[]
+            {
+                ("ann@x.test", LedgerState.Sending, Now),
+                ("bob@x.test", LedgerState.Sending, Now),
+            }), "the rows found are the first claim's, kept as they were; cy is new");
+            Assert.That(Rows(await _store.ReadLedgerAsync("m-1", cancellation)), Is.EquivalentTo(new[]
+            {
+                ("ann@x.test", LedgerState.Sending, (string?)null),
+                ("bob@x.test", LedgerState.Sending, (string?)null),
+                ("cy@x.test", LedgerState.Sending, (string?)null),
+            }));
+        });
+    }
+
+    [Test]
+    public async Task Should_record_the_delivered_and_release_only_unfinished_claims(CancellationToken cancellation)
+    {
+        await _store.WriteLedgerAsync([LedgerWrite.Claiming("m-2", ["ann@x.test", "bob@x.test", "cy@x.test"])], Now, cancellation);
+        await _store.WriteLedgerAsync([new LedgerWrite("m-2", [], ["ann@x.test"], "250 2.0.0 Ok: queued as A1", ["bob@x.test"])], Now.AddSeconds(1), cancellation);
+        // A release never undoes a 250: a late release of ann (another handler's) leaves her delivered.
+        await _store.WriteLedgerAsync([new LedgerWrite("m-2", [], [], null, ["ann@x.test"])], Now.AddSeconds(2), cancellation);
+        var again = await _store.WriteLedgerAsync([LedgerWrite.Claiming("m-2", ["ann@x.test", "bob@x.test", "cy@x.test"])], Now.AddSeconds(3), cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(again.Single().Select(e => (e.Recipient, e.State)), Is.EquivalentTo(new[]
+            {
+                ("ann@x.test", LedgerState.Delivered),
+                ("cy@x.test", LedgerState.Sending),
+            }), "bob was released, so his claim is new; cy was never settled: in doubt");
+            var ann = (await _store.ReadLedgerAsync("m-2", cancellation)).Single(e => e.Recipient == "ann@x.test");
+            Assert.That((ann.Reply, ann.ClaimedAt, ann.UpdatedAt), Is.EqualTo(("250 2.0.0 Ok: queued as A1", Now, Now.AddSeconds(1))));
+        });
+    }
+
+    [Test]
+    public async Task Should_record_a_delivery_whose_claim_was_never_written(CancellationToken cancellation)
+    {
+        await _store.WriteLedgerAsync([new LedgerWrite("m-3", [], ["ann@x.test"], "250 ok", [])], Now, cancellation);
+
+        Assert.That(Rows(await _store.ReadLedgerAsync("m-3", cancellation)), Is.EquivalentTo(new[] { ("ann@x.test", LedgerState.Delivered, (string?)"250 ok") }));
+    }
+
+    [Test]
+    public async Task Should_apply_many_handlers_writes_in_one_commit_each_with_its_own_findings(CancellationToken cancellation)
+    {
+        await _store.WriteLedgerAsync([new LedgerWrite("m-4", ["ann@x.test"], ["ann@x.test"], "250 ok", [])], Now, cancellation);
+
+        var found = await _store.WriteLedgerAsync(
+        [
+            LedgerWrite.Claiming("m-4", ["ann@x.test", "bob@x.test"]),
+            LedgerWrite.Claiming("m-5", ["ann@x.test"]),
+            new LedgerWrite("m-6", [], ["dan@x.test"], "250 ok", []),
+        ], Now.AddSeconds(1), cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(found, Has.Count.EqualTo(3));
+            Assert.That(found[0].Select(e => (e.MessageId, e.Recipient, e.State)), Is.EquivalentTo(new[] { ("m-4", "ann@x.test", LedgerState.Delivered) }));
+            Assert.That(found[1], Is.Empty, "the same address under another message id is another row");
+            Assert.That(found[2], Is.Empty);
+            Assert.That(Rows(await _store.ReadLedgerAsync("m-6", cancellation)), Is.EquivalentTo(new[] { ("dan@x.test", LedgerState.Delivered, (string?)"250 ok") }));
+        });
+    }
+
+    [Test]
+    public async Task Should_let_only_one_of_two_simultaneous_claims_find_the_row_new(CancellationToken cancellation)
+    {
+        for (var round = 0; round < 20; round++)
+        {
+            var messageId = $"race-{round}";
+            var claims = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+                _store.WriteLedgerAsync([LedgerWrite.Claiming(messageId, ["ann@x.test"])], Now, cancellation), cancellation)));
+
+            Assert.That(claims.Select(c => c.Single().Count).Order(), Is.EqualTo(new[] { 0, 1 }),
+                $"round {round}: exactly one claim is new, the other finds it sending");
+        }
+    }
+
+    [Test]
+    public async Task Should_remove_only_rows_last_changed_before_the_retention(CancellationToken cancellation)
+    {
+        await _store.WriteLedgerAsync([LedgerWrite.Claiming("old", ["ann@x.test"]), LedgerWrite.Claiming("kept", ["ann@x.test"])], Now, cancellation);
+        await _store.WriteLedgerAsync([new LedgerWrite("kept", [], ["ann@x.test"], "250 ok", [])], Now.AddDays(6), cancellation);
+
+        var deleted = await _store.DeleteLedgerAsync(Now.AddDays(1), cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(deleted, Is.EqualTo(1));
+            Assert.That(await _store.ReadLedgerAsync("old", cancellation), Is.Empty);
+            Assert.That(Rows(await _store.ReadLedgerAsync("kept", cancellation)), Is.EquivalentTo(new[] { ("ann@x.test", LedgerState.Delivered, (string?)"250 ok") }));
+        });
+    }
+
+    private static IEnumerable<(string Recipient, LedgerState State, string? Reply)> Rows(IEnumerable<LedgerEntry> entries) =>
+        entries.Select(e => (e.Recipient, e.State, e.Reply));
+}
