@@ -11,8 +11,13 @@ public sealed class When_logs_are_written_as_json
     public async Task Should_write_one_json_object_per_line_and_name_the_message_in_each_event_of_its_handling()
     {
         await using var context = new WorkerTestContext();
+        // The relay is away while the worker starts, so the pool cannot open its connections ahead of the first message:
+        // the connection is opened while that message is handled, and that event must carry the message's scope.
+        await context.Smtp.StopAsync();
         await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__OBSERVABILITY__LOGFORMAT"] = "Json" });
         Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        Assert.That(await worker.WaitForOutputAsync("Could not open", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        context.Smtp.Start();
 
         await context.PublishJsonAsync([new
         {
