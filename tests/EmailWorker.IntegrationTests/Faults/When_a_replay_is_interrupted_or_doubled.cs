@@ -58,11 +58,11 @@ public sealed partial class When_a_replay_is_interrupted_or_doubled
         var count = FaultRun.Load(100);
         await WorkerDeadLetters.MakeAsync(context, FaultRun.Messages(ledger, "replay-twice", count));
 
-        // The second starts once the first has made progress and while it is still running (paced at 10 letters/s, the
-        // first needs about 10 s for 100): the store lets one job run at a time, so the second must be refused, naming
+        // The second starts once the first has made progress and while it is still running (paced at 4 letters/s, the
+        // first needs about 25 s for 100: room for a second CLI start on a loaded machine): the store lets one job run at a time, so the second must be refused, naming
         // the running job (exit 1), and publish nothing; two jobs over the same letters could both publish them before
         // either marks them.
-        var first = CliRun.Start(context.WorkerEnvironment(), "dlq", "replay", "--all", "--rate", "10", "--yes");
+        var first = CliRun.Start(context.WorkerEnvironment(), "dlq", "replay", "--all", "--rate", "4", "--yes");
         var firstOutput = first.StandardOutput.ReadToEndAsync();
         var firstErrors = first.StandardError.ReadToEndAsync();
         Assert.That(await WorkerTestContext.EventuallyAsync(async () => await context.MessageCountAsync(context.WorkQueue) >= 5, TimeSpan.FromSeconds(60)),

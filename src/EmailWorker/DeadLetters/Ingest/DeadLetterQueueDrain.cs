@@ -9,12 +9,15 @@ namespace EmailWorker.DeadLetters.Ingest;
 /// Moves the letters in the dead-letter queue <em>now</em> into the store, as the ingester does (the same mapping, a batch
 /// stored in one transaction and only then acked with one multiple ack), and stops: for an operator command, so a
 /// <c>dlq list</c> right after a failure shows it even when no worker ingests. Bounded to the letters present when it
-/// starts; it also stops when none came for a quiet spell (a worker's ingester took them meanwhile).
+/// starts; it also stops when none came for a quiet spell and the queue holds none ready (a worker's ingester took them
+/// meanwhile). A quiet spell while letters are still ready is a slow broker, not an empty queue: it keeps waiting, for
+/// <see cref="Patience"/> at most.
 /// </summary>
 internal static class DeadLetterQueueDrain
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     /// <summary>Returns how many letters it took from the queue (stored now, or found stored already).</summary>
     public static async Task<long> DrainAsync(IConnection connection, string queue, IDeadLetterStore store, Action<string> unreadable,
@@ -41,6 +44,7 @@ internal static class DeadLetterQueueDrain
         };
         var consumerTag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
         long taken = 0;
+        var quietSince = (DateTimeOffset?)null;
         var batch = new List<(DeadLetterRecord Record, ulong Tag)>(BatchSize);
         try
         {
@@ -60,9 +64,14 @@ internal static class DeadLetterQueueDrain
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
-                        break;
+                        quietSince ??= DateTimeOffset.UtcNow;
+                        var ready = (await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
+                        if (ready == 0 || DateTimeOffset.UtcNow - quietSince > Patience)
+                            break;
+                        continue;
                     }
                 }
+                quietSince = null;
                 await store.InsertAsync(batch.ConvertAll(b => b.Record), cancellationToken);
                 // Deliveries on this channel come in tag order: everything up to the last one of the batch is stored.
                 await channel.BasicAckAsync(batch[^1].Tag, multiple: true, cancellationToken);
