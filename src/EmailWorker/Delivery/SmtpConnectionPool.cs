@@ -83,10 +83,12 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             await EnsureConnectedAsync(client, attempt.Token);
             if (beforeTransaction is not null)
                 await beforeTransaction();
+            // The relay's latency, for the gate's latency signal: from MAIL FROM on, not our own connect or ledger write.
+            var transactionStarted = Stopwatch.GetTimestamp();
             var reply = await client.SendTrackedAsync(message, sender, recipients, attempt.Token);
             client.LastUsed = DateTimeOffset.UtcNow;
             replyClass = ReplyClass.Success;
-            _gate.Succeeded(permit, Stopwatch.GetElapsedTime(started));
+            _gate.Succeeded(permit, Stopwatch.GetElapsedTime(transactionStarted));
             return new SendReport(reply, [.. client.Refusals]);
         }
         catch (Exception ex) when (SmtpAttemptSpan.Failed(span, ex, out replyClass))
