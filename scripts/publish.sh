@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 rid="${1:-linux-x64}"
 out="dist/$rid"
 rm -rf "$out"
-# No ReadyToRun and no trimming: precompiled code drained ~20% slower (README, Design choices), and trimming breaks
+# No ReadyToRun and no trimming: precompiled code drained ~20% slower (docs/design.md), and trimming breaks
 # configuration binding by reflection.
 dotnet publish src/EmailWorker/EmailWorker.csproj -c Release -r "$rid" --self-contained true \
   -p:PublishSingleFile=true -p:DebugType=none -p:GenerateDocumentationFile=false -o "$out"

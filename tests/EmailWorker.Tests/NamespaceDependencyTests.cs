@@ -6,8 +6,8 @@ namespace EmailWorker.Tests;
 /// <summary>
 /// The worker's sources (embedded in this assembly) read as a graph of namespaces: each file's <c>namespace</c>, its
 /// <c>using</c> directives and any <c>EmailWorker.*</c> name written out in code. Dependencies between the top-level parts
-/// run one way, down the layers of the README's Repository layout; no namespace depends on itself through others; the
-/// broker's client library, the command line and ASP.NET Core are used only where the README says.
+/// run one way, down the layers of the Repository layout (docs/design.md); no namespace depends on itself through others; the
+/// broker's client library, the command line and ASP.NET Core are used only where that layout says.
 /// </summary>
 [TestFixture]
 [CancelAfter(30_000)]

@@ -1,7 +1,7 @@
 namespace EmailWorker.Configuration;
 
 /// <summary>
-/// Section <c>Smtp:Adaptive</c>: whether the worker follows the relay's pushback (README, Adaptive delivery) and its
+/// Section <c>Smtp:Adaptive</c>: whether the worker follows the relay's pushback (docs/adaptive-delivery.md) and its
 /// bounds. <c>Smtp:PoolSize</c> stays the ceiling of connections; off, the worker sends as before at the configured size.
 /// </summary>
 internal sealed class AdaptiveOptions

@@ -9,7 +9,7 @@ namespace EmailWorker.Worker;
 /// <summary>
 /// Acks and requeues deliveries on the consumer channel. Acks are gathered for a few milliseconds and sent as one multiple
 /// ack where <see cref="PendingAcks"/> finds that safe: every ack is a command the quorum queue writes to its log, and
-/// acking one by one cost the broker 0.28 ms of CPU per message, batched 0.14 ms (2 cores, see the README's Performance).
+/// acking one by one cost the broker 0.28 ms of CPU per message, batched 0.14 ms (2 cores, see docs/performance.md).
 /// A delivery is only ever acked after its handler said so; a crash before the ack goes out redelivers it, as before.
 /// </summary>
 internal sealed class DeliverySettler : IAsyncDisposable

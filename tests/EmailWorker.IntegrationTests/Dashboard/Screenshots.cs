@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 namespace EmailWorker.IntegrationTests.Dashboard;
 
 /// <summary>
-/// Screenshots of the dashboard for the README's operator guide. Every run takes them (into the test's work folder);
+/// Screenshots of the dashboard for docs/dashboard.md. Every run takes them (into the test's work folder);
 /// with <c>EMAILWORKER_UPDATE_SCREENSHOTS=1</c> they replace the ones in docs/screenshots, so a normal run leaves the
 /// repository unchanged.
 /// </summary>

@@ -20,7 +20,7 @@ public sealed class When_the_broker_fails_under_load
     /// <summary>Delivery:PrefetchCount's default: the most deliveries a worker holds, so the most acks a dropped connection can lose.</summary>
     private const int PrefetchWindow = 32;
 
-    /// <summary>The README's figure for stop_app/start_app under this load: an ack in flight as the connection closes.</summary>
+    /// <summary>The figure in docs/failure-behaviour.md for stop_app/start_app under this load: an ack in flight as the connection closes.</summary>
     private const int StopAppDuplicates = 1;
 
     private static ThrowawayRabbitNode Node() => BrokerSetUp.OwnNode("the test stops, kills or alarms it");
@@ -52,7 +52,7 @@ public sealed class When_the_broker_fails_under_load
         await FaultRun.AllDeliveredAsync(context, ledger, worker, count, TimeSpan.FromSeconds(120));
         Assert.That(await worker.WaitForExitAsync(TimeSpan.Zero), Is.Null, "the worker rode through without exiting\n" + worker.Output);
         // stop_app closes the connection in order: the acks already written reach the broker, so at most the one in flight
-        // as it closed is lost and that message comes again (README: 0–1).
+        // as it closed is lost and that message comes again (docs/failure-behaviour.md: 0–1).
         var figures = await ledger.AssertAsync(context, allowedDuplicates: StopAppDuplicates);
         Assert.That(figures.Delivered, Is.EqualTo(count));
 
@@ -81,7 +81,7 @@ public sealed class When_the_broker_fails_under_load
         Assert.That(await worker.WaitForExitAsync(TimeSpan.Zero), Is.Null, "the worker rode through without exiting\n" + worker.Output);
         Assert.That(worker.Output, Does.Contain("recovered"));
         // Persistent messages in a quorum queue survive the crash; acks in flight at the kill are lost, so those come again:
-        // up to the prefetch window (README: 32, every ack in flight died with the node), once each.
+        // up to the prefetch window (docs/failure-behaviour.md: 32, every ack in flight died with the node), once each.
         var figures = await ledger.AssertAsync(context, allowedDuplicates: PrefetchWindow);
         Assert.That(figures.Delivered, Is.EqualTo(count));
     }
@@ -242,7 +242,7 @@ public sealed class When_the_broker_fails_under_load
         // A low delivery limit (3) makes any needless return visible: nothing may reach the dead-letter queue as poison.
         await using var restarted = await context.StartConsumingAsync(lowLimit);
         await FaultRun.AllDeliveredAsync(context, ledger, restarted, count, TimeSpan.FromSeconds(120));
-        // What the worker held is returned by the broker, never nacked and never acked without a 250 (README: 0 duplicates).
+        // What the worker held is returned by the broker, never nacked and never acked without a 250 (docs/failure-behaviour.md: 0 duplicates).
         var figures = await ledger.AssertAsync(context);
         Assert.Multiple(() =>
         {

@@ -218,7 +218,7 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
         var replay = await CliRun.RunAsync(context.WorkerEnvironment(Ledger(ledgerOn)), "dlq", "replay", "--all", "--yes");
         Assert.That(replay.ExitCode, Is.Zero, replay.Stderr);
         // One message at a time: two deliveries of one message handled at the same moment would find each other's claim
-        // (in doubt, sent again by the default policy) — that is the README's documented case, not this scenario's.
+        // (in doubt, sent again by the default policy) — that is the documented case (docs/failure-behaviour.md), not this scenario's.
         var oneAtATime = new Dictionary<string, string> { ["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = "1", ["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = "1" };
         await using var replayed = await context.StartConsumingAsync(Ledger(ledgerOn, oneAtATime));
         await FaultRun.AllDeliveredAsync(context, ledger, replayed, 2 * count, TimeSpan.FromSeconds(90));

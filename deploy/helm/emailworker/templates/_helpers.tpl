@@ -86,7 +86,7 @@ env:
 {{- end }}
 {{- end -}}
 
-{{/* live = the process is up (the listener answers); ready = consuming the work queue (README "Monitoring"). */}}
+{{/* live = the process is up (the listener answers); ready = consuming the work queue (docs/monitoring.md). */}}
 {{- define "emailworker.probes" -}}
 startupProbe:
   httpGet:

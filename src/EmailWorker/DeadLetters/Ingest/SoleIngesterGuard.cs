@@ -31,7 +31,7 @@ internal sealed class SoleIngesterGuard(IOptions<DeadLetterOptions> options, Top
     public string Refusal =>
         $"another process consumes {names.Dead} while this one would ingest it into its own SQLite file ({options.Value.DataDirectory}), " +
         "which splits the dead letters between files: set DeadLetters:Ingest=false on all workers but one, " +
-        "or give every worker the same DeadLetters:Store=Postgres (README, Deployment: one rule for the store)";
+        "or give every worker the same DeadLetters:Store=Postgres (docs/deployment.md: one rule for the store)";
 
     /// <summary>Waits, up to <see cref="Patience"/>, until nobody else consumes <c>email.dead</c>; false if someone still does.</summary>
     public async Task<bool> WaitUntilAloneAsync(IChannel channel, CancellationToken cancellationToken)
