@@ -150,9 +150,19 @@ public sealed class WorkerTestContext : IAsyncDisposable
     /// <summary>
     /// True only when the queue has neither ready nor unacknowledged messages: AMQP's ready count (current) and the
     /// management API's ready and unacked counts (which trail by a second) must all be 0. Poll it with <see cref="EventuallyAsync"/>.
+    /// A quorum queue left idle since a node restart (a retry tier nobody used after a kill -9) may publish no statistics
+    /// for minutes; then a queue without a consumer counts as empty on AMQP's ready count alone — unacknowledged messages
+    /// are held by consumers, and nothing here takes messages with basic.get while the worker runs.
     /// </summary>
-    public async Task<bool> IsEmptyAsync(string queue) =>
-        await MessageCountAsync(queue) == 0 && await QueueCountsAsync(queue) is { IsEmpty: true };
+    public async Task<bool> IsEmptyAsync(string queue)
+    {
+        var connection = await ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var ok = await channel.QueueDeclarePassiveAsync(queue);
+        if (ok.MessageCount != 0)
+            return false;
+        return await QueueCountsAsync(queue) is { } counts ? counts.IsEmpty : ok.ConsumerCount == 0;
+    }
 
     /// <summary>Polls <see cref="IsEmptyAsync"/> until it holds; false when it never did within the timeout (default 15 s).</summary>
     public Task<bool> BecomesEmptyAsync(string queue, TimeSpan? timeout = null) =>
