@@ -8,6 +8,12 @@ internal static class FaultRun
     /// <summary><c>EMAILWORKER_FAULTS_HEAVY=1</c>: bigger loads and more kills, for a run outside the normal CI budget.</summary>
     public static bool Heavy => Environment.GetEnvironmentVariable("EMAILWORKER_FAULTS_HEAVY") == "1";
 
+    /// <summary>
+    /// <c>EMAILWORKER_FAULTS_LEDGER_OFF=1</c> (or a heavy run): the delivered ledger's scenarios run with it off too, for
+    /// the comparison in docs/failure-behaviour.md.
+    /// </summary>
+    public static bool LedgerOffToo => Heavy || Environment.GetEnvironmentVariable("EMAILWORKER_FAULTS_LEDGER_OFF") == "1";
+
     /// <summary>The load of a scenario: <paramref name="normal"/> messages, or ten times as many in a heavy run.</summary>
     public static int Load(int normal) => Heavy ? normal * 10 : normal;
 
