@@ -5,7 +5,8 @@
 #   1. Failover: 20,000 messages; once a quarter of them is delivered, kill -9 the node leading the work queue and one
 #      worker. Every message must still be delivered: prints lost (must be 0) and duplicates (allowed: at-least-once).
 #   2. Scale-out: throughput with 1, 2 and 3 workers behind a relay that answers every command after 20 ms.
-# Options: --messages N (default 20000), --scale-messages N (default 3000 per run). Exit 0 only when nothing was lost.
+# Options: --messages N (default 20000), --scale-messages N (default 3000 per run; 0 skips the scale-out). Exit 0 only
+# when nothing was lost and every worker stopped on SIGTERM.
 # Needs: the .NET SDK, rabbitmq-server and python3-pika (scripts/install-deps.sh installs the last two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ while [ $# -gt 0 ]; do
     *) echo "cluster-test: unknown argument '$1' (use --messages N, --scale-messages N)" >&2; exit 2 ;;
   esac
 done
+[[ "$messages" =~ ^[1-9][0-9]{0,6}$ ]] || { echo "cluster-test: --messages takes a whole number from 1 to 9999999" >&2; exit 2; }
+[[ "$scale_messages" =~ ^(0|[1-9][0-9]{0,6})$ ]] || { echo "cluster-test: --scale-messages takes a whole number from 0 to 9999999" >&2; exit 2; }
 
 scripts/install-deps.sh
 dotnet build src/EmailWorker/EmailWorker.csproj -c Release -v quiet -nologo >/dev/null
@@ -255,6 +258,13 @@ stop_sink
 echo "failover: messages $messages, delivered $delivered, lost $lost, duplicates $((total - delivered)); work queue leader $leader -> $new_leader; worker connections failed over: $failovers"
 
 # --- 2. scale-out behind a 20 ms relay ---------------------------------------------------------------------------
+if [ "$scale_messages" -eq 0 ]; then
+  # The short form CI runs (tests/EmailWorker.IntegrationTests/Deployment/When_the_cluster_test_runs.cs): failover only.
+  [ "$lost" -eq 0 ] || { echo "cluster-test: FAILED, $lost message(s) lost" >&2; exit 1; }
+  echo "scale-out: skipped (--scale-messages 0)"
+  echo "cluster-test: passed"
+  exit 0
+fi
 # The killed node comes back first, so every run has the full cluster.
 start_node "$killed"
 wait_node "$killed"
