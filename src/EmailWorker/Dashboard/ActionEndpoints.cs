@@ -29,9 +29,11 @@ internal static class ActionEndpoints
         var action = form["action"].ToString();
         if (action is not ("replay" or "purge"))
             return Refused(http, "Choose replay or purge.");
-        var (selection, problem) = ActionSelection.Read(form);
-        if (selection is null)
+        var (read, problem) = ActionSelection.Read(form);
+        if (read is null)
             return Refused(http, problem!);
+        // The dry run fixes the set: its confirmation carries the newest letter now, so it acts on what is shown here.
+        var selection = await read.AsOfNowAsync(store, http.RequestAborted);
         var (count, sample) = await selection.CountAsync(store, http.RequestAborted);
         var confirm = count == 0 ? Page.Notice("Nothing to do: no dead letter matches.") : Html.Of($"""
             <form method="post" action="/actions/{action}">{Page.Csrf(http)}{selection.HiddenFields()}
@@ -51,7 +53,7 @@ internal static class ActionEndpoints
     private static async Task<IResult> ReplayAsync(HttpContext http, IDeadLetterStore store, ReplayJobLauncher launcher, ActionAudit audit)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var (selection, problem) = ActionSelection.Read(form);
+        var (selection, problem) = ActionSelection.ReadConfirmed(form);
         if (selection is null)
             return Refused(http, problem!);
         if (!double.TryParse(form["rate"], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !double.IsFinite(rate) || rate is <= 0 or > MaxRate)
@@ -81,7 +83,7 @@ internal static class ActionEndpoints
     private static async Task<IResult> PurgeAsync(HttpContext http, IDeadLetterStore store, ActionAudit audit)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var (selection, problem) = ActionSelection.Read(form);
+        var (selection, problem) = ActionSelection.ReadConfirmed(form);
         if (selection is null)
             return Refused(http, problem!);
         var mark = new LetterMark(DateTimeOffset.UtcNow, http.User.Identity!.Name!);

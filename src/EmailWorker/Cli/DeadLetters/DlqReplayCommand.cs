@@ -28,11 +28,13 @@ internal static class DlqReplayCommand
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
         {
-            var selected = selection.Read(parse);
+            var read = selection.Read(parse);
             if (parse.GetValue(rate) is <= 0)
                 throw new OperatorException("--rate must be a positive number of messages per second", ExitCodes.Usage);
             var replayedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
+            // What the prompt counts is what the job takes: letters stored while the operator answers are not part of it.
+            var selected = await Selection.AsOfNowAsync(read, store, token);
             var ids = selected.InStore ? null : await DlqPurgeCommand.CollectIdsAsync(selected, store, token);
             var count = ids?.Count ?? await store.CountAsync(selected.Filter, token);
             var sample = ids?.Take(Sample).Select(i => i.MessageId).ToList()

@@ -30,6 +30,12 @@ internal interface IDeadLetterStore : IAsyncDisposable
 
     Task<long> CountAsync(LetterFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The sequence number of the newest stored letter (0 when there is none). A dry run takes it before it counts, and its
+    /// confirmation acts on <see cref="LetterFilter.UpTo"/> it: letters stored in between are not part of what was confirmed.
+    /// </summary>
+    Task<long> NewestSequenceAsync(CancellationToken cancellationToken);
+
     /// <summary>The largest groups among the matches, most letters first.</summary>
     Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterFilter filter, int limit, CancellationToken cancellationToken);
 
@@ -45,7 +51,7 @@ internal interface IDeadLetterStore : IAsyncDisposable
     Task<int> MarkPurgedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Marks every dead letter that matches the filter when it starts as purged (in transactions of 5,000 letters, so
+    /// Marks every dead letter that matches the filter when it starts (or up to its <see cref="LetterFilter.UpTo"/>) as purged (in transactions of 5,000 letters, so
     /// an interrupted purge has purged a prefix of the selection); returns how many.
     /// </summary>
     Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken);

@@ -273,6 +273,15 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public async Task<long> NewestSequenceAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var newest = connection.Command("SELECT MAX(seq) FROM dead_letters");
+        return await newest.ExecuteScalarAsync(cancellationToken) is { } found and not DBNull
+            ? Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
+    }
+
     public async Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterFilter filter, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -351,12 +360,13 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
 
     public async Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        // The selection is what matched when the purge began: letters stored while it runs are not part of it.
-        await using var newest = connection.Command("SELECT MAX(seq) FROM dead_letters");
-        if (await newest.ExecuteScalarAsync(cancellationToken) is not { } found || found is DBNull)
+        // The selection is what matched when the purge began (or at its dry run, when the filter carries that bound):
+        // letters stored since are not part of it.
+        var newest = await NewestSequenceAsync(cancellationToken);
+        var last = filter.UpTo is { } upTo ? Math.Min(upTo, newest) : newest;
+        if (last == 0)
             return 0;
-        var last = Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
         long purged = 0;
         // In chunks, as the retention deletes, so a purge of millions never holds SQLite's write lock for long.
         while (true)
