@@ -422,6 +422,57 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_refuse_a_new_replay_while_an_interrupted_job_has_an_unmarked_window(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 8).Select(i => TestLetters.Make(i))], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var at = Operator.At;
+        // A run published letters 1-4 (its window), had 1-2 confirmed and marked, and was stopped by Ctrl+C: released,
+        // still running, its hold gone. Letters 3 and 4 may be in the work queue, and are still dead.
+        await _store.ClaimReplayJobAsync(job.Id, "run-a", at, cancellation);
+        await _store.BeginReplayWindowAsync(job.Id, "run-a", 4, at, cancellation);
+        var marked = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
+        await _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, [.. marked.Select(l => l.Letter.Summary.LetterId)], 0, 4, Operator, cancellation);
+        await _store.ReleaseReplayJobAsync(job.Id, "run-a", ReplayJobState.Running, at.AddSeconds(1), cancellation);
+        var later = new LetterMark(at.AddMinutes(5), "b");
+
+        var byFilter = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        var byIds = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(["letter-00000003"], "ids", later, cancellation));
+        // The same after a failure (a nack, a lost broker) instead of Ctrl+C.
+        await _store.ClaimReplayJobAsync(job.Id, "run-b", at.AddMinutes(6), cancellation);
+        await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Failed, at.AddMinutes(6), cancellation);
+        var afterFailure = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        // The operator gives the job up explicitly: a new job may start, and takes the unmarked letters with the rest.
+        var abandoned = await _store.AbandonReplayJobAsync(job.Id, at.AddMinutes(7), cancellation);
+        var fresh = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(at.AddMinutes(8), "b"), cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((byFilter!.JobId, byFilter.Unmarked), Is.EqualTo((job.Id, 2L)), "letters 3 and 4: published, not marked");
+            Assert.That(byIds!.JobId, Is.EqualTo(job.Id));
+            Assert.That(afterFailure!.JobId, Is.EqualTo(job.Id));
+            Assert.That(abandoned.State, Is.EqualTo(ReplayJobState.Cancelled));
+            Assert.That(fresh.Total, Is.EqualTo(6), "letters 3 to 8");
+        });
+    }
+
+    [Test]
+    public async Task Should_not_abandon_a_job_a_live_run_holds(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([TestLetters.Make(1)], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        await _store.ClaimReplayJobAsync(job.Id, "run-a", Operator.At, cancellation);
+
+        var refused = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AbandonReplayJobAsync(job.Id, Operator.At.AddSeconds(1), cancellation));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(refused!.JobId, Is.EqualTo(job.Id));
+            Assert.That((await _store.GetReplayJobAsync(job.Id, cancellation))!.State, Is.EqualTo(ReplayJobState.Running));
+        });
+    }
+
+    [Test]
     public async Task Should_open_an_existing_store_without_losing_letters(CancellationToken cancellation)
     {
         await _store.InsertAsync([TestLetters.Make(1)], cancellation);

@@ -75,6 +75,15 @@ internal static class ActionEndpoints
                 wait for it to end. Two jobs at once could send the same letters twice.</p>
                 """), status: StatusCodes.Status409Conflict);
         }
+        catch (ReplayJobInterruptedException interrupted)
+        {
+            return Page.Render(http, "A replay was interrupted", Html.Of($"""
+                <p class="error">Replay job <a href="/jobs/{interrupted.JobId}">{interrupted.JobId}</a> was interrupted with {interrupted.Unmarked} letter(s)
+                published and not marked replayed: they may be in the work queue already, and a new replay would send them again without saying so.
+                Resume it with <code>emailworker dlq jobs resume {interrupted.JobId}</code> (it reports them as possible duplicates), or give it up with
+                <code>emailworker dlq jobs abandon {interrupted.JobId}</code> and replay again.</p>
+                """), status: StatusCodes.Status409Conflict);
+        }
         await audit.RecordAsync(http, "replay", $"{selection.Describe()} at {rate.ToString(CultureInfo.InvariantCulture)}/s", job.Total, job.Id);
         launcher.Start(job, by, rate);
         return Results.Redirect($"/jobs/{job.Id}");

@@ -59,7 +59,11 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <summary>Deletes letters replayed or purged before <paramref name="before"/>, and replay jobs ended before it; returns the letters deleted.</summary>
     Task<long> DeleteHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
-    /// <summary>A replay job over the dead letters matching the filter now, in store order; later letters never join it.</summary>
+    /// <summary>
+    /// A replay job over the dead letters matching the filter now, in store order; later letters never join it. Refused with
+    /// <see cref="ReplayJobBusyException"/> while another job is in progress, and with <see cref="ReplayJobInterruptedException"/>
+    /// while an interrupted job has a window published and not marked (resume or abandon it first); so is the overload by ids.
+    /// </summary>
     Task<ReplayJob> CreateReplayJobAsync(LetterFilter filter, string selection, LetterMark created, CancellationToken cancellationToken);
 
     /// <summary>A replay job over the named letters that are stored and dead now, in store order.</summary>
@@ -96,6 +100,12 @@ internal interface IDeadLetterStore : IAsyncDisposable
 
     /// <summary>Records, before letters are published, that the job's letters up to <paramref name="until"/> may be in flight.</summary>
     Task<ReplayJob> BeginReplayWindowAsync(long jobId, string runner, long until, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives a job up for good (cancelled: never resumed). Letters of its unmarked window stay dead, and a new job sends them
+    /// again. Refused with <see cref="ReplayJobBusyException"/> while a run holds it; an ended job is returned as it is.
+    /// </summary>
+    Task<ReplayJob> AbandonReplayJobAsync(long jobId, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
 

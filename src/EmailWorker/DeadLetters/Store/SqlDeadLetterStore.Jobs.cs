@@ -80,6 +80,22 @@ internal abstract partial class SqlDeadLetterStore
             if (await reader.ReadAsync(cancellationToken))
                 throw new ReplayJobBusyException(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
         }
+        // A job interrupted (Ctrl+C, a failure, a kill whose hold lapsed) may have published its last window without marking
+        // it: those letters are still dead, so a new job would send them again unannounced. It must be resumed (which
+        // counts them as possible duplicates) or abandoned first.
+        await using (var interrupted = connection.Command(
+            "SELECT j.id, COUNT(*) FROM replay_jobs j JOIN replay_job_letters w ON w.job_id = j.id " +
+            "AND w.position > j.cursor_position AND w.position <= j.in_flight_until JOIN dead_letters d ON d.seq = w.seq " +
+            "WHERE j.state IN (@running, @failed) AND j.in_flight_until > j.cursor_position AND d.state = @dead GROUP BY j.id ORDER BY j.id LIMIT 1",
+            transaction))
+        {
+            interrupted.Add("@running", (int)ReplayJobState.Running);
+            interrupted.Add("@failed", (int)ReplayJobState.Failed);
+            interrupted.Add("@dead", (int)LetterState.Dead);
+            await using var reader = await interrupted.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+                throw new ReplayJobInterruptedException(reader.GetInt64(0), reader.GetInt64(1));
+        }
         await using var command = connection.Command(
             "INSERT INTO replay_jobs (selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at) " +
             "VALUES (@selection, @by, @at, 0, 0, 0, 0, @state, @at) RETURNING id", transaction);
@@ -220,6 +236,25 @@ internal abstract partial class SqlDeadLetterStore
         var job = await ReadJobAsync(connection, transaction, jobId, cancellationToken) ?? throw new KeyNotFoundException($"There is no replay job {jobId}");
         throw new ReplayJobBusyException(job.Id, job.UpdatedAt);
     }
+
+    public Task<ReplayJob> AbandonReplayJobAsync(long jobId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            // As a claim: not while a run holds the job and renewed its hold within the silence.
+            await using var command = connection.Command(
+                "UPDATE replay_jobs SET state = @cancelled, runner = NULL, updated_at = @at WHERE id = @job AND state NOT IN (@completed, @cancelled) " +
+                "AND (runner IS NULL OR updated_at <= @fresh)", transaction);
+            command.Add("@cancelled", (int)ReplayJobState.Cancelled);
+            command.Add("@completed", (int)ReplayJobState.Completed);
+            command.Add("@at", at.ToUnixTimeMilliseconds());
+            command.Add("@job", jobId);
+            command.Add("@fresh", (at - ActiveJobSilence).ToUnixTimeMilliseconds());
+            var abandoned = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            var job = await ReadJobAsync(connection, transaction, jobId, cancellationToken) ?? throw new KeyNotFoundException($"There is no replay job {jobId}");
+            if (!abandoned && job.State is not (ReplayJobState.Completed or ReplayJobState.Cancelled))
+                throw new ReplayJobBusyException(job.Id, job.UpdatedAt);
+            return job;
+        }, cancellationToken);
 
     public Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
