@@ -95,7 +95,8 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     [Test]
     public async Task Should_keep_every_field_of_a_letter(CancellationToken cancellation)
     {
-        var letter = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉") with { Body = [0, 1, 2, 255, 254], EnhancedCode = null };
+        var properties = new LetterProperties("application/vnd.masstransit+json", "utf-8", "mt-7", "corr-7", "urn:message:SendEmail", "shop", 1_796_000_000);
+        var letter = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉") with { Body = [0, 1, 2, 255, 254], EnhancedCode = null, Properties = properties };
         await _store.InsertAsync([letter], cancellation);
 
         var stored = await _store.GetAsync(letter.LetterId, cancellation);
@@ -120,6 +121,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(stored.Body, Is.EqualTo(new byte[] { 0, 1, 2, 255, 254 }));
             Assert.That(stored.HeadersJson, Is.EqualTo(letter.HeadersJson));
             Assert.That(stored.HistoryJson, Is.EqualTo(letter.HistoryJson));
+            Assert.That(stored.Properties, Is.EqualTo(properties), "the AMQP properties a replay publishes again");
             Assert.That(byMessage.Select(l => l.Summary.LetterId), Is.EqualTo(new[] { letter.LetterId }));
         });
     }

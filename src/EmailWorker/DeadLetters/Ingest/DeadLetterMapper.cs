@@ -78,7 +78,8 @@ internal static class DeadLetterMapper
             JsonSerializer.Serialize([.. state.History], RoutingJsonContext.Default.ListHistoryEntry),
             headersJson,
             body,
-            Fingerprint.Of(letterClass, smtpCode, enhancedCode, reason));
+            Fingerprint.Of(letterClass, smtpCode, enhancedCode, reason),
+            LetterProperties.From(properties));
     }
 
     /// <summary>
@@ -89,7 +90,8 @@ internal static class DeadLetterMapper
     {
         var reason = Clean($"the dead letter could not be read: {problem}", MaxReason);
         return new DeadLetterRecord(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId), UnknownClass,
-            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason));
+            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason),
+            LetterProperties.From(properties));
     }
 
     /// <summary><see cref="Map"/>, or <see cref="Unreadable"/> with <paramref name="problem"/> set when the letter cannot be read.</summary>

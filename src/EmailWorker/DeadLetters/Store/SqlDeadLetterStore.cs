@@ -21,7 +21,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
 
     // After the letter's row (new, or there already): its content under the row's seq, unless it is there already.
     private const string InsertContent =
-        "INSERT INTO dead_letter_contents (seq, history, headers, body) SELECT seq, @history, @headers, @body FROM dead_letters " +
+        "INSERT INTO dead_letter_contents (seq, history, headers, body, properties) SELECT seq, @history, @headers, @body, @properties FROM dead_letters " +
         "WHERE letter_id = @letter_id ON CONFLICT (seq) DO NOTHING";
 
     private const string InsertGroup =
@@ -167,6 +167,9 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         Add("@history", letter.HistoryJson);
         Add("@headers", letter.HeadersJson);
         Add("@body", letter.Body);
+        Add("@properties", letter.Properties is { } properties
+            ? System.Text.Json.JsonSerializer.Serialize(properties, DeadLetterJsonContext.Default.LetterProperties)
+            : DBNull.Value);
     }
 
     private static void AddGroupParameters(DbParameterCollection parameters, Func<DbParameter> create, DeadLetterRecord letter)
