@@ -127,6 +127,45 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_store_a_letter_whose_long_fields_end_inside_a_surrogate_pair(CancellationToken cancellation)
+    {
+        // U+1F600 is two UTF-16 characters; each bound (the reason's 2,000, the group label's 200, the messageId's 256 and an
+        // address's 320 characters) falls between them. Half a pair cannot be written as UTF-8: PostgreSQL refused the
+        // batch, and the ingester tried the same batch again for good.
+        const string Pair = "\U0001F600";
+        var reason = new string('x', 194) + Pair + new string('y', 1803) + Pair + " tail";
+        var messageId = new string('m', 255) + Pair;
+        var address = new string('a', 319) + Pair + "@example.org";
+        var body = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { messageId, to = new[] { new { address } } }));
+        var properties = new RabbitMQ.Client.BasicProperties
+        {
+            Headers = new Dictionary<string, object?>
+            {
+                ["email-failure-class"] = System.Text.Encoding.UTF8.GetBytes("permanent"),
+                ["email-failure-reason"] = System.Text.Encoding.UTF8.GetBytes(reason),
+                ["email-smtp-code"] = 550,
+                ["email-attempts"] = 1,
+            },
+        };
+        var letter = DeadLetterMapper.Map(properties, body, TestLetters.Start);
+
+        var inserted = await _store.InsertAsync([letter, TestLetters.Make(2)], cancellation);
+        var stored = await _store.GetAsync(letter.LetterId, cancellation);
+        var group = (await _store.GroupsAsync(new LetterFilter { Group = letter.Group.Key }, 1, cancellation)).Single();
+
+        var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That(inserted, Is.EqualTo(2), "the letter and the one after it in the batch");
+            Assert.That(stored!.Summary.Reason, Is.EqualTo(reason[..1999]), "cut before the pair, not inside it");
+            Assert.That(stored.Summary.MessageId, Is.EqualTo(messageId[..255]));
+            Assert.That(stored.Summary.Recipients, Is.EqualTo(new[] { address[..319] }));
+            Assert.That(group.Label, Is.EqualTo("550 " + reason[..194] + "…"));
+            Assert.That(() => strict.GetBytes(group.Label + stored.Summary.Reason + stored.Summary.MessageId), Throws.Nothing);
+        });
+    }
+
+    [Test]
     public async Task Should_stream_every_one_of_70000_letters_page_by_page(CancellationToken cancellation)
     {
         const int Total = 70_000;
