@@ -332,6 +332,15 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         });
     }
 
+    private async Task<System.Data.Common.DbConnection> OpenRawAsync()
+    {
+        System.Data.Common.DbConnection connection = kind == StoreKind.Sqlite
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory!, SqliteDeadLetterStore.FileName)};Pooling=False")
+            : new Npgsql.NpgsqlConnection((await ServersSetUp.PostgresAsync()).ConnectionString(_database!) + ";Pooling=false");
+        await connection.OpenAsync();
+        return connection;
+    }
+
     [Test]
     public async Task Should_run_a_replay_job_over_the_selection_fixed_at_its_start(CancellationToken cancellation)
     {
@@ -433,11 +442,11 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         var second = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.ClaimReplayJobAsync(job.Id, "run-b", start.AddSeconds(1), cancellation));
         var otherJob = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(start.AddSeconds(1), "b"), cancellation));
         var notHeld = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-b", 2, firstTwo, 0, 4, Operator, cancellation));
-        var renewed = await _store.RenewReplayJobAsync(job.Id, "run-a", start.AddSeconds(3), cancellation);
+        var renewed = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(start.AddSeconds(3)), cancellation);
         // Run a falls silent (killed, or stopped): after the silence run b takes the job over, and a can no longer move it on.
         var takenOver = await _store.ClaimReplayJobAsync(job.Id, "run-b", silent.AddSeconds(3), cancellation);
         var late = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, firstTwo, 0, 4, Operator, cancellation));
-        var renewedLate = await _store.RenewReplayJobAsync(job.Id, "run-a", silent.AddSeconds(4), cancellation);
+        var renewedLate = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(silent.AddSeconds(4)), cancellation);
         var replayedByLate = await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation);
         // Released while running (an interrupted run): another run may resume at once, and a new job may start.
         var released = await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Running, silent.AddSeconds(5), cancellation);
@@ -460,6 +469,57 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(third.State, Is.EqualTo(ReplayJobState.Running));
             Assert.That(newJob.Total, Is.EqualTo(1));
         });
+    }
+
+    [Test]
+    public async Task Should_keep_a_job_with_its_run_while_the_runs_heartbeat_waits_for_the_write_lock(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([TestLetters.Make(1)], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var start = Operator.At;
+        await _store.ClaimReplayJobAsync(job.Id, "run-a", start, cancellation);
+        // Longest a renew can wait for the lock (SQLite's busy timeout; then it fails and its run stops), less a second.
+        var lockWait = SqliteDeadLetterStore.LockWait - TimeSpan.FromSeconds(1);
+
+        // Run a's next heartbeat is due; another process holds the lock (an ingester's batch, a purge's chunk) meanwhile.
+        var clock = new TestClock(start + SqlDeadLetterStore.HeartbeatInterval);
+        var whileWaiting = Assert.ThrowsAsync<ReplayJobBusyException>(() =>
+            _store.ClaimReplayJobAsync(job.Id, "run-b", start + SqlDeadLetterStore.HeartbeatInterval + lockWait, cancellation));
+        bool renewed;
+        var (connection, holder) = await HoldJobLockAsync(job.Id);
+        await using (connection)
+        await using (holder)
+        {
+            // On a thread of its own: SQLite's wait for the lock blocks the caller.
+            var renewing = Task.Run(() => _store.RenewReplayJobAsync(job.Id, "run-a", clock, cancellation), cancellation);
+            clock.Now += lockWait;
+            await holder.CommitAsync(cancellation);
+            renewed = await renewing;
+        }
+        // The renew that waited went through just now; the run's next heartbeat may wait as long again.
+        var afterTheWait = Assert.ThrowsAsync<ReplayJobBusyException>(() =>
+            _store.ClaimReplayJobAsync(job.Id, "run-b", clock.Now + SqlDeadLetterStore.HeartbeatInterval + lockWait, cancellation));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileWaiting, Is.Not.Null, "a run whose heartbeat waits for the lock is alive: no takeover");
+            Assert.That(renewed, Is.True);
+            Assert.That(afterTheWait, Is.Not.Null, "the renew stamped the time it got the lock, not the time it began to wait");
+        });
+    }
+
+    /// <summary>Another process's write transaction on the job: SQLite's write lock, or PostgreSQL's lock on the job's row.</summary>
+    private async Task<(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)> HoldJobLockAsync(long jobId)
+    {
+        var connection = await OpenRawAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = kind == StoreKind.Sqlite
+            ? $"UPDATE replay_jobs SET selection = selection WHERE id = {jobId}"
+            : $"SELECT id FROM replay_jobs WHERE id = {jobId} FOR UPDATE";
+        await command.ExecuteNonQueryAsync();
+        return (connection, transaction);
     }
 
     [Test]

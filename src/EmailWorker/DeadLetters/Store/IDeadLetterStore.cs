@@ -84,8 +84,8 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// </summary>
     Task<ReplayJob> ClaimReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>The run's heartbeat; false when it no longer holds the job.</summary>
-    Task<bool> RenewReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>The run's heartbeat, stamped with <paramref name="clock"/>'s time once the job's row is locked; false when it no longer holds the job.</summary>
+    Task<bool> RenewReplayJobAsync(long jobId, string runner, TimeProvider clock, CancellationToken cancellationToken);
 
     /// <summary>Ends the run's hold with the job's state (running when interrupted: another run may resume it at once).</summary>
     Task<ReplayJob> ReleaseReplayJobAsync(long jobId, string runner, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);

@@ -55,9 +55,12 @@ internal abstract partial class SqlDeadLetterStore
     /// A job still in progress (pending, or running with a run that renewed its hold within <see cref="ActiveJobSilence"/>)
     /// holds the store's replays: a second job over the same letters would publish them too before either marks them, so
     /// it is refused. A run renews its hold every <see cref="HeartbeatInterval"/> while it lives, however slow its windows
-    /// (a blocked broker can hold a confirm for minutes), so a killed run blocks others for at most the silence.
+    /// (a blocked broker can hold a confirm for minutes), so a killed run blocks others for at most the silence. A renew may
+    /// itself wait for SQLite's write lock (<see cref="SqliteDeadLetterStore.LockWait"/>, then it fails and the run stops),
+    /// and stamps the time it got the lock: a live run is silent for at most the interval plus that wait, and the silence
+    /// is longer than both with room to spare (a loaded machine, a pause of the process).
     /// </summary>
-    public static readonly TimeSpan ActiveJobSilence = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan ActiveJobSilence = TimeSpan.FromSeconds(45);
 
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(3);
 
@@ -174,15 +177,22 @@ internal abstract partial class SqlDeadLetterStore
             return job;
         }, cancellationToken);
 
-    public async Task<bool> RenewReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command("UPDATE replay_jobs SET updated_at = @at WHERE id = @job AND runner = @runner");
-        command.Add("@at", at.ToUnixTimeMilliseconds());
-        command.Add("@job", jobId);
-        command.Add("@runner", runner);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    public Task<bool> RenewReplayJobAsync(long jobId, string runner, TimeProvider clock, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            // The time is read once the job's row (SQLite: the file's write lock) is held, not before: a renew that waited
+            // for the lock records that it is alive now, not when it began to wait.
+            await using (var locking = connection.Command($"SELECT id FROM replay_jobs WHERE id = @job{Dialect.JobRowLock}", transaction))
+            {
+                locking.Add("@job", jobId);
+                await locking.ExecuteScalarAsync(cancellationToken);
+            }
+            await using var command = connection.Command("UPDATE replay_jobs SET updated_at = @at WHERE id = @job AND runner = @runner", transaction);
+            command.Add("@at", clock.GetUtcNow().ToUnixTimeMilliseconds());
+            command.Add("@job", jobId);
+            command.Add("@runner", runner);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }, cancellationToken);
 
     public Task<ReplayJob> ReleaseReplayJobAsync(long jobId, string runner, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
