@@ -332,6 +332,52 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         });
     }
 
+    [Test]
+    public async Task Should_delete_each_letters_content_with_it_when_two_sweeps_run_at_once(CancellationToken cancellation)
+    {
+        // Several hosts on one PostgreSQL store each run the retention. Two sweeps of more than one chunk (5,000) of history,
+        // started while another transaction holds the contents (so both are under way before either deletes anything).
+        const int Total = 12_000;
+        foreach (var chunk in Enumerable.Range(1, Total).Chunk(2000))
+            await _store.InsertAsync([.. chunk.Select(i => TestLetters.Make(i))], cancellation);
+        await _store.PurgeAsync(new LetterFilter(), new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
+        var cutoff = TestLetters.Start.AddDays(10);
+
+        Task<long> first, second;
+        var (connection, holder) = await HoldAllContentsAsync();
+        await using (connection)
+        await using (holder)
+        {
+            first = Task.Run(() => _store.DeleteHistoryAsync(cutoff, cancellation), cancellation);
+            second = Task.Run(() => _store.DeleteHistoryAsync(cutoff, cancellation), cancellation);
+            if (kind == StoreKind.Postgres)
+                Assert.That(await SessionsWaitingForALockAsync(2, cancellation), Is.True, "both sweeps are waiting");
+            await holder.CommitAsync(cancellation);
+        }
+        var deleted = await first + await second;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(deleted, Is.EqualTo(Total), "each letter deleted once, by one sweep or the other");
+            Assert.That(await _store.CountAsync(new LetterFilter { State = null }, cancellation), Is.Zero);
+            Assert.That(await CountRawAsync("SELECT COUNT(*) FROM dead_letter_contents"), Is.Zero, "no content left behind without its letter");
+        });
+    }
+
+    /// <summary>Another host's transaction that holds every letter's content (SQLite: the file's write lock).</summary>
+    private async Task<(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)> HoldAllContentsAsync()
+    {
+        var connection = await OpenRawAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = kind == StoreKind.Sqlite
+            ? "UPDATE dead_letter_contents SET history = history WHERE seq = (SELECT MIN(seq) FROM dead_letter_contents)"
+            : "SELECT seq FROM dead_letter_contents FOR UPDATE";
+        await command.ExecuteNonQueryAsync();
+        return (connection, transaction);
+    }
+
     private async Task<System.Data.Common.DbConnection> OpenRawAsync()
     {
         System.Data.Common.DbConnection connection = kind == StoreKind.Sqlite
@@ -339,6 +385,31 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             : new Npgsql.NpgsqlConnection((await ServersSetUp.PostgresAsync()).ConnectionString(_database!) + ";Pooling=false");
         await connection.OpenAsync();
         return connection;
+    }
+
+    private async Task<long> CountRawAsync(string sql)
+    {
+        await using var connection = await OpenRawAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether <paramref name="count"/> sessions on the test's PostgreSQL database wait for a lock, within 30 s.</summary>
+    private async Task<bool> SessionsWaitingForALockAsync(int count, CancellationToken cancellation)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        bound.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            return await Traffic.EventuallyAsync(async () => await CountRawAsync(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= count, bound.Token,
+                TimeSpan.FromMilliseconds(50));
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     [Test]
