@@ -51,9 +51,17 @@ public sealed class EmailPublisher : IAsyncDisposable
         if (body.Length > _options.Limits.MaxMessageBytes)
             throw new EmailValidationException([new ValidationError(ValidationCodes.TooLarge, "body",
                 $"{body.Length} bytes; at most {_options.Limits.MaxMessageBytes} are accepted")]);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
-        await _channelSlots.WaitAsync(timeout.Token);
+        using var deadline = new CancellationTokenSource(_options.Timeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            // Every channel busy for the whole timeout is a timeout like a slow confirm, not a bare cancellation.
+            await _channelSlots.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException ex) when (Translate(message.MessageId, ex, cancellationToken) is { } failure)
+        {
+            throw failure;
+        }
         IChannel? channel = null;
         try
         {

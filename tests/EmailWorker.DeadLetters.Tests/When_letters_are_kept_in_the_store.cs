@@ -95,7 +95,8 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     [Test]
     public async Task Should_keep_every_field_of_a_letter(CancellationToken cancellation)
     {
-        var letter = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉") with { Body = [0, 1, 2, 255, 254], EnhancedCode = null };
+        var properties = new LetterProperties("application/vnd.masstransit+json", "utf-8", "mt-7", "corr-7", "urn:message:SendEmail", "shop", 1_796_000_000);
+        var letter = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉") with { Body = [0, 1, 2, 255, 254], EnhancedCode = null, Properties = properties };
         await _store.InsertAsync([letter], cancellation);
 
         var stored = await _store.GetAsync(letter.LetterId, cancellation);
@@ -120,7 +121,47 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(stored.Body, Is.EqualTo(new byte[] { 0, 1, 2, 255, 254 }));
             Assert.That(stored.HeadersJson, Is.EqualTo(letter.HeadersJson));
             Assert.That(stored.HistoryJson, Is.EqualTo(letter.HistoryJson));
+            Assert.That(stored.Properties, Is.EqualTo(properties), "the AMQP properties a replay publishes again");
             Assert.That(byMessage.Select(l => l.Summary.LetterId), Is.EqualTo(new[] { letter.LetterId }));
+        });
+    }
+
+    [Test]
+    public async Task Should_store_a_letter_whose_long_fields_end_inside_a_surrogate_pair(CancellationToken cancellation)
+    {
+        // U+1F600 is two UTF-16 characters; each bound (the reason's 2,000, the group label's 200, the messageId's 256 and an
+        // address's 320 characters) falls between them. Half a pair cannot be written as UTF-8: PostgreSQL refused the
+        // batch, and the ingester tried the same batch again for good.
+        const string Pair = "\U0001F600";
+        var reason = new string('x', 194) + Pair + new string('y', 1803) + Pair + " tail";
+        var messageId = new string('m', 255) + Pair;
+        var address = new string('a', 319) + Pair + "@example.org";
+        var body = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new { messageId, to = new[] { new { address } } }));
+        var properties = new RabbitMQ.Client.BasicProperties
+        {
+            Headers = new Dictionary<string, object?>
+            {
+                ["email-failure-class"] = System.Text.Encoding.UTF8.GetBytes("permanent"),
+                ["email-failure-reason"] = System.Text.Encoding.UTF8.GetBytes(reason),
+                ["email-smtp-code"] = 550,
+                ["email-attempts"] = 1,
+            },
+        };
+        var letter = DeadLetterMapper.Map(properties, body, TestLetters.Start);
+
+        var inserted = await _store.InsertAsync([letter, TestLetters.Make(2)], cancellation);
+        var stored = await _store.GetAsync(letter.LetterId, cancellation);
+        var group = (await _store.GroupsAsync(new LetterFilter { Group = letter.Group.Key }, 1, cancellation)).Single();
+
+        var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That(inserted, Is.EqualTo(2), "the letter and the one after it in the batch");
+            Assert.That(stored!.Summary.Reason, Is.EqualTo(reason[..1999]), "cut before the pair, not inside it");
+            Assert.That(stored.Summary.MessageId, Is.EqualTo(messageId[..255]));
+            Assert.That(stored.Summary.Recipients, Is.EqualTo(new[] { address[..319] }));
+            Assert.That(group.Label, Is.EqualTo("550 " + reason[..194] + "…"));
+            Assert.That(() => strict.GetBytes(group.Label + stored.Summary.Reason + stored.Summary.MessageId), Throws.Nothing);
         });
     }
 
@@ -292,6 +333,86 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_delete_each_letters_content_with_it_when_two_sweeps_run_at_once(CancellationToken cancellation)
+    {
+        // Several hosts on one PostgreSQL store each run the retention. Two sweeps of more than one chunk (5,000) of history,
+        // started while another transaction holds the contents (so both are under way before either deletes anything).
+        const int Total = 12_000;
+        foreach (var chunk in Enumerable.Range(1, Total).Chunk(2000))
+            await _store.InsertAsync([.. chunk.Select(i => TestLetters.Make(i))], cancellation);
+        await _store.PurgeAsync(new LetterFilter(), new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
+        var cutoff = TestLetters.Start.AddDays(10);
+
+        Task<long> first, second;
+        var (connection, holder) = await HoldAllContentsAsync();
+        await using (connection)
+        await using (holder)
+        {
+            first = Task.Run(() => _store.DeleteHistoryAsync(cutoff, cancellation), cancellation);
+            second = Task.Run(() => _store.DeleteHistoryAsync(cutoff, cancellation), cancellation);
+            if (kind == StoreKind.Postgres)
+                Assert.That(await SessionsWaitingForALockAsync(2, cancellation), Is.True, "both sweeps are waiting");
+            await holder.CommitAsync(cancellation);
+        }
+        var deleted = await first + await second;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(deleted, Is.EqualTo(Total), "each letter deleted once, by one sweep or the other");
+            Assert.That(await _store.CountAsync(new LetterFilter { State = null }, cancellation), Is.Zero);
+            Assert.That(await CountRawAsync("SELECT COUNT(*) FROM dead_letter_contents"), Is.Zero, "no content left behind without its letter");
+        });
+    }
+
+    /// <summary>Another host's transaction that holds every letter's content (SQLite: the file's write lock).</summary>
+    private async Task<(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)> HoldAllContentsAsync()
+    {
+        var connection = await OpenRawAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = kind == StoreKind.Sqlite
+            ? "UPDATE dead_letter_contents SET history = history WHERE seq = (SELECT MIN(seq) FROM dead_letter_contents)"
+            : "SELECT seq FROM dead_letter_contents FOR UPDATE";
+        await command.ExecuteNonQueryAsync();
+        return (connection, transaction);
+    }
+
+    private async Task<System.Data.Common.DbConnection> OpenRawAsync()
+    {
+        System.Data.Common.DbConnection connection = kind == StoreKind.Sqlite
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory!, SqliteDeadLetterStore.FileName)};Pooling=False")
+            : new Npgsql.NpgsqlConnection((await ServersSetUp.PostgresAsync()).ConnectionString(_database!) + ";Pooling=false");
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private async Task<long> CountRawAsync(string sql)
+    {
+        await using var connection = await OpenRawAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whether <paramref name="count"/> sessions on the test's PostgreSQL database wait for a lock, within 30 s.</summary>
+    private async Task<bool> SessionsWaitingForALockAsync(int count, CancellationToken cancellation)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        bound.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            return await Traffic.EventuallyAsync(async () => await CountRawAsync(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") >= count, bound.Token,
+                TimeSpan.FromMilliseconds(50));
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    [Test]
     public async Task Should_run_a_replay_job_over_the_selection_fixed_at_its_start(CancellationToken cancellation)
     {
         await _store.InsertAsync([.. Enumerable.Range(1, 10).Select(i => TestLetters.Make(i, letterClass: i % 2 == 0 ? "transient" : "permanent"))], cancellation);
@@ -392,11 +513,11 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         var second = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.ClaimReplayJobAsync(job.Id, "run-b", start.AddSeconds(1), cancellation));
         var otherJob = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(start.AddSeconds(1), "b"), cancellation));
         var notHeld = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-b", 2, firstTwo, 0, 4, Operator, cancellation));
-        var renewed = await _store.RenewReplayJobAsync(job.Id, "run-a", start.AddSeconds(3), cancellation);
+        var renewed = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(start.AddSeconds(3)), cancellation);
         // Run a falls silent (killed, or stopped): after the silence run b takes the job over, and a can no longer move it on.
         var takenOver = await _store.ClaimReplayJobAsync(job.Id, "run-b", silent.AddSeconds(3), cancellation);
         var late = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, firstTwo, 0, 4, Operator, cancellation));
-        var renewedLate = await _store.RenewReplayJobAsync(job.Id, "run-a", silent.AddSeconds(4), cancellation);
+        var renewedLate = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(silent.AddSeconds(4)), cancellation);
         var replayedByLate = await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation);
         // Released while running (an interrupted run): another run may resume at once, and a new job may start.
         var released = await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Running, silent.AddSeconds(5), cancellation);
@@ -418,6 +539,108 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(released.State, Is.EqualTo(ReplayJobState.Running));
             Assert.That(third.State, Is.EqualTo(ReplayJobState.Running));
             Assert.That(newJob.Total, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Should_keep_a_job_with_its_run_while_the_runs_heartbeat_waits_for_the_write_lock(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([TestLetters.Make(1)], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var start = Operator.At;
+        await _store.ClaimReplayJobAsync(job.Id, "run-a", start, cancellation);
+        // Longest a renew can wait for the lock (SQLite's busy timeout; then it fails and its run stops), less a second.
+        var lockWait = SqliteDeadLetterStore.LockWait - TimeSpan.FromSeconds(1);
+
+        // Run a's next heartbeat is due; another process holds the lock (an ingester's batch, a purge's chunk) meanwhile.
+        var clock = new TestClock(start + SqlDeadLetterStore.HeartbeatInterval);
+        var whileWaiting = Assert.ThrowsAsync<ReplayJobBusyException>(() =>
+            _store.ClaimReplayJobAsync(job.Id, "run-b", start + SqlDeadLetterStore.HeartbeatInterval + lockWait, cancellation));
+        bool renewed;
+        var (connection, holder) = await HoldJobLockAsync(job.Id);
+        await using (connection)
+        await using (holder)
+        {
+            // On a thread of its own: SQLite's wait for the lock blocks the caller.
+            var renewing = Task.Run(() => _store.RenewReplayJobAsync(job.Id, "run-a", clock, cancellation), cancellation);
+            clock.Now += lockWait;
+            await holder.CommitAsync(cancellation);
+            renewed = await renewing;
+        }
+        // The renew that waited went through just now; the run's next heartbeat may wait as long again.
+        var afterTheWait = Assert.ThrowsAsync<ReplayJobBusyException>(() =>
+            _store.ClaimReplayJobAsync(job.Id, "run-b", clock.Now + SqlDeadLetterStore.HeartbeatInterval + lockWait, cancellation));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileWaiting, Is.Not.Null, "a run whose heartbeat waits for the lock is alive: no takeover");
+            Assert.That(renewed, Is.True);
+            Assert.That(afterTheWait, Is.Not.Null, "the renew stamped the time it got the lock, not the time it began to wait");
+        });
+    }
+
+    /// <summary>Another process's write transaction on the job: SQLite's write lock, or PostgreSQL's lock on the job's row.</summary>
+    private async Task<(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)> HoldJobLockAsync(long jobId)
+    {
+        var connection = await OpenRawAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = kind == StoreKind.Sqlite
+            ? $"UPDATE replay_jobs SET selection = selection WHERE id = {jobId}"
+            : $"SELECT id FROM replay_jobs WHERE id = {jobId} FOR UPDATE";
+        await command.ExecuteNonQueryAsync();
+        return (connection, transaction);
+    }
+
+    [Test]
+    public async Task Should_refuse_a_new_replay_while_an_interrupted_job_has_an_unmarked_window(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([.. Enumerable.Range(1, 8).Select(i => TestLetters.Make(i))], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var at = Operator.At;
+        // A run published letters 1-4 (its window), had 1-2 confirmed and marked, and was stopped by Ctrl+C: released,
+        // still running, its hold gone. Letters 3 and 4 may be in the work queue, and are still dead.
+        await _store.ClaimReplayJobAsync(job.Id, "run-a", at, cancellation);
+        await _store.BeginReplayWindowAsync(job.Id, "run-a", 4, at, cancellation);
+        var marked = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
+        await _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, [.. marked.Select(l => l.Letter.Summary.LetterId)], 0, 4, Operator, cancellation);
+        await _store.ReleaseReplayJobAsync(job.Id, "run-a", ReplayJobState.Running, at.AddSeconds(1), cancellation);
+        var later = new LetterMark(at.AddMinutes(5), "b");
+
+        var byFilter = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        var byIds = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(["letter-00000003"], "ids", later, cancellation));
+        // The same after a failure (a nack, a lost broker) instead of Ctrl+C.
+        await _store.ClaimReplayJobAsync(job.Id, "run-b", at.AddMinutes(6), cancellation);
+        await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Failed, at.AddMinutes(6), cancellation);
+        var afterFailure = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        // The operator gives the job up explicitly: a new job may start, and takes the unmarked letters with the rest.
+        var abandoned = await _store.AbandonReplayJobAsync(job.Id, at.AddMinutes(7), cancellation);
+        var fresh = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(at.AddMinutes(8), "b"), cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((byFilter!.JobId, byFilter.Unmarked), Is.EqualTo((job.Id, 2L)), "letters 3 and 4: published, not marked");
+            Assert.That(byIds!.JobId, Is.EqualTo(job.Id));
+            Assert.That(afterFailure!.JobId, Is.EqualTo(job.Id));
+            Assert.That(abandoned.State, Is.EqualTo(ReplayJobState.Cancelled));
+            Assert.That(fresh.Total, Is.EqualTo(6), "letters 3 to 8");
+        });
+    }
+
+    [Test]
+    public async Task Should_not_abandon_a_job_a_live_run_holds(CancellationToken cancellation)
+    {
+        await _store.InsertAsync([TestLetters.Make(1)], cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        await _store.ClaimReplayJobAsync(job.Id, "run-a", Operator.At, cancellation);
+
+        var refused = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AbandonReplayJobAsync(job.Id, Operator.At.AddSeconds(1), cancellation));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(refused!.JobId, Is.EqualTo(job.Id));
+            Assert.That((await _store.GetReplayJobAsync(job.Id, cancellation))!.State, Is.EqualTo(ReplayJobState.Running));
         });
     }
 

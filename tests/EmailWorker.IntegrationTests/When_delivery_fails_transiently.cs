@@ -143,6 +143,36 @@ public sealed class When_delivery_fails_transiently
 
     [Test]
     [Category("Fault")]
+    public async Task Should_say_not_ready_naming_the_tier_while_moves_to_it_fail_and_ready_once_it_is_back()
+    {
+        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
+        context.Smtp.Script.OnData = (_, _, _) => TryLater;
+        using var listener = new WorkerListener();
+        await using var worker = await context.StartConsumingAsync(listener.Environment());
+        var tier = $"{context.Prefix}.retry.1s";
+        var connection = await context.ConnectionAsync();
+        await using (var channel = await connection.CreateChannelAsync())
+            await channel.QueueUnbindAsync(tier, $"{context.Prefix}.retry", tier);
+
+        await context.PublishJsonAsync([SampleMessages.Simple("held-retry", "held@example.org")]);
+        Assert.That(await worker.WaitForOutputAsync("Could not move held-retry to the retry queue", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        // The message holds a consumer slot while its move is tried again: with every slot held the worker stalls.
+        var whileFailing = await listener.GetAsync("/healthz/ready");
+        await using (var channel = await connection.CreateChannelAsync())
+            await channel.QueueBindAsync(tier, $"{context.Prefix}.retry", tier);
+        var healthyAgain = await WorkerTestContext.EventuallyAsync(async () => (await listener.GetAsync("/healthz/ready")).Body.StartsWith("Healthy", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(45));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileFailing.Status, Is.EqualTo(System.Net.HttpStatusCode.ServiceUnavailable), whileFailing.Body);
+            Assert.That(whileFailing.Body, Does.StartWith("Unhealthy").And.Contain($"queue {tier} fails"));
+            Assert.That(healthyAgain, Is.True, $"ready again once the move went through\n{worker.Output}");
+        });
+    }
+
+    [Test]
+    [Category("Fault")]
     public async Task Should_keep_the_message_when_its_tier_cannot_be_reached()
     {
         await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);

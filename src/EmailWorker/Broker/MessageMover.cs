@@ -18,12 +18,21 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
         var (exchange, routingKey) = move.To switch
         {
             Destination.WorkQueue => (names.Work, ""),
-            Destination.RetryTier => (names.RetryExchange, names.TierFor(move.State.LastRetryDelay!.Value).QueueName),
+            Destination.RetryTier => (names.RetryExchange, QueueOf(move)),
             Destination.DeadLetter => (names.Dead, ""),
             _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
         };
         return publisher.PublishAsync(exchange, routingKey, RepublishedProperties.From(source.Properties, headers), source.Body, cancellationToken);
     }
+
+    /// <summary>The queue a move goes to: the work queue, its retry tier's queue, or the dead-letter queue.</summary>
+    public string QueueOf(Move move) => move.To switch
+    {
+        Destination.WorkQueue => names.Work,
+        Destination.RetryTier => names.TierFor(move.State.LastRetryDelay!.Value).QueueName,
+        Destination.DeadLetter => names.Dead,
+        _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
+    };
 
     /// <summary>A dead letter back to the work exchange with <paramref name="state"/> (the replay's) and who replayed it.</summary>
     public Task ReplayAsync(IncomingMessage letter, AttemptState state, ReplayStamp stamp, CancellationToken cancellationToken)

@@ -29,9 +29,11 @@ internal static class ActionEndpoints
         var action = form["action"].ToString();
         if (action is not ("replay" or "purge"))
             return Refused(http, "Choose replay or purge.");
-        var (selection, problem) = ActionSelection.Read(form);
-        if (selection is null)
+        var (read, problem) = ActionSelection.Read(form);
+        if (read is null)
             return Refused(http, problem!);
+        // The dry run fixes the set: its confirmation carries the newest letter now, so it acts on what is shown here.
+        var selection = await read.AsOfNowAsync(store, http.RequestAborted);
         var (count, sample) = await selection.CountAsync(store, http.RequestAborted);
         var confirm = count == 0 ? Page.Notice("Nothing to do: no dead letter matches.") : Html.Of($"""
             <form method="post" action="/actions/{action}">{Page.Csrf(http)}{selection.HiddenFields()}
@@ -51,7 +53,7 @@ internal static class ActionEndpoints
     private static async Task<IResult> ReplayAsync(HttpContext http, IDeadLetterStore store, ReplayJobLauncher launcher, ActionAudit audit)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var (selection, problem) = ActionSelection.Read(form);
+        var (selection, problem) = ActionSelection.ReadConfirmed(form);
         if (selection is null)
             return Refused(http, problem!);
         if (!double.TryParse(form["rate"], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !double.IsFinite(rate) || rate is <= 0 or > MaxRate)
@@ -73,6 +75,15 @@ internal static class ActionEndpoints
                 wait for it to end. Two jobs at once could send the same letters twice.</p>
                 """), status: StatusCodes.Status409Conflict);
         }
+        catch (ReplayJobInterruptedException interrupted)
+        {
+            return Page.Render(http, "A replay was interrupted", Html.Of($"""
+                <p class="error">Replay job <a href="/jobs/{interrupted.JobId}">{interrupted.JobId}</a> was interrupted with {interrupted.Unmarked} letter(s)
+                published and not marked replayed: they may be in the work queue already, and a new replay would send them again without saying so.
+                Resume it with <code>emailworker dlq jobs resume {interrupted.JobId}</code> (it reports them as possible duplicates), or give it up with
+                <code>emailworker dlq jobs abandon {interrupted.JobId}</code> and replay again.</p>
+                """), status: StatusCodes.Status409Conflict);
+        }
         await audit.RecordAsync(http, "replay", $"{selection.Describe()} at {rate.ToString(CultureInfo.InvariantCulture)}/s", job.Total, job.Id);
         launcher.Start(job, by, rate);
         return Results.Redirect($"/jobs/{job.Id}");
@@ -81,7 +92,7 @@ internal static class ActionEndpoints
     private static async Task<IResult> PurgeAsync(HttpContext http, IDeadLetterStore store, ActionAudit audit)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var (selection, problem) = ActionSelection.Read(form);
+        var (selection, problem) = ActionSelection.ReadConfirmed(form);
         if (selection is null)
             return Refused(http, problem!);
         var mark = new LetterMark(DateTimeOffset.UtcNow, http.User.Identity!.Name!);

@@ -8,14 +8,36 @@ namespace EmailWorker.Dashboard;
 /// What a replay or purge from the dashboard acts on: letters ticked in the list or one letter (<c>id</c> fields), or the
 /// dead letters matching filters (a group is the filter <c>group</c>). Always dead letters only; never "everything" by accident.
 /// </summary>
-internal sealed record ActionSelection(IReadOnlyList<string> Ids, LetterQuery Query)
+/// <param name="Ids">Letters named by id.</param>
+/// <param name="Query">The filters, when no letter is named.</param>
+/// <param name="UpTo">The newest letter when the dry run counted the matches (the form's <c>upto</c>): a confirmation acts on
+/// the letters the dry run showed, never on letters stored since.</param>
+internal sealed record ActionSelection(IReadOnlyList<string> Ids, LetterQuery Query, long? UpTo = null)
 {
     /// <summary>Letters one form may name: a page of the list.</summary>
     public const int MaxIds = 500;
 
     private const int SampleSize = 20;
 
-    public LetterFilter Filter => Query.Filter with { State = LetterState.Dead };
+    public LetterFilter Filter => Query.Filter with { State = LetterState.Dead, UpTo = UpTo };
+
+    /// <summary>The selection a dry run posted, fixed to the letters stored now: what the confirmation form carries on.</summary>
+    public async Task<ActionSelection> AsOfNowAsync(IDeadLetterStore store, CancellationToken cancellationToken) =>
+        Ids.Count > 0 ? this : this with { UpTo = await store.NewestSequenceAsync(cancellationToken) };
+
+    /// <summary>
+    /// The selection a confirmation posted, or the reason it cannot be acted on: a filter must come with the dry run's
+    /// bound, else it would take letters stored after the operator looked.
+    /// </summary>
+    public static (ActionSelection? Selection, string? Problem) ReadConfirmed(IFormCollection form)
+    {
+        var (selection, problem) = Read(form);
+        if (selection is null || selection.Ids.Count > 0)
+            return (selection, problem);
+        if (!long.TryParse(form["upto"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var upTo))
+            return (null, "this confirmation does not say which letters its dry run showed: run the dry run again");
+        return (selection with { UpTo = upTo }, null);
+    }
 
     /// <summary>The selection a form posted, or the reason it cannot be acted on.</summary>
     public static (ActionSelection? Selection, string? Problem) Read(IFormCollection form)
@@ -56,5 +78,6 @@ internal sealed record ActionSelection(IReadOnlyList<string> Ids, LetterQuery Qu
 
     /// <summary>The form fields that post this selection again (from the dry run to the confirmation).</summary>
     public Html HiddenFields() =>
-        Ids.Count > 0 ? Html.Join(Ids.Select(id => Html.Of($"<input type=\"hidden\" name=\"id\" value=\"{id}\">"))) : Query.HiddenFields();
+        Ids.Count > 0 ? Html.Join(Ids.Select(id => Html.Of($"<input type=\"hidden\" name=\"id\" value=\"{id}\">")))
+        : Html.Join([Query.HiddenFields(), Html.When(UpTo is not null, Html.Of($"<input type=\"hidden\" name=\"upto\" value=\"{UpTo}\">"))]);
 }

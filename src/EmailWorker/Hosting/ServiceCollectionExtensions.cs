@@ -61,6 +61,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<MessageMover>();
         services.AddSingleton<OutcomeReporter>();
         services.AddSingleton<PlanExecutor>();
+        services.AddSingleton<FailingMoves>();
         services.AddSingleton<MessageHandler>();
         // Registered before the consumer so it stops after it: the last in-flight messages' events still go out.
         services.AddSingleton(sp => new StatusEventPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing),

@@ -25,7 +25,7 @@ namespace EmailWorker.Worker;
 /// the mail again.
 /// </remarks>
 internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter, RelayCircuitBreaker breaker,
-    IOptions<RabbitMqOptions> rabbit, TimeProvider time, ILogger<PlanExecutor> logger)
+    IOptions<RabbitMqOptions> rabbit, TimeProvider time, FailingMoves failing, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(30);
@@ -61,32 +61,46 @@ internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter,
     private async Task<bool> PublishWhileHeldAsync(IncomingMessage source, Move move, string messageId, CancellationToken hardStop)
     {
         var pause = FirstRetryPause;
-        while (true)
+        long? ticket = null;
+        try
         {
-            try
+            while (true)
             {
-                await WaitForConfirmAsync(mover.MoveAsync(source, move, hardStop), move, messageId, hardStop);
-                return true;
+                try
+                {
+                    await WaitForConfirmAsync(mover.MoveAsync(source, move, hardStop), move, messageId, hardStop);
+                    return true;
+                }
+                catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
+                {
+                    Log.MoveAbandoned(logger, messageId, move.To.Word());
+                    return false;
+                }
+                catch (Exception ex)
+                {
+                    Log.MoveFailed(logger, messageId, move.To.Word(), ex.Message, pause);
+                    // Held and tried again: the readiness check names the queue while any move to it fails.
+                    if (ticket is { } held)
+                        failing.Update(held, ex.Message);
+                    else
+                        ticket = failing.Add(mover.QueueOf(move), ex.Message);
+                }
+                try
+                {
+                    await Task.Delay(pause, time, hardStop);
+                }
+                catch (OperationCanceledException)
+                {
+                    Log.MoveAbandoned(logger, messageId, move.To.Word());
+                    return false;
+                }
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
             }
-            catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
-            {
-                Log.MoveAbandoned(logger, messageId, move.To.Word());
-                return false;
-            }
-            catch (Exception ex)
-            {
-                Log.MoveFailed(logger, messageId, move.To.Word(), ex.Message, pause);
-            }
-            try
-            {
-                await Task.Delay(pause, time, hardStop);
-            }
-            catch (OperationCanceledException)
-            {
-                Log.MoveAbandoned(logger, messageId, move.To.Word());
-                return false;
-            }
-            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+        }
+        finally
+        {
+            if (ticket is { } done)
+                failing.Remove(done);
         }
     }
 

@@ -1,4 +1,5 @@
 using EmailWorker.Broker;
+using EmailWorker.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -8,20 +9,25 @@ namespace EmailWorker.Worker;
 /// <c>/healthz/ready</c>: both broker connections open and a consumer registered on the work queue → Healthy (200).
 /// Consumption paused by the relay breaker or by a broker that blocks publishers → Degraded, still 200: the cause is
 /// outside this worker, every replica shares it, and reporting it unready would only stall a rolling update; the breaker
-/// gauge and its alert say it instead. Anything else (starting, stopping, broker connection down or recovering) → 503.
+/// gauge and its alert say it instead. Moves that fail and are held for another try (a retry tier whose queue is gone)
+/// → 503 naming the queue: each holds a consumer slot, and the worker stalls once they hold them all. Anything else
+/// (starting, stopping, broker connection down or recovering) → 503.
 /// </summary>
 internal sealed class ReadinessCheck(
     [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection consuming,
     [FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection publishing,
-    WorkQueueConsumer consumer) : IHealthCheck
+    WorkQueueConsumer consumer,
+    FailingMoves failing) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var state = consumer.State;
-        var result = (consuming.IsOpen, publishing.IsOpen) switch
+        var result = (consuming.IsOpen, publishing.IsOpen, failing.Oldest()) switch
         {
-            (false, _) => HealthCheckResult.Unhealthy("the consuming connection to RabbitMQ is not open"),
-            (_, false) => HealthCheckResult.Unhealthy("the publishing connection to RabbitMQ is not open"),
+            (false, _, _) => HealthCheckResult.Unhealthy("the consuming connection to RabbitMQ is not open"),
+            (_, false, _) => HealthCheckResult.Unhealthy("the publishing connection to RabbitMQ is not open"),
+            (_, _, { } held) => HealthCheckResult.Unhealthy(
+                $"{held.Count} message(s) held: moving them to queue {held.Queue} fails ({SafeText.Bound(held.Reason, 200)}); tried again until it works"),
             _ => state switch
             {
                 ConsumerState.Consuming => HealthCheckResult.Healthy("consuming"),

@@ -46,6 +46,25 @@ public sealed partial class DashboardHttp : IDisposable
         return await SendAsync(post, token);
     }
 
+    /// <summary>A page of the session, as text.</summary>
+    public async Task<string> GetStringAsync(string path)
+    {
+        var token = TestContext.CurrentContext.CancellationToken;
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendAsync(request, token);
+        return await response.Content.ReadAsStringAsync(token);
+    }
+
+    /// <summary>Posts a form of the session (fields in order, a name may repeat) and returns the raw response.</summary>
+    public Task<HttpResponseMessage> PostFormAsync(string path, IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        var post = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields) };
+        return SendAsync(post, TestContext.CurrentContext.CancellationToken);
+    }
+
+    /// <summary>The session's CSRF token, from a page's forms (the log-out form is on every page).</summary>
+    public static string CsrfOf(string html) => WebUtility.HtmlDecode(CsrfField().Match(html).Groups[1].Value);
+
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken token)
     {
         if (Cookies.Count > 0)

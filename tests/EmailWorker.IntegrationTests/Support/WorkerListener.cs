@@ -37,6 +37,20 @@ public sealed class WorkerListener : IDisposable
         }
     }
 
+    /// <summary>The status and body of a GET whatever its status (a 503 too); null status while nothing answers.</summary>
+    public async Task<(HttpStatusCode? Status, string Body)> GetAsync(string path)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(new Uri(BaseUrl + path), TestContext.CurrentContext.CancellationToken);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.CurrentContext.CancellationToken));
+        }
+        catch (HttpRequestException)
+        {
+            return (null, "");
+        }
+    }
+
     public async Task<string> BodyOfAsync(string path) =>
         await _http.GetStringAsync(new Uri(BaseUrl + path), TestContext.CurrentContext.CancellationToken);
 

@@ -18,7 +18,7 @@ internal static class DlqJobsCommand
     {
         var limit = new Option<int?>("--limit") { Description = "At most this many jobs (default 20)" };
         var json = new Option<bool>("--json") { Description = "A JSON array instead of a table" };
-        var command = new Command("jobs", "List replay jobs; resume one that was interrupted.") { Resume() };
+        var command = new Command("jobs", "List replay jobs; resume one that was interrupted, or abandon it.") { Resume(), Abandon() };
         command.Options.Add(limit);
         command.Options.Add(json);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
@@ -41,6 +41,45 @@ internal static class DlqJobsCommand
                     job.CreatedBy, job.Selection);
             }
             table.WriteTo(Console.Out);
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>dlq jobs abandon &lt;id&gt;</c>: gives an interrupted job up for good, saying how many letters of its last window may
+    /// be in the work queue already. They are still dead: a new replay sends them again, which is what the operator accepts here.
+    /// </summary>
+    private static Command Abandon()
+    {
+        var id = new Argument<long>("jobId") { Description = "The job to give up (dlq jobs)" };
+        var command = new Command("abandon", "Give up an interrupted replay job for good; a new replay may then select its letters.");
+        command.Arguments.Add(id);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        {
+            await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: false, token);
+            var jobId = parse.GetValue(id);
+            ReplayJob job;
+            try
+            {
+                job = await store.AbandonReplayJobAsync(jobId, DateTimeOffset.UtcNow, token);
+            }
+            catch (KeyNotFoundException)
+            {
+                throw new OperatorException($"there is no replay job {jobId}");
+            }
+            catch (ReplayJobBusyException busy)
+            {
+                throw new OperatorException($"replay job {busy.JobId} is run by another process (last progress {busy.LastProgressAt:u}): stop that run first");
+            }
+            if (job.State is ReplayJobState.Completed)
+                throw new OperatorException($"replay job {jobId} is completed: nothing to abandon");
+            var window = job.InFlightUntil > job.Cursor ? await store.ReadJobLettersAsync(job.Id, job.Cursor, job.InFlightUntil, token) : [];
+            var again = window.Count(l => l.Letter.Summary.State == LetterState.Dead);
+            context.Audit.Warning("Replay job {JobId} ({Selection}) abandoned at {Cursor}/{Total}, {Unmarked} letter(s) of its last window unmarked",
+                job.Id, job.Selection, job.Cursor, job.Total, again);
+            Console.Out.WriteLine($"abandoned replay job {job.Id} at {job.Cursor}/{job.Total}; possible duplicates: {again} letter(s) of its last window " +
+                "may be in the work queue already (published, not marked replayed): they are still dead, and a new replay sends them again");
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;

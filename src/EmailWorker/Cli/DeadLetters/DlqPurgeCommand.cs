@@ -26,9 +26,11 @@ internal static class DlqPurgeCommand
         command.Options.Add(by);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
         {
-            var selected = selection.Read(parse);
             var purgedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
+            var read = selection.Read(parse);
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
+            // What the prompt counts is what is purged: letters stored while the operator answers are not part of it.
+            var selected = await Selection.AsOfNowAsync(read, store, token);
             // Named letters and tags are resolved to letter ids first; a store filter is purged in the database.
             var ids = selected.InStore ? null : await CollectIdsAsync(selected, store, token);
             var count = ids?.Count ?? await store.CountAsync(selected.Filter, token);

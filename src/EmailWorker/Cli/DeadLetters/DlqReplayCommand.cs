@@ -28,11 +28,13 @@ internal static class DlqReplayCommand
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
         {
-            var selected = selection.Read(parse);
+            var read = selection.Read(parse);
             if (parse.GetValue(rate) is <= 0)
                 throw new OperatorException("--rate must be a positive number of messages per second", ExitCodes.Usage);
             var replayedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
+            // What the prompt counts is what the job takes: letters stored while the operator answers are not part of it.
+            var selected = await Selection.AsOfNowAsync(read, store, token);
             var ids = selected.InStore ? null : await DlqPurgeCommand.CollectIdsAsync(selected, store, token);
             var count = ids?.Count ?? await store.CountAsync(selected.Filter, token);
             var sample = ids?.Take(Sample).Select(i => i.MessageId).ToList()
@@ -56,11 +58,22 @@ internal static class DlqReplayCommand
                 throw new OperatorException($"replay job {busy.JobId} is in progress (last progress {busy.LastProgressAt:u}): wait for it to end, " +
                     $"or if it was stopped, resume it with 'emailworker dlq jobs resume {busy.JobId}' — two jobs at once could send the same letters twice");
             }
+            catch (ReplayJobInterruptedException interrupted)
+            {
+                throw new OperatorException(Interrupted(interrupted));
+            }
             await Console.Error.WriteLineAsync($"replay job {job.Id}: {job.Total} letter(s); if interrupted, resume with: emailworker dlq jobs resume {job.Id}");
             return await RunAsync(context, store, job, replayedBy, parse.GetValue(rate), token);
         }, cancellationToken));
         return command;
     }
+
+    /// <summary>Why a new replay waits for an interrupted job, and the operator's two ways on (the dashboard says the same).</summary>
+    public static string Interrupted(ReplayJobInterruptedException interrupted) =>
+        $"replay job {interrupted.JobId} was interrupted with {interrupted.Unmarked} letter(s) published and not marked replayed: they may be in " +
+        "the work queue already, and a new replay would send them again without saying so. Resume it with " +
+        $"'emailworker dlq jobs resume {interrupted.JobId}' (it reports them as possible duplicates), or give it up with " +
+        $"'emailworker dlq jobs abandon {interrupted.JobId}' and replay again";
 
     /// <summary>Runs the job and writes its one audit event, whether it completes or stops.</summary>
     public static async Task<int> RunAsync(OperatorContext context, IDeadLetterStore store, ReplayJob job, string replayedBy, double? rate,

@@ -33,6 +33,13 @@ internal sealed class Selection
         return selection;
     }
 
+    /// <summary>
+    /// The selection bounded to the letters stored now (<see cref="LetterFilter.UpTo"/>): what a prompt counts and shows is
+    /// then exactly what its confirmation acts on.
+    /// </summary>
+    public static async Task<LetterSelection> AsOfNowAsync(LetterSelection selection, IDeadLetterStore store, CancellationToken cancellationToken) =>
+        selection with { Filter = selection.Filter with { UpTo = await store.NewestSequenceAsync(cancellationToken) } };
+
     /// <summary>How the selection is written in a job and the audit log.</summary>
     public static string Describe(ParseResult parse) =>
         string.Join(' ', parse.Tokens.Where(t => t.Type != System.CommandLine.Parsing.TokenType.Command).Select(t => t.Value).Where(v => v is not ("--yes" or "--dry-run")))

@@ -78,7 +78,8 @@ internal static class DeadLetterMapper
             JsonSerializer.Serialize([.. state.History], RoutingJsonContext.Default.ListHistoryEntry),
             headersJson,
             body,
-            Fingerprint.Of(letterClass, smtpCode, enhancedCode, reason));
+            Fingerprint.Of(letterClass, smtpCode, enhancedCode, reason),
+            LetterProperties.From(properties));
     }
 
     /// <summary>
@@ -89,7 +90,8 @@ internal static class DeadLetterMapper
     {
         var reason = Clean($"the dead letter could not be read: {problem}", MaxReason);
         return new DeadLetterRecord(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId), UnknownClass,
-            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason));
+            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason),
+            LetterProperties.From(properties));
     }
 
     /// <summary><see cref="Map"/>, or <see cref="Unreadable"/> with <paramref name="problem"/> set when the letter cannot be read.</summary>
@@ -115,11 +117,32 @@ internal static class DeadLetterMapper
         return Convert.ToHexStringLower(hash.GetHashAndReset().AsSpan(0, 16));
     }
 
-    /// <summary>Control characters (NUL would make PostgreSQL refuse the row, and with it the batch) become spaces; long text is cut.</summary>
+    /// <summary>
+    /// Control characters (NUL would make PostgreSQL refuse the row, and with it the batch) become spaces; long text is cut,
+    /// never inside a surrogate pair: half a pair cannot be encoded in UTF-8, and Npgsql refuses it (the batch, for good).
+    /// </summary>
     public static string Clean(string text, int max)
     {
-        var cut = text.Length <= max ? text : text[..max];
-        return cut.Any(char.IsControl) ? string.Concat(cut.Select(c => char.IsControl(c) ? ' ' : c)) : cut;
+        var cut = Fingerprint.Cut(text, max);
+        return cut.Any(c => char.IsControl(c) || char.IsSurrogate(c)) ? string.Concat(WellFormed(cut)) : cut;
+    }
+
+    /// <summary>Controls as spaces, and a surrogate that is not half of a pair (a body may carry one) as U+FFFD.</summary>
+    private static IEnumerable<char> WellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                yield return c;
+                yield return text[++i];
+            }
+            else
+            {
+                yield return char.IsControl(c) ? ' ' : char.IsSurrogate(c) ? '\uFFFD' : c;
+            }
+        }
     }
 
     private static string[] Recipients(IEnumerable<string> recipients) =>

@@ -20,7 +20,7 @@ internal sealed class ReplayJobHeartbeat(IDeadLetterStore store, long jobId, str
         {
             while (await timer.WaitForNextTickAsync(run.Token))
             {
-                if (await store.RenewReplayJobAsync(jobId, runner, DateTimeOffset.UtcNow, run.Token))
+                if (await store.RenewReplayJobAsync(jobId, runner, TimeProvider.System, run.Token))
                     continue;
                 var job = await store.GetReplayJobAsync(jobId, CancellationToken.None);
                 Lost = new ReplayJobBusyException(jobId, job?.UpdatedAt ?? DateTimeOffset.UtcNow);

@@ -8,11 +8,26 @@ namespace EmailWorker.DeadLetters.Replay;
 internal static class ReplayMessage
 {
     /// <summary>
-    /// The letter as a message to publish again: the body byte for byte and the stored headers. The store keeps headers, not
-    /// the other AMQP properties: the message id is the letter's, the content type JSON when the body is a JSON object.
+    /// The letter as a message to publish again: the body byte for byte, the stored headers and the AMQP properties it came
+    /// with (a MassTransit envelope keeps its content type, so the worker reads it as an envelope again). A letter stored
+    /// before its properties were kept gets the letter's message id, and JSON as content type when the body is a JSON object.
     /// </summary>
     public static IncomingMessage From(StoredLetter letter, IDictionary<string, object?> headers)
     {
+        if (letter.Properties is { } kept)
+        {
+            return new IncomingMessage(letter.Body, new BasicProperties
+            {
+                Headers = headers,
+                ContentType = kept.ContentType,
+                ContentEncoding = kept.ContentEncoding,
+                MessageId = kept.MessageId,
+                CorrelationId = kept.CorrelationId,
+                Type = kept.Type,
+                AppId = kept.AppId,
+                Timestamp = kept.Timestamp is { } unixTime ? new AmqpTimestamp(unixTime) : default,
+            });
+        }
         var body = letter.Body;
         var first = Array.FindIndex(body, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));
         var properties = new BasicProperties

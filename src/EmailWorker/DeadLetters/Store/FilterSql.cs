@@ -34,6 +34,8 @@ internal static class FilterSql
             Add("d.last_failure_at >= @f_since", "@f_since", since.ToUnixTimeMilliseconds());
         if (filter.Until is { } until)
             Add("d.last_failure_at < @f_until", "@f_until", until.ToUnixTimeMilliseconds());
+        if (filter.UpTo is { } upTo)
+            Add("d.seq <= @f_upto", "@f_upto", upTo);
         return string.Join(" AND ", conditions);
     }
 }

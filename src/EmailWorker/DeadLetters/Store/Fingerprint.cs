@@ -25,8 +25,12 @@ internal static partial class Fingerprint
         var label = string.Join(' ', new[] { smtpCode?.ToString(CultureInfo.InvariantCulture), enhancedCode, masked }.Where(p => !string.IsNullOrEmpty(p)));
         if (label.Length == 0)
             label = letterClass;
-        return new LetterGroupKey(key, label.Length <= MaxLabelLength ? label : label[..(MaxLabelLength - 1)] + "…");
+        return new LetterGroupKey(key, label.Length <= MaxLabelLength ? label : Cut(label, MaxLabelLength - 1) + "…");
     }
+
+    /// <summary>At most <paramref name="max"/> characters of <paramref name="text"/>, one fewer rather than half a surrogate pair.</summary>
+    public static string Cut(string text, int max) =>
+        text.Length <= max ? text : text[..(char.IsHighSurrogate(text[max - 1]) ? max - 1 : max)];
 
     /// <summary>The reply with addresses, ids (any word of 8+ characters with a digit: hex, uuids, queue ids, long numbers) and numbers masked.</summary>
     public static string Mask(string text)

@@ -30,6 +30,12 @@ internal interface IDeadLetterStore : IAsyncDisposable
 
     Task<long> CountAsync(LetterFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The sequence number of the newest stored letter (0 when there is none). A dry run takes it before it counts, and its
+    /// confirmation acts on <see cref="LetterFilter.UpTo"/> it: letters stored in between are not part of what was confirmed.
+    /// </summary>
+    Task<long> NewestSequenceAsync(CancellationToken cancellationToken);
+
     /// <summary>The largest groups among the matches, most letters first.</summary>
     Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterFilter filter, int limit, CancellationToken cancellationToken);
 
@@ -45,7 +51,7 @@ internal interface IDeadLetterStore : IAsyncDisposable
     Task<int> MarkPurgedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Marks every dead letter that matches the filter when it starts as purged (in transactions of 5,000 letters, so
+    /// Marks every dead letter that matches the filter when it starts (or up to its <see cref="LetterFilter.UpTo"/>) as purged (in transactions of 5,000 letters, so
     /// an interrupted purge has purged a prefix of the selection); returns how many.
     /// </summary>
     Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken);
@@ -53,7 +59,11 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <summary>Deletes letters replayed or purged before <paramref name="before"/>, and replay jobs ended before it; returns the letters deleted.</summary>
     Task<long> DeleteHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
-    /// <summary>A replay job over the dead letters matching the filter now, in store order; later letters never join it.</summary>
+    /// <summary>
+    /// A replay job over the dead letters matching the filter now, in store order; later letters never join it. Refused with
+    /// <see cref="ReplayJobBusyException"/> while another job is in progress, and with <see cref="ReplayJobInterruptedException"/>
+    /// while an interrupted job has a window published and not marked (resume or abandon it first); so is the overload by ids.
+    /// </summary>
     Task<ReplayJob> CreateReplayJobAsync(LetterFilter filter, string selection, LetterMark created, CancellationToken cancellationToken);
 
     /// <summary>A replay job over the named letters that are stored and dead now, in store order.</summary>
@@ -74,8 +84,8 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// </summary>
     Task<ReplayJob> ClaimReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>The run's heartbeat; false when it no longer holds the job.</summary>
-    Task<bool> RenewReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>The run's heartbeat, stamped with <paramref name="clock"/>'s time once the job's row is locked; false when it no longer holds the job.</summary>
+    Task<bool> RenewReplayJobAsync(long jobId, string runner, TimeProvider clock, CancellationToken cancellationToken);
 
     /// <summary>Ends the run's hold with the job's state (running when interrupted: another run may resume it at once).</summary>
     Task<ReplayJob> ReleaseReplayJobAsync(long jobId, string runner, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
@@ -90,6 +100,12 @@ internal interface IDeadLetterStore : IAsyncDisposable
 
     /// <summary>Records, before letters are published, that the job's letters up to <paramref name="until"/> may be in flight.</summary>
     Task<ReplayJob> BeginReplayWindowAsync(long jobId, string runner, long until, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives a job up for good (cancelled: never resumed). Letters of its unmarked window stay dead, and a new job sends them
+    /// again. Refused with <see cref="ReplayJobBusyException"/> while a run holds it; an ended job is returned as it is.
+    /// </summary>
+    Task<ReplayJob> AbandonReplayJobAsync(long jobId, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
 

@@ -10,7 +10,7 @@ internal static class LetterColumns
         "d.seq, d.letter_id, d.message_id, d.class, d.reason, d.smtp_code, d.enhanced_code, d.attempts, d.first_failure_at, " +
         "d.last_failure_at, d.recipients, d.group_key, d.stored_at, d.replayed_at, d.replayed_by, d.purged_at, d.purged_by";
 
-    public const string Full = Summary + ", c.history, c.headers, c.body";
+    public const string Full = Summary + ", c.history, c.headers, c.body, c.properties";
 
     /// <summary>What <see cref="Full"/> is read from: a letter's row and its content (kept apart, see <c>StoreSchema</c>).</summary>
     public const string FullFrom = "dead_letters d JOIN dead_letter_contents c ON c.seq = d.seq";
@@ -38,7 +38,9 @@ internal static class LetterColumns
         ReadSummary(reader, first),
         reader.GetString(first + SummaryCount),
         reader.GetString(first + SummaryCount + 1),
-        (byte[])reader.GetValue(first + SummaryCount + 2));
+        (byte[])reader.GetValue(first + SummaryCount + 2),
+        reader.IsDBNull(first + SummaryCount + 3) ? null
+            : JsonSerializer.Deserialize(reader.GetString(first + SummaryCount + 3), DeadLetterJsonContext.Default.LetterProperties));
 
     private static LetterMark? Mark(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : new LetterMark(reader.Time(ordinal), reader.GetString(ordinal + 1));

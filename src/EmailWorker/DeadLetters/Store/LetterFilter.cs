@@ -30,4 +30,10 @@ internal sealed record LetterFilter
     public DateTimeOffset? Until { get; init; }
 
     public LetterState? State { get; init; } = LetterState.Dead;
+
+    /// <summary>
+    /// Only letters stored up to this sequence number: the newest letter when a dry run counted the selection, so that its
+    /// confirmation acts on what the operator saw and not on letters stored since (see <c>IDeadLetterStore.NewestSequenceAsync</c>).
+    /// </summary>
+    public long? UpTo { get; init; }
 }

@@ -55,9 +55,12 @@ internal abstract partial class SqlDeadLetterStore
     /// A job still in progress (pending, or running with a run that renewed its hold within <see cref="ActiveJobSilence"/>)
     /// holds the store's replays: a second job over the same letters would publish them too before either marks them, so
     /// it is refused. A run renews its hold every <see cref="HeartbeatInterval"/> while it lives, however slow its windows
-    /// (a blocked broker can hold a confirm for minutes), so a killed run blocks others for at most the silence.
+    /// (a blocked broker can hold a confirm for minutes), so a killed run blocks others for at most the silence. A renew may
+    /// itself wait for SQLite's write lock (<see cref="SqliteDeadLetterStore.LockWait"/>, then it fails and the run stops),
+    /// and stamps the time it got the lock: a live run is silent for at most the interval plus that wait, and the silence
+    /// is longer than both with room to spare (a loaded machine, a pause of the process).
     /// </summary>
-    public static readonly TimeSpan ActiveJobSilence = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan ActiveJobSilence = TimeSpan.FromSeconds(45);
 
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(3);
 
@@ -79,6 +82,22 @@ internal abstract partial class SqlDeadLetterStore
             await using var reader = await active.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
                 throw new ReplayJobBusyException(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+        }
+        // A job interrupted (Ctrl+C, a failure, a kill whose hold lapsed) may have published its last window without marking
+        // it: those letters are still dead, so a new job would send them again unannounced. It must be resumed (which
+        // counts them as possible duplicates) or abandoned first.
+        await using (var interrupted = connection.Command(
+            "SELECT j.id, COUNT(*) FROM replay_jobs j JOIN replay_job_letters w ON w.job_id = j.id " +
+            "AND w.position > j.cursor_position AND w.position <= j.in_flight_until JOIN dead_letters d ON d.seq = w.seq " +
+            "WHERE j.state IN (@running, @failed) AND j.in_flight_until > j.cursor_position AND d.state = @dead GROUP BY j.id ORDER BY j.id LIMIT 1",
+            transaction))
+        {
+            interrupted.Add("@running", (int)ReplayJobState.Running);
+            interrupted.Add("@failed", (int)ReplayJobState.Failed);
+            interrupted.Add("@dead", (int)LetterState.Dead);
+            await using var reader = await interrupted.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+                throw new ReplayJobInterruptedException(reader.GetInt64(0), reader.GetInt64(1));
         }
         await using var command = connection.Command(
             "INSERT INTO replay_jobs (selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at) " +
@@ -158,15 +177,22 @@ internal abstract partial class SqlDeadLetterStore
             return job;
         }, cancellationToken);
 
-    public async Task<bool> RenewReplayJobAsync(long jobId, string runner, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var command = connection.Command("UPDATE replay_jobs SET updated_at = @at WHERE id = @job AND runner = @runner");
-        command.Add("@at", at.ToUnixTimeMilliseconds());
-        command.Add("@job", jobId);
-        command.Add("@runner", runner);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    public Task<bool> RenewReplayJobAsync(long jobId, string runner, TimeProvider clock, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            // The time is read once the job's row (SQLite: the file's write lock) is held, not before: a renew that waited
+            // for the lock records that it is alive now, not when it began to wait.
+            await using (var locking = connection.Command($"SELECT id FROM replay_jobs WHERE id = @job{Dialect.JobRowLock}", transaction))
+            {
+                locking.Add("@job", jobId);
+                await locking.ExecuteScalarAsync(cancellationToken);
+            }
+            await using var command = connection.Command("UPDATE replay_jobs SET updated_at = @at WHERE id = @job AND runner = @runner", transaction);
+            command.Add("@at", clock.GetUtcNow().ToUnixTimeMilliseconds());
+            command.Add("@job", jobId);
+            command.Add("@runner", runner);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }, cancellationToken);
 
     public Task<ReplayJob> ReleaseReplayJobAsync(long jobId, string runner, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
@@ -220,6 +246,25 @@ internal abstract partial class SqlDeadLetterStore
         var job = await ReadJobAsync(connection, transaction, jobId, cancellationToken) ?? throw new KeyNotFoundException($"There is no replay job {jobId}");
         throw new ReplayJobBusyException(job.Id, job.UpdatedAt);
     }
+
+    public Task<ReplayJob> AbandonReplayJobAsync(long jobId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            // As a claim: not while a run holds the job and renewed its hold within the silence.
+            await using var command = connection.Command(
+                "UPDATE replay_jobs SET state = @cancelled, runner = NULL, updated_at = @at WHERE id = @job AND state NOT IN (@completed, @cancelled) " +
+                "AND (runner IS NULL OR updated_at <= @fresh)", transaction);
+            command.Add("@cancelled", (int)ReplayJobState.Cancelled);
+            command.Add("@completed", (int)ReplayJobState.Completed);
+            command.Add("@at", at.ToUnixTimeMilliseconds());
+            command.Add("@job", jobId);
+            command.Add("@fresh", (at - ActiveJobSilence).ToUnixTimeMilliseconds());
+            var abandoned = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            var job = await ReadJobAsync(connection, transaction, jobId, cancellationToken) ?? throw new KeyNotFoundException($"There is no replay job {jobId}");
+            if (!abandoned && job.State is not (ReplayJobState.Completed or ReplayJobState.Cancelled))
+                throw new ReplayJobBusyException(job.Id, job.UpdatedAt);
+            return job;
+        }, cancellationToken);
 
     public Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>

@@ -21,7 +21,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
 
     // After the letter's row (new, or there already): its content under the row's seq, unless it is there already.
     private const string InsertContent =
-        "INSERT INTO dead_letter_contents (seq, history, headers, body) SELECT seq, @history, @headers, @body FROM dead_letters " +
+        "INSERT INTO dead_letter_contents (seq, history, headers, body, properties) SELECT seq, @history, @headers, @body, @properties FROM dead_letters " +
         "WHERE letter_id = @letter_id ON CONFLICT (seq) DO NOTHING";
 
     private const string InsertGroup =
@@ -167,6 +167,9 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         Add("@history", letter.HistoryJson);
         Add("@headers", letter.HeadersJson);
         Add("@body", letter.Body);
+        Add("@properties", letter.Properties is { } properties
+            ? System.Text.Json.JsonSerializer.Serialize(properties, DeadLetterJsonContext.Default.LetterProperties)
+            : DBNull.Value);
     }
 
     private static void AddGroupParameters(DbParameterCollection parameters, Func<DbParameter> create, DeadLetterRecord letter)
@@ -273,6 +276,15 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public async Task<long> NewestSequenceAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var newest = connection.Command("SELECT MAX(seq) FROM dead_letters");
+        return await newest.ExecuteScalarAsync(cancellationToken) is { } found and not DBNull
+            ? Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
+    }
+
     public async Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterFilter filter, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -351,12 +363,13 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
 
     public async Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        // The selection is what matched when the purge began: letters stored while it runs are not part of it.
-        await using var newest = connection.Command("SELECT MAX(seq) FROM dead_letters");
-        if (await newest.ExecuteScalarAsync(cancellationToken) is not { } found || found is DBNull)
+        // The selection is what matched when the purge began (or at its dry run, when the filter carries that bound):
+        // letters stored since are not part of it.
+        var newest = await NewestSequenceAsync(cancellationToken);
+        var last = filter.UpTo is { } upTo ? Math.Min(upTo, newest) : newest;
+        if (last == 0)
             return 0;
-        var last = Convert.ToInt64(found, System.Globalization.CultureInfo.InvariantCulture);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
         long purged = 0;
         // In chunks, as the retention deletes, so a purge of millions never holds SQLite's write lock for long.
         while (true)
@@ -380,21 +393,32 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         var cutoff = before.ToUnixTimeMilliseconds();
         long deleted = 0;
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        // In chunks: one huge delete would hold SQLite's write lock (and the ingester) for its whole length. The chunk is
-        // the same query in both deletes of one transaction, so a letter and its content go together.
-        const string chunk = "SELECT seq FROM dead_letters WHERE state <> 0 AND COALESCE(purged_at, replayed_at) < @before LIMIT 5000";
+        // In chunks: one huge delete would hold SQLite's write lock (and the ingester) for its whole length. The contents
+        // deleted are those of the letters this very statement deleted (RETURNING), never a second evaluation of the chunk:
+        // on PostgreSQL another sweeper (another host) may have deleted the same chunk meanwhile, and a second query would
+        // then pick the next letters, leaving the first ones' contents behind for good.
+        const string chunk = "SELECT seq FROM dead_letters WHERE state <> 0 AND COALESCE(purged_at, replayed_at) < @before ORDER BY seq LIMIT 5000";
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using var contents = connection.Command($"DELETE FROM dead_letter_contents WHERE seq IN ({chunk})", transaction);
-            contents.Add("@before", cutoff);
-            await contents.ExecuteNonQueryAsync(cancellationToken);
-            await using var letters = connection.Command($"DELETE FROM dead_letters WHERE seq IN ({chunk})", transaction);
-            letters.Add("@before", cutoff);
-            var count = await letters.ExecuteNonQueryAsync(cancellationToken);
+            var sequences = new List<long>();
+            await using (var letters = connection.Command($"DELETE FROM dead_letters WHERE seq IN ({chunk}) RETURNING seq", transaction))
+            {
+                letters.Add("@before", cutoff);
+                await using var reader = await letters.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                    sequences.Add(reader.GetInt64(0));
+            }
+            foreach (var part in sequences.Chunk(PageSize))
+            {
+                // Numbers the database just returned, written into the statement (no text from outside).
+                var list = string.Join(", ", part.Select(seq => seq.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                await using var contents = connection.Command($"DELETE FROM dead_letter_contents WHERE seq IN ({list})", transaction);
+                await contents.ExecuteNonQueryAsync(cancellationToken);
+            }
             await transaction.CommitAsync(cancellationToken);
-            deleted += count;
-            if (count == 0)
+            deleted += sequences.Count;
+            if (sequences.Count == 0)
                 break;
         }
         await using var jobs = await connection.BeginTransactionAsync(cancellationToken);

@@ -11,7 +11,8 @@ internal sealed record SqlDialect(
     Func<string, string, string> ContainsIgnoringCase,
     string? MigrationLock,
     string? JobLock,
-    string? DurableCommit)
+    string? DurableCommit,
+    string JobRowLock)
 {
     public static readonly SqlDialect Sqlite = new(
         "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -23,7 +24,9 @@ internal sealed record SqlDialect(
         MigrationLock: null,
         JobLock: null,
         // synchronous stays FULL (the default) on every connection: nothing to set per transaction.
-        DurableCommit: null);
+        DurableCommit: null,
+        // A write transaction holds the file's lock from its BEGIN IMMEDIATE: reading a row takes nothing more.
+        JobRowLock: "");
 
     public static readonly SqlDialect Postgres = new(
         "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -36,5 +39,7 @@ internal sealed record SqlDialect(
         JobLock: "SELECT pg_advisory_xact_lock(7401208513)",
         // A letter is acked on the broker once its insert commits: the commit must be on disk, whatever the server's
         // default. With synchronous_commit off, a database crash loses the last commits — letters the broker has forgotten.
-        DurableCommit: "SET LOCAL synchronous_commit TO on");
+        DurableCommit: "SET LOCAL synchronous_commit TO on",
+        // Reading a job's row to update it: wait for its row lock first.
+        JobRowLock: " FOR UPDATE");
 }

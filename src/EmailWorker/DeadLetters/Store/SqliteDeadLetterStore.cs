@@ -10,6 +10,9 @@ namespace EmailWorker.DeadLetters.Store;
 internal sealed class SqliteDeadLetterStore : SqlDeadLetterStore
 {
     public const string FileName = "dead-letters.db";
+
+    /// <summary>How long a statement waits for another process's write lock before it fails.</summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
     private readonly string _connectionString;
 
     private SqliteDeadLetterStore(string path) : base(SqlDialect.Sqlite)
@@ -20,8 +23,7 @@ internal sealed class SqliteDeadLetterStore : SqlDeadLetterStore
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            // Seconds a statement waits for another process's write lock before it fails.
-            DefaultTimeout = 30,
+            DefaultTimeout = (int)LockWait.TotalSeconds,
         }.ToString();
     }
 

@@ -131,5 +131,10 @@ internal static class StoreSchema
             """,
             "CREATE INDEX delivery_ledger_age ON delivery_ledger (updated_at)",
         ],
+        [
+            // A letter's AMQP properties besides its headers (content type, message and correlation id, type, app id…) as
+            // JSON: a replay publishes them again, so a MassTransit envelope is read as one. NULL for letters stored before.
+            "ALTER TABLE dead_letter_contents ADD COLUMN properties TEXT NULL",
+        ],
     ];
 }
