@@ -22,13 +22,13 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
             Destination.DeadLetter => (names.Dead, ""),
             _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
         };
-        return publisher.PublishAsync(exchange, routingKey, RepublishedProperties.From(source.Properties, headers), source.Body, cancellationToken);
+        return publisher.PublishAsync(exchange, routingKey, RepublishedProperties.From(source, headers), source.Body, cancellationToken);
     }
 
     /// <summary>A dead letter back to the work exchange with <paramref name="state"/> (the replay's) and who replayed it.</summary>
     public Task ReplayAsync(IncomingMessage letter, AttemptState state, ReplayStamp stamp, CancellationToken cancellationToken)
     {
         var headers = HeaderCodec.Write(letter.Headers, state, failure: null, stamp);
-        return publisher.PublishAsync(names.Work, "", RepublishedProperties.From(letter.Properties, headers), letter.Body, cancellationToken);
+        return publisher.PublishAsync(names.Work, "", RepublishedProperties.From(letter, headers), letter.Body, cancellationToken);
     }
 }
