@@ -4,7 +4,6 @@ using EmailWorker.Cli.DeadLetters;
 using EmailWorker.Cli.Send;
 using EmailWorker.Cli.Status;
 using EmailWorker.Cli.Topology;
-using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using EmailWorker.Cli.Run;
 using EmailWorker.Cli.Dashboard;
@@ -18,11 +17,7 @@ internal static class Program
         // Commands print text from producers and relays (addresses, subjects, headers, reasons): nothing of it may drive
         // the operator's terminal. The worker's own log goes to its own buffered stream and escapes as it formats.
         TerminalWriter.Install();
-        var config = new Option<FileInfo>("--config")
-        {
-            Description = "A JSON configuration file read after appsettings.json (and appsettings.{DOTNET_ENVIRONMENT}.json); EMAILWORKER__* variables still override it",
-            Recursive = true,
-        };
+        var config = ConfigFileOption.Option;
         var root = new RootCommand("EmailWorker: a durable, queue-backed email delivery worker, and its operator tools.")
         {
             config,
@@ -41,15 +36,11 @@ internal static class Program
             await Console.Error.WriteLineAsync("Run 'emailworker --help' for usage.");
             return ExitCodes.Usage;
         }
-        if (parse.GetValue(config) is { } file)
+        // Each command's action reads the file it names when it loads its configuration.
+        if (parse.GetValue(config) is { Exists: false } file)
         {
-            if (!file.Exists)
-            {
-                await Console.Error.WriteLineAsync($"emailworker: --config {file.FullName} does not exist");
-                return ExitCodes.Usage;
-            }
-            // Read by every command's configuration (worker and operator alike) when it is built.
-            WorkerConfiguration.ConfigFile = file.FullName;
+            await Console.Error.WriteLineAsync($"emailworker: --config {file.FullName} does not exist");
+            return ExitCodes.Usage;
         }
         // The worker's host handles SIGTERM/SIGINT itself (graceful drain); the parser must not race it to exit.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };

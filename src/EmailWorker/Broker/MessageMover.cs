@@ -22,7 +22,7 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
             Destination.DeadLetter => (names.Dead, ""),
             _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
         };
-        return publisher.PublishAsync(exchange, routingKey, RepublishedProperties.From(source.Properties, headers), source.Body, cancellationToken);
+        return publisher.PublishAsync(exchange, routingKey, RepublishedProperties.From(source, headers), source.Body, cancellationToken);
     }
 
     /// <summary>The queue a move goes to: the work queue, its retry tier's queue, or the dead-letter queue.</summary>
@@ -38,6 +38,6 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
     public Task ReplayAsync(IncomingMessage letter, AttemptState state, ReplayStamp stamp, CancellationToken cancellationToken)
     {
         var headers = HeaderCodec.Write(letter.Headers, state, failure: null, stamp);
-        return publisher.PublishAsync(names.Work, "", RepublishedProperties.From(letter.Properties, headers), letter.Body, cancellationToken);
+        return publisher.PublishAsync(names.Work, "", RepublishedProperties.From(letter, headers), letter.Body, cancellationToken);
     }
 }

@@ -16,25 +16,39 @@ internal sealed class OperatorContext : IAsyncDisposable
 {
     private IConnection? _connection;
 
-    private OperatorContext(RabbitMqOptions broker, TopologyOptions topology, RetryOptions retry, DeliveryOptions delivery,
-        DeadLetterOptions deadLetters, ILogger audit)
+    private readonly bool _ownsAudit;
+
+    private OperatorContext(IConfiguration configuration, RabbitMqOptions broker, TopologyOptions topology, RetryOptions retry,
+        DeliveryOptions delivery, DeadLetterOptions deadLetters, ObservabilityOptions observability, ILogger audit, bool ownsAudit)
     {
+        Configuration = configuration;
         DeadLetters = deadLetters;
         Broker = broker;
         Topology = topology;
+        Retry = retry;
         Delivery = delivery;
+        Observability = observability;
         Names = TopologyNames.From(topology, retry);
         Declarer = new TopologyDeclarer(Names, Options.Create(topology));
         Audit = audit;
+        _ownsAudit = ownsAudit;
     }
+
+    /// <summary>The configuration the options were bound from (a front end binds its own section from it, e.g. the dashboard's).</summary>
+    public IConfiguration Configuration { get; }
 
     public RabbitMqOptions Broker { get; }
 
     public TopologyOptions Topology { get; }
 
+    public RetryOptions Retry { get; }
+
     public DeliveryOptions Delivery { get; }
 
     public DeadLetterOptions DeadLetters { get; }
+
+    /// <summary>Read for the console's format and the worker's listener, not checked: a command does not serve them.</summary>
+    public ObservabilityOptions Observability { get; }
 
     public TopologyNames Names { get; }
 
@@ -42,23 +56,31 @@ internal sealed class OperatorContext : IAsyncDisposable
 
     public ILogger Audit { get; }
 
-    public static OperatorContext Load()
+    /// <summary>
+    /// Binds and checks the options every operator command needs from <paramref name="configuration"/> (loaded once, by the
+    /// command); any problem is one message, exit 2.
+    /// </summary>
+    public static OperatorContext Load(IConfiguration configuration)
     {
-        var builder = new ConfigurationBuilder();
-        WorkerConfiguration.AddSources(builder);
-        var configuration = builder.Build();
         var problems = new List<string>();
-        var broker = Bind(configuration, RabbitMqOptions.Section, new RabbitMqOptions(), new RabbitMqOptionsValidator(), problems);
-        var topology = Bind(configuration, TopologyOptions.Section, new TopologyOptions(), new TopologyOptionsValidator(), problems);
-        var retry = Bind(configuration, RetryOptions.Section, new RetryOptions(), new RetryOptionsValidator(), problems);
-        var delivery = Bind(configuration, DeliveryOptions.Section, new DeliveryOptions(), new DeliveryOptionsValidator(), problems);
-        var deadLetters = Bind(configuration, DeadLetterOptions.Section, new DeadLetterOptions(), new DeadLetterOptionsValidator(), problems);
+        var broker = ValidatedOptions.Bind<RabbitMqOptions, RabbitMqOptionsValidator>(configuration, RabbitMqOptions.Section, problems);
+        var topology = ValidatedOptions.Bind<TopologyOptions, TopologyOptionsValidator>(configuration, TopologyOptions.Section, problems);
+        var retry = ValidatedOptions.Bind<RetryOptions, RetryOptionsValidator>(configuration, RetryOptions.Section, problems);
+        var delivery = ValidatedOptions.Bind<DeliveryOptions, DeliveryOptionsValidator>(configuration, DeliveryOptions.Section, problems);
+        var deadLetters = ValidatedOptions.Bind<DeadLetterOptions, DeadLetterOptionsValidator>(configuration, DeadLetterOptions.Section, problems);
+        var observability = ValidatedOptions.Bind<ObservabilityOptions>(configuration, ObservabilityOptions.Section, problems);
         if (problems.Count > 0)
             throw new OperatorException($"Invalid configuration: {string.Join("; ", problems)}", ExitCodes.Usage);
-        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         var audit = new LoggerConfiguration().ReadFrom.Configuration(configuration).WriteToConsole(observability).CreateLogger();
-        return new OperatorContext(broker, topology, retry, delivery, deadLetters, audit);
+        return new OperatorContext(configuration, broker, topology, retry, delivery, deadLetters, observability, audit, ownsAudit: true);
     }
+
+    /// <summary>
+    /// The same options and audit log with a broker connection of its own, for work that outlives a request or needs a fresh
+    /// connection (a dashboard's replay job, its overview): nothing is read or checked again.
+    /// </summary>
+    public OperatorContext WithOwnConnection() =>
+        new(Configuration, Broker, Topology, Retry, Delivery, DeadLetters, Observability, Audit, ownsAudit: false);
 
     /// <summary>The connection, opened on first use; an unreachable broker or a refused login is one clear line, exit 1.</summary>
     public async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
@@ -100,24 +122,6 @@ internal sealed class OperatorContext : IAsyncDisposable
 
     public string Endpoint => Broker.Describe();
 
-    private static T Bind<T>(IConfiguration configuration, string section, T options, IValidateOptions<T> validator, List<string> problems)
-        where T : class
-    {
-        try
-        {
-            configuration.GetSection(section).Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            problems.Add(ex.Message);
-            return options;
-        }
-        var result = validator.Validate(null, options);
-        if (result.Failed)
-            problems.AddRange(result.Failures);
-        return options;
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_connection is not null)
@@ -125,6 +129,7 @@ internal sealed class OperatorContext : IAsyncDisposable
             await _connection.CloseAsync();
             await _connection.DisposeAsync();
         }
-        (Audit as IDisposable)?.Dispose();
+        if (_ownsAudit)
+            (Audit as IDisposable)?.Dispose();
     }
 }

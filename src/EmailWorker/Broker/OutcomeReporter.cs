@@ -1,6 +1,7 @@
 using EmailWorker.Contracts;
 using EmailWorker.Contracts.Events;
 using EmailWorker.Diagnostics;
+using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
 using Microsoft.Extensions.Logging;
@@ -66,7 +67,7 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
         // The producer's timestamp when it set a readable one in the past; else the first attempt, which leaves out the time
         // queued before it. (A clock ahead of ours must not make a negative age.)
         var now = time.GetUtcNow();
-        var since = AmqpTimestamps.Published(source.Properties) is { } published && published <= now ? published : delivered.FirstAttemptAt;
+        var since = source.PublishedAt is { } published && published <= now ? published : delivered.FirstAttemptAt;
         metrics.Delivered(now - since, delivered.Attempt);
     }
 

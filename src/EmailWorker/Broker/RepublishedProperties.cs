@@ -10,7 +10,7 @@ namespace EmailWorker.Broker;
 /// </summary>
 internal static class RepublishedProperties
 {
-    public static BasicProperties From(IReadOnlyBasicProperties source, IDictionary<string, object?> headers) => new()
+    public static BasicProperties From(IncomingMessage source, IDictionary<string, object?> headers) => new()
     {
         Persistent = true,
         ContentType = source.ContentType,
@@ -19,7 +19,7 @@ internal static class RepublishedProperties
         CorrelationId = source.CorrelationId,
         Type = source.Type,
         AppId = source.AppId,
-        Timestamp = source.Timestamp,
+        Timestamp = new AmqpTimestamp(source.Timestamp),
         Headers = headers,
     };
 }

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using EmailWorker.Broker;
+using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using RabbitMQ.Client.Exceptions;
 
@@ -10,11 +12,11 @@ namespace EmailWorker.Cli;
 /// </summary>
 internal static class CommandRunner
 {
-    public static async Task<int> RunAsync(Func<OperatorContext, CancellationToken, Task<int>> command, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parse, Func<OperatorContext, CancellationToken, Task<int>> command, CancellationToken cancellationToken)
     {
         try
         {
-            await using var context = OperatorContext.Load();
+            await using var context = OperatorContext.Load(WorkerConfiguration.Load(ConfigFileOption.Path(parse)));
             return await command(context, cancellationToken);
         }
         catch (OperatorException ex)

@@ -1,5 +1,5 @@
 using System.Net;
-using EmailWorker.Configuration;
+using EmailWorker.Broker;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Diagnostics;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -22,12 +22,17 @@ namespace EmailWorker.Dashboard;
 /// </summary>
 internal static class DashboardHost
 {
-    public static WebApplication Build(IConfiguration configuration, DashboardOptions options, IDeadLetterStore store, Uri? metricsUrl)
+    /// <summary>
+    /// The application on the command's <paramref name="context"/>: its configuration and options, bound once by the command,
+    /// are what the pages and the replay jobs use (each job and overview opens a broker connection of its own from it).
+    /// </summary>
+    public static WebApplication Build(OperatorContext context, DashboardOptions options, IDeadLetterStore store, Uri? metricsUrl)
     {
+        var configuration = context.Configuration;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseKestrelCore().UseUrls([.. options.UrlList]);
         builder.Configuration.AddConfiguration(configuration);
-        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var observability = context.Observability;
         // Data protection warns that keys are stored unencrypted: they are kept in the dead-letter store (StoreKeys), as secret as the letters.
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(configuration)
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", Serilog.Events.LogEventLevel.Error).WriteToConsole(observability));
@@ -61,6 +66,7 @@ internal static class DashboardHost
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             antiforgery.FormFieldName = "csrf";
         });
+        builder.Services.AddSingleton(context);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ActionAudit>();

@@ -12,13 +12,13 @@ namespace EmailWorker.Dashboard;
 /// </summary>
 internal static class OverviewPage
 {
-    public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, WorkerMetricsWatch metrics)
+    public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, WorkerMetricsWatch metrics, OperatorContext operatorContext)
     {
         var token = http.RequestAborted;
         var dead = await store.CountAsync(new LetterFilter(), token);
         var groups = await store.GroupsAsync(new LetterFilter(), 5, token);
         var jobs = await store.ListReplayJobsAsync(3, token);
-        var queues = await QueuesAsync(token);
+        var queues = await QueuesAsync(operatorContext, token);
         return Page.Render(http, "Overview", Html.Of($"""
             <h2>Queues</h2>{queues}
             <h2>Worker</h2>{Worker(metrics.Latest)}
@@ -31,12 +31,12 @@ internal static class OverviewPage
             """), refreshSeconds: 10);
     }
 
-    private static async Task<Html> QueuesAsync(CancellationToken token)
+    private static async Task<Html> QueuesAsync(OperatorContext operatorContext, CancellationToken token)
     {
         try
         {
-            // A context per view: the broker may have restarted since the last one.
-            await using var context = OperatorContext.Load();
+            // A connection per view: the broker may have restarted since the last one.
+            await using var context = operatorContext.WithOwnConnection();
             var (queues, unackedProblem) = await QueueSurvey.ReadAsync(context, token);
             return Html.Of($"""
                 <p>Broker {context.Endpoint}</p>

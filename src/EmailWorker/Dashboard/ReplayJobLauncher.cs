@@ -13,7 +13,7 @@ namespace EmailWorker.Dashboard;
 /// so the one mover, with confirms and marks) as <c>dlq replay</c>. The store lets one job run at a time. Stopping the
 /// dashboard interrupts a job where its last confirmed window ended: <c>dlq jobs resume</c> or the job page goes on.
 /// </summary>
-internal sealed class ReplayJobLauncher(IDeadLetterStore store, ILogger<ReplayJobLauncher> logger, IHostApplicationLifetime lifetime) : IAsyncDisposable
+internal sealed class ReplayJobLauncher(IDeadLetterStore store, OperatorContext operatorContext, ILogger<ReplayJobLauncher> logger, IHostApplicationLifetime lifetime) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<long, Task> _running = new();
 
@@ -28,8 +28,8 @@ internal sealed class ReplayJobLauncher(IDeadLetterStore store, ILogger<ReplayJo
         var stopping = lifetime.ApplicationStopping;
         try
         {
-            // A context (broker connection, names) per job: the job owns its connection and closes it at the end.
-            await using var context = OperatorContext.Load();
+            // A broker connection per job, on the dashboard's options: the job owns its connection and closes it at the end.
+            await using var context = operatorContext.WithOwnConnection();
             var ended = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, stopping);
             Log.DashboardJobEnded(logger, ended.Id, ended.State.ToString().ToLowerInvariant(), ended.Replayed, ended.Total, ended.Skipped);
         }

@@ -18,20 +18,19 @@ namespace EmailWorker.Hosting;
 
 internal static class ServiceCollectionExtensions
 {
-    /// <summary>Binds and validates every options section; a wrong value stops start-up with a message naming the key.</summary>
-    public static IServiceCollection AddEmailWorkerOptions(this IServiceCollection services, IConfiguration configuration)
-    {
-        AddValidated<RabbitMqOptions, RabbitMqOptionsValidator>(services, configuration, RabbitMqOptions.Section);
-        AddValidated<TopologyOptions, TopologyOptionsValidator>(services, configuration, TopologyOptions.Section);
-        AddValidated<SmtpOptions, SmtpOptionsValidator>(services, configuration, SmtpOptions.Section);
-        AddValidated<RetryOptions, RetryOptionsValidator>(services, configuration, RetryOptions.Section);
-        AddValidated<DeliveryOptions, DeliveryOptionsValidator>(services, configuration, DeliveryOptions.Section);
-        AddValidated<ClassificationOptions, ClassificationOptionsValidator>(services, configuration, ClassificationOptions.Section);
-        AddValidated<HostingOptions, HostingOptionsValidator>(services, configuration, HostingOptions.Section);
-        AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(services, configuration, DeadLetterOptions.Section);
-        AddValidated<ObservabilityOptions, ObservabilityOptionsValidator>(services, configuration, ObservabilityOptions.Section);
-        return services;
-    }
+    /// <summary>
+    /// Binds and validates every options section the worker's services read; a wrong value stops start-up with a message
+    /// naming the key. (<c>Observability</c> is read before the host is built: <see cref="WorkerHost"/> checks it.)
+    /// </summary>
+    public static IServiceCollection AddEmailWorkerOptions(this IServiceCollection services, IConfiguration configuration) => services
+        .AddValidated<RabbitMqOptions, RabbitMqOptionsValidator>(configuration, RabbitMqOptions.Section)
+        .AddValidated<TopologyOptions, TopologyOptionsValidator>(configuration, TopologyOptions.Section)
+        .AddValidated<SmtpOptions, SmtpOptionsValidator>(configuration, SmtpOptions.Section)
+        .AddValidated<RetryOptions, RetryOptionsValidator>(configuration, RetryOptions.Section)
+        .AddValidated<DeliveryOptions, DeliveryOptionsValidator>(configuration, DeliveryOptions.Section)
+        .AddValidated<ClassificationOptions, ClassificationOptionsValidator>(configuration, ClassificationOptions.Section)
+        .AddValidated<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.Section)
+        .AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(configuration, DeadLetterOptions.Section);
 
     /// <summary>The worker: broker connection, topology, SMTP pool, breaker and the work-queue consumer.</summary>
     public static IServiceCollection AddEmailWorker(this IServiceCollection services, IConfiguration configuration)
@@ -91,12 +90,4 @@ internal static class ServiceCollectionExtensions
 
     private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>
         new(retry.Delays, retry.GreylistMinimumValue, retry.MaxSystemReturns, $"{Environment.MachineName}/{Environment.ProcessId}");
-
-    private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-    {
-        services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
-    }
 }

@@ -16,13 +16,14 @@ namespace EmailWorker.Hosting;
 /// <summary>The worker's host (<c>emailworker run</c>): built from configuration, run until SIGTERM or Ctrl+C, then drained; the exit code.</summary>
 internal static class WorkerHost
 {
-    public static async Task<int> RunAsync()
+    /// <summary>Runs the worker on the configuration loaded with <paramref name="configFile"/> (<c>--config</c>).</summary>
+    public static async Task<int> RunAsync(string? configFile)
     {
         // Until configuration is read, failures still need a place to go.
         SerilogLog.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
         try
         {
-            using var host = BuildHost();
+            using var host = BuildHost(WorkerConfiguration.Load(configFile));
             // Taken before running: RunAsync disposes the host's services when it returns.
             var fatalStop = host.Services.GetRequiredService<FatalStop>();
             await host.RunAsync();
@@ -58,11 +59,14 @@ internal static class WorkerHost
     /// A plain generic host, or — when <c>Observability:Urls</c> names a listener — a web application whose Kestrel serves
     /// only <c>/metrics</c> and the health checks (no routing, MVC or HTTPS defaults: start-up stays cheap).
     /// </summary>
-    private static IHost BuildHost()
+    private static IHost BuildHost(IConfiguration configuration)
     {
-        var configuration = new ConfigurationManager();
-        WorkerConfiguration.AddSources(configuration);
-        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        // Needed before the host exists (which host, the console's format), so bound and checked here; the other sections are
+        // checked when the host starts.
+        var problems = new List<string>();
+        var observability = ValidatedOptions.Bind<ObservabilityOptions, ObservabilityOptionsValidator>(configuration, ObservabilityOptions.Section, problems);
+        if (problems.Count > 0)
+            throw new OptionsValidationException(Options.DefaultName, typeof(ObservabilityOptions), problems);
         var urls = observability.UrlList;
         if (urls.Count == 0)
         {
@@ -78,7 +82,7 @@ internal static class WorkerHost
         return app;
     }
 
-    private static void Configure(IHostApplicationBuilder builder, ConfigurationManager configuration, ObservabilityOptions observability, bool listener)
+    private static void Configure(IHostApplicationBuilder builder, IConfiguration configuration, ObservabilityOptions observability, bool listener)
     {
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration).WriteToBufferedConsole(observability));

@@ -5,7 +5,6 @@ using EmailWorker.Delivery;
 using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
-using EmailWorker.Broker;
 using EmailWorker.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -41,10 +40,10 @@ internal sealed class MessageHandler(
     public async Task<bool> HandleAsync(IncomingMessage incoming, CancellationToken stopping)
     {
         var state = HeaderCodec.ReadState(incoming.Headers);
-        var read = reader.Read(incoming.Body, incoming.Properties.ContentType);
+        var read = reader.Read(incoming.Body, incoming.ContentType);
         var command = read.Message;
-        var messageId = command?.MessageId is { } id && SendEmailValidator.IsValidMessageId(id) ? id : SafeText.Bound(incoming.Properties.MessageId ?? "(unknown)", 200);
-        var correlationId = command?.CorrelationId ?? incoming.Properties.CorrelationId;
+        var messageId = command?.MessageId is { } id && SendEmailValidator.IsValidMessageId(id) ? id : SafeText.Bound(incoming.MessageId ?? "(unknown)", 200);
+        var correlationId = command?.CorrelationId ?? incoming.CorrelationId;
         using var scope = Log.MessageScope(logger, messageId, correlationId is null ? null : SafeText.Bound(correlationId, 200), state.Attempts + 1);
         if (Activity.Current is { IsAllDataRequested: true } span && span.Source == Telemetry.Source)
             span.SetTag(Telemetry.MessageId, messageId);

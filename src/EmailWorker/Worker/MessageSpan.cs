@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Text;
 using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
-using RabbitMQ.Client;
+using EmailWorker.Messages;
 
 namespace EmailWorker.Worker;
 
 /// <summary>
 /// Starts the span of one delivery handled (<c>process email.send</c>, kind Consumer), continuing the producer's trace from
-/// the W3C <c>traceparent</c>/<c>tracestate</c> AMQP headers. When RabbitMQ.Client's own <c>deliver</c> span is current
+/// the W3C <c>traceparent</c>/<c>tracestate</c> headers of the message. When RabbitMQ.Client's own <c>deliver</c> span is current
 /// (its activity sources are listened to) and belongs to that trace, the span nests under it.
 /// </summary>
 internal sealed class MessageSpan(TopologyNames names)
@@ -18,12 +18,12 @@ internal sealed class MessageSpan(TopologyNames names)
 
     private readonly string _name = $"process {names.Work}";
 
-    public Activity? Start(IReadOnlyBasicProperties properties)
+    public Activity? Start(IncomingMessage message)
     {
         // Nothing is parsed or allocated unless a listener (an exporter, a test) samples our source.
         if (!Telemetry.Source.HasListeners())
             return null;
-        var remote = Extract(properties.Headers);
+        var remote = Extract(message.Headers);
         var current = Activity.Current;
         var parent = current is not null && (remote == default || current.TraceId == remote.TraceId) ? current.Context : remote;
         var span = Telemetry.Source.StartActivity(_name, ActivityKind.Consumer, parent);

@@ -3,6 +3,7 @@ using EmailWorker.Contracts;
 using EmailWorker.Delivery;
 using EmailWorker.Broker;
 using EmailWorker.Diagnostics;
+using EmailWorker.Messages;
 using EmailWorker.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -3,6 +3,7 @@ using EmailWorker.Broker;
 using EmailWorker.Configuration;
 using EmailWorker.Delivery;
 using EmailWorker.Diagnostics;
+using EmailWorker.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -169,8 +170,8 @@ internal sealed class WorkQueueConsumer(
                 _slots.Release();
                 return;
             }
-            // The client reuses the body's buffer once this callback returns: the handler gets its own copy.
-            var incoming = new IncomingMessage(delivery.Body.ToArray(), delivery.BasicProperties);
+            // Converted here, once: below the consumer nothing sees the broker's types (the body is copied: the client reuses its buffer).
+            var incoming = DeliveredMessage.From(delivery);
             handed = true;
             _ = Task.Run(() => HandleAndSettleAsync(settler, delivery.DeliveryTag, incoming));
         }
@@ -185,7 +186,7 @@ internal sealed class WorkQueueConsumer(
     {
         metrics.Consumed();
         var started = Stopwatch.GetTimestamp();
-        using var span = messageSpan.Start(incoming.Properties);
+        using var span = messageSpan.Start(incoming);
         string? errorType = null;
         try
         {
@@ -202,7 +203,7 @@ internal sealed class WorkQueueConsumer(
             {
                 // A bug must not lose the message: requeue it; the work queue's delivery limit stops a poison loop.
                 // (The handler logs its own failures naming the message; this is what escaped before it could be read.)
-                Log.HandlerFailed(logger, SafeText.Bound(incoming.Properties.MessageId ?? "(unread)", 200), ex);
+                Log.HandlerFailed(logger, SafeText.Bound(incoming.MessageId ?? "(unread)", 200), ex);
                 errorType = ex.GetType().Name;
                 ack = false;
             }

@@ -22,14 +22,11 @@ internal static class DashboardCommand
         {
             HashPasswordCommand.Create(),
         };
-        command.SetAction((_, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
-            var builder = new ConfigurationBuilder();
-            WorkerConfiguration.AddSources(builder);
-            var configuration = builder.Build();
-            var options = Read(configuration);
+            var options = Read(context.Configuration);
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: false, token);
-            await using var app = DashboardHost.Build(configuration, options, store, MetricsUrl(options, configuration));
+            await using var app = DashboardHost.Build(context, options, store, MetricsUrl(options, context.Observability));
             try
             {
                 await app.StartAsync(token);
@@ -48,25 +45,16 @@ internal static class DashboardCommand
 
     private static DashboardOptions Read(IConfiguration configuration)
     {
-        var options = new DashboardOptions();
-        try
-        {
-            configuration.GetSection(DashboardOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OperatorException($"Invalid configuration: {ex.Message}", ExitCodes.Usage);
-        }
-        var result = new DashboardOptionsValidator().Validate(null, options);
-        return result.Failed ? throw new OperatorException($"Invalid configuration: {string.Join("; ", result.Failures)}", ExitCodes.Usage) : options;
+        var problems = new List<string>();
+        var options = ValidatedOptions.Bind<DashboardOptions, DashboardOptionsValidator>(configuration, DashboardOptions.Section, problems);
+        return problems.Count > 0 ? throw new OperatorException($"Invalid configuration: {string.Join("; ", problems)}", ExitCodes.Usage) : options;
     }
 
     /// <summary><c>Dashboard:MetricsUrl</c>, else the worker's own listener from the shared configuration, else none.</summary>
-    private static Uri? MetricsUrl(DashboardOptions options, IConfiguration configuration)
+    private static Uri? MetricsUrl(DashboardOptions options, ObservabilityOptions observability)
     {
         if (options.MetricsUrl.Length > 0)
             return new Uri(options.MetricsUrl);
-        var observability = configuration.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         return observability.UrlList.Count > 0 && Uri.TryCreate(observability.UrlList[0].TrimEnd('/') + "/metrics", UriKind.Absolute, out var url) ? url : null;
     }
 }

@@ -18,7 +18,7 @@ internal static class DlqGroupsCommand
         filters.AddTo(command);
         command.Options.Add(limit);
         command.Options.Add(json);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var selection = filters.Read(parse);
             if (!selection.InStore)

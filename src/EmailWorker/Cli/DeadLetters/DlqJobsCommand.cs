@@ -21,7 +21,7 @@ internal static class DlqJobsCommand
         var command = new Command("jobs", "List replay jobs; resume one that was interrupted, or abandon it.") { Resume(), Abandon() };
         command.Options.Add(limit);
         command.Options.Add(json);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             if (parse.GetValue(limit) is < 1)
                 throw new OperatorException("--limit must be 1 or more", ExitCodes.Usage);
@@ -94,7 +94,7 @@ internal static class DlqJobsCommand
         command.Arguments.Add(id);
         command.Options.Add(rate);
         command.Options.Add(by);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             if (parse.GetValue(rate) is <= 0)
                 throw new OperatorException("--rate must be a positive number of messages per second", ExitCodes.Usage);

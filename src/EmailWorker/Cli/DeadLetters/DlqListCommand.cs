@@ -23,7 +23,7 @@ internal static class DlqListCommand
         filters.AddTo(command);
         foreach (var option in new Option[] { limit, json, history })
             command.Options.Add(option);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var selection = filters.Read(parse);
             if (parse.GetValue(limit) is < 1)

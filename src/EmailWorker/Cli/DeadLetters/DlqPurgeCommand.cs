@@ -24,7 +24,7 @@ internal static class DlqPurgeCommand
         selection.AddTo(command);
         command.Options.Add(yes);
         command.Options.Add(by);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var purgedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
             var read = selection.Read(parse);

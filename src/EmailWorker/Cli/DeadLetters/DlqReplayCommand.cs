@@ -26,7 +26,7 @@ internal static class DlqReplayCommand
         selection.AddTo(command);
         foreach (var option in new Option[] { dryRun, rate, yes, by })
             command.Options.Add(option);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var read = selection.Read(parse);
             if (parse.GetValue(rate) is <= 0)

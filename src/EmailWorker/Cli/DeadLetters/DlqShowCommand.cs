@@ -24,7 +24,7 @@ internal static class DlqShowCommand
         command.Arguments.Add(id);
         command.Options.Add(json);
         command.Options.Add(history);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var wanted = parse.GetValue(id)!;
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);

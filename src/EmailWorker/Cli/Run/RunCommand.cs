@@ -9,7 +9,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", "Start the worker: consume the work queue and deliver over SMTP until stopped.");
-        command.SetAction((_, _) => WorkerHost.RunAsync());
+        command.SetAction((parse, _) => WorkerHost.RunAsync(ConfigFileOption.Path(parse)));
         return command;
     }
 }

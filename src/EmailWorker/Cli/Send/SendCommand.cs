@@ -19,7 +19,7 @@ internal static class SendCommand
         var command = new Command("send", "Publish one message to the work exchange (validated first).");
         foreach (var option in new Option[] { to, subject, text, from, file })
             command.Options.Add(option);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var message = parse.GetValue(file) is { } json ? await ReadAsync(json, parse.GetValue(to), token) : new SendEmail
             {

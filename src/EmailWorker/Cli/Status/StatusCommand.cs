@@ -29,7 +29,7 @@ internal static class StatusCommand
         command.Options.Add(json);
         command.Options.Add(metricsUrl);
         command.Options.Add(watch);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var url = parse.GetValue(metricsUrl) is { } value ? MetricsScraper.Validate(value) : null;
             using var scraper = url is null ? null : new MetricsScraper(url, TimeProvider.System);

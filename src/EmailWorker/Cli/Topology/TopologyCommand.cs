@@ -12,7 +12,7 @@ internal static class TopologyCommand
     public static Command Create()
     {
         var apply = new Command("apply", "Declare every exchange, queue and binding of the configured topology (idempotent).");
-        apply.SetAction((_, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        apply.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var connection = await context.ConnectAsync(token);
             try
@@ -28,7 +28,7 @@ internal static class TopologyCommand
         }, cancellationToken));
 
         var verify = new Command("verify", "Report where the broker differs from the configured topology, changing nothing.");
-        verify.SetAction((_, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        verify.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var connection = await context.ConnectAsync(token);
             var problems = 0;

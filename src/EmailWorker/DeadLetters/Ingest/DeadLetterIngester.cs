@@ -13,10 +13,9 @@ using RabbitMQ.Client;
 namespace EmailWorker.DeadLetters.Ingest;
 
 /// <summary>
-/// Consumes the dead-letter queue into the store: letters are gathered into batches (up to <c>DeadLetters:IngestBatchSize</c>
-/// or 50 ms), each batch is stored in one transaction, and only then acked with one multiple ack. A crash between commit and
-/// ack redelivers the batch, which the letter id turns into no new rows. A store that fails keeps its batch unacked and is
-/// tried again with backoff; nothing is acked that is not committed.
+/// Consumes the dead-letter queue into the store through the <see cref="IngestLoop"/>: letters are gathered into batches (up
+/// to <c>DeadLetters:IngestBatchSize</c> or 50 ms), each batch is stored in one transaction, and only then acked with one
+/// multiple ack. A store that fails keeps its batch unacked and is tried again with backoff.
 /// </summary>
 internal sealed class DeadLetterIngester(
     [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection broker,
@@ -68,7 +67,7 @@ internal sealed class DeadLetterIngester(
         var batchSize = options.Value.IngestBatchSize;
         var connection = await broker.GetAsync(stoppingToken);
         await declarer.PrepareAsync(connection, stoppingToken);
-        var session = new Session(Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }));
+        var session = new Session(new IngestLoop(time, problem => Log.DeadLetterUnreadable(logger, problem)));
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         if (soleIngester.Applies && !await soleIngester.WaitUntilAloneAsync(channel, stoppingToken))
         {
@@ -79,7 +78,7 @@ internal sealed class DeadLetterIngester(
         await channel.BasicQosAsync(0, (ushort)Math.Min(ushort.MaxValue, 2 * batchSize), global: false, stoppingToken);
         channel.ChannelShutdownAsync += (_, reason) => session.OnShutdown(reason);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => session.OnDelivered(Read(delivery), delivery.DeliveryTag);
+        consumer.ReceivedAsync += session.Letters.OnReceivedAsync;
         // This code never cancels its consumer: a cancel comes from the broker (the queue was deleted) and ends the session.
         consumer.UnregisteredAsync += (_, _) => session.OnCancelled();
         await channel.BasicConsumeAsync(names.Dead, autoAck: false, consumer, stoppingToken);
@@ -125,32 +124,22 @@ internal sealed class DeadLetterIngester(
         }
     }
 
-    private DeadLetterRecord Read(BasicDeliverEventArgs delivery)
-    {
-        // The client reuses the body's buffer once this callback returns: the record keeps its own copy.
-        var body = delivery.Body.ToArray();
-        var record = DeadLetterMapper.MapOrKeep(delivery.BasicProperties, body, time.GetUtcNow(), out var problem);
-        if (problem is not null)
-            Log.DeadLetterUnreadable(logger, problem);
-        return record;
-    }
+    private Task<long> StoreLoopAsync(IDeadLetterStore store, IChannel channel, Session session, int batchSize, CancellationToken stoppingToken) =>
+        session.Letters.RunAsync(channel,
+            async (delivered, batch, token) =>
+            {
+                if (await delivered.WaitToReadAsync(token))
+                    await GatherAsync(delivered, batch, batchSize, token);
+            },
+            async (records, token) =>
+            {
+                var stored = await RetryAsync(() => store.InsertAsync(records, token), "store a batch", token);
+                Log.DeadLettersStored(logger, stored, records.Count, records.Count - stored);
+            },
+            (count, ex) => Log.DeadLetterAckFailed(logger, count, ex.Message),
+            stoppingToken);
 
-    private async Task StoreLoopAsync(IDeadLetterStore store, IChannel channel, Session session, int batchSize, CancellationToken stoppingToken)
-    {
-        var reader = session.Pending.Reader;
-        var batch = new List<Pending>(batchSize);
-        while (await reader.WaitToReadAsync(stoppingToken))
-        {
-            batch.Clear();
-            await GatherAsync(reader, batch, batchSize, stoppingToken);
-            var records = batch.ConvertAll(p => p.Record);
-            var stored = await RetryAsync(() => store.InsertAsync(records, stoppingToken), "store a batch", stoppingToken);
-            Log.DeadLettersStored(logger, stored, batch.Count, batch.Count - stored);
-            await AckAsync(channel, session, batch);
-        }
-    }
-
-    private async Task GatherAsync(ChannelReader<Pending> reader, List<Pending> batch, int batchSize, CancellationToken stoppingToken)
+    private async Task GatherAsync(ChannelReader<IngestLoop.Delivered> reader, List<IngestLoop.Delivered> batch, int batchSize, CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
         long bytes = 0;
@@ -179,27 +168,6 @@ internal sealed class DeadLetterIngester(
         }
     }
 
-    /// <summary>
-    /// One multiple ack up to the newest letter of the batch: every delivery before it on this channel is in this batch or
-    /// an earlier one, all committed. Letters delivered on a channel that has closed since (a connection recovery numbers
-    /// deliveries afresh) are not acked: the broker redelivers them and they are found stored.
-    /// </summary>
-    private async Task AckAsync(IChannel channel, Session session, List<Pending> batch)
-    {
-        var epoch = session.Epoch;
-        var last = batch.FindLast(p => p.Epoch == epoch);
-        if (last is null)
-            return;
-        try
-        {
-            await channel.BasicAckAsync(last.DeliveryTag, multiple: true, CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
-        {
-            Log.DeadLetterAckFailed(logger, batch.Count, ex.Message);
-        }
-    }
-
     private async Task<T> RetryAsync<T>(Func<Task<T>> operation, string what, CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromSeconds(1);
@@ -218,30 +186,19 @@ internal sealed class DeadLetterIngester(
         }
     }
 
-    private sealed record Pending(DeadLetterRecord Record, ulong DeliveryTag, int Epoch);
-
-    /// <summary>What the delivery callback and the store loop share for one channel.</summary>
-    private sealed class Session(Channel<Pending> pending)
+    /// <summary>What the channel's events and the store loop share for one channel.</summary>
+    private sealed class Session(IngestLoop letters)
     {
         private readonly TaskCompletionSource<string> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _epoch;
 
-        public Channel<Pending> Pending { get; } = pending;
-
-        public int Epoch => Volatile.Read(ref _epoch);
+        public IngestLoop Letters { get; } = letters;
 
         /// <summary>Completes, with the reason, when the broker closed the channel or cancelled the consumer (a connection loss is recovered by the client instead).</summary>
         public Task<string> Lost => _lost.Task;
 
-        public Task OnDelivered(DeadLetterRecord record, ulong deliveryTag)
-        {
-            Pending.Writer.TryWrite(new Pending(record, deliveryTag, Epoch));
-            return Task.CompletedTask;
-        }
-
         public Task OnShutdown(ShutdownEventArgs reason)
         {
-            Interlocked.Increment(ref _epoch);
+            Letters.ChannelClosed();
             if (reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
                 _lost.TrySetResult($"the broker closed the channel: {reason.ReplyCode} {reason.ReplyText}");
             return Task.CompletedTask;

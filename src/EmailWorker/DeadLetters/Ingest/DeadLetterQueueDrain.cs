@@ -6,8 +6,8 @@ using RabbitMQ.Client.Events;
 namespace EmailWorker.DeadLetters.Ingest;
 
 /// <summary>
-/// Moves the letters in the dead-letter queue <em>now</em> into the store, as the ingester does (the same mapping, a batch
-/// stored in one transaction and only then acked with one multiple ack), and stops: for an operator command, so a
+/// Moves the letters in the dead-letter queue <em>now</em> into the store, through the ingester's <see cref="IngestLoop"/> (the
+/// same mapping, a batch stored in one transaction and only then acked with one multiple ack), and stops: for an operator command, so a
 /// <c>dlq list</c> right after a failure shows it even when no worker ingests. Bounded to the letters present when it
 /// starts; it also stops when none came for a quiet spell and the queue holds none ready (a worker's ingester took them
 /// meanwhile). A quiet spell while letters are still ready is a slow broker, not an empty queue: it keeps waiting, for
@@ -30,53 +30,44 @@ internal static class DeadLetterQueueDrain
             await channel.CloseAsync(cancellationToken);
             return 0;
         }
-        var pending = Channel.CreateUnbounded<(DeadLetterRecord Record, ulong Tag)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var letters = new IngestLoop(TimeProvider.System, unreadable);
         await channel.BasicQosAsync(0, 2 * BatchSize, global: false, cancellationToken);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) =>
-        {
-            // The client reuses the body's buffer once this callback returns: the record keeps its own copy.
-            var record = DeadLetterMapper.MapOrKeep(delivery.BasicProperties, delivery.Body.ToArray(), DateTimeOffset.UtcNow, out var problem);
-            if (problem is not null)
-                unreadable(problem);
-            pending.Writer.TryWrite((record, delivery.DeliveryTag));
-            return Task.CompletedTask;
-        };
+        consumer.ReceivedAsync += letters.OnReceivedAsync;
         var consumerTag = await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
-        long taken = 0;
+        long gathered = 0;
         var quietSince = (DateTimeOffset?)null;
-        var batch = new List<(DeadLetterRecord Record, ulong Tag)>(BatchSize);
         try
         {
-            while (taken < present)
+            // Bounded to the letters present at the start; every batch gathered is stored and acked before the next.
+            async Task GatherAsync(ChannelReader<IngestLoop.Delivered> delivered, List<IngestLoop.Delivered> batch, CancellationToken token)
             {
-                batch.Clear();
-                while (batch.Count < BatchSize && taken + batch.Count < present && pending.Reader.TryRead(out var item))
-                    batch.Add(item);
-                if (batch.Count == 0)
+                while (gathered < present)
                 {
-                    using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    while (batch.Count < BatchSize && gathered + batch.Count < present && delivered.TryRead(out var item))
+                        batch.Add(item);
+                    if (batch.Count > 0)
+                    {
+                        quietSince = null;
+                        gathered += batch.Count;
+                        return;
+                    }
+                    using var quiet = CancellationTokenSource.CreateLinkedTokenSource(token);
                     quiet.CancelAfter(Quiet);
                     try
                     {
-                        await pending.Reader.WaitToReadAsync(quiet.Token);
-                        continue;
+                        await delivered.WaitToReadAsync(quiet.Token);
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    catch (OperationCanceledException) when (!token.IsCancellationRequested)
                     {
                         quietSince ??= DateTimeOffset.UtcNow;
-                        var ready = (await channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
+                        var ready = (await channel.QueueDeclarePassiveAsync(queue, token)).MessageCount;
                         if (ready == 0 || DateTimeOffset.UtcNow - quietSince > Patience)
-                            break;
-                        continue;
+                            return;
                     }
                 }
-                quietSince = null;
-                await store.InsertAsync(batch.ConvertAll(b => b.Record), cancellationToken);
-                // Deliveries on this channel come in tag order: everything up to the last one of the batch is stored.
-                await channel.BasicAckAsync(batch[^1].Tag, multiple: true, cancellationToken);
-                taken += batch.Count;
             }
+            return await letters.RunAsync(channel, GatherAsync, (records, token) => store.InsertAsync(records, token), ackFailed: null, cancellationToken);
         }
         finally
         {
@@ -87,6 +78,5 @@ internal static class DeadLetterQueueDrain
                 await channel.CloseAsync(CancellationToken.None);
             }
         }
-        return taken;
     }
 }

@@ -1,6 +1,5 @@
-using EmailWorker.Broker;
 using EmailWorker.DeadLetters.Store;
-using RabbitMQ.Client;
+using EmailWorker.Messages;
 
 namespace EmailWorker.DeadLetters.Replay;
 
@@ -30,12 +29,11 @@ internal static class ReplayMessage
         }
         var body = letter.Body;
         var first = Array.FindIndex(body, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));
-        var properties = new BasicProperties
+        return new IncomingMessage(body)
         {
             Headers = headers,
             MessageId = letter.Summary.MessageId is { Length: > 0 } id ? id : null,
             ContentType = first >= 0 && body[first] == (byte)'{' ? "application/json" : null,
         };
-        return new IncomingMessage(body, properties);
     }
 }

@@ -1,0 +1,27 @@
+using EmailWorker.Messages;
+using RabbitMQ.Client.Events;
+
+namespace EmailWorker.Broker;
+
+/// <summary>A delivery from the broker as the worker handles it: converted once, by the consumer, into an <see cref="IncomingMessage"/>.</summary>
+internal static class DeliveredMessage
+{
+    /// <summary>The client reuses the body's buffer once its callback returns: the message gets its own copy.</summary>
+    public static IncomingMessage From(BasicDeliverEventArgs delivery)
+    {
+        var properties = delivery.BasicProperties;
+        return new IncomingMessage(delivery.Body.ToArray())
+        {
+            Headers = properties.Headers,
+            MessageId = properties.MessageId,
+            ContentType = properties.ContentType,
+            ContentEncoding = properties.ContentEncoding,
+            CorrelationId = properties.CorrelationId,
+            Type = properties.Type,
+            AppId = properties.AppId,
+            Timestamp = properties.Timestamp.UnixTime,
+            PublishedAt = AmqpTimestamps.Published(properties),
+            Redelivered = delivery.Redelivered,
+        };
+    }
+}

@@ -1,0 +1,36 @@
+namespace EmailWorker.Messages;
+
+/// <summary>
+/// One message as it came from a queue, free of the broker's types: the body exactly as published and the properties the
+/// worker reads, or publishes again unchanged when it moves the message. The consumer converts each delivery into one
+/// (<c>Broker.DeliveredMessage</c>); the delivery tag stays with the consumer.
+/// </summary>
+internal sealed record IncomingMessage(ReadOnlyMemory<byte> Body)
+{
+    /// <summary>
+    /// The headers as the broker's client decoded them (a string arrives as UTF-8 bytes; numbers, tables and lists as
+    /// such): ours are read through <see cref="HeaderCodec"/>, a producer's W3C <c>traceparent</c>/<c>tracestate</c> by the span.
+    /// </summary>
+    public IDictionary<string, object?>? Headers { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public string? ContentType { get; init; }
+
+    public string? ContentEncoding { get; init; }
+
+    public string? CorrelationId { get; init; }
+
+    public string? Type { get; init; }
+
+    public string? AppId { get; init; }
+
+    /// <summary>The producer's <c>timestamp</c> property as it came (0: none), published again unchanged.</summary>
+    public long Timestamp { get; init; }
+
+    /// <summary>That timestamp when it is readable as a time (seconds, or what can only be milliseconds); null otherwise.</summary>
+    public DateTimeOffset? PublishedAt { get; init; }
+
+    /// <summary>The broker delivered it before without an ack (to this consumer or another).</summary>
+    public bool Redelivered { get; init; }
+}
