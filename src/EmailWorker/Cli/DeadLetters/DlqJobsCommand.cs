@@ -55,7 +55,7 @@ internal static class DlqJobsCommand
         var id = new Argument<long>("jobId") { Description = "The job to give up (dlq jobs)" };
         var command = new Command("abandon", "Give up an interrupted replay job for good; a new replay may then select its letters.");
         command.Arguments.Add(id);
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(async (context, token) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: false, token);
             var jobId = parse.GetValue(id);

@@ -79,7 +79,7 @@ internal static class DeadLetterMapper
             headersJson,
             body,
             Fingerprint.Of(letterClass, smtpCode, enhancedCode, reason),
-            LetterProperties.From(properties));
+            PropertiesOf(properties));
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ internal static class DeadLetterMapper
         var reason = Clean($"the dead letter could not be read: {problem}", MaxReason);
         return new DeadLetterRecord(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId), UnknownClass,
             reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason),
-            LetterProperties.From(properties));
+            PropertiesOf(properties));
     }
 
     /// <summary><see cref="Map"/>, or <see cref="Unreadable"/> with <paramref name="problem"/> set when the letter cannot be read.</summary>
@@ -184,4 +184,14 @@ internal static class DeadLetterMapper
             return (null, []);
         }
     }
+
+    /// <summary>The AMQP properties a replay must publish again (the headers are kept apart).</summary>
+    private static LetterProperties PropertiesOf(IReadOnlyBasicProperties properties) => new(
+        properties.ContentType,
+        properties.ContentEncoding,
+        properties.MessageId,
+        properties.CorrelationId,
+        properties.Type,
+        properties.AppId,
+        properties.IsTimestampPresent() ? properties.Timestamp.UnixTime : null);
 }

@@ -15,7 +15,7 @@ internal static class ReplayMessage
     {
         if (letter.Properties is { } kept)
         {
-            return new IncomingMessage(letter.Body, new BasicProperties
+            return new IncomingMessage(letter.Body)
             {
                 Headers = headers,
                 ContentType = kept.ContentType,
@@ -24,8 +24,8 @@ internal static class ReplayMessage
                 CorrelationId = kept.CorrelationId,
                 Type = kept.Type,
                 AppId = kept.AppId,
-                Timestamp = kept.Timestamp is { } unixTime ? new AmqpTimestamp(unixTime) : default,
-            });
+                Timestamp = kept.Timestamp ?? 0,
+            };
         }
         var body = letter.Body;
         var first = Array.FindIndex(body, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));

@@ -1,5 +1,3 @@
-using RabbitMQ.Client;
-
 namespace EmailWorker.DeadLetters.Store;
 
 /// <summary>
@@ -14,14 +12,4 @@ internal sealed record LetterProperties(
     string? CorrelationId,
     string? Type,
     string? AppId,
-    long? Timestamp)
-{
-    public static LetterProperties From(IReadOnlyBasicProperties properties) => new(
-        properties.ContentType,
-        properties.ContentEncoding,
-        properties.MessageId,
-        properties.CorrelationId,
-        properties.Type,
-        properties.AppId,
-        properties.IsTimestampPresent() ? properties.Timestamp.UnixTime : null);
-}
+    long? Timestamp);
