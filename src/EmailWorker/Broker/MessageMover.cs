@@ -18,7 +18,7 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
         var (exchange, routingKey) = move.To switch
         {
             Destination.WorkQueue => (names.Work, ""),
-            Destination.RetryTier => (names.RetryExchange, names.TierFor(move.State.LastRetryDelay!.Value).QueueName),
+            Destination.RetryTier => (names.RetryExchange, names.TierFor(move.Tier ?? throw new ArgumentException("a retry move names its tier", nameof(move))).QueueName),
             Destination.DeadLetter => (names.Dead, ""),
             _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
         };

@@ -89,7 +89,7 @@ internal static class ServiceCollectionExtensions
     }
 
     private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>
-        new(retry.Delays, retry.GreylistMinimumValue, retry.MaxSystemReturns, $"{Environment.MachineName}/{Environment.ProcessId}");
+        new(retry.Schedules, retry.MaxSystemReturns, $"{Environment.MachineName}/{Environment.ProcessId}");
 
     private static void AddValidated<TOptions, TValidator>(IServiceCollection services, IConfiguration configuration, string section)
         where TOptions : class
