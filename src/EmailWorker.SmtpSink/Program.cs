@@ -20,6 +20,9 @@ using EmailWorker.SmtpSink;
 //   --throttle-reply NAME the rate refusal: ses (454 4.7.0, default), office365 (421 4.7.0), office365-threads (432 4.3.2),
 //                         gmail (421 4.7.0 Try again later), gmail-rate (450 4.2.1)
 //   --refuse-at STAGE     where a connection beyond the limit is refused: greeting (default) or ehlo
+//   --rate-after N:R      once N messages are accepted, allow R transactions per second from then on (repeatable: a limit
+//                         that drops and is restored during a run); with --receipts each change is logged as
+//                         "<unix ms> !rate <R>", and the refusals so far, whenever they grew, as "<unix ms> !refusals <rate> <connections>"
 //   On exit it prints the refusals it sent (rate, connections) and the peak of connections at once.
 var port = 2525;
 var outbox = Path.Combine(Environment.CurrentDirectory, "outbox");
@@ -34,6 +37,7 @@ var rate = 0;
 var maxConnections = 0;
 var throttleReply = ThrottleReplies.Ses;
 var refuseAt = ConnectionRefusalStage.Greeting;
+var rateChanges = new List<(long Accepted, int Rate)>();
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -83,10 +87,17 @@ for (var i = 0; i < args.Length; i++)
             refuseAt = stage;
             i++;
             break;
+        case "--rate-after" when i + 1 < args.Length && args[i + 1].Split(':') is [var after, var then]
+            && long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out var accepted) && accepted > 0
+            && int.TryParse(then, NumberStyles.None, CultureInfo.InvariantCulture, out var changed) && changed > 0:
+            rateChanges.Add((accepted, changed));
+            rateChanges.Sort((a, b) => a.Accepted.CompareTo(b.Accepted));
+            i++;
+            break;
         default:
             await Console.Error.WriteLineAsync($"smtpsink: unknown or incomplete argument '{args[i]}'. " +
                 "Usage: smtpsink [--port 1-65535] [--outbox DIR | --discard] [--reply-delay-ms N] [--receipts FILE] [--fail-first] [--attempts] [--no-pipelining] [--no-chunking] " +
-                "[--rate N] [--max-connections N] [--throttle-reply ses|office365|office365-threads|gmail|gmail-rate] [--refuse-at greeting|ehlo]");
+                "[--rate N] [--max-connections N] [--throttle-reply ses|office365|office365-threads|gmail|gmail-rate] [--refuse-at greeting|ehlo] [--rate-after N:R]");
             return 2;
     }
 }
@@ -103,7 +114,23 @@ if (failFirst)
     server.Script.OnData = (_, recipients, _) => seen.TryAdd(recipients[0], 0) ? new SmtpReply(451, "4.3.0 Try again later") : null;
 }
 StreamWriter? receiptLog = receipts is null ? null : new StreamWriter(receipts, append: true) { AutoFlush = false };
-using var flushTimer = new Timer(_ => { lock (server) receiptLog?.Flush(); }, null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
+var refusalsLogged = (Rate: 0L, Connections: 0L);
+void LogRefusals()
+{
+    var refusals = (server.Limits.RateRefusals, server.Limits.ConnectionRefusals);
+    if (receiptLog is null || refusals == refusalsLogged)
+        return;
+    refusalsLogged = refusals;
+    receiptLog.WriteLine($"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} !refusals {refusals.RateRefusals} {refusals.ConnectionRefusals}");
+}
+using var flushTimer = new Timer(_ =>
+{
+    lock (server)
+    {
+        LogRefusals();
+        receiptLog?.Flush();
+    }
+}, null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
 if (!discard)
     Directory.CreateDirectory(outbox);
 var written = 0;
@@ -118,6 +145,17 @@ if (attempts && receiptLog is not null)
 }
 server.Received += message =>
 {
+    lock (rateChanges)
+    {
+        // Each change once, in order, when the count has reached it (receipts of concurrent connections may skip a number).
+        while (rateChanges.Count > 0 && server.AcceptedCount >= rateChanges[0].Accepted)
+        {
+            server.Limits.MaxTransactionsPerSecond = rateChanges[0].Rate;
+            lock (server)
+                receiptLog?.WriteLine($"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} !rate {rateChanges[0].Rate}");
+            rateChanges.RemoveAt(0);
+        }
+    }
     if (receiptLog is not null)
     {
         var messageId = MessageIdReader.Read(message.Data) ?? "-";
@@ -155,5 +193,8 @@ await stop.Task;
 Console.WriteLine($"smtpsink: accepted {server.AcceptedCount} messages; refused {server.Limits.RateRefusals} transactions over the rate and "
     + $"{server.Limits.ConnectionRefusals} connections over the limit; at most {server.Limits.PeakConnections} connections at once");
 lock (server)
+{
+    LogRefusals();
     receiptLog?.Dispose();
+}
 return 0;

@@ -6,7 +6,7 @@ namespace EmailWorker.Benchmarks;
 
 /// <summary>
 /// A .NET peer run as a process of its own, as the worker runs: <c>peer tuned|naive --queue Q --sink-port P [--pool N]
-/// [--concurrency N]</c>, the broker from the worker's environment variables. It consumes until SIGTERM, so its CPU time
+/// [--concurrency N] [--retry]</c>, the broker from the worker's environment variables. It consumes until SIGTERM, so its CPU time
 /// is read from /proc exactly as the worker's is, without the benchmark's own polling and bookkeeping in it.
 /// </summary>
 internal static class PeerProcess
@@ -27,7 +27,7 @@ internal static class PeerProcess
         {
             case "tuned":
                 await using (var pool = await SmtpClientPool.OpenAsync(sinkPort, Number(args, "--pool") ?? 4))
-                    await MassTransitDrain.ConsumeUntilAsync(broker, queue, TunedMassTransit.Endpoint(pool, concurrency ?? 8), stop.Task);
+                    await MassTransitDrain.ConsumeUntilAsync(broker, queue, TunedMassTransit.Endpoint(pool, concurrency ?? 8, args.Contains("--retry")), stop.Task);
                 return 0;
             case "naive":
                 await MassTransitDrain.ConsumeUntilAsync(broker, queue, NaiveBaseline.Endpoint(sinkPort, concurrency), stop.Task);

@@ -11,7 +11,8 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight; all when left out — for profiling one path).
+// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle; all when left out — for profiling one path).
+// --throttle-messages N (default 600): the size of the throttling-relay drains.
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
 var only = OnlyGroups();
@@ -181,6 +182,49 @@ if (Wanted("remote"))
             (await NaiveBaseline.MeasureAsync(broker, remote, Batch.Create(remoteWarmUp, remoteMessages))).PerSecond);
         if (remotePostfix is not null)
             table.Record($"remote relay: Postfix, {RemotePool} relay connections", "msgs/s", (await remotePostfix.MeasureAsync(remote, Batch.Create(remoteWarmUp, remoteMessages), Concurrency)).PerSecond);
+    }
+}
+
+if (Wanted("throttle"))
+{
+    // (a) a relay allowing R transactions a second and C connections; (b) the same relay's rate halved after a quarter of
+    // the messages and restored after half. The worker and the tuned MassTransit peer change places every run.
+    const int Rate = 40, Connections = 3;
+    var throttleMessages = Option("--throttle-messages", 600);
+    var steady = ThrottledRelay.SinkLimits(Rate, Connections, []).ToArray();
+    var halved = ThrottledRelay.SinkLimits(Rate, Connections, [(throttleMessages / 4, Rate / 2), (throttleMessages / 2, Rate)]).ToArray();
+    var relay = $"throttling relay ({Rate}/s, {Connections} connections, {throttleMessages} messages)";
+    for (var run = 1; run <= runs; run++)
+    {
+        Console.Error.WriteLine($"throttling-relay run {run}/{runs}");
+        for (var side = 0; side < 2; side++)
+        {
+            if ((side == 0) == (run % 2 == 1))
+            {
+                var drained = await ThrottledRelay.WorkerAsync(broker, worker, steady, Rate, throttleMessages);
+                table.Record($"{relay}: EmailWorker drain", "msgs/s", drained.PerSecond);
+                table.Record("throttling relay: EmailWorker drain ÷ R", "", drained.Delivered / drained.Allowed);
+                table.Record("throttling relay: EmailWorker refusals ÷ messages", "", (double)drained.Refusals / throttleMessages);
+                table.Record("throttling relay: EmailWorker dead letters", "", drained.Failed);
+                table.Record("throttling relay: EmailWorker refused over the rate", "", drained.RateRefusals);
+                table.Record("throttling relay: EmailWorker connections refused", "", drained.ConnectionRefusals);
+            }
+            else
+            {
+                var tuned = await ThrottledRelay.TunedMassTransitAsync(broker, steady, Rate, Connections, throttleMessages);
+                table.Record($"{relay}: tuned MassTransit (pool {Connections}, 10 retries 100 ms–5 s) drain", "msgs/s", tuned.PerSecond);
+                table.Record("throttling relay: tuned MassTransit drain ÷ R", "", tuned.Delivered / tuned.Allowed);
+                table.Record("throttling relay: tuned MassTransit refusals ÷ messages", "", (double)tuned.Refusals / throttleMessages);
+                table.Record("throttling relay: tuned MassTransit failed (_error)", "", tuned.Failed);
+            }
+        }
+        var followed = await ThrottledRelay.WorkerAsync(broker, worker, halved, Rate, throttleMessages);
+        table.Record($"limit halved ({Rate} → {Rate / 2}/s after {throttleMessages / 4}) and restored (after {throttleMessages / 2}): EmailWorker drain", "msgs/s", followed.PerSecond);
+        table.Record("limit halved and restored: EmailWorker throughput ÷ allowed", "", followed.Delivered / followed.Allowed);
+        table.Record("limit halved and restored: EmailWorker refusals ÷ messages", "", (double)followed.Refusals / throttleMessages);
+        table.Record("limit halved and restored: EmailWorker dead letters", "", followed.Failed);
+        table.Record("limit halved and restored: EmailWorker refused over the rate", "", followed.RateRefusals);
+        table.Record("limit halved and restored: EmailWorker connections refused", "", followed.ConnectionRefusals);
     }
 }
 

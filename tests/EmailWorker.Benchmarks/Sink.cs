@@ -18,6 +18,8 @@ internal sealed class Sink : IAsyncDisposable
     private readonly List<long> _flightsAt = [];
     private readonly Dictionary<(string MessageId, string Recipient), int> _copies = [];
     private readonly List<(long At, string Recipient)> _attempts = [];
+    private readonly List<(long At, int Rate)> _rateChanges = [];
+    private (long Rate, long Connections) _refusals;
     private long _readUpTo;
 
     private Sink(ChildProcess process, int port, string receipts)
@@ -29,7 +31,9 @@ internal sealed class Sink : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<Sink> StartAsync(int replyDelayMs, bool failFirst = false, bool pipelining = true, bool chunking = true)
+    /// <summary>Starts smtpsink on a free port; <c>limits</c> are its limit arguments, e.g. <c>--rate 40 --max-connections 3 --rate-after 200:20</c>.</summary>
+    public static async Task<Sink> StartAsync(int replyDelayMs, bool failFirst = false, bool pipelining = true, bool chunking = true,
+        IEnumerable<string>? limits = null)
     {
         var port = FreePort();
         var receipts = Path.Combine(Path.GetTempPath(), $"emailworker-bench-{Guid.NewGuid():N}.receipts");
@@ -41,6 +45,7 @@ internal sealed class Sink : IAsyncDisposable
             arguments.Add("--no-pipelining");
         if (!chunking)
             arguments.Add("--no-chunking");
+        arguments.AddRange(limits ?? []);
         var process = ChildProcess.Start(Repository.Sink, arguments);
         for (var i = 0; i < 200; i++)
         {
@@ -99,7 +104,15 @@ internal sealed class Sink : IAsyncDisposable
             if (space <= 0 || !long.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var at))
                 continue;
             var fields = line[(space + 1)..].ToString().Split(' ');
-            if (fields is [var attempted, "attempt"])
+            if (fields is ["!refusals", var rate, var connections])
+            {
+                _refusals = (long.Parse(rate, CultureInfo.InvariantCulture), long.Parse(connections, CultureInfo.InvariantCulture));
+            }
+            else if (fields is ["!rate", var changed])
+            {
+                _rateChanges.Add((at, int.Parse(changed, CultureInfo.InvariantCulture)));
+            }
+            else if (fields is [var attempted, "attempt"])
             {
                 _attempts.Add((at, attempted));
             }
@@ -111,6 +124,52 @@ internal sealed class Sink : IAsyncDisposable
             }
         }
         _readUpTo += System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(0, complete));
+    }
+
+    /// <summary>The refusals the sink sent so far, over its rate and its connection limit (logged every 200 ms when they grew).</summary>
+    public (long Rate, long Connections) Refusals
+    {
+        get
+        {
+            lock (_read)
+            {
+                ReadNewLines();
+                return _refusals;
+            }
+        }
+    }
+
+    /// <summary>When the sink's rate limit changed (<c>--rate-after</c>), and to what.</summary>
+    public IReadOnlyList<(long At, int Rate)> RateChanges
+    {
+        get
+        {
+            lock (_read)
+            {
+                ReadNewLines();
+                return [.. _rateChanges];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The batch's measured recipients that arrived, and the window from the first one's first attempt to the last
+    /// arrival (unix ms); throws when one arrived twice. For drains where some may never arrive (a throttling relay).
+    /// </summary>
+    public (int Delivered, long From, long To) Arrivals(Batch batch)
+    {
+        var measured = batch.MeasuredRecipients;
+        lock (_read)
+        {
+            ReadNewLines();
+            var doubled = _copies.Where(c => c.Key.Recipient.StartsWith(measured, StringComparison.Ordinal)).GroupBy(c => c.Key.Recipient)
+                .FirstOrDefault(g => g.Sum(c => c.Value) > 1);
+            if (doubled is not null)
+                throw new InvalidOperationException($"batch {batch.Prefix}: {doubled.Key} arrived more than once");
+            var delivered = _read.Where(r => r.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(r => r.At).ToArray();
+            var first = _attempts.Where(a => a.Recipient.StartsWith(measured, StringComparison.Ordinal)).Select(a => a.At).DefaultIfEmpty(0).Min();
+            return (delivered.Length, first, delivered.DefaultIfEmpty(first).Max());
+        }
     }
 
     /// <summary>Waits until <paramref name="count"/> receipts are logged.</summary>

@@ -41,6 +41,11 @@ internal sealed class Table(Stopwatch clock)
         new("publish→250 latency p99 at half load", "≤ 25 ms", m => m <= 25),
         new("EmailWorker peak RSS while draining", "≤ 120 MiB", m => m <= 120),
         new("EmailWorker peak RSS, DOTNET_GCgen0size=16 MiB", "≤ 120 MiB", m => m <= 120),
+        new("throttling relay: EmailWorker drain ÷ R", "≥ 0.9", m => m >= 0.9),
+        new("throttling relay: EmailWorker refusals ÷ messages", "≤ 0.05", m => m <= 0.05),
+        new("throttling relay: EmailWorker dead letters", "0", m => m == 0),
+        new("limit halved and restored: EmailWorker throughput ÷ allowed", "≥ 0.85", m => m >= 0.85),
+        new("limit halved and restored: EmailWorker dead letters", "0", m => m == 0),
     ];
 
     // The names hold → ÷ ≥: kept readable in the JSON line (it is printed, not embedded in HTML).
@@ -50,7 +55,7 @@ internal sealed class Table(Stopwatch clock)
 
     public void Record(string name, string unit, double value)
     {
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: {value:0.0} {unit} (at {clock.Elapsed.TotalSeconds:0} s)"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: {value:0.00} {unit} (at {clock.Elapsed.TotalSeconds:0} s)"));
         if (_figures.Find(f => f.Name == name) is not { } figure)
             _figures.Add(figure = new Figure(name, unit, new List<double>()));
         ((List<double>)figure.Runs).Add(value);

@@ -111,7 +111,7 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         return [.. sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).Select(r => (double)(r.At - published[r.Recipient])).Order()];
     }
 
-    private Dictionary<string, string> Settings(string prefix, int sinkPort, int poolSize, int concurrency, string retrySchedule)
+    public Dictionary<string, string> Settings(string prefix, int sinkPort, int poolSize, int concurrency, string retrySchedule)
     {
         var environment = Environment(broker, prefix);
         environment["EMAILWORKER__SMTP__PORT"] = sinkPort.ToString(CultureInfo.InvariantCulture);
@@ -137,7 +137,7 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
     }
 
     /// <summary>Declares the work queue as the worker would, and fills it with confirmed publishes.</summary>
-    private async Task DeclareAndFillAsync(string prefix, IEnumerable<string> ids)
+    public async Task DeclareAndFillAsync(string prefix, IEnumerable<string> ids)
     {
         await using var connection = await broker.CreateFactory().CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));

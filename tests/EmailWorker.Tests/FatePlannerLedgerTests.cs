@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
@@ -11,7 +12,7 @@ namespace EmailWorker.Tests;
 internal sealed class FatePlannerLedgerTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-    private static readonly FatePlanner Planner = new(new RoutingPolicy([TimeSpan.FromSeconds(30)], TimeSpan.FromMinutes(5), MaxSystemReturns: 3, Worker: "test/1"));
+    private static readonly FatePlanner Planner = new(new RoutingPolicy(new RetrySchedules([TimeSpan.FromSeconds(30)], TimeSpan.FromMinutes(5)), MaxSystemReturns: 3, Worker: "test/1"));
     private static readonly AttemptOutcome Delivered = AttemptOutcome.Delivered("250 2.0.0 queued");
     private static readonly AttemptOutcome Transient = new(OutcomeClass.Transient, "451 4.3.0 try later", 451, "4.3.0");
 

@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using EmailWorker.Contracts;
 using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
@@ -13,7 +14,7 @@ internal sealed class FatePlannerTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan[] Schedule = [TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)];
-    private static readonly FatePlanner Planner = new(new RoutingPolicy(Schedule, TimeSpan.FromMinutes(5), MaxSystemReturns: 3, Worker: "test/1"));
+    private static readonly FatePlanner Planner = new(new RoutingPolicy(new RetrySchedules(Schedule, TimeSpan.FromMinutes(5)), MaxSystemReturns: 3, Worker: "test/1"));
 
     private static readonly AttemptOutcome Transient = new(OutcomeClass.Transient, "451 4.3.0 try later", 451, "4.3.0");
     private static readonly AttemptOutcome Greylisted = new(OutcomeClass.Transient, "450 4.7.1 greylisted", 450, "4.7.1", Greylisted: true);
@@ -145,7 +146,7 @@ internal sealed class FatePlannerTests
     [Test]
     public void Should_cap_the_greylisting_skip_at_the_longest_tier()
     {
-        var planner = new FatePlanner(new RoutingPolicy([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], TimeSpan.FromHours(1), 10, "w"));
+        var planner = new FatePlanner(new RoutingPolicy(new RetrySchedules([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], TimeSpan.FromHours(1)), 10, "w"));
 
         Assert.That(planner.Attempted(State(), All(Greylisted, "ann@example.org"), "", null, Now).Moves.Single().State.LastRetryDelay,
             Is.EqualTo(TimeSpan.FromSeconds(2)));

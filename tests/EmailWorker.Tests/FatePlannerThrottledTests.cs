@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
@@ -9,7 +10,7 @@ namespace EmailWorker.Tests;
 internal sealed class FatePlannerThrottledTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private static readonly FatePlanner Planner = new(new RoutingPolicy([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], TimeSpan.FromMinutes(5),
+    private static readonly FatePlanner Planner = new(new RoutingPolicy(new RetrySchedules([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], TimeSpan.FromMinutes(5)),
         MaxSystemReturns: 3, Worker: "test/1"));
 
     private static readonly AttemptOutcome Throttled = new(OutcomeClass.Throttled, "454 4.7.0 Throttling failure: Maximum sending rate exceeded", 454, "4.7.0",

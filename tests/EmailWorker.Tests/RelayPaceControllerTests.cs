@@ -128,7 +128,8 @@ internal sealed class RelayPaceControllerTests
         {
             Assert.That(lowered, Is.LessThan(20));
             Assert.That(rates[^1], Is.EqualTo(100), "it grows back to the ceiling");
-            Assert.That(steps.First(s => s.Step > 0).Step, Is.LessThanOrEqualTo(Math.Max(1, lowered * RelayPaceController.RateStep) + 0.1), "it starts gently near the level that was refused");
+            Assert.That(steps.First(s => s.Step > 0).Step, Is.LessThanOrEqualTo((20 * RelayPaceController.PlateauShare - lowered) / 2 + 0.1),
+                "it closes half the gap to just under the level that was refused");
             Assert.That(steps.Where(s => s.Step > 0).Count(), Is.GreaterThanOrEqualTo(8), "a ramp of many steps, no snap");
             Assert.That(rates, Is.All.LessThanOrEqualTo(100), "the configured ceiling holds");
         });
@@ -153,7 +154,8 @@ internal sealed class RelayPaceControllerTests
         var controller = Controller(max: 6);
         controller.Throttled(TooManyConnections, openConnections: 1);
         var limits = new List<int>();
-        for (var second = 0; second < 8; second++)
+        // The count the relay refused (2) is probed again after RelayPaceController.FirstConnectionProbe.
+        for (var second = 0; second < 12; second++)
         {
             Deliver(controller, _clock, 20, TimeSpan.FromSeconds(1));
             limits.Add(controller.ConnectionLimit);
@@ -218,31 +220,26 @@ internal sealed class RelayPaceControllerTests
         });
     }
 
-    [Test]
-    public void Should_hold_the_relay_near_its_rate_on_a_recorded_throttling_run()
+    /// <summary>
+    /// A relay that takes <paramref name="allowedIn"/>(second since the start) transactions in each second of the clock
+    /// and refuses the rest, against the controller for <paramref name="seconds"/>, the transactions started as the gate
+    /// starts them: spaced to the rate (a fast worker: every 5 ms while there is none) and never before the hold.
+    /// </summary>
+    private (int Accepted, int Refused, double Allowed) Relay(RelayPaceController controller, int seconds, Func<int, int> allowedIn)
     {
-        // A relay that takes 40 transactions in each second of the clock and refuses the rest, against the controller
-        // for 60 s: what it allows in, what it refuses.
-        var controller = Controller(max: 4);
-        const int allowed = 40;
-        var accepted = 0;
-        var refused = 0;
-        var step = TimeSpan.FromMilliseconds(1);
-        var nextStart = _clock.GetUtcNow();
-        var window = -1L;
-        var inWindow = 0;
-        var end = _clock.GetUtcNow().AddSeconds(60);
-        while (_clock.GetUtcNow() < end)
+        var (accepted, refused, allowed) = (0, 0, 0.0);
+        var started = _clock.GetUtcNow();
+        var nextStart = started;
+        var (window, inWindow) = (-1L, 0);
+        var end = started.AddSeconds(seconds);
+        for (var now = started; now < end; _clock.Advance(TimeSpan.FromMilliseconds(1)), now = _clock.GetUtcNow())
         {
-            _clock.Advance(step);
-            var now = _clock.GetUtcNow();
-            if (now < nextStart)
+            if (now < nextStart || now < controller.HoldUntil)
                 continue;
-            nextStart = controller.RateLimit is { } rate ? now + TimeSpan.FromSeconds(1 / rate) : now + TimeSpan.FromMilliseconds(5);
-            var second = now.ToUnixTimeSeconds();
-            if (second != window)
-                (window, inWindow) = (second, 0);
-            if (inWindow++ < allowed)
+            nextStart = now + (controller.RateLimit is { } rate ? TimeSpan.FromSeconds(1 / rate) : TimeSpan.FromMilliseconds(5));
+            if (now.ToUnixTimeSeconds() != window)
+                (window, inWindow) = (now.ToUnixTimeSeconds(), 0);
+            if (inWindow++ < allowedIn((int)(now - started).TotalSeconds))
             {
                 accepted++;
                 controller.Succeeded(now, Fast, waitedForConnection: true, waitedForRate: controller.RateLimit is not null);
@@ -253,10 +250,117 @@ internal sealed class RelayPaceControllerTests
                 controller.Throttled(Ses, 4);
             }
         }
+        for (var second = 0; second < seconds; second++)
+            allowed += allowedIn(second);
+        return (accepted, refused, allowed);
+    }
+
+    [Test]
+    public void Should_drain_near_the_relays_rate_with_few_refusals_on_a_recorded_throttling_run()
+    {
+        var (accepted, refused, allowed) = Relay(Controller(max: 4), 60, _ => 40);
+
+        TestContext.Out.WriteLine($"accepted {accepted} of {allowed} allowed, refused {refused}");
         Assert.Multiple(() =>
         {
-            Assert.That(accepted / 60.0, Is.GreaterThan(allowed * 0.85), "drain ÷ allowed rate");
-            Assert.That((double)refused / (accepted + refused), Is.LessThan(0.05), "refusals ÷ attempts");
+            Assert.That(accepted / allowed, Is.GreaterThanOrEqualTo(0.9), "drain ÷ allowed rate");
+            Assert.That((double)refused / accepted, Is.LessThanOrEqualTo(0.05), "refusals ÷ messages");
+        });
+    }
+
+    [Test]
+    public void Should_follow_a_rate_halved_and_restored_with_few_refusals()
+    {
+        var (accepted, refused, allowed) = Relay(Controller(max: 4), 60, second => second is >= 15 and < 30 ? 20 : 40);
+
+        TestContext.Out.WriteLine($"accepted {accepted} of {allowed} allowed, refused {refused}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(accepted / allowed, Is.GreaterThanOrEqualTo(0.85), "throughput ÷ the allowed rate over the run");
+            Assert.That((double)refused / accepted, Is.LessThanOrEqualTo(0.05), "refusals ÷ messages");
+        });
+    }
+
+    [Test]
+    public void Should_hold_starts_after_a_rate_refusal_so_the_first_episode_costs_a_few_refusals_not_the_rest_of_the_window()
+    {
+        // The rate is unknown until the relay first refuses: at 200 starts a second the 40 allowed are spent in 0.2 s.
+        var (_, refused, _) = Relay(Controller(max: 4), 2, _ => 40);
+
+        Assert.That(refused, Is.LessThanOrEqualTo(6), "one refusal, then one per doubling hold until the relay's window turns (50 ms … 800 ms)");
+    }
+
+    [Test]
+    public void Should_double_the_hold_while_starts_after_it_are_refused_and_reset_it_once_one_is_accepted()
+    {
+        var controller = Controller();
+        Deliver(controller, _clock, 40, TimeSpan.FromSeconds(1));
+        var holds = new List<TimeSpan>();
+        for (var i = 0; i < 4; i++)
+        {
+            controller.Throttled(Ses, 4);
+            holds.Add(controller.HoldUntil - _clock.GetUtcNow());
+            _clock.Advance(controller.HoldUntil - _clock.GetUtcNow());
+        }
+        controller.Throttled(Ses, 4);
+        _clock.Advance(TimeSpan.FromMilliseconds(10));
+        var refusedDuringHold = controller.Throttled(Ses, 4);
+        var holdAfterRefusalDuringHold = controller.HoldUntil;
+        _clock.Advance(controller.HoldUntil - _clock.GetUtcNow());
+        controller.Succeeded(_clock.GetUtcNow(), Fast, true, true);
+        controller.Throttled(Ses, 4);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(holds, Is.EqualTo(new[] { 50, 100, 200, 400 }.Select(ms => TimeSpan.FromMilliseconds(ms))));
+            Assert.That(refusedDuringHold, Is.Null);
+            Assert.That(holdAfterRefusalDuringHold - _clock.GetUtcNow(), Is.LessThanOrEqualTo(TimeSpan.Zero), "a refusal during the hold is of an earlier start: it does not extend it");
+            Assert.That(controller.HoldUntil - _clock.GetUtcNow(), Is.EqualTo(RelayPaceController.FirstHold), "an accepted start after the hold: back to the first hold");
+        });
+    }
+
+    [Test]
+    public void Should_close_in_on_just_under_the_refused_level_and_hold_there_before_probing_above()
+    {
+        var controller = Controller();
+        Deliver(controller, _clock, 40, TimeSpan.FromSeconds(1));
+        controller.Throttled(Ses, 4);
+        var rates = new List<double>();
+        for (var second = 0; second < 12; second++)
+        {
+            Deliver(controller, _clock, (int)controller.RateLimit!.Value, TimeSpan.FromSeconds(1));
+            rates.Add(controller.RateLimit!.Value);
+        }
+        var plateau = 40 * RelayPaceController.PlateauShare;
+        Assert.Multiple(() =>
+        {
+            Assert.That(rates.Take(6), Is.All.LessThanOrEqualTo(plateau), "no overshoot while closing in: " + string.Join(", ", rates));
+            Assert.That(rates.Count(r => Math.Abs(r - plateau) < 0.1), Is.GreaterThanOrEqualTo(3), "held at the plateau for a while");
+            Assert.That(rates[^1], Is.GreaterThan(40), "then probes above it: a relay that now takes more is found");
+            Assert.That(rates.Zip(rates.Skip(1), (a, b) => b - a).Where(d => d > 0).First(), Is.GreaterThan(1), "closes in fast from the decrease");
+        });
+    }
+
+    [Test]
+    public void Should_probe_a_refused_connection_count_again_less_and_less_often()
+    {
+        var controller = Controller(max: 4);
+        controller.Throttled(TooManyConnections, openConnections: 3);
+        var probes = 0;
+        for (var second = 0; second < 120; second++)
+        {
+            Deliver(controller, _clock, 20, TimeSpan.FromSeconds(1));
+            if (controller.ConnectionLimit == 4)
+            {
+                probes++;
+                controller.Throttled(TooManyConnections, openConnections: 3);
+            }
+        }
+        Assert.Multiple(() =>
+        {
+            // Waits of 5, 10, 20, 40, 60 s: five probes in two minutes (one every 2 s without the back-off).
+            Assert.That(probes, Is.InRange(3, 6));
+            Assert.That(controller.ConnectionLimit, Is.EqualTo(3));
         });
     }
 

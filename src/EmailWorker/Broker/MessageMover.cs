@@ -29,7 +29,7 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
     public string QueueOf(Move move) => move.To switch
     {
         Destination.WorkQueue => names.Work,
-        Destination.RetryTier => names.TierFor(move.State.LastRetryDelay!.Value).QueueName,
+        Destination.RetryTier => names.TierFor(move.Tier ?? throw new ArgumentException("a retry move names its tier", nameof(move))).QueueName,
         Destination.DeadLetter => names.Dead,
         _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
     };

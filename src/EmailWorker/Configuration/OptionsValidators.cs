@@ -89,8 +89,26 @@ internal sealed class RetryOptionsValidator : IValidateOptions<RetryOptions>
     public ValidateOptionsResult Validate(string? name, RetryOptions options)
     {
         var errors = new OptionErrors(RetryOptions.Section);
-        if (!RetrySchedule.TryParse(options.Schedule, out _, out var problem))
+        var valid = RetrySchedule.TryParse(options.Schedule, out _, out var problem);
+        if (!valid)
             errors.Add("Schedule", $"is '{options.Schedule}': {problem}");
+        foreach (var (key, schedule) in new[] { ("MailboxFull", options.MailboxFull), ("DomainFailure", options.DomainFailure), ("ConnectionFailure", options.ConnectionFailure) })
+        {
+            if (string.IsNullOrWhiteSpace(schedule) || RetrySchedule.TryParse(schedule, out _, out problem))
+                continue;
+            valid = false;
+            errors.Add(key, $"is '{schedule}': {problem}; or leave it empty for Retry:Schedule");
+        }
+        errors.Require(options.JitterPercent is >= 0 and <= 100, "JitterPercent",
+            $"is {options.JitterPercent}: use 0 (no jitter) to 100 percent of a step, e.g. 20");
+        errors.Require(options.JitterTiers is >= 1 and <= 10, "JitterTiers",
+            $"is {options.JitterTiers}: use 1 (no jitter) to 10 tier queues per step, e.g. 4");
+        if (valid && options.JitterPercent is >= 0 and <= 100 && options.JitterTiers is >= 1 and <= 10
+            && options.Schedules.TierDelays.Count is var tiers && tiers > RetryOptions.MaxTierQueues)
+        {
+            errors.Add("JitterTiers", $"is {options.JitterTiers}: with these schedules it makes {tiers} retry tier queues; " +
+                $"at most {RetryOptions.MaxTierQueues}: use fewer jitter tiers or shorter schedules");
+        }
         errors.Require(Duration.TryParse(options.GreylistMinimum, out _), "GreylistMinimum",
             $"is '{options.GreylistMinimum}': write a duration with a unit, e.g. 5m");
         errors.Require(options.MaxSystemReturns is >= 1 and <= 1000, "MaxSystemReturns",

@@ -1,10 +1,10 @@
 namespace EmailWorker.Configuration;
 
-/// <summary>The names of every exchange and queue, derived from <c>Topology:Prefix</c> and the retry schedule (DESIGN §3).</summary>
+/// <summary>The names of every exchange and queue, derived from <c>Topology:Prefix</c> and the retry schedules with their jitter tiers (DESIGN §3).</summary>
 internal sealed record TopologyNames(string Prefix, IReadOnlyList<RetryTier> Tiers)
 {
     public static TopologyNames From(TopologyOptions topology, RetryOptions retry) =>
-        new(topology.Prefix, retry.Delays.Select(delay => new RetryTier(topology.Prefix, delay)).ToArray());
+        new(topology.Prefix, retry.Schedules.TierDelays.Select(delay => new RetryTier(topology.Prefix, delay)).ToArray());
 
     /// <summary>Fanout exchange producers publish to, and the quorum work queue bound to it (same name).</summary>
     public string Work => $"{Prefix}.send";

@@ -88,7 +88,7 @@ internal sealed class RelayGate
             var now = _time.GetUtcNow();
             if (_controller.RateLimit is not { } rate)
                 return new Permit(now, waiter is not null, false);
-            var start = _nextStart > now ? _nextStart : now;
+            var start = Latest(Latest(_nextStart, _controller.HoldUntil), now);
             _nextStart = start + TimeSpan.FromSeconds(1 / rate);
             delay = start - now;
         }
@@ -105,6 +105,8 @@ internal sealed class RelayGate
         }
         return new Permit(_time.GetUtcNow(), waiter is not null, true);
     }
+
+    private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     public void Release()
     {

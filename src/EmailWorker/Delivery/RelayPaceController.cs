@@ -9,9 +9,17 @@ namespace EmailWorker.Delivery;
 /// <see cref="RateDecrease"/> × what the relay accepted in the last second (or of the current limit, if lower).</item>
 /// <item>Additive increase, at most once per <see cref="IncreaseEvery"/>, while deliveries succeed and a sender had to
 /// wait for that limit (the backlog is waiting), not within <see cref="QuietAfterDecrease"/> of a decrease: one
-/// connection more; the rate by <see cref="RateStep"/> of itself (at least 1/s) times the number of increases since the
-/// last decrease — a ramp that starts gently near the level that was refused and speeds up the longer the relay takes
-/// more (a relay whose limit was restored is found again in seconds), never a snap back.</item>
+/// connection more; the rate as <see cref="NextRate"/> says — never a snap back.</item>
+/// <item>Learning the relay's level: the rate a relay refused at (what it accepted in the last second) is remembered; the
+/// ramp closes half the gap to just under it (<see cref="PlateauShare"/>) each step, holds there for
+/// <see cref="PlateauHold"/>, and only then probes above it, gently at first — so the next refusal comes from a small
+/// overshoot near the end of the relay's window rather than a large one. The connection count the relay refused is
+/// probed again only after a wait that doubles with each refusal at the same count (<see cref="FirstConnectionProbe"/>
+/// up to <see cref="MaxConnectionProbe"/>).</item>
+/// <item>Holding starts after a rate refusal: the relay's window is spent, and every start before it ends collects one
+/// more refusal. No transaction starts before <see cref="HoldUntil"/>: <see cref="FirstHold"/> after a refusal, doubling
+/// (up to <see cref="MaxHold"/>) while a start after the hold is refused again, back to the first once one is
+/// accepted.</item>
 /// <item>Latency: while the attempts' smoothed latency is well above its recent floor (<see cref="LatencyTolerance"/> ×
 /// and <see cref="LatencySlack"/> over), it does not increase (a Vegas/Gradient-style limiter: a queue is building at
 /// the relay).</item>
@@ -21,11 +29,17 @@ namespace EmailWorker.Delivery;
 internal sealed class RelayPaceController
 {
     public static readonly TimeSpan IncreaseEvery = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan QuietAfterDecrease = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan QuietAfterDecrease = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan EpisodeLength = TimeSpan.FromSeconds(1);
     public const double RateDecrease = 0.85;
     public const double RateStep = 0.05;
     public const double MinRate = 1;
+    public const double PlateauShare = 0.97;
+    public static readonly TimeSpan PlateauHold = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan FirstHold = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan FirstConnectionProbe = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan MaxConnectionProbe = TimeSpan.FromMinutes(1);
     public const double LatencyTolerance = 2;
     public static readonly TimeSpan LatencySlack = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan AcceptedWindow = TimeSpan.FromSeconds(1);
@@ -42,6 +56,11 @@ internal sealed class RelayPaceController
     private bool _connectionsWanted;
     private bool _rateWanted;
     private int _rateIncreases;
+    private double? _refusedRate;
+    private DateTimeOffset? _plateauSince;
+    private TimeSpan _hold = FirstHold;
+    private int? _refusedConnections;
+    private TimeSpan _connectionProbe = FirstConnectionProbe;
     private double? _smoothedLatency;
     private TimeSpan _floorNow = TimeSpan.MaxValue;
     private TimeSpan _floorBefore = TimeSpan.MaxValue;
@@ -64,6 +83,9 @@ internal sealed class RelayPaceController
     /// <summary>Transactions that may start per second; null for no limit.</summary>
     public double? RateLimit { get; private set; }
 
+    /// <summary>No transaction may start before this (after a rate refusal: the relay's window is spent).</summary>
+    public DateTimeOffset HoldUntil { get; private set; } = DateTimeOffset.MinValue;
+
     /// <summary>Why the limits are what they are, since the last change; null while they are the configured ones.</summary>
     public string? LastReason { get; private set; }
 
@@ -76,6 +98,9 @@ internal sealed class RelayPaceController
         var now = _time.GetUtcNow();
         Remember(startedAt, now);
         ObserveLatency(latency, now);
+        // A start after the hold was accepted: the relay's window has turned.
+        if (startedAt >= HoldUntil)
+            _hold = FirstHold;
         _connectionsWanted |= waitedForConnection;
         _rateWanted |= waitedForRate;
         if (!_limits.Adaptive || now - _lastIncrease < IncreaseEvery)
@@ -88,14 +113,33 @@ internal sealed class RelayPaceController
             return null;
         var connections = ConnectionLimit;
         var rate = RateLimit;
-        if (connectionsWanted && connections < _limits.MaxConnections && now - _connectionsDecreasedAt >= QuietAfterDecrease)
+        var sinceConnectionRefusal = now - _connectionsDecreasedAt;
+        if (connectionsWanted && connections < _limits.MaxConnections && sinceConnectionRefusal >= QuietAfterDecrease
+            && (connections + 1 < _refusedConnections || sinceConnectionRefusal >= _connectionProbe))
             connections++;
         if (rateWanted && rate is { } current && current < (_limits.MaxRatePerSecond ?? double.MaxValue) && now - _rateDecreasedAt >= QuietAfterDecrease)
-        {
-            _rateIncreases++;
-            rate = Math.Min(_limits.MaxRatePerSecond ?? double.MaxValue, Round(current + Math.Max(1, current * RateStep * _rateIncreases)));
-        }
+            rate = Math.Min(_limits.MaxRatePerSecond ?? double.MaxValue, Round(NextRate(current, now)));
         return Change(connections, rate, "while deliveries succeed and work is waiting");
+    }
+
+    /// <summary>
+    /// The rate after one more increase: half the gap to just under the level the relay last refused at; there, a pause
+    /// of <see cref="PlateauHold"/>; above it a ramp of <see cref="RateStep"/> of itself, doubling with each increase above
+    /// it (5 %, 10 %, 20 %, 40 %, 80 %): gentle where the relay refused, fast once it takes more (a restored limit).
+    /// </summary>
+    private double NextRate(double current, DateTimeOffset now)
+    {
+        if (_refusedRate is { } level)
+        {
+            var plateau = level * PlateauShare;
+            if (current < plateau - 0.05)
+                return Math.Min(plateau, current + Math.Max(1, (plateau - current) / 2));
+            _plateauSince ??= now;
+            if (now - _plateauSince < PlateauHold)
+                return current;
+        }
+        _rateIncreases++;
+        return current + Math.Max(1, current * RateStep * (1 << Math.Min(_rateIncreases - 1, 4)));
     }
 
     /// <summary>
@@ -112,17 +156,30 @@ internal sealed class RelayPaceController
             if (now - _connectionsDecreasedAt < EpisodeLength)
                 return null;
             _connectionsDecreasedAt = now;
+            // Refused at the same count again: wait twice as long before the next probe of it.
+            var refusedAt = openConnections + 1;
+            _connectionProbe = refusedAt == _refusedConnections ? Min(_connectionProbe * 2, MaxConnectionProbe) : FirstConnectionProbe;
+            _refusedConnections = refusedAt;
             var connections = Math.Max(_limits.MinConnections, Math.Min(ConnectionLimit - 1, openConnections));
             return Change(connections, RateLimit, $"after {signal}");
         }
+        // Refused during the hold: a transaction started before it (no start is granted meanwhile), nothing new.
+        if (now < HoldUntil)
+            return null;
+        HoldUntil = now + _hold;
+        _hold = Min(_hold * 2, MaxHold);
         if (now - _rateDecreasedAt < EpisodeLength)
             return null;
         _rateDecreasedAt = now;
         _rateIncreases = 0;
+        _plateauSince = null;
         var accepted = AcceptedInLastSecond(now);
         var basis = Math.Min(RateLimit ?? double.MaxValue, Math.Max(accepted, MinRate));
+        _refusedRate = basis;
         return Change(ConnectionLimit, Math.Max(MinRate, Round(basis * RateDecrease)), $"after {signal} ({accepted} accepted in the last second)");
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>Whether the smoothed attempt latency is well above its recent floor.</summary>
     public bool LatencyRising

@@ -89,5 +89,5 @@ internal static class ServiceCollectionExtensions
     }
 
     private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>
-        new(retry.Delays, retry.GreylistMinimumValue, retry.MaxSystemReturns, $"{Environment.MachineName}/{Environment.ProcessId}");
+        new(retry.Schedules, retry.MaxSystemReturns, $"{Environment.MachineName}/{Environment.ProcessId}");
 }

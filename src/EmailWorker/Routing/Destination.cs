@@ -1,5 +1,3 @@
-using EmailWorker.Messages;
-
 namespace EmailWorker.Routing;
 
 /// <summary>Where a move publishes a message.</summary>
@@ -8,7 +6,7 @@ internal enum Destination
     /// <summary>Back to the tail of the work queue (a fault that was not the message's own).</summary>
     WorkQueue,
 
-    /// <summary>The retry tier of the move's <see cref="AttemptState.LastRetryDelay"/>.</summary>
+    /// <summary>The retry tier of the move's <see cref="Move.Tier"/>.</summary>
     RetryTier,
 
     /// <summary>The dead-letter queue, with the move's failure record.</summary>

@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using EmailWorker.Contracts;
 using EmailWorker.Messages;
 using EmailWorker.Diagnostics;
@@ -70,10 +71,11 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     /// <summary>
     /// <paramref name="attempts"/> SMTP attempts were made in this delivery (more than one when throttled sends waited in
     /// memory and were made again); <paramref name="outcomes"/> has one entry per recipient, its latest outcome (never one
-    /// the <paramref name="ledger"/> took out of it, so no move names those).
+    /// the <paramref name="ledger"/> took out of it, so no move names those). <paramref name="jitter"/> is a uniform draw
+    /// in [0, 1) that picks a retry's tier among its step's jitter tiers (passed in, like the clock, to keep this pure).
     /// </summary>
     public Plan Attempted(AttemptState state, IReadOnlyList<RecipientOutcome> outcomes, string finalReply, DateTimeOffset? expiresAt, DateTimeOffset now,
-        int attempts = 1, LedgerFindings? ledger = null)
+        int attempts = 1, LedgerFindings? ledger = null, double jitter = 0)
     {
         // The relay could not be reached, secured or logged in to: no dialogue, so no attempt — back as it came.
         if (outcomes.Count > 0 && outcomes.All(o => o.Outcome.RelayUnreached))
@@ -94,9 +96,9 @@ internal sealed class FatePlanner(RoutingPolicy policy)
         if (permanent.Count > 0)
             AddDeadLetter(tried, [.. permanent.Select(p => p.Address)], Recorded(permanent[0].Outcome), [], now, moves, reports);
 
-        var transient = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Transient).ToList();
-        if (transient.Count > 0)
-            AddRetry(tried, [.. transient.Select(t => t.Address)], Recorded(transient[0].Outcome), expiresAt, now, moves, reports);
+        // Each cause waits on its own schedule: one retry move per cause, each for its own recipients.
+        foreach (var cause in outcomes.Where(o => o.Outcome.Class == OutcomeClass.Transient).GroupBy(o => RetryCauses.Of(o.Outcome)))
+            AddRetry(tried, cause.Key, [.. cause.Select(t => t.Address)], Recorded(cause.First().Outcome), expiresAt, now, jitter, moves, reports);
 
         var system = outcomes.Where(o => o.Outcome.Class == OutcomeClass.System).ToList();
         if (system.Count > 0)
@@ -145,33 +147,39 @@ internal sealed class FatePlanner(RoutingPolicy policy)
         reports.Add(new Report.Returned(tried.Attempts, outcome, tried.SystemReturns, recipients));
     }
 
-    private void AddRetry(AttemptState tried, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset? expiresAt,
-        DateTimeOffset now, List<Move> moves, List<Report> reports)
+    private void AddRetry(AttemptState tried, RetryCause cause, IReadOnlyList<string> recipients, AttemptOutcome outcome, DateTimeOffset? expiresAt,
+        DateTimeOffset now, double jitter, List<Move> moves, List<Report> reports)
     {
-        if (policy.NextDelay(tried.LastRetryDelay, outcome.Greylisted) is not { } delay)
+        if (policy.Retry.NextStep(cause, tried.LastRetryDelay) is not { } step)
         {
-            var giveUp = outcome with { Reason = $"{outcome.Reason} (gave up after the last retry tier: {policy.RetryDelays.Count} retries)" };
+            var schedule = cause is RetryCause.Default or RetryCause.Greylisting ? "" : $" of {cause.Key()}";
+            var giveUp = outcome with { Reason = $"{outcome.Reason} (gave up after the last retry tier{schedule}: {policy.Retry.Of(cause).Count} retries)" };
             AddDeadLetter(tried, recipients, giveUp, [], now, moves, reports);
             return;
         }
-        var nextAttemptAt = now + delay;
-        if (expiresAt is { } deadline && nextAttemptAt > deadline)
+        // Jitter never makes a message expire: when its tier would land after expiresAt but the step's own would not, the step's own.
+        var tier = policy.Retry.Jitter.Tier(step, jitter);
+        if (expiresAt is { } deadline && now + tier > deadline && now + step <= deadline)
+            tier = step;
+        var nextAttemptAt = now + tier;
+        if (expiresAt is { } expiry && nextAttemptAt > expiry)
         {
             var expired = outcome with
             {
                 Class = OutcomeClass.Expired,
-                Reason = $"{outcome.Reason} (the next retry at {nextAttemptAt:O} would come after expiresAt {deadline:O})",
+                Reason = $"{outcome.Reason} (the next retry at {nextAttemptAt:O} would come after expiresAt {expiry:O})",
             };
             AddDeadLetter(tried, recipients, expired, [], now, moves, reports);
             return;
         }
+        // The header keeps the step, not the tier: the next retry continues after the step, wherever jitter put this one.
         var state = tried with
         {
             History = tried.HistoryWith(Entry(tried.Attempts, now, "deferred", outcome)),
-            LastRetryDelay = delay,
+            LastRetryDelay = step,
             Recipients = recipients,
         };
-        moves.Add(new Move(Destination.RetryTier, state));
+        moves.Add(new Move(Destination.RetryTier, state, Tier: tier));
         reports.Add(new Report.Deferred(tried.Attempts, outcome, nextAttemptAt, recipients));
     }
 

@@ -146,7 +146,7 @@ internal sealed class MessageHandler(
             }
             settled.AddRange(throttled);
             // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
-            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings);
+            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings, Random.Shared.NextDouble());
             // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).
             return (WithRelayFaults(plan, settled), stopping.IsCancellationRequested);
         }

@@ -33,6 +33,12 @@ public sealed class WorkerTestContext : IAsyncDisposable
 
     public string RetrySchedule { get; }
 
+    /// <summary>
+    /// Delays of tier queues beyond <see cref="RetrySchedule"/>'s that a test's own <c>Retry:</c> overrides make (another
+    /// cause's schedule, jitter tiers): waiting queues too, checked and deleted like the others.
+    /// </summary>
+    public IReadOnlyList<string> MoreRetryTiers { get; init; } = [];
+
     public bool IngestDeadLetters { get; }
 
     /// <summary>This test's own dead-letter store (SQLite), shared by its workers and its <c>dlq</c> commands; deleted afterwards.</summary>
@@ -55,6 +61,11 @@ public sealed class WorkerTestContext : IAsyncDisposable
         environment["EMAILWORKER__SMTP__PORT"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["EMAILWORKER__RETRY__SCHEDULE"] = RetrySchedule;
         environment["EMAILWORKER__RETRY__GREYLISTMINIMUM"] = "2s";
+        // Every cause on RetrySchedule and no jitter, so the tier queues are exactly RetrySchedule's (a test may override).
+        environment["EMAILWORKER__RETRY__MAILBOXFULL"] = "";
+        environment["EMAILWORKER__RETRY__DOMAINFAILURE"] = "";
+        environment["EMAILWORKER__RETRY__CONNECTIONFAILURE"] = "";
+        environment["EMAILWORKER__RETRY__JITTERPERCENT"] = "0";
         environment["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com";
         environment["EMAILWORKER__DEADLETTERS__DATADIRECTORY"] = DataDirectory;
         if (!IngestDeadLetters)
@@ -252,7 +263,7 @@ public sealed class WorkerTestContext : IAsyncDisposable
 
     /// <summary>Where a message waits for delivery: the work queue and every retry tier.</summary>
     public IEnumerable<string> WaitingQueues() =>
-        new[] { WorkQueue }.Concat(RetrySchedule.Split(',').Select(d => $"{Prefix}.retry.{d.Trim()}"));
+        new[] { WorkQueue }.Concat(RetrySchedule.Split(',').Concat(MoreRetryTiers).Select(d => $"{Prefix}.retry.{d.Trim()}"));
 
     private static async Task DeleteQuietlyAsync(Func<Task> delete)
     {
