@@ -11,7 +11,8 @@ internal sealed record SqlDialect(
     Func<string, string, string> ContainsIgnoringCase,
     string? MigrationLock,
     string? JobLock,
-    string? DurableCommit)
+    string? DurableCommit,
+    string LedgerSession)
 {
     public static readonly SqlDialect Sqlite = new(
         "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -23,7 +24,13 @@ internal sealed record SqlDialect(
         MigrationLock: null,
         JobLock: null,
         // synchronous stays FULL (the default) on every connection: nothing to set per transaction.
-        DurableCommit: null);
+        DurableCommit: null,
+        // The delivered ledger's own connection (never pooled, so no letter's connection inherits it): in WAL mode NORMAL
+        // skips the fsync per commit, which made the ledger's claims wait for the disk on the SMTP connection's path. A
+        // commit then survives a crash of this process (it is in the WAL, in the OS's cache) but not a power cut of the
+        // host, which may take the last commits: a recipient is then sent again without being reported in doubt (README,
+        // "The delivered ledger": Durability).
+        LedgerSession: "PRAGMA synchronous = NORMAL");
 
     public static readonly SqlDialect Postgres = new(
         "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -36,5 +43,8 @@ internal sealed record SqlDialect(
         JobLock: "SELECT pg_advisory_xact_lock(7401208513)",
         // A letter is acked on the broker once its insert commits: the commit must be on disk, whatever the server's
         // default. With synchronous_commit off, a database crash loses the last commits — letters the broker has forgotten.
-        DurableCommit: "SET LOCAL synchronous_commit TO on");
+        DurableCommit: "SET LOCAL synchronous_commit TO on",
+        // The ledger's database lives apart from the workers (shared by several hosts): its commits stay durable on the
+        // server (a WAL flush, shared by the group commit's writes), for the session the ledger holds.
+        LedgerSession: "SET synchronous_commit TO on");
 }
