@@ -14,16 +14,25 @@ internal sealed class LedgerConnection(Func<CancellationToken, ValueTask<DbConne
     private DbConnection? _connection;
 
     /// <summary>Runs <paramref name="work"/> in one transaction of its own on this connection, one caller at a time.</summary>
-    public async Task<T> InTransactionAsync<T>(Func<DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    public Task<T> InTransactionAsync<T>(Func<DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        UseAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var result = await work(transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> (reads: no transaction) on this connection, one caller at a time.</summary>
+    public Task<T> ReadAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken) => UseAsync(_ => work(), cancellationToken);
+
+    private async Task<T> UseAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await _turn.WaitAsync(cancellationToken);
         try
         {
             _connection ??= await OpenAsync(cancellationToken);
-            await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
-            var result = await work(transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
+            return await work(_connection);
         }
         catch
         {
@@ -38,12 +47,12 @@ internal sealed class LedgerConnection(Func<CancellationToken, ValueTask<DbConne
 
     /// <summary>
     /// The command for <paramref name="sql"/>, kept from an earlier batch (with its parameters: set them with
-    /// <see cref="DbCommandExtensions.Set"/>) or made now. Only for use inside <see cref="InTransactionAsync{T}"/>.
+    /// <see cref="DbCommandExtensions.Set"/>) or made now. Only for use inside <see cref="InTransactionAsync{T}"/> or <see cref="ReadAsync{T}"/>.
     /// </summary>
-    public DbCommand Command(string sql, DbTransaction transaction)
+    public DbCommand Command(string sql, DbTransaction? transaction = null)
     {
         if (!_commands.TryGetValue(sql, out var command))
-            _commands[sql] = command = transaction.Connection!.Command(sql);
+            _commands[sql] = command = _connection!.Command(sql);
         command.Transaction = transaction;
         return command;
     }

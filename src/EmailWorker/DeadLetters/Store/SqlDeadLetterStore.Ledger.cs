@@ -98,9 +98,17 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
 
     public async Task<IReadOnlyList<LedgerEntry>> ReadLedgerAsync(string messageId, CancellationToken cancellationToken)
     {
+        const string Select = $"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m ORDER BY recipient";
+        if (Dialect.LedgerLooksUpOnItsConnection)
+            return await Ledger.ReadAsync(() => ReadEntriesAsync(Ledger.Command(Select), messageId, cancellationToken), cancellationToken);
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var select = connection.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m ORDER BY recipient");
-        select.Add("@m", messageId);
+        await using var select = connection.Command(Select);
+        return await ReadEntriesAsync(select, messageId, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<LedgerEntry>> ReadEntriesAsync(DbCommand select, string messageId, CancellationToken cancellationToken)
+    {
+        select.Set("@m", messageId);
         var entries = new List<LedgerEntry>();
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

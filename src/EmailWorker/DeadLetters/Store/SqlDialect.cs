@@ -12,7 +12,8 @@ internal sealed record SqlDialect(
     string? MigrationLock,
     string? JobLock,
     string? DurableCommit,
-    string LedgerSession)
+    string LedgerSession,
+    bool LedgerLooksUpOnItsConnection)
 {
     public static readonly SqlDialect Sqlite = new(
         "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -30,7 +31,10 @@ internal sealed record SqlDialect(
         // commit then survives a crash of this process (it is in the WAL, in the OS's cache) but not a power cut of the
         // host, which may take the last commits: a recipient is then sent again without being reported in doubt (README,
         // "The delivered ledger": Durability).
-        LedgerSession: "PRAGMA synchronous = NORMAL");
+        LedgerSession: "PRAGMA synchronous = NORMAL",
+        // Every commit of the ledger's connection makes the page cache of every other connection to the file stale: a
+        // look-up on a pooled one re-reads its pages (and opens, parses); on the ledger's own it is a few microseconds.
+        LedgerLooksUpOnItsConnection: true);
 
     public static readonly SqlDialect Postgres = new(
         "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -46,5 +50,7 @@ internal sealed record SqlDialect(
         DurableCommit: "SET LOCAL synchronous_commit TO on",
         // The ledger's database lives apart from the workers (shared by several hosts): its commits stay durable on the
         // server (a WAL flush, shared by the group commit's writes), for the session the ledger holds.
-        LedgerSession: "SET synchronous_commit TO on");
+        LedgerSession: "SET synchronous_commit TO on",
+        // Look-ups run in parallel on the pool (prepared automatically) rather than wait behind a group commit's round trip.
+        LedgerLooksUpOnItsConnection: false);
 }
