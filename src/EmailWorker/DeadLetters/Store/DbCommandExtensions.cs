@@ -13,6 +13,25 @@ internal static class DbCommandExtensions
         command.Parameters.Add(parameter);
     }
 
+    /// <summary>Sets a parameter, adding it on the command's first use (a kept command has it from the last).</summary>
+    public static void Set(this DbCommand command, string name, object? value)
+    {
+        if (command.Parameters.Contains(name))
+            command.Parameters[name].Value = value ?? DBNull.Value;
+        else
+            command.Add(name, value);
+    }
+
+    /// <summary>Sets <c>@prefix0, @prefix1, …</c> (as named by <see cref="List"/>) to the values.</summary>
+    public static void SetList(this DbCommand command, string prefix, IReadOnlyList<string> values)
+    {
+        for (var i = 0; i < values.Count; i++)
+            command.Set($"@{prefix}{i}", values[i]);
+    }
+
+    /// <summary><c>@prefix0, @prefix1, …</c>: <paramref name="count"/> parameters as an SQL list.</summary>
+    public static string List(string prefix, int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{prefix}{i}"));
+
     public static DbCommand Command(this DbConnection connection, string sql, DbTransaction? transaction = null)
     {
         var command = connection.CreateCommand();

@@ -42,5 +42,5 @@ internal sealed class PostgresDeadLetterStore : SqlDeadLetterStore
     protected override async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
-    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    protected override ValueTask ClosePoolAsync() => _dataSource.DisposeAsync();
 }

@@ -8,45 +8,50 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
 {
     private const string LedgerColumns = "message_id, recipient, state, claimed_at, updated_at, reply";
 
-    public async Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> WriteLedgerAsync(IReadOnlyList<LedgerWrite> writes, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    private LedgerConnection? _ledger;
+
+    /// <summary>The ledger's own connection (<see cref="LedgerConnection"/>); by default one from the pool, held.</summary>
+    protected virtual ValueTask<DbConnection> OpenLedgerConnectionAsync(CancellationToken cancellationToken) => OpenConnectionAsync(cancellationToken);
+
+    private LedgerConnection Ledger => LazyInitializer.EnsureInitialized(ref _ledger, () => new LedgerConnection(OpenLedgerConnectionAsync, Dialect.LedgerSession));
+
+    private async ValueTask DisposeLedgerConnectionAsync()
+    {
+        if (_ledger is not null)
+            await _ledger.DisposeAsync();
+    }
+
+    public Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> WriteLedgerAsync(IReadOnlyList<LedgerWrite> writes, DateTimeOffset now,
+        CancellationToken cancellationToken) => Ledger.InTransactionAsync<IReadOnlyList<IReadOnlyList<LedgerEntry>>>(async transaction =>
     {
         var at = now.ToUnixTimeMilliseconds();
         var found = new List<IReadOnlyList<LedgerEntry>>(writes.Count);
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (Dialect.DurableCommit is { } durable)
-            await connection.ExecuteAsync(durable, transaction, cancellationToken);
         foreach (var write in writes)
         {
-            found.Add(write.Claim.Count == 0 ? [] : await ClaimAsync(connection, transaction, write, at, cancellationToken));
+            found.Add(write.Claim.Count == 0 ? [] : await ClaimAsync(transaction, write, at, cancellationToken));
             if (write.Delivered.Count > 0)
-                await RecordDeliveredAsync(connection, transaction, write, at, cancellationToken);
+                await RecordDeliveredAsync(transaction, write, at, cancellationToken);
             if (write.Release.Count > 0)
-                await ReleaseAsync(connection, transaction, write, cancellationToken);
+                await ReleaseAsync(transaction, write, cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
         return found;
-    }
+    }, cancellationToken);
 
     /// <summary>
     /// Inserts <c>sending</c> rows where there are none, then reads the rows that were there. Insert first: on PostgreSQL a
     /// concurrent claim of the same row waits for the other transaction, so the read that follows sees what it committed.
     /// </summary>
-    private static async Task<IReadOnlyList<LedgerEntry>> ClaimAsync(DbConnection connection, DbTransaction transaction, LedgerWrite write, long at,
-        CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<LedgerEntry>> ClaimAsync(DbTransaction transaction, LedgerWrite write, long at, CancellationToken cancellationToken)
     {
         var inserted = new HashSet<string>(StringComparer.Ordinal);
-        await using (var insert = connection.Command("", transaction))
+        var insert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
+            string.Join(", ", write.Claim.Select((_, i) => $"(@m, @r{i}, 0, @t, @t, NULL)")) +
+            " ON CONFLICT (message_id, recipient) DO NOTHING RETURNING recipient", transaction);
+        insert.Set("@m", write.MessageId);
+        insert.Set("@t", at);
+        insert.SetList("r", write.Claim);
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
         {
-            insert.Add("@m", write.MessageId);
-            insert.Add("@t", at);
-            var rows = write.Claim.Select((_, i) => $"(@m, @r{i}, 0, @t, @t, NULL)");
-            for (var i = 0; i < write.Claim.Count; i++)
-                insert.Add($"@r{i}", write.Claim[i]);
-            insert.CommandText = $"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES {string.Join(", ", rows)} " +
-                "ON CONFLICT (message_id, recipient) DO NOTHING RETURNING recipient";
-            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 inserted.Add(reader.GetString(0));
         }
@@ -54,11 +59,12 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
         if (existing.Count == 0)
             return [];
         var entries = new List<LedgerEntry>(existing.Count);
-        await using (var select = connection.Command("", transaction))
+        var select = Ledger.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m AND recipient IN ({DbCommandExtensions.List("r", existing.Count)})",
+            transaction);
+        select.Set("@m", write.MessageId);
+        select.SetList("r", existing);
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
-            select.Add("@m", write.MessageId);
-            select.CommandText = $"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m AND recipient IN ({select.AddList("r", existing)})";
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 entries.Add(ReadEntry(reader));
         }
@@ -68,35 +74,41 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
         return entries;
     }
 
-    private static async Task RecordDeliveredAsync(DbConnection connection, DbTransaction transaction, LedgerWrite write, long at,
-        CancellationToken cancellationToken)
+    private async Task RecordDeliveredAsync(DbTransaction transaction, LedgerWrite write, long at, CancellationToken cancellationToken)
     {
-        await using var upsert = connection.Command("", transaction);
-        upsert.Add("@m", write.MessageId);
-        upsert.Add("@t", at);
-        upsert.Add("@reply", write.Reply);
-        var rows = write.Delivered.Select((_, i) => $"(@m, @r{i}, 1, @t, @t, @reply)");
-        for (var i = 0; i < write.Delivered.Count; i++)
-            upsert.Add($"@r{i}", write.Delivered[i]);
         // A row claimed by this attempt keeps its claim time; one missing (its claim failed) is made delivered at once.
-        upsert.CommandText = $"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES {string.Join(", ", rows)} " +
-            "ON CONFLICT (message_id, recipient) DO UPDATE SET state = 1, updated_at = excluded.updated_at, reply = excluded.reply";
+        var upsert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
+            string.Join(", ", write.Delivered.Select((_, i) => $"(@m, @r{i}, 1, @t, @t, @reply)")) +
+            " ON CONFLICT (message_id, recipient) DO UPDATE SET state = 1, updated_at = excluded.updated_at, reply = excluded.reply", transaction);
+        upsert.Set("@m", write.MessageId);
+        upsert.Set("@t", at);
+        upsert.Set("@reply", write.Reply);
+        upsert.SetList("r", write.Delivered);
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task ReleaseAsync(DbConnection connection, DbTransaction transaction, LedgerWrite write, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(DbTransaction transaction, LedgerWrite write, CancellationToken cancellationToken)
     {
-        await using var delete = connection.Command("", transaction);
-        delete.Add("@m", write.MessageId);
-        delete.CommandText = $"DELETE FROM delivery_ledger WHERE message_id = @m AND state = 0 AND recipient IN ({delete.AddList("r", write.Release)})";
+        var delete = Ledger.Command($"DELETE FROM delivery_ledger WHERE message_id = @m AND state = 0 AND recipient IN ({DbCommandExtensions.List("r", write.Release.Count)})",
+            transaction);
+        delete.Set("@m", write.MessageId);
+        delete.SetList("r", write.Release);
         await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<LedgerEntry>> ReadLedgerAsync(string messageId, CancellationToken cancellationToken)
     {
+        const string Select = $"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m ORDER BY recipient";
+        if (Dialect.LedgerLooksUpOnItsConnection)
+            return await Ledger.ReadAsync(() => ReadEntriesAsync(Ledger.Command(Select), messageId, cancellationToken), cancellationToken);
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var select = connection.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m ORDER BY recipient");
-        select.Add("@m", messageId);
+        await using var select = connection.Command(Select);
+        return await ReadEntriesAsync(select, messageId, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<LedgerEntry>> ReadEntriesAsync(DbCommand select, string messageId, CancellationToken cancellationToken)
+    {
+        select.Set("@m", messageId);
         var entries = new List<LedgerEntry>();
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -34,7 +34,14 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
 
     protected abstract ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 
-    public abstract ValueTask DisposeAsync();
+    /// <summary>Closes the pooled connections (after the ledger's own).</summary>
+    protected abstract ValueTask ClosePoolAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeLedgerConnectionAsync();
+        await ClosePoolAsync();
+    }
 
     /// <summary>Creates the tables, or brings an older schema up to date, in one transaction.</summary>
     protected async Task MigrateAsync(CancellationToken cancellationToken)

@@ -12,7 +12,9 @@ internal sealed record SqlDialect(
     string? MigrationLock,
     string? JobLock,
     string? DurableCommit,
-    string JobRowLock)
+    string JobRowLock,
+    string LedgerSession,
+    bool LedgerLooksUpOnItsConnection)
 {
     public static readonly SqlDialect Sqlite = new(
         "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -26,7 +28,16 @@ internal sealed record SqlDialect(
         // synchronous stays FULL (the default) on every connection: nothing to set per transaction.
         DurableCommit: null,
         // A write transaction holds the file's lock from its BEGIN IMMEDIATE: reading a row takes nothing more.
-        JobRowLock: "");
+        JobRowLock: "",
+        // The delivered ledger's own connection (never pooled, so no letter's connection inherits it): in WAL mode NORMAL
+        // skips the fsync per commit, which made the ledger's claims wait for the disk on the SMTP connection's path. A
+        // commit then survives a crash of this process (it is in the WAL, in the OS's cache) but not a power cut of the
+        // host, which may take the last commits: a recipient is then sent again without being reported in doubt (README,
+        // "The delivered ledger": Durability).
+        LedgerSession: "PRAGMA synchronous = NORMAL",
+        // Every commit of the ledger's connection makes the page cache of every other connection to the file stale: a
+        // look-up on a pooled one re-reads its pages (and opens, parses); on the ledger's own it is a few microseconds.
+        LedgerLooksUpOnItsConnection: true);
 
     public static readonly SqlDialect Postgres = new(
         "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -41,5 +52,10 @@ internal sealed record SqlDialect(
         // default. With synchronous_commit off, a database crash loses the last commits — letters the broker has forgotten.
         DurableCommit: "SET LOCAL synchronous_commit TO on",
         // Reading a job's row to update it: wait for its row lock first.
-        JobRowLock: " FOR UPDATE");
+        JobRowLock: " FOR UPDATE",
+        // The ledger's database lives apart from the workers (shared by several hosts): its commits stay durable on the
+        // server (a WAL flush, shared by the group commit's writes), for the session the ledger holds.
+        LedgerSession: "SET synchronous_commit TO on",
+        // Look-ups run in parallel on the pool (prepared automatically) rather than wait behind a group commit's round trip.
+        LedgerLooksUpOnItsConnection: false);
 }

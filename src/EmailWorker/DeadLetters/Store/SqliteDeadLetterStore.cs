@@ -52,7 +52,15 @@ internal sealed class SqliteDeadLetterStore : SqlDeadLetterStore
         return connection;
     }
 
-    public override ValueTask DisposeAsync()
+    /// <summary>The delivered ledger's own connection, outside the pool: its session setting must reach no letter's connection.</summary>
+    protected override async ValueTask<DbConnection> OpenLedgerConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    protected override ValueTask ClosePoolAsync()
     {
         // Pooled connections hold the file open; only this store's pool is cleared (others may be open in this process).
         using var connection = new SqliteConnection(_connectionString);
