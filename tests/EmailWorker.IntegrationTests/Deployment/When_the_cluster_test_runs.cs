@@ -9,9 +9,11 @@ namespace EmailWorker.IntegrationTests.Deployment;
 /// leading the work queue and one worker are killed with -9 once a quarter is delivered. The script counts every
 /// messageId at its own SMTP sink, and it stops every worker with SIGTERM and waits for each to exit: a worker that
 /// ignores it hangs the script, and the fixture's timeout fails the test. The scale-out figures stay with the full run.
+/// Three nodes and three workers of its own take both cores: it runs alone, like the fixtures that change the shared node.
 /// </summary>
 [TestFixture]
 [Category("Fault")]
+[NonParallelizable]
 [CancelAfter(360_000)]
 public sealed class When_the_cluster_test_runs
 {
