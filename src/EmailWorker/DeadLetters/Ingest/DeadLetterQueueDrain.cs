@@ -9,14 +9,16 @@ namespace EmailWorker.DeadLetters.Ingest;
 /// Moves the letters in the dead-letter queue <em>now</em> into the store, through the ingester's <see cref="IngestLoop"/> (the
 /// same mapping, a batch stored in one transaction and only then acked with one multiple ack), and stops: for an operator command, so a
 /// <c>dlq list</c> right after a failure shows it even when no worker ingests. Bounded to the letters present when it
-/// starts; it also stops when none came for a quiet spell and the queue holds none ready (a worker's ingester took them
-/// meanwhile). A quiet spell while letters are still ready is a slow broker, not an empty queue: it keeps waiting, for
-/// <see cref="Patience"/> at most.
+/// starts; it also stops when none came for <see cref="GoneAfter"/> and the queue holds none ready (a worker's ingester took
+/// them meanwhile). None ready is not enough alone: letters on their way to this consumer are not ready either, and on a
+/// loaded machine they can take more than a second to arrive. A quiet spell while letters are still ready is a slow broker,
+/// not an empty queue: it keeps waiting, for <see cref="Patience"/> at most.
 /// </summary>
 internal static class DeadLetterQueueDrain
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan GoneAfter = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     /// <summary>Returns how many letters it took from the queue (stored now, or found stored already).</summary>
@@ -60,9 +62,11 @@ internal static class DeadLetterQueueDrain
                     }
                     catch (OperationCanceledException) when (!token.IsCancellationRequested)
                     {
-                        quietSince ??= DateTimeOffset.UtcNow;
+                        // Quiet since the first silent second: a spell of Quiet has passed already.
+                        quietSince ??= DateTimeOffset.UtcNow - Quiet;
+                        var silent = DateTimeOffset.UtcNow - quietSince.Value;
                         var ready = (await channel.QueueDeclarePassiveAsync(queue, token)).MessageCount;
-                        if (ready == 0 || DateTimeOffset.UtcNow - quietSince > Patience)
+                        if ((ready == 0 && silent >= GoneAfter) || silent > Patience)
                             return;
                     }
                 }
