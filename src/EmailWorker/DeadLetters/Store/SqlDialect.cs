@@ -12,7 +12,8 @@ internal sealed record SqlDialect(
     string? MigrationLock,
     string? JobLock,
     string? DurableCommit,
-    string JobRowLock)
+    string JobRowLock,
+    string BodyLength)
 {
     public static readonly SqlDialect Sqlite = new(
         "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -26,7 +27,9 @@ internal sealed record SqlDialect(
         // synchronous stays FULL (the default) on every connection: nothing to set per transaction.
         DurableCommit: null,
         // A write transaction holds the file's lock from its BEGIN IMMEDIATE: reading a row takes nothing more.
-        JobRowLock: "");
+        JobRowLock: "",
+        // The size from the record's header: the blob itself is not read.
+        BodyLength: "length");
 
     public static readonly SqlDialect Postgres = new(
         "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -41,5 +44,6 @@ internal sealed record SqlDialect(
         // default. With synchronous_commit off, a database crash loses the last commits — letters the broker has forgotten.
         DurableCommit: "SET LOCAL synchronous_commit TO on",
         // Reading a job's row to update it: wait for its row lock first.
-        JobRowLock: " FOR UPDATE");
+        JobRowLock: " FOR UPDATE",
+        BodyLength: "octet_length");
 }
