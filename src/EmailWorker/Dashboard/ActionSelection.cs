@@ -70,8 +70,9 @@ internal sealed record ActionSelection(IReadOnlyList<string> Ids, LetterQuery Qu
         var dead = new List<LetterSummary>();
         foreach (var id in Ids)
         {
-            if (await store.GetAsync(id, cancellationToken) is { Summary.State: LetterState.Dead } letter)
-                dead.Add(letter.Summary);
+            // The state is all the dry run needs: no body is read.
+            if (await store.PreviewAsync(id, 0, cancellationToken) is { Letter.Summary.State: LetterState.Dead } letter)
+                dead.Add(letter.Letter.Summary);
         }
         return (dead.Count, dead.Take(SampleSize).ToList());
     }

@@ -16,13 +16,21 @@ internal static class LetterPage
     /// <summary>Bodies that are not a <c>SendEmail</c> are shown as text up to this many bytes.</summary>
     private const int RawBodyShown = 64 * 1024;
 
+    /// <summary>
+    /// The most of a body a page reads: a body up to this size is read whole and shown as its <c>SendEmail</c>; a bigger
+    /// one (a <c>too_large</c> letter can be 128 MiB) only as its first <see cref="RawBodyShown"/> bytes of text, so a
+    /// page view never holds more than this. 4 MiB: a mail with a few ordinary attachments still shows its fields and HTML.
+    /// </summary>
+    internal const int BodyRead = 4 * 1024 * 1024;
+
     public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, string letterId)
     {
-        if (!LetterSelection.IsLetterId(letterId) || await store.GetAsync(letterId, http.RequestAborted) is not { } letter)
+        if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { } preview)
             return Page.Render(http, "No such letter", Page.Notice("There is no letter with this id in the store.", "error"), status: StatusCodes.Status404NotFound);
+        var letter = preview.Letter;
         var detail = DeadLetterDetail.From(letter);
         var record = detail.Record;
-        var command = LetterContent.Command(letter.Body);
+        var command = preview.IsWholeBody ? LetterContent.Command(letter.Body) : null;
         var actions = Page.IsOperator(http) && letter.Summary.State == LetterState.Dead
             ? ActionButtons.For(http, Html.Of($"<input type=\"hidden\" name=\"id\" value=\"{record.LetterId}\">"), "this letter")
             : Html.Empty;
@@ -38,7 +46,7 @@ internal static class LetterPage
             <dt>Replays</dt><dd>{record.ReplayCount}</dd><dt>Recipients</dt><dd>{string.Join(", ", record.Recipients)}</dd></dl>
             <h2>Attempts</h2><table><tr><th>Attempt</th><th>At</th><th>Outcome</th><th>Class</th><th>SMTP</th><th>Worker</th><th>Message</th></tr>
             {Html.Join(detail.History.Select(Attempt))}</table>
-            <h2>Body</h2>{Body(record.LetterId, letter.Body, command)}
+            <h2>Body</h2>{Body(record.LetterId, letter.Body, preview.BodyLength, command)}
             <h2>Headers</h2><table><tr><th>Name</th><th>Value</th></tr>
             {Html.Join(detail.Headers.Where(h => h.Key != HeaderNames.History).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => Html.Of($"<tr><td>{h.Key}</td><td>{h.Value}</td></tr>")))}</table>
             """));
@@ -47,19 +55,20 @@ internal static class LetterPage
     /// <summary>The HTML body alone, for the sandboxed frame of the letter page (its headers are set by <see cref="SecurityHeaders"/>).</summary>
     public static async Task<IResult> BodyAsync(HttpContext http, IDeadLetterStore store, string letterId)
     {
-        if (!LetterSelection.IsLetterId(letterId) || await store.GetAsync(letterId, http.RequestAborted) is not { } letter
-            || LetterContent.Command(letter.Body)?.Html is not { } html)
+        if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { IsWholeBody: true } preview
+            || LetterContent.Command(preview.Letter.Body)?.Html is not { } html)
             return Results.NotFound();
         SecurityHeaders.ForLetterBody(http.Response);
         return Results.Content(html, "text/html; charset=utf-8");
     }
 
-    private static Html Body(string letterId, byte[] body, Contracts.SendEmail? command)
+    private static Html Body(string letterId, byte[] body, long bodyLength, Contracts.SendEmail? command)
     {
         if (command is null)
         {
             var shown = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, RawBodyShown));
-            return Html.Of($"<p>Not a SendEmail ({body.Length} bytes); as text:</p><pre>{shown}</pre>");
+            var what = body.Length == bodyLength ? "Not a SendEmail" : $"Too big to show in full (over {BodyRead / 1024 / 1024} MiB)";
+            return Html.Of($"<p>{what} ({bodyLength} bytes); the first {Math.Min(bodyLength, RawBodyShown)} bytes as text:</p><pre>{shown}</pre>");
         }
         return Html.Of($"""
             <dl><dt>From</dt><dd>{command.From?.Address}</dd><dt>To</dt><dd>{string.Join(", ", command.To.Select(a => a.Address))}</dd>

@@ -37,11 +37,10 @@ internal sealed class WorkQueueConsumer(
     private readonly CancellationTokenSource _startAborted = new();
     private Task _startup = Task.CompletedTask;
     private readonly InFlightCounter _inFlight = inFlight;
-    private readonly SemaphoreSlim _consumeGate = new(1, 1);
     private IChannel? _channel;
+    private ConsumerTag? _consumerTag;
     private DeliverySettler? _settler;
     private SemaphoreSlim? _slots;
-    private string? _consumerTag;
     private bool _started;
     private bool _stopped;
     private bool _brokerBlocked;
@@ -55,7 +54,7 @@ internal sealed class WorkQueueConsumer(
         : Volatile.Read(ref _stopped) ? ConsumerState.Stopped
         : breaker.IsOpen ? ConsumerState.PausedByBreaker
         : Volatile.Read(ref _brokerBlocked) ? ConsumerState.PausedWhileBrokerBlocks
-        : Volatile.Read(ref _consumerTag) is not null ? ConsumerState.Consuming
+        : Volatile.Read(ref _consumerTag) is { IsConsuming: true } ? ConsumerState.Consuming
         : ConsumerState.NotConsuming;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -101,6 +100,10 @@ internal sealed class WorkQueueConsumer(
         // The client dispatches one delivery at a time (in order); handling runs up to ConcurrencyLimit at once.
         _channel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false), cancellationToken);
         _settler = new DeliverySettler(_channel, logger);
+        var channel = _channel;
+        Volatile.Write(ref _consumerTag, new ConsumerTag(
+            () => channel.BasicConsumeAsync(names.Work, autoAck: false, NewConsumer(channel)),
+            tag => channel.BasicCancelAsync(tag)));
         _slots = new SemaphoreSlim(delivery.ConcurrencyLimit, delivery.ConcurrencyLimit);
         await _channel.BasicQosAsync(0, (ushort)delivery.PrefetchCount, global: false, cancellationToken);
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
@@ -128,21 +131,24 @@ internal sealed class WorkQueueConsumer(
         await _startup;
         breaker.Opened -= PauseAsync;
         breaker.Closed -= ResumeAsync;
-        await _consumeGate.WaitAsync(CancellationToken.None);
+        var consumerTag = Volatile.Read(ref _consumerTag);
+        if (consumerTag is null)
+        {
+            // The channel was never opened, so nothing was consumed.
+            Volatile.Write(ref _stopped, true);
+            return;
+        }
         try
         {
-            Volatile.Write(ref _stopped, true);
-            if (_consumerTag is not null && _channel is { IsOpen: true })
-                await _channel.BasicCancelAsync(_consumerTag, noWait: false, CancellationToken.None);
+            await consumerTag.CancelAsync(() =>
+            {
+                Volatile.Write(ref _stopped, true);
+                return _channel is { IsOpen: true };
+            });
         }
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
         {
             // The channel is gone already: the broker has requeued what it held.
-        }
-        finally
-        {
-            _consumerTag = null;
-            _consumeGate.Release();
         }
     }
 
@@ -238,29 +244,11 @@ internal sealed class WorkQueueConsumer(
         return Task.CompletedTask;
     }
 
+    /// <summary>A cancel that fails still clears the tag (see <see cref="ConsumerTag"/>), so the next resume consumes.</summary>
     private async Task PauseAsync()
     {
-        await _consumeGate.WaitAsync();
-        try
-        {
-            if (_consumerTag is null || _channel is null)
-                return;
-            try
-            {
-                await _channel.BasicCancelAsync(_consumerTag);
-                Log.ConsumptionPaused(logger, names.Work);
-            }
-            finally
-            {
-                // Even when the cancel failed (channel closed, RPC timed out): the client has forgotten the consumer by
-                // then, so its recovery will not restore it, and a tag left set would make every resume do nothing.
-                _consumerTag = null;
-            }
-        }
-        finally
-        {
-            _consumeGate.Release();
-        }
+        if (Volatile.Read(ref _consumerTag) is { } consumerTag && await consumerTag.CancelAsync())
+            Log.ConsumptionPaused(logger, names.Work);
     }
 
     /// <summary>
@@ -293,21 +281,17 @@ internal sealed class WorkQueueConsumer(
 
     private async Task ConsumeAsync()
     {
-        await _consumeGate.WaitAsync();
-        try
-        {
-            // The breaker may have opened again since it raised Closed: consuming now would only cycle messages.
-            if (_consumerTag is not null || _channel is null || _stopped || breaker.IsOpen || _brokerBlocked)
-                return;
-            var consumer = new WorkQueueBasicConsumer(_channel, OnCancelledByBrokerAsync);
-            consumer.ReceivedAsync += OnReceivedAsync;
-            _consumerTag = await _channel.BasicConsumeAsync(names.Work, autoAck: false, consumer);
+        // The breaker may have opened again since it raised Closed: consuming now would only cycle messages.
+        if (Volatile.Read(ref _consumerTag) is { } consumerTag
+            && await consumerTag.ConsumeAsync(() => !Volatile.Read(ref _stopped) && !breaker.IsOpen && !Volatile.Read(ref _brokerBlocked)))
             Log.ConsumptionResumed(logger, names.Work);
-        }
-        finally
-        {
-            _consumeGate.Release();
-        }
+    }
+
+    private WorkQueueBasicConsumer NewConsumer(IChannel channel)
+    {
+        var consumer = new WorkQueueBasicConsumer(channel, OnCancelledByBrokerAsync);
+        consumer.ReceivedAsync += OnReceivedAsync;
+        return consumer;
     }
 
     private Task OnCancelledByBrokerAsync(string consumerTag)
@@ -385,7 +369,7 @@ internal sealed class WorkQueueConsumer(
     {
         _stopping.Dispose();
         _startAborted.Dispose();
-        _consumeGate.Dispose();
+        _consumerTag?.Dispose();
         _slots?.Dispose();
     }
 }

@@ -74,8 +74,7 @@ internal static class DlqJobsCommand
             }
             if (job.State is ReplayJobState.Completed)
                 throw new OperatorException($"replay job {jobId} is completed: nothing to abandon");
-            var window = job.InFlightUntil > job.Cursor ? await store.ReadJobLettersAsync(job.Id, job.Cursor, job.InFlightUntil, token) : [];
-            var again = window.Count(l => l.Letter.Summary.State == LetterState.Dead);
+            var again = await UnmarkedInWindowAsync(store, job, token);
             context.Audit.Warning("Replay job {JobId} ({Selection}) abandoned at {Cursor}/{Total}, {Unmarked} letter(s) of its last window unmarked",
                 job.Id, job.Selection, job.Cursor, job.Total, again);
             Console.Out.WriteLine($"abandoned replay job {job.Id} at {job.Cursor}/{job.Total}; possible duplicates: {again} letter(s) of its last window " +
@@ -108,8 +107,7 @@ internal static class DlqJobsCommand
             // are sent again (the letters marked replayed never are).
             if (job.InFlightUntil > job.Cursor)
             {
-                var window = await store.ReadJobLettersAsync(job.Id, job.Cursor, job.InFlightUntil, token);
-                var again = window.Count(l => l.Letter.Summary.State == LetterState.Dead);
+                var again = await UnmarkedInWindowAsync(store, job, token);
                 Console.Out.WriteLine($"possible duplicates: {again} letter(s) were published before the interruption and not marked replayed; " +
                     $"they are sent again (at most one window, {ReplayJobRunner.Window} letters)");
             }
@@ -117,5 +115,18 @@ internal static class DlqJobsCommand
             return await DlqReplayCommand.RunAsync(context, store, job, replayedBy, parse.GetValue(rate), token);
         }, cancellationToken));
         return command;
+    }
+
+    /// <summary>The letters of the job's last window still dead (published perhaps, never marked), read a byte budget at a time.</summary>
+    private static async Task<int> UnmarkedInWindowAsync(IDeadLetterStore store, ReplayJob job, CancellationToken cancellationToken)
+    {
+        var unmarked = 0;
+        for (var at = job.Cursor; at < job.InFlightUntil;)
+        {
+            var batch = await store.ReadJobLettersAsync(job.Id, at, job.InFlightUntil, LetterBudget.BytesPerRead, cancellationToken);
+            unmarked += batch.Letters.Count(l => l.Letter.Summary.State == LetterState.Dead);
+            at = batch.Until;
+        }
+        return unmarked;
     }
 }

@@ -9,7 +9,8 @@ namespace EmailWorker.DeadLetters.Replay;
 
 /// <summary>
 /// Runs a replay job from its cursor to its end. The run first takes the job (one run at a time holds it, renewing its hold
-/// every few seconds), then sends the letters in batches of half a window, two batches in flight: one is confirmed while
+/// every few seconds), then sends the letters in batches of half a window (fewer when their bodies pass
+/// <see cref="LetterBudget.BytesPerRead"/>), two batches in flight: one is confirmed while
 /// the next is published. Before any letter is published the store records how far the job may be in flight (the cursor
 /// plus one window); once every confirm of a batch came back its letters are marked replayed, the cursor moved and the
 /// in-flight mark pushed one batch on, in one transaction. A kill leaves at most one window published and unmarked —
@@ -84,8 +85,9 @@ internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore 
                 {
                     if (rate is { } perSecond && TimeSpan.FromSeconds((read - startCursor) / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
                         await Task.Delay(wait, cancellationToken);
-                    var until = Math.Min(read + batchSize, job.Total);
-                    var letters = await store.ReadJobLettersAsync(job.Id, read, until, cancellationToken);
+                    // At most a byte budget of bodies: a batch of big letters ends early, and the next one starts where it ended.
+                    var batch = await store.ReadJobLettersAsync(job.Id, read, Math.Min(read + batchSize, job.Total), LetterBudget.BytesPerRead, cancellationToken);
+                    var (letters, until) = (batch.Letters, batch.Until);
                     var dead = letters.Where(l => l.Letter.Summary.State == LetterState.Dead).Select(l => l.Letter).ToList();
                     var now = DateTimeOffset.UtcNow;
                     var published = dead.Count > 0 ? PublishAsync(mover, dead, now, cancellationToken) : Task.CompletedTask;

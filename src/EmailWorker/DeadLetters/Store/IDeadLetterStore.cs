@@ -22,8 +22,20 @@ internal interface IDeadLetterStore : IAsyncDisposable
     IAsyncEnumerable<LetterSummary> StreamAsync(LetterFilter filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Every match in full (body, headers, history), page by page, at most <paramref name="limit"/> letters.</summary>
+    /// <summary>
+    /// Every match in full (body, headers, history), page by page, at most <paramref name="limit"/> letters: each page at
+    /// most 100 letters and <see cref="LetterBudget.BytesPerRead"/> of bodies (at least one letter).
+    /// </summary>
     IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterFilter filter, long? limit = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The matches after sequence <paramref name="after"/> in full, oldest first: at most <paramref name="size"/> letters whose
+    /// bodies together stay within <paramref name="maxBytes"/>, but always at least one (the body sizes are read first).
+    /// </summary>
+    Task<FullLetterPage> FullPageAsync(LetterFilter filter, long after, int size, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>One letter with at most the first <paramref name="bodyBytes"/> bytes of its body, for display; null if there is none.</summary>
+    Task<LetterPreview?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken);
 
     /// <summary>The page after cursor <paramref name="after"/> (null: the first page).</summary>
     Task<LetterPage> PageAsync(LetterFilter filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken);
@@ -74,8 +86,17 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <summary>The newest jobs first.</summary>
     Task<IReadOnlyList<ReplayJob>> ListReplayJobsAsync(int limit, CancellationToken cancellationToken);
 
-    /// <summary>The job's letters at positions after <paramref name="after"/> up to <paramref name="until"/>, in full, whatever their state now.</summary>
+    /// <summary>
+    /// The job's letters at positions after <paramref name="after"/> up to <paramref name="until"/>, in full, whatever their
+    /// state now, however big: for a few letters known to be small (tests); readers of a job take the overload with a budget.
+    /// </summary>
     Task<IReadOnlyList<JobLetter>> ReadJobLettersAsync(long jobId, long after, long until, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The job's letters after position <paramref name="after"/> up to <paramref name="until"/> in full, as many as fit in
+    /// <paramref name="maxBytes"/> of bodies (at least one); the batch says up to which position it got.
+    /// </summary>
+    Task<JobLetterBatch> ReadJobLettersAsync(long jobId, long after, long until, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes the job for one run (<paramref name="runner"/>, a token of its own) and sets it running. Only the run that holds

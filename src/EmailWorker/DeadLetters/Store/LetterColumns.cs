@@ -17,6 +17,9 @@ internal static class LetterColumns
 
     private const int SummaryCount = 17;
 
+    /// <summary>How many columns <see cref="Full"/> names.</summary>
+    public const int FullCount = SummaryCount + 4;
+
     public static LetterSummary ReadSummary(DbDataReader reader, int first = 0) => new(
         reader.GetInt64(first),
         reader.GetString(first + 1),

@@ -138,6 +138,32 @@ internal abstract partial class SqlDeadLetterStore
         return jobs;
     }
 
+    public async Task<JobLetterBatch> ReadJobLettersAsync(long jobId, long after, long until, long maxBytes, CancellationToken cancellationToken)
+    {
+        // The sizes first (no body is read for them), then the letters that fit: the read ends at the last one taken.
+        var positions = new List<long>();
+        var sizes = new List<long>();
+        await using (var connection = await OpenConnectionAsync(cancellationToken))
+        await using (var command = connection.Command(
+            $"SELECT j.position, {Dialect.BodyLength}(c.body) FROM {LetterColumns.FullFrom} JOIN replay_job_letters j ON j.seq = d.seq " +
+            "WHERE j.job_id = @job AND j.position > @after AND j.position <= @until ORDER BY j.position"))
+        {
+            command.Add("@job", jobId);
+            command.Add("@after", after);
+            command.Add("@until", until);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                positions.Add(reader.GetInt64(0));
+                sizes.Add(reader.GetInt64(1));
+            }
+        }
+        var taken = LetterBudget.Fit(sizes, maxBytes);
+        // All fit: the read got to the end asked for, past the positions of letters deleted meanwhile.
+        var reached = taken == positions.Count ? until : positions[taken - 1];
+        return new JobLetterBatch(taken == 0 ? [] : await ReadJobLettersAsync(jobId, after, reached, cancellationToken), reached);
+    }
+
     public async Task<IReadOnlyList<JobLetter>> ReadJobLettersAsync(long jobId, long after, long until, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);

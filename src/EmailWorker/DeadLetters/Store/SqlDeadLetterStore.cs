@@ -215,32 +215,58 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
     public async IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterFilter filter, long? limit = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        long after = 0;
+        long? after = 0;
         var left = limit ?? long.MaxValue;
         // Pages of full letters are smaller: bodies can carry attachments.
         const int fullPage = 100;
-        while (left > 0)
+        while (left > 0 && after is { } cursor)
         {
-            var size = (int)Math.Min(fullPage, left);
-            var page = new List<StoredLetter>(size);
-            await using (var connection = await OpenConnectionAsync(cancellationToken))
-            await using (var command = connection.Command(""))
-            {
-                var where = FilterSql.Where(filter, command, Dialect);
-                command.CommandText = $"SELECT {LetterColumns.Full} FROM {LetterColumns.FullFrom} WHERE {where} AND d.seq > @after ORDER BY d.seq LIMIT @size";
-                command.Add("@after", after);
-                command.Add("@size", size);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                    page.Add(LetterColumns.ReadFull(reader));
-            }
-            foreach (var letter in page)
+            var page = await FullPageAsync(filter, cursor, (int)Math.Min(fullPage, left), LetterBudget.BytesPerRead, cancellationToken);
+            foreach (var letter in page.Letters)
                 yield return letter;
-            if (page.Count < size)
-                yield break;
-            left -= page.Count;
-            after = page[^1].Summary.Sequence;
+            left -= page.Letters.Count;
+            after = page.Next;
         }
+    }
+
+    public async Task<FullLetterPage> FullPageAsync(LetterFilter filter, long after, int size, long maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        // The sizes first (no body is read for them), then the letters that fit, read up to the last one taken.
+        var sequences = new List<long>(size);
+        var sizes = new List<long>(size);
+        await using (var connection = await OpenConnectionAsync(cancellationToken))
+        await using (var command = connection.Command(""))
+        {
+            var where = FilterSql.Where(filter, command, Dialect);
+            command.CommandText = $"SELECT d.seq, {Dialect.BodyLength}(c.body) FROM {LetterColumns.FullFrom} WHERE {where} AND d.seq > @after ORDER BY d.seq LIMIT @size";
+            command.Add("@after", after);
+            command.Add("@size", size);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sequences.Add(reader.GetInt64(0));
+                sizes.Add(reader.GetInt64(1));
+            }
+        }
+        var taken = LetterBudget.Fit(sizes, maxBytes);
+        if (taken == 0)
+            return new FullLetterPage([], null);
+        var last = sequences[taken - 1];
+        var letters = new List<StoredLetter>(taken);
+        await using (var connection = await OpenConnectionAsync(cancellationToken))
+        await using (var command = connection.Command(""))
+        {
+            var where = FilterSql.Where(filter, command, Dialect);
+            command.CommandText = $"SELECT {LetterColumns.Full} FROM {LetterColumns.FullFrom} WHERE {where} AND d.seq > @after AND d.seq <= @last ORDER BY d.seq";
+            command.Add("@after", after);
+            command.Add("@last", last);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                letters.Add(LetterColumns.ReadFull(reader));
+        }
+        // Fewer than asked and all of them taken: that was the last page.
+        return new FullLetterPage(letters, taken == sequences.Count && sequences.Count < size ? null : last);
     }
 
     public async Task<LetterPage> PageAsync(LetterFilter filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken)
@@ -321,6 +347,22 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
     {
         var letters = await ReadFullAsync("d.letter_id = @id", letterId, 1, cancellationToken);
         return letters.Count == 0 ? null : letters[0];
+    }
+
+    public async Task<LetterPreview?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bodyBytes, 0);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        // The body's first bytes only, and its whole size: the columns of LetterColumns.Full with the body cut.
+        await using var command = connection.Command(
+            $"SELECT {LetterColumns.Summary}, c.history, c.headers, substr(c.body, 1, @bytes), c.properties, {Dialect.BodyLength}(c.body) " +
+            $"FROM {LetterColumns.FullFrom} WHERE d.letter_id = @id");
+        command.Add("@id", letterId);
+        command.Add("@bytes", bodyBytes);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        return new LetterPreview(LetterColumns.ReadFull(reader), reader.GetInt64(LetterColumns.FullCount));
     }
 
     public Task<IReadOnlyList<StoredLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken) =>

@@ -14,7 +14,8 @@ internal sealed record SqlDialect(
     string? DurableCommit,
     string JobRowLock,
     string LedgerSession,
-    bool LedgerLooksUpOnItsConnection)
+    bool LedgerLooksUpOnItsConnection,
+    string BodyLength)
 {
     public static readonly SqlDialect Sqlite = new(
         "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -37,7 +38,9 @@ internal sealed record SqlDialect(
         LedgerSession: "PRAGMA synchronous = NORMAL",
         // Every commit of the ledger's connection makes the page cache of every other connection to the file stale: a
         // look-up on a pooled one re-reads its pages (and opens, parses); on the ledger's own it is a few microseconds.
-        LedgerLooksUpOnItsConnection: true);
+        LedgerLooksUpOnItsConnection: true,
+        // The size from the record's header: the blob itself is not read.
+        BodyLength: "length");
 
     public static readonly SqlDialect Postgres = new(
         "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -57,5 +60,6 @@ internal sealed record SqlDialect(
         // server (a WAL flush, shared by the group commit's writes), for the session the ledger holds.
         LedgerSession: "SET synchronous_commit TO on",
         // Look-ups run in parallel on the pool (prepared automatically) rather than wait behind a group commit's round trip.
-        LedgerLooksUpOnItsConnection: false);
+        LedgerLooksUpOnItsConnection: false,
+        BodyLength: "octet_length");
 }
