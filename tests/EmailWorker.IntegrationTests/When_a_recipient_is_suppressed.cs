@@ -28,7 +28,8 @@ public sealed class When_a_recipient_is_suppressed
             rcpts.AddOrUpdate(recipient, 1, (_, n) => n + 1);
             return recipient == Bob && !Volatile.Read(ref bobExists) ? new SmtpReply(550, "5.1.1 <bob@example.org>: Recipient address rejected: User unknown") : null;
         };
-        await using var worker = await context.StartConsumingAsync();
+        // On as shipped (the test context turns it off for the other tests).
+        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string> { ["EMAILWORKER__SUPPRESSION__ENABLED"] = "true" });
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([Message("suppress-1")]);
