@@ -17,4 +17,5 @@ namespace EmailWorker.Contracts;
 [JsonSerializable(typeof(Events.EmailExpired))]
 [JsonSerializable(typeof(Events.EmailReplayed))]
 [JsonSerializable(typeof(Events.EmailInDoubt))]
+[JsonSerializable(typeof(Events.EmailSuppressed))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

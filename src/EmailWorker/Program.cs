@@ -7,6 +7,7 @@ using EmailWorker.Cli.Topology;
 using EmailWorker.Diagnostics;
 using EmailWorker.Cli.Run;
 using EmailWorker.Cli.Dashboard;
+using EmailWorker.Cli.Suppress;
 
 namespace EmailWorker;
 
@@ -27,6 +28,7 @@ internal static class Program
             SendCommand.Create(),
             TopologyCommand.Create(),
             DashboardCommand.Create(),
+            SuppressCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

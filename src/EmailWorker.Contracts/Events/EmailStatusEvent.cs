@@ -15,7 +15,7 @@ public abstract record EmailStatusEvent
     /// <summary>Attempts made so far, this one included (0 when the message was never tried, e.g. rejected).</summary>
     public int Attempt { get; init; }
 
-    /// <summary><c>delivered</c>, <c>deferred</c>, <c>dead-lettered</c>, <c>rejected</c>, <c>expired</c>, <c>replayed</c> or <c>in_doubt</c>.</summary>
+    /// <summary><c>delivered</c>, <c>deferred</c>, <c>dead-lettered</c>, <c>rejected</c>, <c>expired</c>, <c>replayed</c>, <c>in_doubt</c> or <c>suppressed</c>.</summary>
     public string Outcome { get; init; } = "";
 
     /// <summary>The outcome class: delivered, transient, permanent, invalid, expired.</summary>

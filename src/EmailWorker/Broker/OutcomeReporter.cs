@@ -1,5 +1,6 @@
 using EmailWorker.Contracts;
 using EmailWorker.Contracts.Events;
+using EmailWorker.Delivery.Suppression;
 using EmailWorker.Diagnostics;
 using EmailWorker.Messages;
 using EmailWorker.Outcomes;
@@ -49,6 +50,9 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
                 case Routing.Report.InDoubt inDoubt:
                     InDoubt(messageId, command, inDoubt);
                     break;
+                case Routing.Report.Suppressed suppressed:
+                    Suppressed(messageId, command, suppressed);
+                    break;
                 case Routing.Report.Returned returned:
                     Log.Returned(logger, messageId, returned.Attempt, returned.Outcome.Reason, returned.SystemReturns, returned.Recipients.Count);
                     Count(OutcomeNames.Returned, returned.Outcome.Class, returned.Attempt);
@@ -82,6 +86,17 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
         events.Publish(Fill(new EmailInDoubt { Recipients = inDoubt.Recipients, Resolution = resolution }, messageId, command, inDoubt.Attempt,
             "in_doubt", outcome));
         metrics.LedgerRecipients(counted, inDoubt.Recipients.Count);
+    }
+
+    private void Suppressed(string messageId, SendEmail? command, Routing.Report.Suppressed suppressed)
+    {
+        var recipient = suppressed.Recipient;
+        // The key is an address or a domain: personal data stays out of the log (the status event names the recipient, as others do).
+        Log.Suppressed(logger, messageId, recipient.Reason, recipient.Key.StartsWith(SuppressionKey.DomainPrefix, StringComparison.Ordinal) ? "domain" : "address");
+        var outcome = new AttemptOutcome(OutcomeClass.Permanent, $"suppressed: the suppression list holds {recipient.Key} ({recipient.Reason})");
+        events.Publish(Fill(new EmailSuppressed { Recipient = recipient.Address, Reason = recipient.Reason, SuppressedBy = recipient.Key },
+            messageId, command, suppressed.Attempt, OutcomeNames.Suppressed, outcome));
+        Count(OutcomeNames.Suppressed, OutcomeClass.Permanent, suppressed.Attempt);
     }
 
     private void Count(string outcomeName, OutcomeClass outcomeClass, int attempt)

@@ -36,6 +36,7 @@ internal sealed class StatusEventPublisher(BrokerConnection broker, string excha
             EmailRejected rejected => JsonSerializer.SerializeToUtf8Bytes(rejected, ContractsJsonContext.Default.EmailRejected),
             EmailExpired expired => JsonSerializer.SerializeToUtf8Bytes(expired, ContractsJsonContext.Default.EmailExpired),
             EmailInDoubt inDoubt => JsonSerializer.SerializeToUtf8Bytes(inDoubt, ContractsJsonContext.Default.EmailInDoubt),
+            EmailSuppressed suppressed => JsonSerializer.SerializeToUtf8Bytes(suppressed, ContractsJsonContext.Default.EmailSuppressed),
             _ => throw new ArgumentException($"unknown event type {statusEvent.GetType().Name}", nameof(statusEvent)),
         };
         if (!_queue.Writer.TryWrite(($"email.{statusEvent.Outcome}", body)))

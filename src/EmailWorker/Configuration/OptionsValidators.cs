@@ -188,3 +188,18 @@ internal sealed class DeadLetterOptionsValidator : IValidateOptions<DeadLetterOp
         }
     }
 }
+
+internal sealed partial class SuppressionOptionsValidator : IValidateOptions<SuppressionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SuppressionOptions options)
+    {
+        var errors = new OptionErrors(SuppressionOptions.Section);
+        foreach (var code in options.HardBounceCodes)
+            errors.Require(code is not null && EnhancedCode().IsMatch(code), "HardBounceCodes",
+                $"has '{code}': use permanent enhanced status codes such as 5.1.1");
+        return errors.ToResult();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^5\.[0-9]{1,3}\.[0-9]{1,3}$")]
+    private static partial System.Text.RegularExpressions.Regex EnhancedCode();
+}

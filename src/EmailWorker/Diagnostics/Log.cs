@@ -215,4 +215,13 @@ internal static partial class Log
 
     [LoggerMessage(504, LogLevel.Warning, "Retention of the delivered ledger failed ({Reason}); it runs again in {RetryDelay}")]
     public static partial void LedgerRetentionFailed(ILogger logger, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(510, LogLevel.Information, "{MessageId}: a recipient is on the suppression list ({Reason}, by {EntryKind}); not sent to")]
+    public static partial void Suppressed(ILogger logger, string messageId, string reason, string entryKind);
+
+    [LoggerMessage(511, LogLevel.Warning, "The suppression list could not {Operation} for {MessageId} ({Reason}): delivery goes on without the check")]
+    public static partial void SuppressionFailed(ILogger logger, string operation, string messageId, string reason);
+
+    [LoggerMessage(512, LogLevel.Information, "{MessageId}: {Count} recipient(s) added to the suppression list after a hard bounce")]
+    public static partial void SuppressionAdded(ILogger logger, string messageId, int count);
 }

@@ -10,6 +10,9 @@ internal static class OutcomeNames
     public const string Expired = "expired";
     public const string Returned = "returned";
 
+    /// <summary>A recipient on the suppression list, not sent to.</summary>
+    public const string Suppressed = "suppressed";
+
     // The delivered ledger's findings (emailworker.ledger.recipients' emailworker.ledger.outcome).
     public const string DeliveredBefore = "delivered_before";
     public const string InDoubtResent = "in_doubt_resent";

@@ -27,6 +27,8 @@ internal sealed class WorkerMetrics
     private readonly Histogram<double> _ledgerCommitDuration;
     private readonly Histogram<int> _ledgerCommitWrites;
     private readonly Counter<long> _throttled;
+    private readonly Counter<long> _suppressionAdded;
+    private readonly Counter<long> _suppressionFailures;
     private readonly KeyValuePair<string, object?> _system = new(Telemetry.MessagingSystem, "rabbitmq");
     private readonly KeyValuePair<string, object?> _destination;
 
@@ -53,6 +55,10 @@ internal sealed class WorkerMetrics
             "Recipients the delivered ledger took out of an attempt or found in doubt, by what it found");
         _ledgerFailures = meter.CreateCounter<long>("emailworker.ledger.failures", "{operation}",
             "Ledger operations that failed (the message went on as without the ledger), by operation: look, claim or record");
+        _suppressionAdded = meter.CreateCounter<long>("emailworker.suppression.added", "{entry}",
+            "Entries the worker added to the suppression list (hard bounces)");
+        _suppressionFailures = meter.CreateCounter<long>("emailworker.suppression.failures", "{operation}",
+            "Suppression list operations that failed (delivery went on without the check), by operation: look or add");
         _ledgerCommitDuration = meter.CreateHistogram("emailworker.ledger.commit.duration", "s",
             "One group commit of the delivered ledger (many handlers' claims and records in one transaction)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsShort });
@@ -66,6 +72,13 @@ internal sealed class WorkerMetrics
 
     /// <summary>A ledger operation failed; <paramref name="operation"/> is <c>look</c>, <c>claim</c> or <c>record</c>.</summary>
     public void LedgerFailed(string operation) => _ledgerFailures.Add(1, new KeyValuePair<string, object?>(Telemetry.LedgerOperation, operation));
+
+    /// <summary><paramref name="count"/> hard bounces added to the suppression list.</summary>
+    public void SuppressionAdded(int count) => _suppressionAdded.Add(count);
+
+    /// <summary>A suppression list operation failed; <paramref name="operation"/> is <c>look</c> or <c>add</c>.</summary>
+    public void SuppressionFailed(string operation) =>
+        _suppressionFailures.Add(1, new KeyValuePair<string, object?>(Telemetry.SuppressionOperation, operation));
 
     public void LedgerCommitted(long startedAt, int writes)
     {

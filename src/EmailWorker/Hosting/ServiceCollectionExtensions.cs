@@ -5,6 +5,7 @@ using EmailWorker.Worker;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Delivery;
 using EmailWorker.Delivery.Ledger;
+using EmailWorker.Delivery.Suppression;
 using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
@@ -30,7 +31,8 @@ internal static class ServiceCollectionExtensions
         .AddValidated<DeliveryOptions, DeliveryOptionsValidator>(configuration, DeliveryOptions.Section)
         .AddValidated<ClassificationOptions, ClassificationOptionsValidator>(configuration, ClassificationOptions.Section)
         .AddValidated<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.Section)
-        .AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(configuration, DeadLetterOptions.Section);
+        .AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(configuration, DeadLetterOptions.Section)
+        .AddValidated<SuppressionOptions, SuppressionOptionsValidator>(configuration, SuppressionOptions.Section);
 
     /// <summary>The worker: broker connection, topology, SMTP pool, breaker and the work-queue consumer.</summary>
     public static IServiceCollection AddEmailWorker(this IServiceCollection services, IConfiguration configuration)
@@ -74,6 +76,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<SoleIngesterGuard>();
         services.AddSingleton<ILedgerStoreSource, LedgerStoreSource>();
         services.AddDeliveryLedger();
+        services.AddSingleton<ISuppressionStoreSource, SuppressionStoreSource>();
+        services.AddSingleton<SuppressionList>();
         services.AddHostedService<DeadLetterIngester>();
         return services;
     }

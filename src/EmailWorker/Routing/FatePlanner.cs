@@ -35,10 +35,12 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     /// recorded (and marked "maybe delivered" when the body was on its way). Not counted as a system return: it says
     /// nothing about the message or the relay.
     /// </summary>
-    public Plan Interrupted(AttemptState state, bool maybeDelivered, DateTimeOffset now, LedgerFindings? ledger = null)
+    public Plan Interrupted(AttemptState state, bool maybeDelivered, DateTimeOffset now, LedgerFindings? ledger = null,
+        SuppressionFindings? suppression = null)
     {
         if (ledger is { Skips: true })
             state = state with { Recipients = ledger.Remaining };
+        state = WithoutSuppressed(state, suppression);
         var attempt = state.Attempts + 1;
         var outcome = Recorded(new AttemptOutcome(OutcomeClass.System, "the worker stopped during the attempt", MaybeDelivered: maybeDelivered));
         var returned = state with
@@ -47,8 +49,9 @@ internal sealed class FatePlanner(RoutingPolicy policy)
             FirstAttemptAt = state.FirstAttemptAt ?? now,
             History = state.HistoryWith(Entry(attempt, now, "returned", outcome)),
         };
+        // The suppressed are reported now: the return no longer names them, so no later attempt will.
         return new Plan([new Move(Destination.WorkQueue, returned)],
-            [new Report.Returned(attempt, outcome, state.SystemReturns, state.Recipients ?? [])]);
+            [.. SuppressionReports(attempt, suppression), new Report.Returned(attempt, outcome, state.SystemReturns, state.Recipients ?? [])]);
     }
 
     /// <summary>
@@ -66,7 +69,14 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     /// The ledger says every recipient has the mail already (or is in doubt and assumed to): nothing is tried, the source
     /// is acked and what the ledger found is reported.
     /// </summary>
-    public static Plan AlreadyDelivered(AttemptState state, LedgerFindings ledger) => new([], LedgerReports(state.Attempts, ledger));
+    public static Plan AlreadyDelivered(AttemptState state, LedgerFindings ledger, SuppressionFindings? suppression = null) =>
+        new([], [.. SuppressionReports(state.Attempts, suppression), .. LedgerReports(state.Attempts, ledger)]);
+
+    /// <summary>
+    /// The suppression list holds every recipient: nothing is tried, the source is acked, one report per recipient.
+    /// No attempt is counted: the message never reached the relay.
+    /// </summary>
+    public static Plan AllSuppressed(AttemptState state, SuppressionFindings suppression) => new([], SuppressionReports(state.Attempts, suppression));
 
     /// <summary>
     /// <paramref name="attempts"/> SMTP attempts were made in this delivery (more than one when throttled sends waited in
@@ -75,15 +85,20 @@ internal sealed class FatePlanner(RoutingPolicy policy)
     /// in [0, 1) that picks a retry's tier among its step's jitter tiers (passed in, like the clock, to keep this pure).
     /// </summary>
     public Plan Attempted(AttemptState state, IReadOnlyList<RecipientOutcome> outcomes, string finalReply, DateTimeOffset? expiresAt, DateTimeOffset now,
-        int attempts = 1, LedgerFindings? ledger = null, double jitter = 0)
+        int attempts = 1, LedgerFindings? ledger = null, double jitter = 0, SuppressionFindings? suppression = null)
     {
         // The relay could not be reached, secured or logged in to: no dialogue, so no attempt — back as it came.
         if (outcomes.Count > 0 && outcomes.All(o => o.Outcome.RelayUnreached))
-            return NotTried(state) with { TripBreaker = SafeText.Bound(outcomes[0].Outcome.Reason) };
+        {
+            // The suppressed are reported now and left out of the return, so no move names them.
+            return NotTried(WithoutSuppressed(state, suppression)) with { Reports = SuppressionReports(state.Attempts, suppression), TripBreaker = SafeText.Bound(outcomes[0].Outcome.Reason) };
+        }
         var attempt = state.Attempts + Math.Max(1, attempts);
         var tried = state with { Attempts = attempt, FirstAttemptAt = state.FirstAttemptAt ?? now };
         var moves = new List<Move>();
-        var reports = ledger is null ? [] : LedgerReports(attempt, ledger);
+        var reports = SuppressionReports(attempt, suppression);
+        if (ledger is not null)
+            reports.AddRange(LedgerReports(attempt, ledger));
         string? tripBreaker = null;
 
         var delivered = Recipients(outcomes, OutcomeClass.Delivered);
@@ -113,6 +128,18 @@ internal sealed class FatePlanner(RoutingPolicy policy)
             AddThrottledReturn(tried, [.. throttled.Select(t => t.Address)], Recorded(throttled[0].Outcome), expiresAt, now, moves, reports);
         return new Plan(moves, reports, tripBreaker);
     }
+
+    /// <summary>The state with the suppressed taken out of the recipients it stands for (all of the message's: the remaining ones).</summary>
+    private static AttemptState WithoutSuppressed(AttemptState state, SuppressionFindings? suppression)
+    {
+        if (suppression is not { Skips: true })
+            return state;
+        var suppressed = suppression.Suppressed.Select(s => s.Address).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return state with { Recipients = state.Recipients is null ? suppression.Remaining : [.. state.Recipients.Where(r => !suppressed.Contains(r))] };
+    }
+
+    private static List<Report> SuppressionReports(int attempt, SuppressionFindings? suppression) =>
+        suppression is null ? [] : [.. suppression.Suppressed.Select(s => new Report.Suppressed(attempt, s))];
 
     private static List<Report> LedgerReports(int attempt, LedgerFindings ledger)
     {

@@ -28,6 +28,9 @@ internal abstract record Report(int Attempt)
     /// </summary>
     public sealed record InDoubt(int Attempt, IReadOnlyList<string> Recipients, bool AssumedDelivered) : Report(Attempt);
 
+    /// <summary>The suppression list holds this recipient: not sent to, reported at once. No move names it.</summary>
+    public sealed record Suppressed(int Attempt, SuppressedRecipient Recipient) : Report(Attempt);
+
     /// <summary>Back to the work queue for a fault that was not the message's own.</summary>
     public sealed record Returned(int Attempt, AttemptOutcome Outcome, int SystemReturns, IReadOnlyList<string> Recipients) : Report(Attempt);
 }

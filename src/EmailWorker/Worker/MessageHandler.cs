@@ -25,6 +25,7 @@ internal sealed class MessageHandler(
     FatePlanner planner,
     PlanExecutor executor,
     DeliveryLedger ledger,
+    SuppressionList suppressions,
     IOptions<SmtpOptions> smtpOptions,
     TimeProvider time,
     ILogger<MessageHandler> logger)
@@ -88,10 +89,20 @@ internal sealed class MessageHandler(
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, [nobody], now), stopping);
         }
 
+        // Who is on the suppression list is not sent to: reported at once, the others still go.
+        var suppression = await suppressions.LookUpAsync(messageId, [.. mail.Recipients.Select(r => r.Address)]);
+        if (suppression is { Remaining.Count: 0 })
+            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AllSuppressed(state, suppression), stopping);
+        if (suppression is { Skips: true })
+        {
+            var allowed = suppression.Remaining.ToHashSet(StringComparer.Ordinal);
+            mail = mail with { Recipients = [.. mail.Recipients.Where(r => allowed.Contains(r.Address))] };
+        }
+
         // Who has it already (or is in doubt and assumed to) is left out of the attempt.
         var findings = await ledger.LookUpAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)]);
         if (findings is { Remaining.Count: 0 })
-            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AlreadyDelivered(state, findings), stopping);
+            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AlreadyDelivered(state, findings, suppression), stopping);
         if (findings is { Skips: true })
         {
             var remaining = findings.Remaining.ToHashSet(StringComparer.Ordinal);
@@ -99,7 +110,7 @@ internal sealed class MessageHandler(
         }
 
         var claims = new LedgerClaims(ledger, command.MessageId);
-        var (plan, interrupted) = await AttemptAsync(command, mail, state, messageId, findings, claims, stopping);
+        var (plan, interrupted) = await AttemptAsync(command, mail, state, messageId, findings, suppression, claims, stopping);
         // Recorded before the source is acked: a redelivery from here on skips who got the 250.
         await claims.SettleAsync();
         if (!interrupted)
@@ -116,7 +127,7 @@ internal sealed class MessageHandler(
     /// <c>MaxThrottledAttempts</c> and <c>expiresAt</c>; then the planner returns the throttled recipients to the work queue.
     /// </summary>
     private async Task<(Plan Plan, bool Interrupted)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state, string messageId,
-        LedgerFindings? findings, LedgerClaims claims, CancellationToken stopping)
+        LedgerFindings? findings, SuppressionFindings? suppression, LedgerClaims claims, CancellationToken stopping)
     {
         var adaptive = smtpOptions.Value.Adaptive;
         var owed = mail.Recipients;
@@ -125,7 +136,7 @@ internal sealed class MessageHandler(
         var waitStarted = time.GetTimestamp();
         for (var sends = 1; ; sends++)
         {
-            var (outcomes, reply, stopped) = await SendOnceAsync(mail, owed, state, sends, sends == 1 ? findings : null, claims, stopping);
+            var (outcomes, reply, stopped) = await SendOnceAsync(mail, owed, state, sends, sends == 1 ? findings : null, suppression, claims, stopping);
             claims.Settled(outcomes, reply);
             if (stopped is not null)
                 return (stopped, !stopped.Requeue);
@@ -145,8 +156,10 @@ internal sealed class MessageHandler(
                 continue;
             }
             settled.AddRange(throttled);
+            // Added before the source is acked: the next message to a mailbox that does not exist is not sent.
+            await suppressions.AddHardBouncesAsync(command.MessageId, settled);
             // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
-            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings, Random.Shared.NextDouble());
+            var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings, Random.Shared.NextDouble(), suppression);
             // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).
             return (WithRelayFaults(plan, settled), stopping.IsCancellationRequested);
         }
@@ -172,8 +185,8 @@ internal sealed class MessageHandler(
     /// given back untouched when nothing was tried yet, else returned with the attempt recorded for the recipients still owed.
     /// </summary>
     private async Task<(IReadOnlyList<RecipientOutcome> Outcomes, string FinalReply, Plan? Stopped)> SendOnceAsync(OutgoingMail mail,
-        IReadOnlyList<MimeKit.MailboxAddress> recipients, AttemptState state, int send, LedgerFindings? findings, LedgerClaims claims,
-        CancellationToken stopping)
+        IReadOnlyList<MimeKit.MailboxAddress> recipients, AttemptState state, int send, LedgerFindings? findings, SuppressionFindings? suppression,
+        LedgerClaims claims, CancellationToken stopping)
     {
         var addresses = recipients.Select(r => r.Address).ToArray();
         // After a throttled send the recipients already settled must not be sent to again by a return.
@@ -189,13 +202,13 @@ internal sealed class MessageHandler(
         {
             // Stopped before a connection was taken: nothing was tried (in this send).
             claims.Untried(addresses);
-            return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow(), findings));
+            return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow(), findings, suppression));
         }
         catch (AttemptInterruptedException interrupted)
         {
             if (!interrupted.AfterBodyStarted)
                 claims.Untried(addresses);
-            return ([], "", planner.Interrupted(owedState, interrupted.AfterBodyStarted, time.GetUtcNow(), findings));
+            return ([], "", planner.Interrupted(owedState, interrupted.AfterBodyStarted, time.GetUtcNow(), findings, suppression));
         }
         catch (NoRecipientsAcceptedException none)
         {

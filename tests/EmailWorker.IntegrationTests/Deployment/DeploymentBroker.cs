@@ -68,6 +68,8 @@ public sealed class DeploymentBroker
         ["EMAILWORKER__RETRY__SCHEDULE"] = RetrySchedule,
         ["EMAILWORKER__RETRY__GREYLISTMINIMUM"] = RetrySchedule,
         ["EMAILWORKER__DELIVERY__DEFAULTFROM"] = "noreply@example.com",
+        // Its end-to-end test replays a 5.1.1 letter once the relay takes the recipient: the suppression list would hold it back.
+        ["EMAILWORKER__SUPPRESSION__ENABLED"] = "false",
         // Workers run side by side here: the default metrics and health listener (:9464) would clash.
         ["EMAILWORKER__OBSERVABILITY__URLS"] = "",
         // The worker and the operator's dlq commands share one dead-letter store on this host, fresh for the run.

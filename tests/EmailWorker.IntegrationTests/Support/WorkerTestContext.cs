@@ -70,6 +70,9 @@ public sealed class WorkerTestContext : IAsyncDisposable
         environment["EMAILWORKER__DEADLETTERS__DATADIRECTORY"] = DataDirectory;
         if (!IngestDeadLetters)
             environment["EMAILWORKER__DEADLETTERS__INGEST"] = "false";
+        // The suppression list off unless a test turns it on: many tests dead-letter a recipient with 550 5.1.1, "mend" the
+        // relay and replay the letter, which the list would now hold back as a hard bounce (docs/suppression.md).
+        environment["EMAILWORKER__SUPPRESSION__ENABLED"] = "false";
         // No metrics and health listener unless a test asks for one on a free port: the default :9464 would clash.
         environment["EMAILWORKER__OBSERVABILITY__URLS"] = "";
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())

@@ -136,5 +136,20 @@ internal static class StoreSchema
             // JSON: a replay publishes them again, so a MassTransit envelope is read as one. NULL for letters stored before.
             "ALTER TABLE dead_letter_contents ADD COLUMN properties TEXT NULL",
         ],
+        [
+            // The suppression list (Delivery/Suppression): an address in lower case or *@domain, per scope ('global' or a
+            // stream's name). The primary key is the look-up's index: a message's recipients and their domains are one
+            // IN list over (address, scope), one index probe per key however many entries there are.
+            """
+            CREATE TABLE suppressions (
+                address TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                source_message_id TEXT NULL,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                PRIMARY KEY (address, scope))
+            """,
+        ],
     ];
 }

@@ -1,0 +1,13 @@
+namespace EmailWorker.Configuration;
+
+/// <summary>Section <c>Suppression</c>: the suppression list (docs/suppression.md).</summary>
+internal sealed class SuppressionOptions
+{
+    public const string Section = "Suppression";
+
+    /// <summary>Whether recipients are checked against the list before sending, and hard bounces added to it.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Enhanced status codes of a permanent RCPT refusal that add the recipient to the list (a hard bounce).</summary>
+    public List<string> HardBounceCodes { get; set; } = ["5.1.1", "5.1.10", "5.2.1"];
+}

@@ -1,0 +1,80 @@
+using System.Data.Common;
+using EmailWorker.Delivery.Suppression;
+
+namespace EmailWorker.DeadLetters.Store;
+
+/// <summary>The suppression list's SQL: the same statements on SQLite and PostgreSQL.</summary>
+internal abstract partial class SqlDeadLetterStore : ISuppressionStore
+{
+    private const string SuppressionColumns = "address, scope, reason, source_message_id, created_at, created_by";
+
+    public async Task<IReadOnlyList<SuppressionEntry>> FindSuppressionsAsync(IReadOnlyCollection<string> keys, IReadOnlyCollection<string> scopes,
+        CancellationToken cancellationToken)
+    {
+        if (keys.Count == 0 || scopes.Count == 0)
+            return [];
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var select = connection.Command("");
+        select.CommandText = $"SELECT {SuppressionColumns} FROM suppressions WHERE address IN ({select.AddList("k", keys)}) " +
+            $"AND scope IN ({select.AddList("s", scopes)})";
+        return await ReadSuppressionsAsync(select, cancellationToken);
+    }
+
+    public async Task<int> AddSuppressionsAsync(IReadOnlyCollection<SuppressionEntry> entries, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0)
+            return 0;
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var added = 0;
+        foreach (var entry in entries)
+        {
+            await using var insert = connection.Command($"INSERT INTO suppressions ({SuppressionColumns}) VALUES (@k, @s, @r, @m, @t, @by) " +
+                "ON CONFLICT (address, scope) DO NOTHING", transaction);
+            insert.Add("@k", entry.Key);
+            insert.Add("@s", entry.Scope);
+            insert.Add("@r", entry.Reason);
+            insert.Add("@m", entry.SourceMessageId);
+            insert.Add("@t", entry.CreatedAt.ToUnixTimeMilliseconds());
+            insert.Add("@by", entry.CreatedBy);
+            added += await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    public async Task<bool> RemoveSuppressionAsync(string key, string scope, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var delete = connection.Command("DELETE FROM suppressions WHERE address = @k AND scope = @s");
+        delete.Add("@k", key);
+        delete.Add("@s", scope);
+        return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var select = connection.Command("");
+        var after = "";
+        if (afterKey is not null)
+        {
+            after = "WHERE address > @k OR (address = @k AND scope > @s) ";
+            select.Add("@k", afterKey);
+            select.Add("@s", afterScope ?? "");
+        }
+        select.Add("@limit", limit);
+        select.CommandText = $"SELECT {SuppressionColumns} FROM suppressions {after}ORDER BY address, scope LIMIT @limit";
+        return await ReadSuppressionsAsync(select, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<SuppressionEntry>> ReadSuppressionsAsync(DbCommand select, CancellationToken cancellationToken)
+    {
+        var entries = new List<SuppressionEntry>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            entries.Add(new SuppressionEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.NullableString(3),
+                reader.Time(4), reader.GetString(5)));
+        return entries;
+    }
+}

@@ -1,0 +1,14 @@
+namespace EmailWorker.Delivery.Suppression;
+
+/// <summary>Why an address is suppressed (stored as the name).</summary>
+internal static class SuppressionReasons
+{
+    public const string HardBounce = "hard_bounce";
+    public const string Complaint = "complaint";
+    public const string Manual = "manual";
+
+    /// <summary>The scope of an entry that holds for every message.</summary>
+    public const string Global = "global";
+
+    public static readonly IReadOnlyList<string> All = [HardBounce, Complaint, Manual];
+}

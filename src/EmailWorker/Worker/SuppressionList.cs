@@ -1,0 +1,99 @@
+using EmailWorker.Configuration;
+using EmailWorker.Delivery.Suppression;
+using EmailWorker.Diagnostics;
+using EmailWorker.Outcomes;
+using EmailWorker.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker.Worker;
+
+/// <summary>
+/// The suppression list as the handler uses it (<c>Suppression:Enabled</c>): before an attempt, one look-up for all the
+/// message's recipients and their domains (global scope: messages carry no stream yet); after it, recipients refused at
+/// RCPT with a hard-bounce code (<c>Suppression:HardBounceCodes</c>) are added. The list only ever takes recipients out:
+/// when its database fails or is slow, delivery goes on without the check, and says so.
+/// </summary>
+internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<SuppressionOptions> options, TimeProvider time, WorkerMetrics metrics,
+    ILogger<SuppressionList> logger)
+{
+    /// <summary>How long a handler waits for the list's database before it sends without the check.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+    private static readonly string[] Scopes = [SuppressionReasons.Global];
+
+    /// <summary>Who the worker's own entries are by.</summary>
+    public const string WorkerActor = "worker";
+
+    public bool Enabled => options.Value.Enabled;
+
+    /// <summary>Who of <paramref name="recipients"/> is listed; null when the list is off, nobody is listed, or its database failed.</summary>
+    public async Task<SuppressionFindings?> LookUpAsync(string messageId, IReadOnlyList<string> recipients)
+    {
+        if (!Enabled || recipients.Count == 0)
+            return null;
+        IReadOnlyList<SuppressionEntry> found;
+        try
+        {
+            using var timeout = new CancellationTokenSource(Timeout);
+            var store = await stores.GetAsync(timeout.Token);
+            found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(recipients), Scopes, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            Failed("look", "look up the recipients", messageId, ex);
+            return null;
+        }
+        if (found.Count == 0)
+            return null;
+        var byKey = found.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var suppressed = new List<SuppressedRecipient>();
+        var remaining = new List<string>();
+        foreach (var address in recipients)
+        {
+            var entry = byKey.GetValueOrDefault(SuppressionKey.Of(address))
+                ?? (SuppressionKey.DomainOf(address) is { } domain ? byKey.GetValueOrDefault(domain) : null);
+            if (entry is null)
+                remaining.Add(address);
+            else
+                suppressed.Add(new SuppressedRecipient(address, entry.Key, entry.Reason));
+        }
+        return new SuppressionFindings(suppressed, remaining);
+    }
+
+    /// <summary>Adds the recipients refused at RCPT with a hard-bounce code, naming <paramref name="messageId"/> as the source.</summary>
+    public async Task AddHardBouncesAsync(string messageId, IReadOnlyList<RecipientOutcome> outcomes)
+    {
+        if (!Enabled)
+            return;
+        var codes = options.Value.HardBounceCodes;
+        var now = time.GetUtcNow();
+        var entries = outcomes
+            .Where(o => o.Outcome is { Class: OutcomeClass.Permanent, Stage: SmtpStage.RcptTo, EnhancedCode: { } code } && codes.Contains(code))
+            .Select(o => SuppressionKey.Of(o.Address)).Distinct(StringComparer.Ordinal)
+            .Select(key => new SuppressionEntry(key, SuppressionReasons.Global, SuppressionReasons.HardBounce, messageId, now, WorkerActor))
+            .ToList();
+        if (entries.Count == 0)
+            return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(Timeout);
+            var store = await stores.GetAsync(timeout.Token);
+            var added = await store.AddSuppressionsAsync(entries, timeout.Token);
+            if (added > 0)
+            {
+                metrics.SuppressionAdded(added);
+                Log.SuppressionAdded(logger, messageId, added);
+            }
+        }
+        catch (Exception ex)
+        {
+            Failed("add", "add the hard bounces", messageId, ex);
+        }
+    }
+
+    private void Failed(string operation, string description, string messageId, Exception ex)
+    {
+        metrics.SuppressionFailed(operation);
+        Log.SuppressionFailed(logger, description, messageId, SafeText.Bound(ex.Message, 300));
+    }
+}

@@ -1,0 +1,190 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using EmailWorker.DeadLetters.Store;
+using EmailWorker.Delivery.Suppression;
+
+namespace EmailWorker.DeadLetters.Tests;
+
+/// <summary>
+/// The suppression list's SQL, the same against SQLite and a real PostgreSQL cluster: a look-up by a message's recipients
+/// and their domains finds exact and <c>*@domain</c> entries of the asked scopes, keys are lower case, an add of a listed
+/// entry changes nothing, a remove takes one entry, the list pages in key order, and a store of the previous schema gets the table.
+/// </summary>
+[TestFixture(StoreKind.Sqlite)]
+[TestFixture(StoreKind.Postgres)]
+[CancelAfter(120_000)]
+public sealed class When_the_suppression_list_is_written(StoreKind kind)
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+    private SqlDeadLetterStore? _store;
+    private string? _directory;
+    private string? _database;
+
+    [TearDown]
+    public async Task CloseAsync()
+    {
+        if (_store is not null)
+            await _store.DisposeAsync();
+        if (_directory is not null)
+            Directory.Delete(_directory, recursive: true);
+        if (_database is not null)
+            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
+        // One fixture object runs every test: each test starts with no store.
+        (_store, _directory, _database) = (null, null, null);
+    }
+
+    [Test]
+    public async Task Should_find_exact_and_domain_entries_of_the_asked_scopes(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        await store.AddSuppressionsAsync(
+        [
+            Entry("bob@x.test"),
+            Entry("*@gone.test", reason: SuppressionReasons.Manual),
+            Entry("cy@x.test", scope: "broadcast"),
+            Entry("dan@x.test"),
+        ], cancellation);
+
+        var found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(["ann@x.test", "Bob@X.test", "eve@Gone.TEST", "cy@x.test"]),
+            [SuppressionReasons.Global], cancellation);
+        var withStream = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(["cy@x.test"]), [SuppressionReasons.Global, "broadcast"], cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found.Select(e => (e.Key, e.Scope, e.Reason)), Is.EquivalentTo(new[]
+            {
+                ("bob@x.test", "global", "hard_bounce"),
+                ("*@gone.test", "global", "manual"),
+            }), "ann is not listed, dan was not asked for, cy only in another scope; case does not matter");
+            Assert.That(withStream.Select(e => e.Key), Is.EqualTo(new[] { "cy@x.test" }));
+            var bob = found.Single(e => e.Key == "bob@x.test");
+            Assert.That((bob.SourceMessageId, bob.CreatedAt, bob.CreatedBy), Is.EqualTo(("m-1", Now, "worker")));
+        });
+    }
+
+    [Test]
+    public async Task Should_keep_the_first_entry_when_one_is_added_again(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        var first = await store.AddSuppressionsAsync([Entry("bob@x.test")], cancellation);
+        var again = await store.AddSuppressionsAsync([Entry("bob@x.test", reason: SuppressionReasons.Manual), Entry("cy@x.test")], cancellation);
+
+        var found = await store.FindSuppressionsAsync(["bob@x.test", "cy@x.test"], [SuppressionReasons.Global], cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((first, again), Is.EqualTo((1, 1)), "bob's second add is no new entry");
+            Assert.That(found.Single(e => e.Key == "bob@x.test").Reason, Is.EqualTo(SuppressionReasons.HardBounce));
+        });
+    }
+
+    [Test]
+    public async Task Should_remove_one_entry(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        await store.AddSuppressionsAsync([Entry("bob@x.test"), Entry("bob@x.test", scope: "broadcast")], cancellation);
+
+        var removed = await store.RemoveSuppressionAsync("bob@x.test", SuppressionReasons.Global, cancellation);
+        var again = await store.RemoveSuppressionAsync("bob@x.test", SuppressionReasons.Global, cancellation);
+        var left = await store.ListSuppressionsAsync(null, null, 10, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((removed, again), Is.EqualTo((true, false)));
+            Assert.That(left.Select(e => (e.Key, e.Scope)), Is.EqualTo(new[] { ("bob@x.test", "broadcast") }));
+        });
+    }
+
+    [Test]
+    public async Task Should_page_the_list_in_key_order(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        await store.AddSuppressionsAsync([.. Enumerable.Range(0, 25).Select(i => Entry($"r{i:D2}@x.test"))], cancellation);
+
+        var pages = new List<string>();
+        IReadOnlyList<SuppressionEntry> page;
+        string? after = null, afterScope = null;
+        do
+        {
+            page = await store.ListSuppressionsAsync(after, afterScope, 10, cancellation);
+            pages.AddRange(page.Select(e => e.Key));
+            (after, afterScope) = page.Count > 0 ? (page[^1].Key, page[^1].Scope) : (after, afterScope);
+        } while (page.Count == 10);
+
+        Assert.That(pages, Is.EqualTo(Enumerable.Range(0, 25).Select(i => $"r{i:D2}@x.test")));
+    }
+
+    [Test]
+    public async Task Should_add_the_table_to_a_store_of_the_previous_schema(CancellationToken cancellation)
+    {
+        var dialect = kind == StoreKind.Sqlite ? SqlDialect.Sqlite : SqlDialect.Postgres;
+        var previous = StoreSchema.Migrations(dialect).Count - 1;
+        await using (var connection = await OpenRawAsync())
+        {
+            foreach (var statement in StoreSchema.Migrations(dialect).Take(previous).SelectMany(m => m).Prepend("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
+                await Execute(connection, statement);
+            for (var version = 1; version <= previous; version++)
+                await Execute(connection, $"INSERT INTO schema_version (version) VALUES ({version})");
+        }
+
+        var store = await OpenAsync(cancellation);
+        var added = await store.AddSuppressionsAsync([Entry("bob@x.test")], cancellation);
+
+        Assert.That(added, Is.EqualTo(1));
+    }
+
+    private static SuppressionEntry Entry(string key, string scope = SuppressionReasons.Global, string reason = SuppressionReasons.HardBounce) =>
+        new(key, scope, reason, "m-1", Now, "worker");
+
+    private async Task<SqlDeadLetterStore> OpenAsync(CancellationToken cancellation)
+    {
+        if (kind == StoreKind.Sqlite)
+        {
+            _directory ??= Directory.CreateTempSubdirectory("emailworker-suppress-").FullName;
+            _store = await SqliteDeadLetterStore.OpenAsync(_directory, cancellation);
+        }
+        else
+        {
+            var cluster = await ServersSetUp.PostgresAsync();
+            if (_database is null)
+            {
+                _database = $"suppress_{Guid.NewGuid():N}";
+                await cluster.CreateDatabaseAsync(_database);
+            }
+            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), cancellation);
+        }
+        return _store;
+    }
+
+    private async Task<DbConnection> OpenRawAsync()
+    {
+        DbConnection connection;
+        if (kind == StoreKind.Sqlite)
+        {
+            _directory = Directory.CreateTempSubdirectory("emailworker-suppress-").FullName;
+            connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = Path.Combine(_directory, SqliteDeadLetterStore.FileName),
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = false,
+            }.ToString());
+        }
+        else
+        {
+            var cluster = await ServersSetUp.PostgresAsync();
+            _database = $"suppress_{Guid.NewGuid():N}";
+            await cluster.CreateDatabaseAsync(_database);
+            connection = new NpgsqlConnection(cluster.ConnectionString(_database));
+        }
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task Execute(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using EmailWorker.IntegrationTests.Support;
+using EmailWorker.SmtpSink;
+
+namespace EmailWorker.IntegrationTests;
+
+/// <summary>
+/// The suppression list end to end: a hard bounce at RCPT puts the recipient on the list, the next message is not sent to
+/// it (counted at the SMTP server: RCPTs per recipient, copies per recipient) and says so with <c>email.suppressed</c>, and
+/// once an operator removes the entry the recipient gets mail again. The store's side is read with <c>suppress list --json</c>.
+/// </summary>
+[TestFixture]
+[CancelAfter(TestTimeouts.PerTest)]
+public sealed class When_a_recipient_is_suppressed
+{
+    private const string Ann = "ann@example.org";
+    private const string Bob = "bob@example.org";
+
+    [Test]
+    public async Task Should_not_try_a_hard_bounced_recipient_again_until_the_entry_is_removed()
+    {
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var rcpts = new ConcurrentDictionary<string, int>();
+        var bobExists = false;
+        context.Smtp.Script.OnRcptTo = recipient =>
+        {
+            rcpts.AddOrUpdate(recipient, 1, (_, n) => n + 1);
+            return recipient == Bob && !Volatile.Read(ref bobExists) ? new SmtpReply(550, "5.1.1 <bob@example.org>: Recipient address rejected: User unknown") : null;
+        };
+        // On as shipped (the test context turns it off for the other tests).
+        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string> { ["EMAILWORKER__SUPPRESSION__ENABLED"] = "true" });
+        await using var events = await EventCollector.StartAsync(context);
+
+        await context.PublishJsonAsync([Message("suppress-1")]);
+        Assert.That(await events.WaitForAsync("suppress-1", "email.dead-lettered"), Is.True, worker.Output);
+        Assert.That(await events.WaitForAsync("suppress-1", "email.delivered"), Is.True, worker.Output);
+
+        await context.PublishJsonAsync([Message("suppress-2")]);
+        Assert.That(await events.WaitForAsync("suppress-2", "email.delivered"), Is.True, worker.Output);
+        Assert.That(await events.WaitForAsync("suppress-2", "email.suppressed"), Is.True, worker.Output);
+
+        var listed = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "list", "--json");
+        var entries = JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray().ToList();
+        var suppressed = events.Of("suppress-2", "email.suppressed").Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(rcpts, Is.EqualTo(new Dictionary<string, int> { [Ann] = 2, [Bob] = 1 }), "Bob's RCPT was tried once, by the first message");
+            Assert.That(Copies(context), Is.EqualTo(new Dictionary<string, int> { [Ann] = 2 }));
+            Assert.That(suppressed.GetProperty("recipient").GetString(), Is.EqualTo(Bob));
+            Assert.That(suppressed.GetProperty("reason").GetString(), Is.EqualTo("hard_bounce"));
+            Assert.That(events.Of("suppress-2", "email.delivered").Single().GetProperty("recipients").EnumerateArray().Select(r => r.GetString()),
+                Is.EqualTo(new[] { Ann }));
+            Assert.That(events.Of("suppress-2", "email.dead-lettered"), Is.Empty, "a suppressed recipient is not dead-lettered again");
+            Assert.That(listed.ExitCode, Is.Zero, listed.Stderr);
+            Assert.That(entries.Select(e => (e.GetProperty("address").GetString(), e.GetProperty("reason").GetString(),
+                e.GetProperty("sourceMessageId").GetString(), e.GetProperty("createdBy").GetString())),
+                Is.EqualTo(new[] { (Bob, "hard_bounce", "suppress-1", "worker") }));
+        });
+        Assert.That(worker.Output, Does.Contain("on the suppression list (hard_bounce, by address)"));
+        Assert.That(worker.Output, Does.Not.Contain("bob@example.org) not sent"), "the log line names no address");
+
+        var removed = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "remove", "Bob@Example.org");
+        Assert.That(removed.ExitCode, Is.Zero, removed.Stderr);
+        Volatile.Write(ref bobExists, true);
+        await context.PublishJsonAsync([Message("suppress-3")]);
+        Assert.That(await events.WaitForAsync("suppress-3", "email.delivered"), Is.True, worker.Output);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(events.Of("suppress-3", "email.delivered").Single().GetProperty("recipients").EnumerateArray().Select(r => r.GetString()),
+                Is.EquivalentTo(new[] { Ann, Bob }));
+            Assert.That(Copies(context), Is.EqualTo(new Dictionary<string, int> { [Ann] = 3, [Bob] = 1 }));
+            Assert.That(events.Of("suppress-3", "email.suppressed"), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Should_refuse_bad_input_with_exit_code_2()
+    {
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+
+        var notAnAddress = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "add", "Ann <ann@example.org>");
+        var badDomain = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "add", "*@not a domain");
+        var tooLong = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "add", new string('a', 300) + "@example.org");
+        var badReason = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "add", "ann@example.org", "--reason", "dislike");
+        var domain = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "add", "*@Gone.example", "--by", "ops");
+        var again = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "add", "*@gone.example");
+        var missing = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "remove", "nobody@example.org");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((notAnAddress.ExitCode, notAnAddress.Stderr), Is.EqualTo((2, "emailworker: 'Ann <ann@example.org>' is not a mail address: write it bare, e.g. ann@example.org (or *@example.org for a domain)\n")));
+            Assert.That(badDomain.ExitCode, Is.EqualTo(2), badDomain.Stderr);
+            Assert.That((tooLong.ExitCode, tooLong.Stderr), Is.EqualTo((2, "emailworker: the address is 312 characters long: at most 256\n")));
+            Assert.That(badReason.ExitCode, Is.EqualTo(2), badReason.Stderr);
+            Assert.That((domain.ExitCode, domain.Stdout), Is.EqualTo((0, "added *@gone.example (manual)\n")), domain.Stderr);
+            Assert.That((again.ExitCode, again.Stdout), Is.EqualTo((0, "*@gone.example is already on the list: left as it was\n")), again.Stderr);
+            Assert.That(missing.ExitCode, Is.EqualTo(1), missing.Stderr);
+        });
+    }
+
+    private static object Message(string messageId) => new
+    {
+        messageId,
+        to = new[] { new { address = Ann }, new { address = Bob } },
+        subject = "s",
+        text = "t",
+    };
+
+    private static Dictionary<string, int> Copies(WorkerTestContext context) =>
+        context.Smtp.Messages.SelectMany(m => m.Recipients).GroupBy(r => r).ToDictionary(g => g.Key, g => g.Count());
+}

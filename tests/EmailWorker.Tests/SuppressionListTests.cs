@@ -1,0 +1,199 @@
+using System.Diagnostics.Metrics;
+using EmailWorker.Configuration;
+using EmailWorker.Delivery.Suppression;
+using EmailWorker.Diagnostics;
+using EmailWorker.Outcomes;
+using EmailWorker.Routing;
+using EmailWorker.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EmailWorker.Tests;
+
+/// <summary>
+/// The handler's side of the suppression list against a store in memory: what a look-up finds (address or domain, any case),
+/// which refusals count as hard bounces, and that a failing or hanging store only leaves the check out.
+/// </summary>
+[TestFixture]
+[CancelAfter(20_000)]
+internal sealed class SuppressionListTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly ServiceProvider Shared = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
+    [OneTimeTearDown]
+    public static void DisposeShared() => Shared.Dispose();
+
+    [Test]
+    public async Task Should_find_recipients_listed_by_address_or_domain_in_any_case()
+    {
+        var store = new MemoryStore();
+        store.Entries.Add(new SuppressionEntry("bob@x.test", "global", "hard_bounce", "m-0", Now, "worker"));
+        store.Entries.Add(new SuppressionEntry("*@gone.test", "global", "manual", null, Now, "ops"));
+        var list = List(store);
+
+        var found = await list.LookUpAsync("m-1", ["ann@x.test", "BOB@x.test", "cy@Gone.Test"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found!.Suppressed, Is.EqualTo(new[]
+            {
+                new SuppressedRecipient("BOB@x.test", "bob@x.test", "hard_bounce"),
+                new SuppressedRecipient("cy@Gone.Test", "*@gone.test", "manual"),
+            }));
+            Assert.That(found.Remaining, Is.EqualTo(new[] { "ann@x.test" }));
+            Assert.That(store.Lookups, Is.EqualTo(1), "one query for the whole message");
+        });
+    }
+
+    [Test]
+    public async Task Should_add_only_permanent_rcpt_refusals_with_a_hard_bounce_code()
+    {
+        var store = new MemoryStore();
+        var list = List(store);
+
+        await list.AddHardBouncesAsync("m-1",
+        [
+            new RecipientOutcome("Gone@x.test", Refusal(OutcomeClass.Permanent, "5.1.1", SmtpStage.RcptTo)),
+            new RecipientOutcome("policy@x.test", Refusal(OutcomeClass.Permanent, "5.7.1", SmtpStage.RcptTo)),
+            new RecipientOutcome("later@x.test", Refusal(OutcomeClass.Transient, "4.2.1", SmtpStage.RcptTo)),
+            new RecipientOutcome("data@x.test", Refusal(OutcomeClass.Permanent, "5.1.1", SmtpStage.Data)),
+            new RecipientOutcome("ok@x.test", AttemptOutcome.Delivered("250 ok")),
+        ]);
+
+        Assert.That(store.Entries.Select(e => (e.Key, e.Scope, e.Reason, e.SourceMessageId, e.CreatedBy)),
+            Is.EqualTo(new[] { ("gone@x.test", "global", "hard_bounce", (string?)"m-1", "worker") }));
+    }
+
+    [Test]
+    public async Task Should_neither_look_nor_add_when_disabled()
+    {
+        var store = new MemoryStore();
+        var list = List(store, new SuppressionOptions { Enabled = false });
+
+        var found = await list.LookUpAsync("m-1", ["bob@x.test"]);
+        await list.AddHardBouncesAsync("m-1", [new RecipientOutcome("bob@x.test", Refusal(OutcomeClass.Permanent, "5.1.1", SmtpStage.RcptTo))]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found, Is.Null);
+            Assert.That(store.Lookups, Is.Zero);
+            Assert.That(store.Entries, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Should_refuse_hard_bounce_codes_that_are_not_permanent_enhanced_codes()
+    {
+        var validator = new SuppressionOptionsValidator();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(validator.Validate(null, new SuppressionOptions()).Succeeded, Is.True);
+            Assert.That(validator.Validate(null, new SuppressionOptions { HardBounceCodes = ["5.1.1", "4.2.2"] }).Failed, Is.True);
+            Assert.That(validator.Validate(null, new SuppressionOptions { HardBounceCodes = ["550"] }).Failed, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task Should_go_on_without_the_check_when_the_store_fails_or_hangs()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var failures = new MetricCollector(services, "emailworker.suppression.failures");
+        var failing = List(new MemoryStore { Fail = true }, services: services);
+        var hanging = List(new MemoryStore { Hang = true }, services: services);
+
+        var afterFailure = await failing.LookUpAsync("m-1", ["bob@x.test"]);
+        var afterHang = await hanging.LookUpAsync("m-1", ["bob@x.test"]);
+        await failing.AddHardBouncesAsync("m-1", [new RecipientOutcome("bob@x.test", Refusal(OutcomeClass.Permanent, "5.1.1", SmtpStage.RcptTo))]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterFailure, Is.Null, "nobody taken out: every recipient is sent to");
+            Assert.That(afterHang, Is.Null, "given up after the look-up's timeout");
+            Assert.That(failures.Operations, Is.EqualTo(new[] { "look", "look", "add" }));
+        });
+    }
+
+    private static AttemptOutcome Refusal(OutcomeClass outcomeClass, string enhancedCode, SmtpStage stage) =>
+        new(outcomeClass, $"{enhancedCode} refused", outcomeClass == OutcomeClass.Permanent ? 550 : 450, enhancedCode, Stage: stage);
+
+    private static SuppressionList List(MemoryStore store, SuppressionOptions? options = null, ServiceProvider? services = null)
+    {
+        var provider = services ?? Shared;
+        var metrics = new WorkerMetrics(provider.GetRequiredService<IMeterFactory>(), new TopologyNames("suppression-test", []));
+        return new SuppressionList(store, Options.Create(options ?? new SuppressionOptions()), TimeProvider.System, metrics, NullLogger<SuppressionList>.Instance);
+    }
+
+    private sealed class MetricCollector : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly List<string> _operations = [];
+
+        public MetricCollector(IServiceProvider services, string instrument)
+        {
+            var factory = services.GetRequiredService<IMeterFactory>();
+            _listener.InstrumentPublished = (i, l) =>
+            {
+                if (i.Name == instrument && i.Meter.Scope == factory)
+                    l.EnableMeasurementEvents(i);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                    if (tag.Key == Telemetry.SuppressionOperation)
+                        lock (_operations)
+                            _operations.Add((string)tag.Value!);
+            });
+            _listener.Start();
+        }
+
+        public IReadOnlyList<string> Operations
+        {
+            get
+            {
+                lock (_operations)
+                    return [.. _operations];
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    private sealed class MemoryStore : ISuppressionStore, ISuppressionStoreSource
+    {
+        public List<SuppressionEntry> Entries { get; } = [];
+        public int Lookups { get; private set; }
+        public bool Fail { get; init; }
+        public bool Hang { get; init; }
+        public string Description => "memory";
+
+        public async Task<ISuppressionStore> GetAsync(CancellationToken cancellationToken)
+        {
+            if (Hang)
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            return Fail ? throw new InvalidOperationException("database is down") : this;
+        }
+
+        public Task<IReadOnlyList<SuppressionEntry>> FindSuppressionsAsync(IReadOnlyCollection<string> keys, IReadOnlyCollection<string> scopes,
+            CancellationToken cancellationToken)
+        {
+            Lookups++;
+            return Task.FromResult<IReadOnlyList<SuppressionEntry>>([.. Entries.Where(e => keys.Contains(e.Key) && scopes.Contains(e.Scope))]);
+        }
+
+        public Task<int> AddSuppressionsAsync(IReadOnlyCollection<SuppressionEntry> entries, CancellationToken cancellationToken)
+        {
+            var added = entries.Where(e => !Entries.Exists(x => x.Key == e.Key && x.Scope == e.Scope)).ToList();
+            Entries.AddRange(added);
+            return Task.FromResult(added.Count);
+        }
+
+        public Task<bool> RemoveSuppressionAsync(string key, string scope, CancellationToken cancellationToken) =>
+            Task.FromResult(Entries.RemoveAll(e => e.Key == key && e.Scope == scope) > 0);
+
+        public Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<SuppressionEntry>>(Entries);
+    }
+}
