@@ -30,6 +30,7 @@ internal sealed class ReplayJobLauncher(IDeadLetterStore store, OperatorContext 
         {
             // A broker connection per job, on the dashboard's options: the job owns its connection and closes it at the end.
             await using var context = operatorContext.WithOwnConnection();
+            // No progress reports: the job page reads the job's counts from the store.
             var ended = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, stopping);
             Log.DashboardJobEnded(logger, ended.Id, ended.State.ToString().ToLowerInvariant(), ended.Replayed, ended.Total, ended.Skipped);
         }

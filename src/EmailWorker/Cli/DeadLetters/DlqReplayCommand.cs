@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Store;
-using EmailWorker.DeadLetters.Views;
 using EmailWorker.Diagnostics;
 using EmailWorker.Broker;
 
@@ -84,7 +83,7 @@ internal static class DlqReplayCommand
         {
             try
             {
-                job = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, cancellationToken);
+                job = await new ReplayJobRunner(context, store, replayedBy, new ReplayProgressWriter(Console.Error)).RunAsync(job, rate, cancellationToken);
             }
             catch (ReplayJobBusyException busy)
             {

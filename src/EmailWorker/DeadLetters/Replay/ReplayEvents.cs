@@ -13,7 +13,7 @@ namespace EmailWorker.DeadLetters.Replay;
 /// One <c>email.replayed</c> status event per letter, after it was marked. Events are notifications: a broker that
 /// refuses them (e.g. an operator user without write on the events exchange) costs a warning, never the replay.
 /// </summary>
-internal sealed class ReplayEvents(OperatorContext context, string replayedBy) : IAsyncDisposable
+internal sealed class ReplayEvents(OperatorContext context, string replayedBy, IProgress<ReplayProgress>? progress) : IAsyncDisposable
 {
     private static readonly BasicProperties Properties = new() { ContentType = "application/json", Persistent = true };
     private IChannel? _channel;
@@ -54,7 +54,7 @@ internal sealed class ReplayEvents(OperatorContext context, string replayedBy) :
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
         {
             _refused = true;
-            await Console.Error.WriteLineAsync($"emailworker: warning: email.replayed events not published ({SafeText.Bound(ex.Message, 300)}); the replay goes on");
+            progress?.Report(new ReplayProgress.EventsNotPublished(SafeText.Bound(ex.Message, 300)));
         }
     }
 
