@@ -35,11 +35,11 @@ public sealed partial class NamespaceDependencyTests
     ];
 
     /// <summary>
-    /// Where RabbitMQ.Client may be used: the broker's own part, the dead-letter ingest and the replay (they consume and
-    /// publish on connections of their own), the composition root (the client's activity source names for tracing) and the
-    /// CLI (broker errors told as exit codes; <c>topology</c>).
+    /// Where RabbitMQ.Client may be used: the broker's own part, the dead-letter ingest (it consumes on a connection of its
+    /// own), the composition root (the client's activity source names for tracing) and the CLI (broker errors told as exit
+    /// codes; <c>topology</c>). The replay publishes through the broker's mover and status-event publisher only.
     /// </summary>
-    private static readonly string[] RabbitMqUsers = ["Broker", "DeadLetters.Ingest", "DeadLetters.Replay", "Hosting", "Cli"];
+    private static readonly string[] RabbitMqUsers = ["Broker", "DeadLetters.Ingest", "Hosting", "Cli"];
 
     /// <summary>
     /// In the worker, only the consumer itself: its channel and subscription, and the acks on that channel. It converts each

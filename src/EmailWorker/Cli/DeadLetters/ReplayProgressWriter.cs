@@ -8,10 +8,6 @@ namespace EmailWorker.Cli.DeadLetters;
 /// </summary>
 internal sealed class ReplayProgressWriter(TextWriter output) : IProgress<ReplayProgress>
 {
-    public void Report(ReplayProgress value) => output.WriteLine(value switch
-    {
-        ReplayProgress.Advanced a => $"replayed {a.Replayed}/{a.Total} (job {a.JobId}, {a.Skipped} skipped)",
-        ReplayProgress.EventsNotPublished refused => $"emailworker: warning: email.replayed events not published ({refused.Reason}); the replay goes on",
-        _ => throw new ArgumentOutOfRangeException(nameof(value), value, "unknown replay progress"),
-    });
+    public void Report(ReplayProgress value) =>
+        output.WriteLine($"replayed {value.Replayed}/{value.Total} (job {value.JobId}, {value.Skipped} skipped)");
 }
