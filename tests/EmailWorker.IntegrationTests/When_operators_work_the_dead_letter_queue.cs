@@ -61,6 +61,7 @@ public sealed class When_operators_work_the_dead_letter_queue
             Assert.That(await context.BecomesEmptyAsync(context.WorkQueue), Is.True);
         });
 
+        await using var events = await EventCollector.StartAsync(context);
         // Paced so that new dead letters arrive while it runs.
         var replay = CliRun.Start(context.WorkerEnvironment(), "dlq", "replay", "--class", "transient", "--rate", "5", "--yes", "--by", "ops-test");
         var replayOutput = replay.StandardOutput.ReadToEndAsync();
@@ -85,6 +86,29 @@ public sealed class When_operators_work_the_dead_letter_queue
             Assert.That(headers.Keys, Has.None.StartsWith("x-death").And.None.StartsWith("x-first-death"));
             var history = JsonDocument.Parse(Text(headers, "email-history")!).RootElement.EnumerateArray().Select(e => e.GetProperty("outcome").GetString());
             Assert.That(history, Is.EqualTo(new[] { "dead-lettered", "replayed" }), "the history keeps the earlier attempt and the replay");
+        });
+
+        // One email.replayed status event per replayed letter, its JSON as documented (null fields left out).
+        Assert.That(await WorkerTestContext.EventuallyAsync(
+            () => Task.FromResult(events.Events.Count(e => e.RoutingKey == "email.replayed") >= transient.Length), TimeSpan.FromSeconds(10)), Is.True);
+        var replayed = events.Events.Where(e => e.RoutingKey == "email.replayed").Select(e => e.Body).ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(replayed.Select(e => e.GetProperty("messageId").GetString()), Is.EquivalentTo(transient), "one event per letter");
+            Assert.That(events.Events.Select(e => e.RoutingKey), Is.All.EqualTo("email.replayed"), "no other status event");
+            var first = replayed[0];
+            Assert.That(first.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[]
+            {
+                "messageId", "tags", "attempt", "outcome", "class", "smtpCode", "message", "timestamp", "replayedBy", "jobId",
+            }));
+            Assert.That(first.GetProperty("tags").GetProperty("tenant").GetString(), Is.EqualTo("acme"));
+            Assert.That(first.GetProperty("attempt").GetInt32(), Is.Zero);
+            Assert.That(first.GetProperty("outcome").GetString(), Is.EqualTo("replayed"));
+            Assert.That(first.GetProperty("class").GetString(), Is.EqualTo("transient"));
+            Assert.That(first.GetProperty("smtpCode").GetInt32(), Is.EqualTo(451));
+            Assert.That(first.GetProperty("message").GetString(), Is.EqualTo("replayed by ops-test"));
+            Assert.That(first.GetProperty("replayedBy").GetString(), Is.EqualTo("ops-test"));
+            Assert.That(first.GetProperty("jobId").GetInt64(), Is.Positive);
         });
     }
 

@@ -7,7 +7,7 @@ namespace EmailWorker.Tests;
 /// The worker's sources (embedded in this assembly) read as a graph of namespaces: each file's <c>namespace</c>, its
 /// <c>using</c> directives and any <c>EmailWorker.*</c> name written out in code. Dependencies between the top-level parts
 /// run one way, down the layers of the Repository layout (docs/design.md); no namespace depends on itself through others; the
-/// broker's client library, the command line and ASP.NET Core are used only where that layout says.
+/// broker's client library, the command line, ASP.NET Core and the console are used only where that layout says.
 /// </summary>
 [TestFixture]
 [CancelAfter(30_000)]
@@ -35,11 +35,11 @@ public sealed partial class NamespaceDependencyTests
     ];
 
     /// <summary>
-    /// Where RabbitMQ.Client may be used: the broker's own part, the dead-letter ingest and the replay (they consume and
-    /// publish on connections of their own), the composition root (the client's activity source names for tracing) and the
-    /// CLI (broker errors told as exit codes; <c>topology</c>).
+    /// Where RabbitMQ.Client may be used: the broker's own part, the dead-letter ingest (it consumes on a connection of its
+    /// own), the composition root (the client's activity source names for tracing) and the CLI (broker errors told as exit
+    /// codes; <c>topology</c>). The replay publishes through the broker's mover and status-event publisher only.
     /// </summary>
-    private static readonly string[] RabbitMqUsers = ["Broker", "DeadLetters.Ingest", "DeadLetters.Replay", "Hosting", "Cli"];
+    private static readonly string[] RabbitMqUsers = ["Broker", "DeadLetters.Ingest", "Hosting", "Cli"];
 
     /// <summary>
     /// In the worker, only the consumer itself: its channel and subscription, and the acks on that channel. It converts each
@@ -58,11 +58,20 @@ public sealed partial class NamespaceDependencyTests
         ["Microsoft.AspNetCore"] = ["Program", "Cli", "Dashboard", "Hosting"],
     };
 
+    /// <summary>The front ends that may use <see cref="Console"/>: the command line writes its output and notes there.</summary>
+    private static readonly string[] ConsoleUsers = ["Program", "Cli"];
+
+    /// <summary>
+    /// Below the front ends, only the worker's buffered log sink (it writes the log to standard output in batches). Every other
+    /// part reports to its caller (e.g. a replay's <c>IProgress</c>) or logs: a dashboard's replay runs inside the web process.
+    /// </summary>
+    private static readonly string[] ConsoleFiles = ["Diagnostics/BufferedConsoleSink.cs"];
+
     private static readonly Assembly Assembly = typeof(NamespaceDependencyTests).Assembly;
 
     private static readonly Lazy<IReadOnlyList<SourceFile>> Sources = new(ReadSources);
 
-    private sealed record SourceFile(string Path, string Namespace, IReadOnlySet<string> Uses)
+    private sealed record SourceFile(string Path, string Namespace, IReadOnlySet<string> Uses, bool UsesConsole)
     {
         /// <summary>The top-level part: the first name after <c>EmailWorker</c>, or Program for the root namespace.</summary>
         public string Part => PartOf(Namespace);
@@ -139,6 +148,34 @@ public sealed partial class NamespaceDependencyTests
             .Where(s => !FrameworkUsers[framework].Contains(s.Part))
             .Select(s => $"{s.Path} ({s.Namespace})").ToList();
         Assert.That(wrong, Is.Empty);
+    }
+
+    [Test]
+    public void Should_use_the_console_only_in_the_front_ends()
+    {
+        var wrong = Sources.Value
+            .Where(s => s.UsesConsole && !ConsoleUsers.Contains(s.Part) && !ConsoleFiles.Contains(s.Path))
+            .Select(s => $"{s.Path} ({s.Namespace})").ToList();
+        Assert.That(wrong, Is.Empty);
+    }
+
+    [Test]
+    public void Should_allow_the_console_by_file_only_where_it_is_used() =>
+        Assert.That(ConsoleFiles.Where(path => Sources.Value.SingleOrDefault(s => s.Path == path) is not { UsesConsole: true }), Is.Empty,
+            "an allowance for a file that is gone or no longer uses the console would only widen the rule");
+
+    [Test]
+    public void Should_see_a_use_of_the_console()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(ConsoleUse().IsMatch(Code("await Console.Error.WriteLineAsync(\"x\");")), Is.True);
+            Assert.That(ConsoleUse().IsMatch(Code("var w = System.Console.Out;")), Is.True);
+            Assert.That(ConsoleUse().IsMatch(Code("using static System.Console;")), Is.True);
+            Assert.That(ConsoleUse().IsMatch(Code("// Console.Error in a comment\nvar s = \"Console.Out\";")), Is.False, "comments and text are no use");
+            Assert.That(ConsoleUse().IsMatch(Code("logger.WriteTo.Console(formatter);")), Is.False, "Serilog's console sink is a log target, configured in Diagnostics");
+            Assert.That(ConsoleUse().IsMatch(Code("var sink = new BufferedConsoleSink(f); ConsoleSink.X();")), Is.False);
+        });
     }
 
     private static bool Within(string ns, string part) =>
@@ -232,7 +269,7 @@ public sealed partial class NamespaceDependencyTests
             var uses = UsingLine().Matches(code).Select(m => m.Groups[1].Value)
                 .Concat(QualifiedName().Matches(code).Select(m => m.Groups[1].Value))
                 .ToHashSet();
-            files.Add(new SourceFile(resource["source/".Length..], ns, uses));
+            files.Add(new SourceFile(resource["source/".Length..], ns, uses, ConsoleUse().IsMatch(code)));
         }
         return files;
     }
@@ -250,6 +287,10 @@ public sealed partial class NamespaceDependencyTests
     /// <summary>A name written out in code, e.g. <c>EmailWorker.Broker.TopologyDeclarer</c>: its namespace is resolved in <see cref="Graph"/>.</summary>
     [GeneratedRegex(@"(?<![\w.])((?:EmailWorker|RabbitMQ|System\.CommandLine|Microsoft\.AspNetCore)(?:\.\w+)+)")]
     private static partial Regex QualifiedName();
+
+    /// <summary><c>Console.</c> or <c>System.Console</c> as code (<c>System.Console</c> also in <c>using static</c>); not <c>WriteTo.Console(</c>.</summary>
+    [GeneratedRegex(@"(?<![\w.])(?:System\.Console\b|Console\.)")]
+    private static partial Regex ConsoleUse();
 
     [GeneratedRegex(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
     private static partial Regex Comment();

@@ -12,12 +12,13 @@ namespace EmailWorker.Broker;
 /// <summary>
 /// Publishes status events to the events exchange from a bounded in-memory queue on a channel of its own. Delivery only
 /// enqueues: an event can never block or fail a delivery. Events are notifications, not the record (that is the dead-letter
-/// queue and the log): when the broker is away or the queue is full, they are dropped and the drop is logged.
+/// queue and the log): when the broker is away or the queue is full, they are dropped and the drop is logged. The one
+/// publisher of status events: the worker's outcomes (<see cref="OutcomeReporter"/>) and a replay's <c>email.replayed</c>.
 /// </summary>
-/// <param name="broker">The publishing connection.</param>
+/// <param name="connect">Gives the connection to publish on: the worker's publishing connection, or an operator's.</param>
 /// <param name="exchange">The events exchange (<c>&lt;prefix&gt;.events</c>).</param>
 /// <param name="logger">Where drops are logged.</param>
-internal sealed class StatusEventPublisher(BrokerConnection broker, string exchange, ILogger<StatusEventPublisher> logger) : BackgroundService
+internal sealed class StatusEventPublisher(Func<CancellationToken, Task<IConnection>> connect, string exchange, ILogger<StatusEventPublisher> logger) : BackgroundService
 {
     private const int Capacity = 10_000;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
@@ -28,6 +29,19 @@ internal sealed class StatusEventPublisher(BrokerConnection broker, string excha
 
     public void Publish(EmailStatusEvent statusEvent)
     {
+        if (!_queue.Writer.TryWrite(Serialize(statusEvent)))
+            Interlocked.Increment(ref _dropped);
+    }
+
+    /// <summary>
+    /// Queues an event, waiting for room rather than dropping it when the queue is full: for a replay, which can wait (the
+    /// worker's deliveries use <see cref="Publish"/>, which never waits).
+    /// </summary>
+    public ValueTask PublishAsync(EmailStatusEvent statusEvent, CancellationToken cancellationToken) =>
+        _queue.Writer.WriteAsync(Serialize(statusEvent), cancellationToken);
+
+    private static (string RoutingKey, byte[] Body) Serialize(EmailStatusEvent statusEvent)
+    {
         var body = statusEvent switch
         {
             EmailDelivered delivered => JsonSerializer.SerializeToUtf8Bytes(delivered, ContractsJsonContext.Default.EmailDelivered),
@@ -37,10 +51,10 @@ internal sealed class StatusEventPublisher(BrokerConnection broker, string excha
             EmailExpired expired => JsonSerializer.SerializeToUtf8Bytes(expired, ContractsJsonContext.Default.EmailExpired),
             EmailInDoubt inDoubt => JsonSerializer.SerializeToUtf8Bytes(inDoubt, ContractsJsonContext.Default.EmailInDoubt),
             EmailSuppressed suppressed => JsonSerializer.SerializeToUtf8Bytes(suppressed, ContractsJsonContext.Default.EmailSuppressed),
+            EmailReplayed replayed => JsonSerializer.SerializeToUtf8Bytes(replayed, ContractsJsonContext.Default.EmailReplayed),
             _ => throw new ArgumentException($"unknown event type {statusEvent.GetType().Name}", nameof(statusEvent)),
         };
-        if (!_queue.Writer.TryWrite(($"email.{statusEvent.Outcome}", body)))
-            Interlocked.Increment(ref _dropped);
+        return ($"email.{statusEvent.Outcome}", body);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -70,7 +84,7 @@ internal sealed class StatusEventPublisher(BrokerConnection broker, string excha
             return open;
         if (_channel is not null)
             await _channel.DisposeAsync();
-        var connection = await broker.GetAsync(cancellationToken);
+        var connection = await connect(cancellationToken);
         _channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         return _channel;
     }

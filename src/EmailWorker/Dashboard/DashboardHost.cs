@@ -71,6 +71,9 @@ internal static class DashboardHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ActionAudit>();
         builder.Services.AddSingleton<LoginThrottle>();
+        // A replay job's publishers, on the connection of its own that the launcher opens for it.
+        builder.Services.AddSingleton<Func<OperatorContext, Task<OperatorPublishing>>>(sp =>
+            jobContext => OperatorPublishing.StartAsync(jobContext, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StatusEventPublisher>>()));
         builder.Services.AddSingleton<ReplayJobLauncher>();
         builder.Services.AddSingleton(sp => new WorkerMetricsWatch(metricsUrl, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerMetricsWatch>());

@@ -11,9 +11,11 @@ namespace EmailWorker.Dashboard;
 /// <summary>
 /// Runs the replay jobs started from the dashboard in the background, through the same <see cref="ReplayJobRunner"/> (and
 /// so the one mover, with confirms and marks) as <c>dlq replay</c>. The store lets one job run at a time. Stopping the
-/// dashboard interrupts a job where its last confirmed window ended: <c>dlq jobs resume</c> or the job page goes on.
+/// dashboard interrupts a job where its last confirmed window ended: <c>dlq jobs resume</c> or the job page goes on. Each job's
+/// publishers (the mover, the status-event publisher) come from the dashboard's services, on the job's own connection.
 /// </summary>
-internal sealed class ReplayJobLauncher(IDeadLetterStore store, OperatorContext operatorContext, ILogger<ReplayJobLauncher> logger, IHostApplicationLifetime lifetime) : IAsyncDisposable
+internal sealed class ReplayJobLauncher(IDeadLetterStore store, OperatorContext operatorContext, Func<OperatorContext, Task<OperatorPublishing>> startPublishing,
+    ILogger<ReplayJobLauncher> logger, IHostApplicationLifetime lifetime) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<long, Task> _running = new();
 
@@ -30,7 +32,9 @@ internal sealed class ReplayJobLauncher(IDeadLetterStore store, OperatorContext 
         {
             // A broker connection per job, on the dashboard's options: the job owns its connection and closes it at the end.
             await using var context = operatorContext.WithOwnConnection();
-            var ended = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, stopping);
+            await using var publishing = await startPublishing(context);
+            // No progress reports: the job page reads the job's counts from the store.
+            var ended = await new ReplayJobRunner(context, store, publishing.Mover, publishing.Events, replayedBy).RunAsync(job, rate, stopping);
             Log.DashboardJobEnded(logger, ended.Id, ended.State.ToString().ToLowerInvariant(), ended.Replayed, ended.Total, ended.Skipped);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -65,7 +65,7 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<FailingMoves>();
         services.AddSingleton<MessageHandler>();
         // Registered before the consumer so it stops after it: the last in-flight messages' events still go out.
-        services.AddSingleton(sp => new StatusEventPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing),
+        services.AddSingleton(sp => new StatusEventPublisher(sp.GetRequiredKeyedService<BrokerConnection>(BrokerConnection.Publishing).GetAsync,
             sp.GetRequiredService<TopologyNames>().Events, sp.GetRequiredService<ILogger<StatusEventPublisher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<StatusEventPublisher>());
         services.AddSingleton<FatalStop>();

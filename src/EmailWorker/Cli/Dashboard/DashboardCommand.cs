@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EmailWorker.DeadLetters.Views;
 using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using EmailWorker.Dashboard;

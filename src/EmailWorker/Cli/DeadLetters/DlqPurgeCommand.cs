@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Store;
-using EmailWorker.DeadLetters.Views;
 using EmailWorker.Diagnostics;
 
 namespace EmailWorker.Cli.DeadLetters;

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Store;
-using EmailWorker.DeadLetters.Views;
 using EmailWorker.Diagnostics;
 using EmailWorker.Broker;
+using Microsoft.Extensions.Logging;
+using Serilog.Extensions.Logging;
 
 namespace EmailWorker.Cli.DeadLetters;
 
@@ -84,7 +85,11 @@ internal static class DlqReplayCommand
         {
             try
             {
-                job = await new ReplayJobRunner(context, store, replayedBy).RunAsync(job, rate, cancellationToken);
+                // The command's composition: the publishers on the command's connection, their drops logged like its audit.
+                using var logs = new SerilogLoggerFactory(context.Audit);
+                await using var publishing = await OperatorPublishing.StartAsync(context, logs.CreateLogger<StatusEventPublisher>());
+                job = await new ReplayJobRunner(context, store, publishing.Mover, publishing.Events, replayedBy, new ReplayProgressWriter(Console.Error))
+                    .RunAsync(job, rate, cancellationToken);
             }
             catch (ReplayJobBusyException busy)
             {

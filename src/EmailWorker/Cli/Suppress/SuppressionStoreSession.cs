@@ -1,6 +1,5 @@
 using EmailWorker.Broker;
 using EmailWorker.DeadLetters.Store;
-using EmailWorker.DeadLetters.Views;
 using EmailWorker.Delivery.Suppression;
 using EmailWorker.Diagnostics;
 

@@ -14,9 +14,12 @@ namespace EmailWorker.DeadLetters.Replay;
 /// the next is published. Before any letter is published the store records how far the job may be in flight (the cursor
 /// plus one window); once every confirm of a batch came back its letters are marked replayed, the cursor moved and the
 /// in-flight mark pushed one batch on, in one transaction. A kill leaves at most one window published and unmarked —
-/// the only letters a resume can send twice, counted from that mark.
+/// the only letters a resume can send twice, counted from that mark. The mover and the status-event publisher come from the
+/// front end's composition (<see cref="OperatorPublishing"/>). Progress goes to <paramref name="progress"/> (the CLI writes
+/// it to standard error; the dashboard passes none), never to the console.
 /// </summary>
-internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore store, string replayedBy)
+internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore store, MessageMover mover, StatusEventPublisher events, string replayedBy,
+    IProgress<ReplayProgress>? progress = null)
 {
     /// <summary>Letters that may be in flight at once unpaced (published, not yet marked): bounds the duplicates a kill can cause.</summary>
     public const int Window = 512;
@@ -65,9 +68,6 @@ internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore 
 
     private async Task<ReplayJob> ReplayAsync(ReplayJob job, string runner, double? rate, CancellationToken cancellationToken)
     {
-        await using var publisher = new ConfirmedPublisher(context.ConnectAsync);
-        await using var events = new ReplayEvents(context, replayedBy);
-        var mover = new MessageMover(publisher, context.Names);
         var window = WindowFor(rate);
         var batchSize = Math.Max(1, window / 2);
         var inFlight = new Queue<Batch>(2);
@@ -101,11 +101,12 @@ internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore 
                 reserved = Math.Min(job.Total, confirmed.Until + window);
                 job = await store.AdvanceReplayJobAsync(job.Id, runner, confirmed.Until, confirmed.Letters.ConvertAll(l => l.Summary.LetterId),
                     confirmed.Skipped, reserved, new LetterMark(confirmed.At, replayedBy), CancellationToken.None);
-                await events.PublishAsync(job.Id, confirmed.Letters, confirmed.At);
+                foreach (var letter in confirmed.Letters)
+                    await events.PublishAsync(ReplayEvents.For(job.Id, letter, replayedBy, confirmed.At), CancellationToken.None);
                 if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
                 {
                     lastProgress = clock.Elapsed;
-                    await Console.Error.WriteLineAsync($"replayed {job.Replayed}/{job.Total} (job {job.Id}, {job.Skipped} skipped)");
+                    progress?.Report(new ReplayProgress(job.Id, job.Replayed, job.Total, job.Skipped));
                 }
             }
         }

@@ -3,12 +3,13 @@ using EmailWorker.DeadLetters.Store;
 using EmailWorker.Diagnostics;
 using EmailWorker.Broker;
 
-namespace EmailWorker.DeadLetters.Views;
+namespace EmailWorker.Cli;
 
 /// <summary>
-/// Opens the configured dead-letter store for a <c>dlq</c> command. Commands that read letters first drain the letters in
-/// the dead-letter queue right now into it (<see cref="DeadLetterQueueDrain"/>), so what a failure just dead-lettered is
-/// listed even when no worker ingests; a broker that cannot be reached only leaves the store as it is, with a warning.
+/// Opens the configured dead-letter store for a <c>dlq</c> command or the dashboard. Commands that read letters first drain
+/// the letters in the dead-letter queue right now into it (<see cref="DeadLetterQueueDrain"/>), so what a failure just
+/// dead-lettered is listed even when no worker ingests; a broker that cannot be reached only leaves the store as it is, with
+/// a warning. Its notes go to standard error: it belongs to the command line.
 /// </summary>
 internal static class DeadLetterStoreSession
 {
