@@ -41,8 +41,10 @@ internal static class HistoryChart
         var width = Left + WorkerHistory.Minutes * Column;
         var height = strips.Count * (StripHeight + StripGap) + AxisHeight;
         var body = Html.Join(strips.Select((strip, i) => StripOf(strip, i * (StripHeight + StripGap), minutes, firstMinute)));
-        var axis = Html.Join(minutes.Select((m, i) => (m.Minute, i)).Where(m => m.Minute.Minute % 10 == 0 || m.i == minutes.Count - 1)
-            .Select(m => Html.Of($"<text class=\"axis\" x=\"{Left + m.i * Column}\" y=\"{height - 4}\">{m.Minute.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture)}</text>")));
+        // Every ten minutes, and the current minute at the right edge (a ten-minute label too near it is left out).
+        var axis = Html.Join(minutes.Select((m, i) => (m.Minute, i)).Where(m => m.Minute.Minute % 10 == 0 && m.i < minutes.Count - 5)
+            .Select(m => Html.Of($"<text class=\"axis\" x=\"{Left + m.i * Column}\" y=\"{height - 4}\">{Clock(m.Minute)}</text>"))
+            .Append(Html.Of($"<text class=\"axis\" x=\"{width}\" y=\"{height - 4}\" text-anchor=\"end\">{Clock(minutes[^1].Minute)}</text>")));
         return Html.Of($"""
             <p>The last hour in one-minute steps (UTC), sampled every {WorkerMetricsWatch.Interval.TotalSeconds:0} s since {Page.Time(since)} (when this dashboard started watching; not kept across its restarts). Each strip has its own scale; hover a bar for its value.</p>
             <svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="The worker's last hour">{body}{axis}</svg>
@@ -91,6 +93,8 @@ internal static class HistoryChart
         }
         return 10 * power;
     }
+
+    private static string Clock(DateTimeOffset minute) => minute.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture);
 
     private static string Number(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 

@@ -24,7 +24,7 @@ internal static class OverviewPage
         return Page.Render(http, "Overview", Html.Of($"""
             <h2>Queues</h2>{queues}
             <h2>Worker</h2>{Worker(metrics.Latest)}
-            <h2>Relays</h2>{Relays(metrics.Latest)}
+            <h2 id="relays">Relays</h2>{Relays(metrics.Latest)}
             <h2>Last hour</h2>{HistoryChart.Render(metrics.History, time.GetUtcNow())}
             <h2>Dead-letter store</h2>
             <p>{dead} dead letter(s) in {store.Description}. <a href="/letters">List them</a>.</p>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using EmailWorker.IntegrationTests.Support;
+using Microsoft.Playwright;
 
 namespace EmailWorker.IntegrationTests.Dashboard;
 
@@ -68,6 +69,40 @@ public sealed partial class When_the_overview_watches_a_throttling_relay
                 "the reason the worker logged");
             Assert.That(CurrentRate().IsMatch(row), Is.True, $"a rate limit now: {row}");
         });
+        await InBrowserAsync(dashboard);
+    }
+
+    /// <summary>
+    /// The same overview in Chromium under the dashboard's CSP: the chart is drawn with the stylesheet's colours (no inline
+    /// style), and its screenshot is docs/screenshots/dashboard-relays.png.
+    /// </summary>
+    private static async Task InBrowserAsync(DashboardProcess dashboard)
+    {
+        var (playwright, browser) = await SystemChromium.LaunchAsync();
+        try
+        {
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions
+            {
+                BaseURL = dashboard.BaseUrl,
+                ViewportSize = new ViewportSize { Width = 1200, Height = 720 },
+            });
+            var page = await context.NewPageAsync();
+            await page.GotoAsync("/");
+            await page.GetByLabel("User").FillAsync(DashboardProcess.Viewer);
+            await page.GetByLabel("Password").FillAsync(DashboardProcess.ViewerPassword);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+            await page.GotoAsync("/#relays");
+            var bar = page.Locator("svg.chart rect.bar.throttled").First;
+            await Assertions.Expect(bar).ToBeVisibleAsync();
+            Assert.That(await bar.EvaluateAsync<string>("e => getComputedStyle(e).fill"), Is.EqualTo("rgb(179, 38, 30)"),
+                "the bar has the stylesheet's colour");
+            await Screenshots.TakeAsync(page, "relays");
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
     }
 
     /// <summary>The default relay's row of the overview, its text decoded.</summary>
