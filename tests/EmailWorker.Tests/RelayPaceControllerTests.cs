@@ -60,6 +60,25 @@ internal sealed class RelayPaceControllerTests
     }
 
     [Test]
+    public void Should_keep_the_last_decrease_and_its_time_while_the_limits_ramp_back_up()
+    {
+        var controller = Controller(max: 4);
+        var refusedAt = _clock.GetUtcNow();
+        controller.Throttled(TooManyConnections, openConnections: 2);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        Deliver(controller, _clock, 40, TimeSpan.FromSeconds(4), waitedForConnection: true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(controller.ConnectionLimit, Is.GreaterThan(2), "it ramped back up");
+            Assert.That(controller.LastDecrease, Is.EqualTo(new RelayLimitNote(refusedAt, "4 → 2 connections after 421 4.7.0 at connect")));
+            Assert.That(controller.LastChange!.Text, Does.EndWith("while deliveries succeed and work is waiting"));
+            Assert.That(controller.LastChange.At, Is.GreaterThan(refusedAt));
+        });
+    }
+
+    [Test]
     public void Should_lower_once_per_episode_not_once_per_refusal_of_one_burst()
     {
         var controller = Controller(max: 8);

@@ -8,11 +8,13 @@ namespace EmailWorker.Dashboard;
 
 /// <summary>
 /// The overview: every queue's depth (as <c>emailworker status</c>), the worker's rates and breaker, the store's size and
-/// largest groups; it reloads itself every 10 s, as often as the worker's metrics are read.
+/// largest groups; each relay's limits and last reasons (the worker's <c>/relays</c>), and charts of the last hour; it
+/// reloads itself every 10 s, as often as the worker is sampled.
 /// </summary>
 internal static class OverviewPage
 {
-    public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, WorkerMetricsWatch metrics, OperatorContext operatorContext)
+    public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, WorkerMetricsWatch metrics, OperatorContext operatorContext,
+        TimeProvider time)
     {
         var token = http.RequestAborted;
         var dead = await store.CountAsync(new LetterFilter(), token);
@@ -22,6 +24,8 @@ internal static class OverviewPage
         return Page.Render(http, "Overview", Html.Of($"""
             <h2>Queues</h2>{queues}
             <h2>Worker</h2>{Worker(metrics.Latest)}
+            <h2 id="relays">Relays</h2>{Relays(metrics.Latest)}
+            <h2>Last hour</h2>{HistoryChart.Render(metrics.History, time.GetUtcNow())}
             <h2>Dead-letter store</h2>
             <p>{dead} dead letter(s) in {store.Description}. <a href="/letters">List them</a>.</p>
             <table><tr><th>Largest groups</th><th>Class</th><th>Letters</th><th>Last seen</th></tr>
@@ -71,6 +75,23 @@ internal static class OverviewPage
             <p>Metrics {reading.Url ?? "not configured"}</p>{breaker}{rates}{Html.When(reading.Problem is not null, Page.Notice(reading.Problem ?? "", "error"))}
             """);
     }
+
+    /// <summary>Each relay's limits now (and their ceilings), its breaker, and its last change and last decrease with their reasons.</summary>
+    private static Html Relays(WorkerMetricsWatch.Reading reading)
+    {
+        if (reading.Relays is not { } report)
+            return reading.RelaysProblem is { } problem ? Page.Notice(problem, "error") : Html.Empty;
+        return Html.Of($"""
+            <table class="relays"><tr><th>Relay</th><th>Connections (limit / ceiling)</th><th>Transactions/s (limit / ceiling)</th><th>Breaker</th><th>Last lowered</th><th>Last change</th></tr>
+            {Html.Join(report.Relays.Select(r => Html.Of($"<tr><td>{r.Name}</td><td class=\"num\">{r.ConnectionLimit} / {r.MaxConnections}</td><td class=\"num\">{Rate(r.RateLimit)} / {Rate(r.MaxRatePerSecond)}</td><td>{(r.BreakerOpen ? "OPEN" : "closed")}</td><td class=\"reason\">{Note(r.LastDecrease)}</td><td class=\"reason\">{Note(r.LastChange)}</td></tr>")))}
+            </table>
+            """);
+    }
+
+    private static string Rate(double? rate) => rate?.ToString("0.#", CultureInfo.InvariantCulture) ?? "none";
+
+    private static Html Note(Delivery.RelayLimitNote? note) =>
+        note is null ? Html.Of($"never (configured limits)") : Html.Of($"<time>{Page.Time(note.At)}</time> {note.Text}");
 
     private static string Count(long? value, bool exists) => exists ? value?.ToString(CultureInfo.InvariantCulture) ?? "?" : "missing";
 }

@@ -24,5 +24,11 @@ internal static class Stylesheet
         iframe.body { width: 100%; height: 320px; border: 1px solid #d5dae3; background: #fff; }
         dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; } dt { font-weight: 600; } dd { margin: 0; }
         progress { width: 320px; }
+        td.reason { max-width: 420px; word-break: break-word; }
+        svg.chart { background: #fff; border: 1px solid #d5dae3; max-width: 100%; height: auto; }
+        svg.chart text { font-size: 11px; fill: #1d2330; } svg.chart text.scale, svg.chart text.axis { fill: #667; }
+        svg.chart line.base { stroke: #d5dae3; } svg.chart rect.gap { fill: #f0f0f0; }
+        svg.chart .delivered { fill: #2e7d32; } svg.chart .deferred { fill: #c77c02; } svg.chart .throttled { fill: #b3261e; }
+        svg.chart .dead { fill: #5b2a86; } svg.chart .connections { fill: #1f5fbf; } svg.chart .rate { fill: #00796b; }
         """;
 }

@@ -60,6 +60,17 @@ internal sealed class RelayGate
         }
     }
 
+    /// <summary>The relay's limits, ceilings and last changes at one instant, for <c>GET /relays</c>.</summary>
+    public RelayStatus Status(bool breakerOpen)
+    {
+        lock (_lock)
+        {
+            var limits = _controller.Limits;
+            return new RelayStatus(Relay, _controller.ConnectionLimit, limits.MaxConnections, _controller.RateLimit, limits.MaxRatePerSecond,
+                breakerOpen, _controller.LastChange, _controller.LastDecrease);
+        }
+    }
+
     /// <summary>
     /// Waits for a connection slot within the limit, then (when <paramref name="paced"/>) for the transaction's start
     /// under the rate. The caller must <see cref="Release"/> the slot.

@@ -87,7 +87,16 @@ internal sealed class RelayPaceController
     public DateTimeOffset HoldUntil { get; private set; } = DateTimeOffset.MinValue;
 
     /// <summary>Why the limits are what they are, since the last change; null while they are the configured ones.</summary>
-    public string? LastReason { get; private set; }
+    public string? LastReason => LastChange?.Text;
+
+    /// <summary>The last change of a limit, when and why (as logged); null while they are the configured ones.</summary>
+    public RelayLimitNote? LastChange { get; private set; }
+
+    /// <summary>The last decrease, which a ramp back up since does not hide: the throttling episode an operator looks for.</summary>
+    public RelayLimitNote? LastDecrease { get; private set; }
+
+    /// <summary>The bounds this controller keeps to.</summary>
+    public RelayLimits Limits => _limits;
 
     /// <summary>
     /// A transaction that started at <paramref name="startedAt"/> was accepted after <paramref name="latency"/>; the
@@ -235,7 +244,9 @@ internal sealed class RelayPaceController
         var change = new LimitChange(_limits.Relay, ConnectionLimit, connections, RateLimit, rate, reason);
         ConnectionLimit = connections;
         RateLimit = rate;
-        LastReason = $"{change.Limits} {reason}";
+        LastChange = new RelayLimitNote(_time.GetUtcNow(), $"{change.Limits} {reason}");
+        if (change.Decreased)
+            LastDecrease = LastChange;
         return change;
     }
 

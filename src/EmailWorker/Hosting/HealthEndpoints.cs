@@ -8,7 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace EmailWorker.Hosting;
 
-/// <summary>The listener's routes: <c>/metrics</c> (Prometheus), <c>/healthz/live</c> and <c>/healthz/ready</c>.</summary>
+/// <summary>The listener's routes: <c>/metrics</c> (Prometheus), <c>/healthz/live</c>, <c>/healthz/ready</c> and <c>/relays</c>.</summary>
 internal static class HealthEndpoints
 {
     public const string Live = "live";
@@ -19,6 +19,7 @@ internal static class HealthEndpoints
         app.UseOpenTelemetryPrometheusScrapingEndpoint();
         app.UseHealthChecks("/healthz/live", Options(Live));
         app.UseHealthChecks("/healthz/ready", Options(Ready));
+        app.Map(RelaysEndpoint.Path, relays => relays.Run(RelaysEndpoint.WriteAsync));
     }
 
     private static HealthCheckOptions Options(string tag) => new()

@@ -165,5 +165,21 @@ public sealed class When_the_relay_throttles
             Assert.That(scrape.Sum("emailworker_relay_connections_limit", ("emailworker_relay", "default")), Is.EqualTo(4), "no connection was refused");
             Assert.That(probes, Is.Empty);
         });
+        // GET /relays: the same limits, and the decrease with the reason it was logged with.
+        var (status, body) = await listener.GetAsync("/relays");
+        using var relays = System.Text.Json.JsonDocument.Parse(body);
+        var relay = relays.RootElement.GetProperty("relays")[0];
+        var decrease = relay.GetProperty("lastDecrease").GetProperty("text").GetString()!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.OK));
+            Assert.That(relay.GetProperty("name").GetString(), Is.EqualTo("default"));
+            Assert.That(relay.GetProperty("connectionLimit").GetInt32(), Is.EqualTo(4));
+            Assert.That(relay.GetProperty("maxConnections").GetInt32(), Is.EqualTo(4));
+            Assert.That(relay.GetProperty("rateLimit").GetDouble(), Is.GreaterThan(0).And.LessThanOrEqualTo(30));
+            Assert.That(relay.GetProperty("breakerOpen").GetBoolean(), Is.False);
+            Assert.That(decrease, Does.StartWith("unlimited → ").And.Contain("transactions/s after 454 4.7.0 at mail"));
+            Assert.That(worker.Output, Does.Contain(decrease[..decrease.IndexOf(" after ", StringComparison.Ordinal)]), "the limits as logged");
+        });
     }
 }
