@@ -9,6 +9,7 @@ namespace EmailWorker.IntegrationTests;
 /// nothing stops a producer from sending any 64-bit value. Reading it after the 250 must never send the mail again.
 /// </summary>
 [TestFixture]
+[Category("Fault")]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_a_producer_sets_an_odd_timestamp
 {
