@@ -178,7 +178,8 @@ public sealed class When_the_relay_throttles
             Assert.That(relay.GetProperty("maxConnections").GetInt32(), Is.EqualTo(4));
             Assert.That(relay.GetProperty("rateLimit").GetDouble(), Is.GreaterThan(0).And.LessThanOrEqualTo(30));
             Assert.That(relay.GetProperty("breakerOpen").GetBoolean(), Is.False);
-            Assert.That(decrease, Does.StartWith("unlimited → ").And.Contain("transactions/s after 454 4.7.0 at mail"));
+            // The first decrease starts from "unlimited"; the controller may close in on the relay's level with a second one.
+            Assert.That(decrease, Does.Match(@"^(unlimited|\d+(\.\d+)?) → \d+(\.\d+)? transactions/s after 454 4\.7\.0 at mail"));
             Assert.That(worker.Output, Does.Contain(decrease[..decrease.IndexOf(" after ", StringComparison.Ordinal)]), "the limits as logged");
         });
     }
