@@ -176,7 +176,7 @@ try {
 }
 
 // Kustomize: the base (no CRDs needed) and every overlay.
-for (const target of ["kubernetes/base", "kubernetes/overlays/keda"]) {
+for (const target of ["kubernetes/base", "kubernetes/overlays/keda", "kubernetes/overlays/keda-dashboard"]) {
   const where = `kustomize ${target}`;
   let text;
   try {
@@ -189,10 +189,39 @@ for (const target of ["kubernetes/base", "kubernetes/overlays/keda"]) {
   const docs = await validate(where, text);
   const kinds = docs.map((o) => o.kind);
   if (target.endsWith("base") && kinds.some((k) => k === "ScaledObject" || k === "TriggerAuthentication")) fail(where, "KEDA objects in the base");
-  if (target.endsWith("keda")) {
+  const deployments = docs.filter((o) => o.kind === "Deployment");
+  const worker = deployments.find((o) => o.metadata.name === "emailworker");
+  if (target.includes("keda")) {
     if (!kinds.includes("ScaledObject")) fail(where, "no ScaledObject");
-    if (docs.find((o) => o.kind === "Deployment")?.spec.replicas !== undefined) fail(where, "replicas set while KEDA owns them");
+    if (worker?.spec.replicas !== undefined) fail(where, "replicas set while KEDA owns them");
   }
+  // The ConfigMap is generated with a content hash in its name, and every pod reads that name (an edit rolls them).
+  const configMaps = docs.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name);
+  if (configMaps.length !== 1 || !/^emailworker-config-[a-z0-9]{10}$/.test(configMaps[0])) fail(where, `ConfigMaps ${configMaps.join(",")}: expected one emailworker-config-<hash>`);
+  for (const [owner, template] of podSpecs(docs)) for (const container of template.spec.containers) {
+    const refs = (container.envFrom ?? []).map((e) => e.configMapRef?.name);
+    if (refs.length !== 1 || refs[0] !== configMaps[0]) fail(where, `${owner.kind}/${owner.metadata.name}: reads ConfigMap ${refs.join(",")}, not ${configMaps[0]}`);
+    if (container.image !== `registry.example.com/emailworker@sha256:${"0".repeat(64)}`) fail(where, `${container.name}: image ${container.image} not the kustomization's pinned one`);
+    if (!container.securityContext?.readOnlyRootFilesystem) fail(where, `${container.name}: root file system writable`);
+    for (const e of container.env ?? []) if (/PASSWORD|CONNECTIONSTRING/.test(e.name) && e.value !== undefined) fail(where, `${container.name}: ${e.name} given in clear`);
+  }
+  const dashboard = deployments.find((o) => o.metadata.name === "emailworker-dashboard");
+  if (target.endsWith("dashboard")) {
+    const container = dashboard?.spec.template.spec.containers[0];
+    const env = container ? envOf(container) : {};
+    if (!container || container.args[0] !== "dashboard") fail(where, "no dashboard Deployment running 'emailworker dashboard'");
+    else {
+      if (dashboard.spec.replicas !== 2) fail(where, "the dashboard lost its replicas (the KEDA patch must hit only the workers)");
+      if (!("EMAILWORKER__DASHBOARD__KNOWNPROXIES" in env)) fail(where, "the dashboard has no Dashboard:KnownProxies to set");
+      if (env.EMAILWORKER__DEADLETTERS__INGEST !== "false") fail(where, "the dashboard must not ingest");
+      if (env.EMAILWORKER__DEADLETTERS__CONNECTIONSTRING !== "secret:connection-string") fail(where, "the dashboard's store is not the PostgreSQL Secret");
+      if (env.EMAILWORKER__RABBITMQ__USERNAME !== "secret:username" || container.env.find((e) => e.name === "EMAILWORKER__RABBITMQ__USERNAME").valueFrom.secretKeyRef.name !== "emailworker-broker-operator") fail(where, "the dashboard must connect as operator");
+      const users = dashboard.spec.template.spec.volumes.find((v) => v.name === "dashboard-users")?.secret?.secretName;
+      if (users !== "emailworker-dashboard-users" || !container.args.includes("/etc/emailworker/dashboard/users.json")) fail(where, "the dashboard's users are not read from the Secret");
+    }
+    const services = docs.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
+    if (!services.includes("emailworker-dashboard") || !services.includes("emailworker-metrics")) fail(where, `Services ${services.join(",")}`);
+  } else if (dashboard) fail(where, "a dashboard without the component");
 }
 
 // Compose: parses, ports on localhost only, no password written in the file, the store has a volume.
