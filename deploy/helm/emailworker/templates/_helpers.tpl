@@ -16,6 +16,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 
 {{- define "emailworker.image" -}}
 {{- $image := printf "%s/%s" .Values.image.registry .Values.image.repository -}}
+{{- if and .Values.image.digest (not (regexMatch "^sha256:[0-9a-f]{64}$" .Values.image.digest)) -}}
+{{- fail (printf "image.digest is %q: use sha256: and 64 lower-case hex digits, or leave it empty for image.tag" .Values.image.digest) -}}
+{{- end -}}
 {{- if .Values.image.digest -}}{{ printf "%s@%s" $image .Values.image.digest }}{{- else -}}{{ printf "%s:%s" $image .Values.image.tag }}{{- end -}}
 {{- end -}}
 
@@ -113,11 +116,20 @@ readinessProbe:
 {{/* The dashboard container; takes (dict "root" $ "metricsUrl" URL). */}}
 {{- define "emailworker.dashboardContainer" -}}
 {{- $r := .root -}}
+{{- $extra := dict "EMAILWORKER__DASHBOARD__URLS" "http://[::]:9470" "EMAILWORKER__DASHBOARD__METRICSURL" .metricsUrl "EMAILWORKER__DEADLETTERS__INGEST" "false" -}}
+{{- with $r.Values.dashboard.knownProxies -}}
+{{- range . -}}
+{{- if not (regexMatch "^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$" (toString .)) -}}
+{{- fail (printf "dashboard.knownProxies has %q: use IP addresses or networks, e.g. [10.244.0.0/16]" (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $extra "EMAILWORKER__DASHBOARD__KNOWNPROXIES" (join ";" .) -}}
+{{- end -}}
 - name: dashboard
   image: {{ include "emailworker.image" $r }}
   imagePullPolicy: {{ $r.Values.image.pullPolicy }}
   args: ["dashboard", "--config", "/etc/emailworker/dashboard/users.json"]
-  {{- include "emailworker.env" (dict "root" $r "user" "operator" "extra" (dict "EMAILWORKER__DASHBOARD__URLS" "http://[::]:9470" "EMAILWORKER__DASHBOARD__METRICSURL" .metricsUrl "EMAILWORKER__DEADLETTERS__INGEST" "false")) | nindent 2 }}
+  {{- include "emailworker.env" (dict "root" $r "user" "operator" "extra" $extra) | nindent 2 }}
   ports:
     - name: dashboard
       containerPort: 9470
