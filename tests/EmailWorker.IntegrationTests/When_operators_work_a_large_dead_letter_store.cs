@@ -14,7 +14,7 @@ namespace EmailWorker.IntegrationTests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-[CancelAfter(TestTimeouts.PerTest * 3)]
+[CancelAfter(TestTimeouts.PerTest * 2)]
 public sealed partial class When_operators_work_a_large_dead_letter_store
 {
     private const int Many = 70_000;
