@@ -3,6 +3,7 @@ using EmailWorker.Configuration;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class AdaptiveOptionsValidationTests
 {
     private static string? Validate(AdaptiveOptions adaptive, int poolSize = 4) =>

@@ -4,6 +4,7 @@ using RabbitMQ.Client;
 namespace EmailWorker.Tests;
 
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class AmqpTimestampsTests
 {
     [Test]

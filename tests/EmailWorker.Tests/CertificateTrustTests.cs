@@ -11,6 +11,7 @@ namespace EmailWorker.Tests;
 /// calls it, with the platform's verdict.
 /// </summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class CertificateTrustTests
 {
     private TestCertificateAuthority _ca = null!;

@@ -7,6 +7,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>The planner's rules for throttled recipients: the relay's condition, never the message's fault.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class FatePlannerThrottledTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);

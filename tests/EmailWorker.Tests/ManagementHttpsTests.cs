@@ -7,6 +7,7 @@ namespace EmailWorker.Tests;
 /// otherwise, and plain http while AMQP uses TLS is refused at start-up unless explicitly allowed.
 /// </summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 public sealed class ManagementHttpsTests
 {
     [TestCase(false, false)]

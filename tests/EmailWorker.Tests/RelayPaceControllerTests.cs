@@ -4,6 +4,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>The controller's arithmetic on recorded sequences of replies, on a clock the test moves.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class RelayPaceControllerTests
 {
     private static readonly ThrottleSignal Ses = new(ThrottleKind.Rate, "454 4.7.0", "mail");

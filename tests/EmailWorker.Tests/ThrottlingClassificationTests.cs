@@ -8,6 +8,7 @@ namespace EmailWorker.Tests;
 
 /// <summary>Throttling is recognised by code, enhanced code and text together, at any stage, and can be overridden.</summary>
 [TestFixture]
+[CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class ThrottlingClassificationTests
 {
     [TestCase(SmtpStage.MailFrom, 454, "4.7.0 Throttling failure: Maximum sending rate exceeded", TestName = "SES's rate reply is throttling")]
