@@ -22,6 +22,7 @@ public sealed partial class NamespaceDependencyTests
         ["Worker", "DeadLetters"],
         ["Broker", "Routing"],
         ["Messages", "Outcomes", "Delivery"],
+        ["Smtp"],
         ["Diagnostics", "Configuration"],
     ];
 

@@ -1,0 +1,130 @@
+using EmailWorker.Smtp;
+using EmailWorker.Diagnostics;
+
+namespace EmailWorker.Delivery;
+
+/// <summary>Opening the pool's connections (at start-up, before a send, for the breaker's probe) and closing them.</summary>
+internal sealed partial class SmtpConnectionPool
+{
+    /// <summary>
+    /// Opens every connection (greeting, EHLO, TLS, AUTH) at once, so the first messages after a start do not wait for it.
+    /// A relay that is down is no failure here: the connection stays closed, and the first message that takes it opens it
+    /// (or trips the breaker) as it would have without this; one warning names how many could not be opened and why.
+    /// </summary>
+    public async Task OpenAllAsync(CancellationToken cancellationToken)
+    {
+        var failures = await Task.WhenAll(_all.Select(_ => OpenOneAsync(cancellationToken)));
+        if (failures.FirstOrDefault(f => f is not null) is { } first)
+        {
+            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port,
+                (first.InnerException ?? first).Message);
+        }
+    }
+
+    /// <summary>Opens one idle connection within the SMTP timeout; the reason when it could not.</summary>
+    private async Task<Exception?> OpenOneAsync(CancellationToken cancellationToken)
+    {
+        await _gate.AcquireAsync(paced: false, cancellationToken);
+        var client = Take();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(_options.TimeoutValue);
+        try
+        {
+            await EnsureConnectedAsync(client, bounded.Token);
+            return null;
+        }
+        catch (RelayUnavailableException ex)
+        {
+            return ex;
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            client.Abort();
+            return new TimeoutException($"no answer within {_options.TimeoutValue.TotalSeconds:0.#} s", ex);
+        }
+        finally
+        {
+            await ReturnAsync(client);
+        }
+    }
+
+    /// <summary>
+    /// The breaker's probe: connects (greeting, EHLO, TLS, AUTH) and starts a transaction with <paramref name="sender"/>
+    /// (the null sender when none), then abandons it — a relay that greets but refuses every sender does not pass.
+    /// </summary>
+    public async Task ProbeAsync(string? sender, CancellationToken cancellationToken)
+    {
+        await _gate.AcquireAsync(paced: false, cancellationToken);
+        var client = Take();
+        try
+        {
+            await EnsureConnectedAsync(client, cancellationToken);
+            await client.ProbeTransactionAsync(sender, cancellationToken);
+            client.LastUsed = DateTimeOffset.UtcNow;
+        }
+        catch (Exception) when (client.IsConnected)
+        {
+            client.Abort();
+            throw;
+        }
+        finally
+        {
+            await ReturnAsync(client);
+        }
+    }
+
+    private async Task EnsureConnectedAsync(RelayConnection client, CancellationToken cancellationToken)
+    {
+        if (client.IsConnected && DateTimeOffset.UtcNow - client.LastUsed > IdleCheckAfter)
+        {
+            // Relays drop idle connections (Postfix after 300 s) without the client noticing: check before trusting one.
+            try
+            {
+                await client.NoOpAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                client.Abort();
+            }
+        }
+        if (client.IsConnected)
+            return;
+        try
+        {
+            await client.ConnectAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Refused connection, greeting 421/554, TLS or login failure: the relay's or the configuration's fault.
+            client.Abort();
+            throw new RelayUnavailableException(ex);
+        }
+        client.LastUsed = DateTimeOffset.UtcNow;
+        Log.SmtpConnected(_logger, _options.Host, _options.Port);
+    }
+
+    private static async Task QuitQuietlyAsync(RelayConnection client)
+    {
+        if (!client.IsConnected)
+            return;
+        try
+        {
+            using var quitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await client.QuitAsync(quitTimeout.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or SmtpDialogueException or RelayClosingException
+                                       or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // Closed either way: a relay that does not answer QUIT does not matter any more.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _all)
+        {
+            await QuitQuietlyAsync(client);
+            client.Dispose();
+        }
+    }
+}
