@@ -218,15 +218,6 @@ internal sealed partial class RelayConnection
         }
     }
 
-    private async Task WriteAsync(MemoryStream buffer, CancellationToken cancellationToken) =>
-        await Connected.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
-
-    private async Task<T> RoundTripAsync<T>(Func<CancellationToken, Task<T>> roundTrip, CancellationToken cancellationToken)
-    {
-        using var bounded = Bounded(cancellationToken);
-        return await TimedAsync(roundTrip, bounded.Token, cancellationToken);
-    }
-
     private static void Shrink(MemoryStream buffer)
     {
         if (buffer.Capacity > KeptBufferBytes)

@@ -42,21 +42,17 @@ internal sealed partial class RelayConnection(RelayEndpoint endpoint) : IDisposa
         try
         {
             _socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using (var bounded = Bounded(cancellationToken))
+            var greeting = await RoundTripAsync(async token =>
             {
-                await TimedAsync(async token =>
-                {
-                    await _socket.ConnectAsync(endpoint.Host, endpoint.Port, token);
-                    _stream = new NetworkStream(_socket, ownsSocket: true);
-                    if (endpoint.Security == SmtpSecurity.SslOnConnect)
-                        _stream = await StartTlsAsync(_stream, token);
-                    _reader = new SmtpReplyReader(_stream);
-                    var greeting = await ReadReplyAsync(token);
-                    if (greeting.Code != 220)
-                        throw new SmtpCommandRefusedException(SmtpCommand.Session, greeting.Code, greeting.Text);
-                    return true;
-                }, bounded.Token, cancellationToken);
-            }
+                await _socket.ConnectAsync(endpoint.Host, endpoint.Port, token);
+                _stream = new NetworkStream(_socket, ownsSocket: true);
+                if (endpoint.Security == SmtpSecurity.SslOnConnect)
+                    _stream = await StartTlsAsync(_stream, token);
+                _reader = new SmtpReplyReader(_stream);
+                return await ReadReplyAsync(token);
+            }, cancellationToken);
+            if (greeting.Code != 220)
+                throw new SmtpCommandRefusedException(SmtpCommand.Session, greeting.Code, greeting.Text);
             await EhloAsync(cancellationToken);
             if (endpoint.Security == SmtpSecurity.StartTls)
                 await UpgradeToTlsAsync(cancellationToken);
@@ -81,10 +77,7 @@ internal sealed partial class RelayConnection(RelayEndpoint endpoint) : IDisposa
         // Anything the relay sent after its 220 came before TLS and could be an attacker's reply injected in plaintext.
         if (_reader!.HasUnreadBytes)
             throw new SmtpDialogueException("the relay sent more after its 220 to STARTTLS");
-        using (var bounded = Bounded(cancellationToken))
-        {
-            _stream = await TimedAsync(token => StartTlsAsync(_stream!, token), bounded.Token, cancellationToken);
-        }
+        _stream = await RoundTripAsync(token => StartTlsAsync(_stream!, token), cancellationToken);
         _reader = new SmtpReplyReader(_stream);
         Capabilities = SmtpCapabilities.None;
         await EhloAsync(cancellationToken);
@@ -221,12 +214,11 @@ internal sealed partial class RelayConnection(RelayEndpoint endpoint) : IDisposa
     {
         _commandLine.SetLength(0);
         SmtpFlightWriter.Command(_commandLine, command);
-        using var bounded = Bounded(cancellationToken);
-        return await TimedAsync(async token =>
+        return await RoundTripAsync(async token =>
         {
-            await Connected.WriteAsync(_commandLine.GetBuffer().AsMemory(0, (int)_commandLine.Length), token);
+            await WriteAsync(_commandLine, token);
             return await ReadReplyAsync(token);
-        }, bounded.Token, cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -247,22 +239,22 @@ internal sealed partial class RelayConnection(RelayEndpoint endpoint) : IDisposa
 
     private Stream Connected => _stream ?? throw new IOException("the connection to the relay is closed");
 
-    /// <summary>A token that also ends after one round trip's bound.</summary>
-    private CancellationTokenSource Bounded(CancellationToken cancellationToken)
-    {
-        var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(endpoint.RoundTripTimeout);
-        return bounded;
-    }
+    private async Task WriteAsync(MemoryStream buffer, CancellationToken cancellationToken) =>
+        await Connected.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken);
 
-    /// <summary>Runs one round trip; its bound running out (not the caller's token) is a lost connection, as a socket timeout was.</summary>
-    private async Task<T> TimedAsync<T>(Func<CancellationToken, Task<T>> roundTrip, CancellationToken bounded, CancellationToken caller)
+    /// <summary>
+    /// One round trip within <see cref="RelayEndpoint.RoundTripTimeout"/>; the bound running out (not the caller's token)
+    /// is a lost connection, as a socket timeout was.
+    /// </summary>
+    private async Task<T> RoundTripAsync<T>(Func<CancellationToken, Task<T>> roundTrip, CancellationToken cancellationToken)
     {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(endpoint.RoundTripTimeout);
         try
         {
-            return await roundTrip(bounded);
+            return await roundTrip(bounded.Token);
         }
-        catch (OperationCanceledException ex) when (!caller.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new IOException($"the relay did not answer within {endpoint.RoundTripTimeout.TotalSeconds:0.#} s", ex);
         }
