@@ -207,6 +207,9 @@ if (Wanted("sweep"))
             best = Math.Max(best, fixedDrain.PerSecond);
         }
         table.Record("remote relay sweep: best fixed setting", "msgs/s", best);
+        // Whether adaptation finds the best setting itself when the ceiling allows it.
+        var ceiling = await worker.DrainAsync(remote, Batch.Create(sweepWarmUp, sweepMessages), RemotePool, RemotePool);
+        table.Record($"remote relay sweep: EmailWorker adaptive, ceiling pool {RemotePool}, concurrency {RemotePool}", "msgs/s", ceiling.PerSecond);
     }
 }
 
