@@ -53,8 +53,8 @@ public sealed class When_an_older_store_is_opened(StoreKind kind)
             : await PostgresDeadLetterStore.OpenAsync((await ServersSetUp.PostgresAsync()).ConnectionString(_database!), cancellation);
         var letter = await store.GetAsync("letter-1", cancellation);
         var inserted = await store.InsertAsync([TestLetters.Make(2)], cancellation);
-        var both = await Traffic.ToListAsync(store.StreamFullAsync(new LetterFilter(), cancellationToken: cancellation));
-        var groups = await store.GroupsAsync(new LetterFilter(), 10, cancellation);
+        var both = await Traffic.ToListAsync(store.StreamFullAsync(new LetterSelection(), cancellationToken: cancellation));
+        var groups = await store.GroupsAsync(new LetterSelection(), 10, cancellation);
 
         Assert.Multiple(() =>
         {

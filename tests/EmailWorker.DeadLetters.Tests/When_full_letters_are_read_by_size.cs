@@ -68,7 +68,7 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
     public async Task Should_read_a_replay_batch_up_to_the_byte_budget_and_go_on_where_it_ended(CancellationToken cancellation)
     {
         var letters = await StoreBigLettersAsync(cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
 
         var batches = new List<JobLetterBatch>();
         var cursor = 0L;
@@ -101,12 +101,12 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
         long? after = 0;
         while (after is { } cursor)
         {
-            var page = await _store.FullPageAsync(new LetterFilter(), cursor, Count, Budget, cancellation);
+            var page = await _store.FullPageAsync(new LetterSelection(), cursor, Count, Budget, cancellation);
             pages.Add(page);
             after = page.Next;
         }
         var read = pages.SelectMany(p => p.Letters).Select(l => l.Summary.LetterId).ToList();
-        var streamed = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), cancellationToken: cancellation));
+        var streamed = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterSelection(), cancellationToken: cancellation));
 
         Assert.Multiple(() =>
         {

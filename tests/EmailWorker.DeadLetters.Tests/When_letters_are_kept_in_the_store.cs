@@ -65,7 +65,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         {
             Assert.That(first, Is.EqualTo(10));
             Assert.That(again, Is.EqualTo(1), "only letter 11 is new, and only once though it came twice in the batch");
-            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(11));
+            Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(11));
         });
     }
 
@@ -89,7 +89,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.InsertAsync([DeadLetterMapper.Map(Copy(17, "b7ad6b7169203331"), body, TestLetters.Start)], cancellation);
         await _store.InsertAsync([DeadLetterMapper.Map(Copy(3, "00f067aa0ba902b7"), body, TestLetters.Start.AddSeconds(5))], cancellation);
 
-        Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1), "one failure, one letter: a replay sends it once");
+        Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(1), "one failure, one letter: a replay sends it once");
     }
 
     [Test]
@@ -151,7 +151,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
 
         var inserted = await _store.InsertAsync([letter, TestLetters.Make(2)], cancellation);
         var stored = await _store.GetAsync(letter.LetterId, cancellation);
-        var group = (await _store.GroupsAsync(new LetterFilter { Group = letter.Group.Key }, 1, cancellation)).Single();
+        var group = (await _store.GroupsAsync(new LetterSelection { Group = letter.Group.Key }, 1, cancellation)).Single();
 
         var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         Assert.Multiple(() =>
@@ -173,20 +173,20 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             await _store.InsertAsync([.. chunk.Select(i => TestLetters.Make(i, letterClass: i % 7 == 0 ? "transient" : "permanent"))], cancellation);
 
         var timer = Stopwatch.StartNew();
-        var firstPage = await _store.PageAsync(new LetterFilter(), null, 50, LetterOrder.NewestFirst, cancellation);
+        var firstPage = await _store.PageAsync(new LetterSelection(), null, 50, LetterOrder.NewestFirst, cancellation);
         TestContext.Out.WriteLine($"{kind}: first page of 50 (newest first) of {Total} letters in {timer.Elapsed.TotalMilliseconds:F1} ms");
 
         var seen = new HashSet<string>();
         long previous = 0;
         var ordered = true;
-        await foreach (var letter in _store.StreamAsync(new LetterFilter(), cancellationToken: cancellation))
+        await foreach (var letter in _store.StreamAsync(new LetterSelection(), cancellationToken: cancellation))
         {
             seen.Add(letter.LetterId);
             ordered &= letter.Sequence > previous;
             previous = letter.Sequence;
         }
-        var transient = await CountStreamAsync(new LetterFilter { Class = "transient" }, null, cancellation);
-        var limited = await CountStreamAsync(new LetterFilter(), 1234, cancellation);
+        var transient = await CountStreamAsync(new LetterSelection { Class = "transient" }, null, cancellation);
+        var limited = await CountStreamAsync(new LetterSelection(), 1234, cancellation);
 
         Assert.Multiple(() =>
         {
@@ -230,20 +230,20 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
 
         Assert.Multiple(async () =>
         {
-            Assert.That(await IdsAsync(new LetterFilter { Class = "transient" }), Is.EqualTo(new[] { 2 }));
-            Assert.That(await IdsAsync(new LetterFilter { SmtpCode = 554 }), Is.EqualTo(new[] { 3 }));
-            Assert.That(await IdsAsync(new LetterFilter { EnhancedCode = "5.1.1" }), Is.EqualTo(new[] { 1, 5, 6 }));
-            Assert.That(await IdsAsync(new LetterFilter { Group = TestLetters.Make(2, "transient", 451, "4.7.1", "Greylisted, please try again later").Group.Key }),
+            Assert.That(await IdsAsync(new LetterSelection { Class = "transient" }), Is.EqualTo(new[] { 2 }));
+            Assert.That(await IdsAsync(new LetterSelection { SmtpCode = 554 }), Is.EqualTo(new[] { 3 }));
+            Assert.That(await IdsAsync(new LetterSelection { EnhancedCode = "5.1.1" }), Is.EqualTo(new[] { 1, 5, 6 }));
+            Assert.That(await IdsAsync(new LetterSelection { Group = TestLetters.Make(2, "transient", 451, "4.7.1", "Greylisted, please try again later").Group.Key }),
                 Is.EqualTo(new[] { 2 }));
-            Assert.That(await IdsAsync(new LetterFilter { MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
-            Assert.That(await IdsAsync(new LetterFilter { ReasonContains = "spam" }), Is.EqualTo(new[] { 3 }), "text without regard to case");
-            Assert.That(await IdsAsync(new LetterFilter { Since = TestLetters.Start.AddSeconds(3), Until = TestLetters.Start.AddSeconds(5) }),
+            Assert.That(await IdsAsync(new LetterSelection { MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
+            Assert.That(await IdsAsync(new LetterSelection { ReasonContains = "spam" }), Is.EqualTo(new[] { 3 }), "text without regard to case");
+            Assert.That(await IdsAsync(new LetterSelection { Since = TestLetters.Start.AddSeconds(3), Until = TestLetters.Start.AddSeconds(5) }),
                 Is.EqualTo(new[] { 3, 4 }), "since inclusive, until exclusive");
-            Assert.That(await IdsAsync(new LetterFilter { Class = "permanent", SmtpCode = 550, MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
-            Assert.That(await _store.CountAsync(new LetterFilter { Class = "permanent" }, cancellation), Is.EqualTo(4));
+            Assert.That(await IdsAsync(new LetterSelection { Class = "permanent", SmtpCode = 550, MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
+            Assert.That(await _store.CountAsync(new LetterSelection { Class = "permanent" }, cancellation), Is.EqualTo(4));
         });
 
-        async Task<int[]> IdsAsync(LetterFilter filter)
+        async Task<int[]> IdsAsync(LetterSelection filter)
         {
             var ids = new List<int>();
             await foreach (var letter in _store.StreamAsync(filter, cancellationToken: cancellation))
@@ -262,8 +262,8 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             TestLetters.Make(8, "permanent", 552, "5.3.4", "Message too big"),
         ], cancellation);
 
-        var groups = await _store.GroupsAsync(new LetterFilter(), 10, cancellation);
-        var top = await _store.GroupsAsync(new LetterFilter(), 1, cancellation);
+        var groups = await _store.GroupsAsync(new LetterSelection(), 10, cancellation);
+        var top = await _store.GroupsAsync(new LetterSelection(), 1, cancellation);
 
         Assert.That(groups, Has.Count.EqualTo(3));
         Assert.Multiple(() =>
@@ -288,7 +288,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         var replayed = await _store.MarkReplayedAsync(["letter-00000001", "letter-00000002", "no-such-letter"], Operator, cancellation);
         var replayedAgain = await _store.MarkReplayedAsync(["letter-00000001"], Operator, cancellation);
         var purgedReplayed = await _store.MarkPurgedAsync(["letter-00000002", "letter-00000003"], purger, cancellation);
-        var purgedByFilter = await _store.PurgeAsync(new LetterFilter { Class = "transient" }, purger, cancellation);
+        var purgedByFilter = await _store.PurgeAsync(new LetterSelection { Class = "transient" }, purger, cancellation);
         var one = (await _store.GetAsync("letter-00000001", cancellation))!.Summary;
         var three = (await _store.GetAsync("letter-00000003", cancellation))!.Summary;
 
@@ -302,10 +302,10 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(one.Replayed, Is.EqualTo(Operator));
             Assert.That(three.State, Is.EqualTo(LetterState.Purged));
             Assert.That(three.Purged, Is.EqualTo(purger));
-            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1), "only letter 4 is still dead");
-            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation), Is.EqualTo(2));
-            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Purged }, cancellation), Is.EqualTo(3));
-            Assert.That(await _store.CountAsync(new LetterFilter { State = null }, cancellation), Is.EqualTo(6));
+            Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(1), "only letter 4 is still dead");
+            Assert.That(await _store.CountAsync(new LetterSelection { State = LetterState.Replayed }, cancellation), Is.EqualTo(2));
+            Assert.That(await _store.CountAsync(new LetterSelection { State = LetterState.Purged }, cancellation), Is.EqualTo(3));
+            Assert.That(await _store.CountAsync(new LetterSelection { State = null }, cancellation), Is.EqualTo(6));
         });
     }
 
@@ -327,7 +327,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(await _store.GetAsync("letter-00000001", cancellation), Is.Null);
             Assert.That(await _store.GetAsync("letter-00000002", cancellation), Is.Null);
             Assert.That(await _store.GetAsync("letter-00000003", cancellation), Is.Not.Null, "purged after the cut-off");
-            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(2), "dead letters are never removed by time");
+            Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(2), "dead letters are never removed by time");
             Assert.That(await _store.GetReplayJobAsync(oldJob.Id, cancellation), Is.Null, "an ended job older than the cut-off");
         });
     }
@@ -340,7 +340,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         const int Total = 12_000;
         foreach (var chunk in Enumerable.Range(1, Total).Chunk(2000))
             await _store.InsertAsync([.. chunk.Select(i => TestLetters.Make(i))], cancellation);
-        await _store.PurgeAsync(new LetterFilter(), new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
+        await _store.PurgeAsync(new LetterSelection(), new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
         var cutoff = TestLetters.Start.AddDays(10);
 
         Task<long> first, second;
@@ -359,7 +359,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         Assert.Multiple(async () =>
         {
             Assert.That(deleted, Is.EqualTo(Total), "each letter deleted once, by one sweep or the other");
-            Assert.That(await _store.CountAsync(new LetterFilter { State = null }, cancellation), Is.Zero);
+            Assert.That(await _store.CountAsync(new LetterSelection { State = null }, cancellation), Is.Zero);
             Assert.That(await CountRawAsync("SELECT COUNT(*) FROM dead_letter_contents"), Is.Zero, "no content left behind without its letter");
         });
     }
@@ -418,7 +418,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.InsertAsync([.. Enumerable.Range(1, 10).Select(i => TestLetters.Make(i, letterClass: i % 2 == 0 ? "transient" : "permanent"))], cancellation);
         await _store.MarkPurgedAsync(["letter-00000002"], Operator, cancellation);
 
-        var job = await _store.CreateReplayJobAsync(new LetterFilter { Class = "transient" }, "--class transient", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection { Class = "transient" }, "--class transient", Operator, cancellation);
         await _store.InsertAsync([TestLetters.Make(12, letterClass: "transient")], cancellation);
         await _store.ClaimReplayJobAsync(job.Id, "run-1", Operator.At, cancellation);
         var first = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
@@ -445,7 +445,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That((done.Cursor, done.Replayed, done.Skipped), Is.EqualTo((4L, 3L, 1L)));
             Assert.That(await _store.ReadJobLettersAsync(job.Id, done.Cursor, job.Total, cancellation), Is.Empty);
             Assert.That(completed.State, Is.EqualTo(ReplayJobState.Completed));
-            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation), Is.EqualTo(3));
+            Assert.That(await _store.CountAsync(new LetterSelection { State = LetterState.Replayed }, cancellation), Is.EqualTo(3));
             Assert.That(byIds.Total, Is.EqualTo(2), "letter 4 is replayed already and 'unknown' is not stored");
             Assert.That((await _store.ReadJobLettersAsync(byIds.Id, 0, byIds.Total, cancellation)).Select(l => l.Letter.Summary.LetterId),
                 Is.EqualTo(new[] { "letter-00000001", "letter-00000009" }), "in store order");
@@ -461,10 +461,10 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.InsertAsync([TestLetters.Make(251) with { Recipients = ["a@example.org", "Ops@Mail.Example.NET"] }], cancellation);
         await _store.MarkPurgedAsync(["letter-00000003"], Operator, cancellation);
 
-        var full = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), cancellationToken: cancellation));
-        var limited = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), 120, cancellation));
-        var domain = await Traffic.ToListAsync(_store.StreamAsync(new LetterFilter { RecipientDomain = "mail.example.net" }, cancellationToken: cancellation));
-        var parent = await _store.CountAsync(new LetterFilter { RecipientDomain = "example.net" }, cancellation);
+        var full = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterSelection(), cancellationToken: cancellation));
+        var limited = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterSelection(), 120, cancellation));
+        var domain = await Traffic.ToListAsync(_store.StreamAsync(new LetterSelection { RecipientDomain = "mail.example.net" }, cancellationToken: cancellation));
+        var parent = await _store.CountAsync(new LetterSelection { RecipientDomain = "example.net" }, cancellation);
 
         Assert.Multiple(() =>
         {
@@ -482,7 +482,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_record_the_window_a_replay_job_has_in_flight(CancellationToken cancellation)
     {
         await _store.InsertAsync([.. Enumerable.Range(1, 6).Select(i => TestLetters.Make(i))], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
 
         await _store.ClaimReplayJobAsync(job.Id, "run-1", Operator.At, cancellation);
         var inFlight = await _store.BeginReplayWindowAsync(job.Id, "run-1", 4, Operator.At, cancellation);
@@ -504,21 +504,21 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_let_one_run_at_a_time_hold_a_replay_job(CancellationToken cancellation)
     {
         await _store.InsertAsync([.. Enumerable.Range(1, 4).Select(i => TestLetters.Make(i))], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         var start = Operator.At;
         var silent = start + SqlDeadLetterStore.ActiveJobSilence + TimeSpan.FromSeconds(1);
         string[] firstTwo = ["letter-00000001", "letter-00000002"];
 
         var first = await _store.ClaimReplayJobAsync(job.Id, "run-a", start, cancellation);
         var second = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.ClaimReplayJobAsync(job.Id, "run-b", start.AddSeconds(1), cancellation));
-        var otherJob = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(start.AddSeconds(1), "b"), cancellation));
+        var otherJob = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.CreateReplayJobAsync(new LetterSelection(), "--all", new LetterMark(start.AddSeconds(1), "b"), cancellation));
         var notHeld = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-b", 2, firstTwo, 0, 4, Operator, cancellation));
         var renewed = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(start.AddSeconds(3)), cancellation);
         // Run a falls silent (killed, or stopped): after the silence run b takes the job over, and a can no longer move it on.
         var takenOver = await _store.ClaimReplayJobAsync(job.Id, "run-b", silent.AddSeconds(3), cancellation);
         var late = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, firstTwo, 0, 4, Operator, cancellation));
         var renewedLate = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(silent.AddSeconds(4)), cancellation);
-        var replayedByLate = await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation);
+        var replayedByLate = await _store.CountAsync(new LetterSelection { State = LetterState.Replayed }, cancellation);
         // Released while running (an interrupted run): another run may resume at once, and a new job may start.
         var released = await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Running, silent.AddSeconds(5), cancellation);
         var third = await _store.ClaimReplayJobAsync(job.Id, "run-c", silent.AddSeconds(5), cancellation);
@@ -546,7 +546,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_keep_a_job_with_its_run_while_the_runs_heartbeat_waits_for_the_write_lock(CancellationToken cancellation)
     {
         await _store.InsertAsync([TestLetters.Make(1)], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         var start = Operator.At;
         await _store.ClaimReplayJobAsync(job.Id, "run-a", start, cancellation);
         // Longest a renew can wait for the lock (SQLite's busy timeout; then it fails and its run stops), less a second.
@@ -597,7 +597,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_refuse_a_new_replay_while_an_interrupted_job_has_an_unmarked_window(CancellationToken cancellation)
     {
         await _store.InsertAsync([.. Enumerable.Range(1, 8).Select(i => TestLetters.Make(i))], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         var at = Operator.At;
         // A run published letters 1-4 (its window), had 1-2 confirmed and marked, and was stopped by Ctrl+C: released,
         // still running, its hold gone. Letters 3 and 4 may be in the work queue, and are still dead.
@@ -608,15 +608,15 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.ReleaseReplayJobAsync(job.Id, "run-a", ReplayJobState.Running, at.AddSeconds(1), cancellation);
         var later = new LetterMark(at.AddMinutes(5), "b");
 
-        var byFilter = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        var byFilter = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterSelection(), "--all", later, cancellation));
         var byIds = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(["letter-00000003"], "ids", later, cancellation));
         // The same after a failure (a nack, a lost broker) instead of Ctrl+C.
         await _store.ClaimReplayJobAsync(job.Id, "run-b", at.AddMinutes(6), cancellation);
         await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Failed, at.AddMinutes(6), cancellation);
-        var afterFailure = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        var afterFailure = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterSelection(), "--all", later, cancellation));
         // The operator gives the job up explicitly: a new job may start, and takes the unmarked letters with the rest.
         var abandoned = await _store.AbandonReplayJobAsync(job.Id, at.AddMinutes(7), cancellation);
-        var fresh = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(at.AddMinutes(8), "b"), cancellation);
+        var fresh = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", new LetterMark(at.AddMinutes(8), "b"), cancellation);
 
         Assert.Multiple(() =>
         {
@@ -632,7 +632,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_not_abandon_a_job_a_live_run_holds(CancellationToken cancellation)
     {
         await _store.InsertAsync([TestLetters.Make(1)], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         await _store.ClaimReplayJobAsync(job.Id, "run-a", Operator.At, cancellation);
 
         var refused = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AbandonReplayJobAsync(job.Id, Operator.At.AddSeconds(1), cancellation));
@@ -654,10 +654,10 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             ? await SqliteDeadLetterStore.OpenAsync(_directory!, cancellation)
             : await PostgresDeadLetterStore.OpenAsync((await ServersSetUp.PostgresAsync()).ConnectionString(_database!), cancellation);
 
-        Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1));
+        Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(1));
     }
 
-    private async Task<long> CountStreamAsync(LetterFilter filter, long? limit, CancellationToken cancellation)
+    private async Task<long> CountStreamAsync(LetterSelection filter, long? limit, CancellationToken cancellation)
     {
         long count = 0;
         await foreach (var _ in _store.StreamAsync(filter, limit, cancellationToken: cancellation))
@@ -671,7 +671,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         long? after = null;
         do
         {
-            var page = await _store.PageAsync(new LetterFilter(), after, 10, order, cancellation);
+            var page = await _store.PageAsync(new LetterSelection(), after, 10, order, cancellation);
             ids.AddRange(page.Letters.Select(l => l.LetterId));
             after = page.Next;
         }

@@ -1,5 +1,4 @@
 using System.Text;
-using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Messages;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.DeadLetters.Store;
 using Microsoft.AspNetCore.Http;
 
@@ -15,13 +14,13 @@ internal static class LettersPage
 
     public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store)
     {
-        var query = LetterQuery.From(http.Request.Query);
+        var query = LetterForm.From(http.Request.Query);
         var after = long.TryParse(http.Request.Query["after"], NumberStyles.None, CultureInfo.InvariantCulture, out var cursor) ? cursor : (long?)null;
         if (query.Problems.Count > 0)
             return Page.Render(http, "Letters", Html.Of($"{Filters(query)}{Page.Notice(string.Join("; ", query.Problems), "error")}"), status: StatusCodes.Status400BadRequest);
         var token = http.RequestAborted;
-        var count = await store.CountAsync(query.Filter, token);
-        var page = await store.PageAsync(query.Filter, after, PageSize, LetterOrder.NewestFirst, token);
+        var count = await store.CountAsync(query.Selection, token);
+        var page = await store.PageAsync(query.Selection, after, PageSize, LetterOrder.NewestFirst, token);
         var operatorView = Page.IsOperator(http);
         var next = page.Next is { } nextCursor
             ? Html.Of($"<a href=\"/letters?{query.ToQueryString(("after", nextCursor.ToString(CultureInfo.InvariantCulture)))}\">Next page</a>")
@@ -33,7 +32,7 @@ internal static class LettersPage
             """);
         var body = operatorView
             ? Html.Of($"""
-                {(query.IsEmpty ? Html.Of($"<p>Filter the list (a class, a group, a code …) to act on every match.</p>") : ActionButtons.For(http, query.HiddenFields(), $"all {count} matching"))}
+                {(query.Selection.IsEmpty ? Html.Of($"<p>Filter the list (a class, a group, a code …) to act on every match.</p>") : ActionButtons.For(http, query.FilterFields(), $"all {count} matching"))}
                 <form method="post" action="/actions/preview">{Page.Csrf(http)}{table}
                 <button type="submit" name="action" value="replay" class="action">Replay selected…</button>
                 <button type="submit" name="action" value="purge" class="danger">Purge selected…</button></form>
@@ -52,14 +51,14 @@ internal static class LettersPage
         <td>{Page.Time(letter.LastFailureAt)}</td><td>{letter.State.ToString().ToLowerInvariant()}</td></tr>
         """);
 
-    private static Html Filters(LetterQuery query)
+    private static Html Filters(LetterForm query)
     {
         string Value(string name) => query.Values.GetValueOrDefault(name) ?? "";
         Html Option(string name, string value, string label) =>
             Html.Of($"<option value=\"{value}\"{Html.When(Value(name) == value, Html.Trusted(" selected"))}>{label}</option>");
         return Html.Of($"""
             <form method="get" action="/letters" class="filters">
-            <select name="class" aria-label="class">{Option("class", "", "any class")}{Html.Join(DeadLetterMapper.LetterClasses.Select(c => Option("class", c, c)))}</select>
+            <select name="class" aria-label="class">{Option("class", "", "any class")}{Html.Join(LetterClasses.All.Select(c => Option("class", c, c)))}</select>
             <input name="code" placeholder="550 or 5.1.1" value="{Value("code")}" aria-label="code">
             <input name="to-domain" placeholder="recipient domain" value="{Value("to-domain")}" aria-label="to-domain">
             <input name="reason" placeholder="reason contains" value="{Value("reason")}" aria-label="reason">

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.Diagnostics;
@@ -15,7 +16,7 @@ internal static class DlqListCommand
 {
     public static Command Create()
     {
-        var filters = new FilterOptions();
+        var filters = new SelectionOptions();
         var limit = new Option<long?>("--limit") { Description = "At most this many rows" };
         var json = new Option<bool>("--json") { Description = "A JSON array instead of a table" };
         var history = new Option<bool>("--history") { Description = "Also letters already replayed or purged" };
@@ -26,10 +27,10 @@ internal static class DlqListCommand
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var selection = filters.Read(parse);
-            if (parse.GetValue(limit) is < 1)
-                throw new OperatorException("--limit must be 1 or more", ExitCodes.Usage);
+            if (LetterSelection.LimitProblem(parse.GetValue(limit), "--limit") is { } problem)
+                throw new OperatorException(problem, ExitCodes.Usage);
             if (parse.GetValue(history))
-                selection = selection with { Filter = selection.Filter with { State = null } };
+                selection = selection with { State = null };
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
             var rows = selection.StreamAsync(store, parse.GetValue(limit), token);
             if (parse.GetValue(json))

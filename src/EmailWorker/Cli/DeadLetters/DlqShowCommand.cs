@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.Delivery.Ledger;

@@ -25,12 +25,6 @@ namespace EmailWorker.DeadLetters.Ingest;
 /// </summary>
 internal static class DeadLetterMapper
 {
-    public const string PoisonClass = "poison";
-    public const string UnknownClass = "unknown";
-
-    /// <summary>Every class a stored letter can have: a failure class of ours, or the broker's and foreign letters'.</summary>
-    public static readonly IReadOnlyList<string> LetterClasses = [.. Enum.GetValues<OutcomeClass>()
-        .Where(c => c is not (OutcomeClass.Delivered or OutcomeClass.Throttled)).Select(c => c.Name()).Append(PoisonClass).Append(UnknownClass)];
     public const string PoisonReason = "the work queue's delivery limit was reached: workers crashed or stalled on it";
     public const string ForeignReason = "not dead-lettered by EmailWorker: no failure record in its headers";
     private const string DeliveryCountHeader = "x-delivery-count";
@@ -53,7 +47,7 @@ internal static class DeadLetterMapper
         var failure = HeaderCodec.ReadFailure(headers);
 
         var brokerReason = Text(HeaderNames.BrokerFirstDeathReason);
-        var letterClass = Clean(failure is not null ? failure.Class.Name() : brokerReason == "delivery_limit" ? PoisonClass : UnknownClass, MaxClass);
+        var letterClass = Clean(failure is not null ? failure.Class.Name() : brokerReason == "delivery_limit" ? LetterClasses.Poison : LetterClasses.Unknown, MaxClass);
         var reason = Clean(failure?.Reason ?? brokerReason switch
         {
             null => ForeignReason,
@@ -89,8 +83,8 @@ internal static class DeadLetterMapper
     public static DeadLetterRecord Unreadable(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt, string problem)
     {
         var reason = Clean($"the dead letter could not be read: {problem}", MaxReason);
-        return new DeadLetterRecord(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId), UnknownClass,
-            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason),
+        return new DeadLetterRecord(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId), LetterClasses.Unknown,
+            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(LetterClasses.Unknown, null, null, reason),
             PropertiesOf(properties));
     }
 

@@ -195,7 +195,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         Add("@enhanced_code", letter.EnhancedCode);
     }
 
-    public async IAsyncEnumerable<LetterSummary> StreamAsync(LetterFilter filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
+    public async IAsyncEnumerable<LetterSummary> StreamAsync(LetterSelection filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long? after = null;
@@ -212,7 +212,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
     }
 
-    public async IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterFilter filter, long? limit = null,
+    public async IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterSelection filter, long? limit = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long? after = 0;
@@ -229,7 +229,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
     }
 
-    public async Task<FullLetterPage> FullPageAsync(LetterFilter filter, long after, int size, long maxBytes, CancellationToken cancellationToken)
+    public async Task<FullLetterPage> FullPageAsync(LetterSelection filter, long after, int size, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         // The sizes first (no body is read for them), then the letters that fit, read up to the last one taken.
@@ -269,7 +269,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         return new FullLetterPage(letters, taken == sequences.Count && sequences.Count < size ? null : last);
     }
 
-    public async Task<LetterPage> PageAsync(LetterFilter filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken)
+    public async Task<LetterPage> PageAsync(LetterSelection filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         await using var connection = await OpenConnectionAsync(cancellationToken);
@@ -301,7 +301,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         return new LetterPage(letters, more ? letters[^1].Sequence : null);
     }
 
-    public async Task<long> CountAsync(LetterFilter filter, CancellationToken cancellationToken)
+    public async Task<long> CountAsync(LetterSelection filter, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.Command("");
@@ -318,7 +318,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
             : 0;
     }
 
-    public async Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterFilter filter, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterSelection filter, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         await using var connection = await OpenConnectionAsync(cancellationToken);
@@ -410,7 +410,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         return marked;
     }
 
-    public async Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken)
+    public async Task<long> PurgeAsync(LetterSelection filter, LetterMark mark, CancellationToken cancellationToken)
     {
         // The selection is what matched when the purge began (or at its dry run, when the filter carries that bound):
         // letters stored since are not part of it.
