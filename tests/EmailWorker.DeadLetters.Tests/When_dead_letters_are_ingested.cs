@@ -81,7 +81,7 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
                     .Order(StringComparer.Ordinal)), "exactly once each");
                 Assert.That(await store.CountAsync(new LetterSelection { Class = "permanent" }, cancellation), Is.EqualTo(Ours));
                 Assert.That(poison.Select(l => l.MessageId).Order(), Is.EqualTo(Enumerable.Range(0, Poison).Select(i => $"poison-{i:D2}")));
-                Assert.That(poison.Select(l => l.Reason).Distinct(), Is.EqualTo(new[] { DeadLetterMapper.PoisonReason }));
+                Assert.That(poison.Select(l => l.Failure.Reason).Distinct(), Is.EqualTo(new[] { DeadLetterMapper.PoisonReason }));
                 Assert.That(poison[0].Recipients, Has.Count.EqualTo(1).And.Contain($"{poison[0].MessageId}@example.org"));
                 Assert.That(foreign.Select(l => l.MessageId).Order(), Is.EqualTo(Enumerable.Range(0, Foreign).Select(i => $"foreign-{i}")));
                 Assert.That(firstPage.Letters, Has.Count.EqualTo(50));
@@ -90,10 +90,10 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
             Assert.That(sample, Has.Count.EqualTo(1));
             Assert.Multiple(() =>
             {
-                Assert.That(sample[0].Summary.SmtpCode, Is.EqualTo(550));
-                Assert.That(sample[0].Summary.Recipients, Is.EqualTo(new[] { "ours-00042@example.org" }));
-                Assert.That(sample[0].Body, Is.EqualTo(letters[42].Body));
-                Assert.That(sample[0].HistoryJson, Does.Contain("\"attempt\":1"));
+                Assert.That(sample[0].Failure.SmtpCode, Is.EqualTo(550));
+                Assert.That(sample[0].Recipients, Is.EqualTo(new[] { "ours-00042@example.org" }));
+                Assert.That(sample[0].LoadedContent.Body, Is.EqualTo(letters[42].Body));
+                Assert.That(sample[0].LoadedContent.HistoryJson, Does.Contain("\"attempt\":1"));
             });
         }
         finally

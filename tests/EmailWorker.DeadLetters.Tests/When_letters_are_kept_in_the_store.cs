@@ -96,33 +96,40 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_keep_every_field_of_a_letter(CancellationToken cancellation)
     {
         var properties = new LetterProperties("application/vnd.masstransit+json", "utf-8", "mt-7", "corr-7", "urn:message:SendEmail", "shop", 1_796_000_000);
-        var letter = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉") with { Body = [0, 1, 2, 255, 254], EnhancedCode = null, Properties = properties };
+        var made = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉");
+        var letter = made with
+        {
+            Failure = made.Failure with { EnhancedCode = null },
+            Content = made.Content with { Body = [0, 1, 2, 255, 254], Properties = properties },
+        };
         await _store.InsertAsync([letter], cancellation);
 
         var stored = await _store.GetAsync(letter.LetterId, cancellation);
         var byMessage = await _store.GetByMessageIdAsync("m-7", 10, cancellation);
 
         Assert.That(stored, Is.Not.Null);
-        var summary = stored!.Summary;
+        var summary = stored!;
+        var failure = stored.Failure;
+        var content = stored.LoadedContent;
         Assert.Multiple(() =>
         {
             Assert.That(summary.LetterId, Is.EqualTo(letter.LetterId));
             Assert.That(summary.MessageId, Is.EqualTo("m-7"));
-            Assert.That(summary.Class, Is.EqualTo("permanent"));
-            Assert.That(summary.Reason, Is.EqualTo("Mailbox full: ünïcödé ✉"));
-            Assert.That(summary.SmtpCode, Is.EqualTo(550));
-            Assert.That(summary.EnhancedCode, Is.Null);
-            Assert.That(summary.Attempts, Is.EqualTo(1));
-            Assert.That(summary.FirstFailureAt, Is.EqualTo(letter.FirstFailureAt));
-            Assert.That(summary.LastFailureAt, Is.EqualTo(letter.LastFailureAt));
+            Assert.That(failure.Class, Is.EqualTo("permanent"));
+            Assert.That(failure.Reason, Is.EqualTo("Mailbox full: ünïcödé ✉"));
+            Assert.That(failure.SmtpCode, Is.EqualTo(550));
+            Assert.That(failure.EnhancedCode, Is.Null);
+            Assert.That(failure.Attempts, Is.EqualTo(1));
+            Assert.That(failure.FirstFailureAt, Is.EqualTo(letter.Failure.FirstFailureAt));
+            Assert.That(failure.LastFailureAt, Is.EqualTo(letter.Failure.LastFailureAt));
             Assert.That(summary.Recipients, Is.EqualTo(new[] { "user7@example.org" }));
             Assert.That(summary.Group, Is.EqualTo(letter.Group.Key));
             Assert.That(summary.State, Is.EqualTo(LetterState.Dead));
-            Assert.That(stored.Body, Is.EqualTo(new byte[] { 0, 1, 2, 255, 254 }));
-            Assert.That(stored.HeadersJson, Is.EqualTo(letter.HeadersJson));
-            Assert.That(stored.HistoryJson, Is.EqualTo(letter.HistoryJson));
-            Assert.That(stored.Properties, Is.EqualTo(properties), "the AMQP properties a replay publishes again");
-            Assert.That(byMessage.Select(l => l.Summary.LetterId), Is.EqualTo(new[] { letter.LetterId }));
+            Assert.That(content.Body, Is.EqualTo(new byte[] { 0, 1, 2, 255, 254 }));
+            Assert.That(content.HeadersJson, Is.EqualTo(letter.Content.HeadersJson));
+            Assert.That(content.HistoryJson, Is.EqualTo(letter.Content.HistoryJson));
+            Assert.That(content.Properties, Is.EqualTo(properties), "the AMQP properties a replay publishes again");
+            Assert.That(byMessage.Select(l => l.LetterId), Is.EqualTo(new[] { letter.LetterId }));
         });
     }
 
@@ -157,11 +164,11 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         Assert.Multiple(() =>
         {
             Assert.That(inserted, Is.EqualTo(2), "the letter and the one after it in the batch");
-            Assert.That(stored!.Summary.Reason, Is.EqualTo(reason[..1999]), "cut before the pair, not inside it");
-            Assert.That(stored.Summary.MessageId, Is.EqualTo(messageId[..255]));
-            Assert.That(stored.Summary.Recipients, Is.EqualTo(new[] { address[..319] }));
+            Assert.That(stored!.Failure.Reason, Is.EqualTo(reason[..1999]), "cut before the pair, not inside it");
+            Assert.That(stored.MessageId, Is.EqualTo(messageId[..255]));
+            Assert.That(stored.Recipients, Is.EqualTo(new[] { address[..319] }));
             Assert.That(group.Label, Is.EqualTo("550 " + reason[..194] + "…"));
-            Assert.That(() => strict.GetBytes(group.Label + stored.Summary.Reason + stored.Summary.MessageId), Throws.Nothing);
+            Assert.That(() => strict.GetBytes(group.Label + stored.Failure.Reason + stored.MessageId), Throws.Nothing);
         });
     }
 
@@ -289,8 +296,8 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         var replayedAgain = await _store.MarkReplayedAsync(["letter-00000001"], Operator, cancellation);
         var purgedReplayed = await _store.MarkPurgedAsync(["letter-00000002", "letter-00000003"], purger, cancellation);
         var purgedByFilter = await _store.PurgeAsync(new LetterSelection { Class = "transient" }, purger, cancellation);
-        var one = (await _store.GetAsync("letter-00000001", cancellation))!.Summary;
-        var three = (await _store.GetAsync("letter-00000003", cancellation))!.Summary;
+        var one = (await _store.GetAsync("letter-00000001", cancellation))!;
+        var three = (await _store.GetAsync("letter-00000003", cancellation))!;
 
         Assert.Multiple(async () =>
         {
@@ -423,13 +430,13 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.ClaimReplayJobAsync(job.Id, "run-1", Operator.At, cancellation);
         var first = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
         await _store.MarkPurgedAsync(["letter-00000008"], Operator, cancellation);
-        var advanced = await _store.AdvanceReplayJobAsync(job.Id, "run-1", first[^1].Position, [.. first.Select(l => l.Letter.Summary.LetterId)], 0,
+        var advanced = await _store.AdvanceReplayJobAsync(job.Id, "run-1", first[^1].Position, [.. first.Select(l => l.Letter.LetterId)], 0,
             first[^1].Position, Operator, cancellation);
         // As after a kill: a new reader of the same job goes on after the cursor.
         var rest = await _store.ReadJobLettersAsync(job.Id, advanced.Cursor, job.Total, cancellation);
-        var skipped = rest.Where(l => l.Letter.Summary.State != LetterState.Dead).ToList();
+        var skipped = rest.Where(l => l.Letter.State != LetterState.Dead).ToList();
         var done = await _store.AdvanceReplayJobAsync(job.Id, "run-1", rest[^1].Position,
-            [.. rest.Except(skipped).Select(l => l.Letter.Summary.LetterId)], skipped.Count, job.Total, Operator, cancellation);
+            [.. rest.Except(skipped).Select(l => l.Letter.LetterId)], skipped.Count, job.Total, Operator, cancellation);
         var completed = await _store.ReleaseReplayJobAsync(job.Id, "run-1", ReplayJobState.Completed, Operator.At, cancellation);
         var byIds = await _store.CreateReplayJobAsync(["letter-00000009", "letter-00000001", "letter-00000004", "unknown"], "ids", Operator, cancellation);
 
@@ -437,17 +444,17 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         {
             Assert.That(job.Total, Is.EqualTo(4), "transient letters 4, 6, 8, 10; not the purged 2, not the later 12");
             Assert.That(job.State, Is.EqualTo(ReplayJobState.Pending));
-            Assert.That(first.Select(l => (l.Position, l.Letter.Summary.LetterId)), Is.EqualTo(new[] { (1L, "letter-00000004"), (2L, "letter-00000006") }));
+            Assert.That(first.Select(l => (l.Position, l.Letter.LetterId)), Is.EqualTo(new[] { (1L, "letter-00000004"), (2L, "letter-00000006") }));
             Assert.That(advanced.Cursor, Is.EqualTo(2));
             Assert.That(advanced.Replayed, Is.EqualTo(2));
-            Assert.That(rest.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008", "letter-00000010" }));
-            Assert.That(skipped.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008" }));
+            Assert.That(rest.Select(l => l.Letter.LetterId), Is.EqualTo(new[] { "letter-00000008", "letter-00000010" }));
+            Assert.That(skipped.Select(l => l.Letter.LetterId), Is.EqualTo(new[] { "letter-00000008" }));
             Assert.That((done.Cursor, done.Replayed, done.Skipped), Is.EqualTo((4L, 3L, 1L)));
             Assert.That(await _store.ReadJobLettersAsync(job.Id, done.Cursor, job.Total, cancellation), Is.Empty);
             Assert.That(completed.State, Is.EqualTo(ReplayJobState.Completed));
             Assert.That(await _store.CountAsync(new LetterSelection { State = LetterState.Replayed }, cancellation), Is.EqualTo(3));
             Assert.That(byIds.Total, Is.EqualTo(2), "letter 4 is replayed already and 'unknown' is not stored");
-            Assert.That((await _store.ReadJobLettersAsync(byIds.Id, 0, byIds.Total, cancellation)).Select(l => l.Letter.Summary.LetterId),
+            Assert.That((await _store.ReadJobLettersAsync(byIds.Id, 0, byIds.Total, cancellation)).Select(l => l.Letter.LetterId),
                 Is.EqualTo(new[] { "letter-00000001", "letter-00000009" }), "in store order");
             Assert.That((await _store.ListReplayJobsAsync(10, cancellation)).Select(j => j.Id), Is.EqualTo(new[] { byIds.Id, job.Id }));
             Assert.That((await _store.GetReplayJobAsync(job.Id, cancellation))!.CreatedBy, Is.EqualTo("ops@test"));
@@ -469,9 +476,9 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         Assert.Multiple(() =>
         {
             Assert.That(full, Has.Count.EqualTo(250), "every dead letter (not the purged one), over several pages");
-            Assert.That(full.Select(l => l.Summary.Sequence), Is.Ordered.Ascending);
-            Assert.That(full[0].Body, Is.EqualTo(TestLetters.Make(1).Body), "with its body");
-            Assert.That(full[0].HeadersJson, Is.EqualTo(TestLetters.Make(1).HeadersJson));
+            Assert.That(full.Select(l => l.Sequence), Is.Ordered.Ascending);
+            Assert.That(full[0].LoadedContent.Body, Is.EqualTo(TestLetters.Make(1).Content.Body), "with its body");
+            Assert.That(full[0].LoadedContent.HeadersJson, Is.EqualTo(TestLetters.Make(1).Content.HeadersJson));
             Assert.That(limited, Has.Count.EqualTo(120));
             Assert.That(domain.Select(l => l.LetterId), Is.EqualTo(new[] { "letter-00000251" }), "the domain without regard to case");
             Assert.That(parent, Is.Zero, "a domain matches whole, not a parent domain of it");
@@ -489,7 +496,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         var batch = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
         // A kill here: a resume finds the window recorded, the cursor where it was.
         var resumed = await _store.GetReplayJobAsync(job.Id, cancellation);
-        var marked = await _store.AdvanceReplayJobAsync(job.Id, "run-1", 2, [.. batch.Select(l => l.Letter.Summary.LetterId)], 0, 6, Operator, cancellation);
+        var marked = await _store.AdvanceReplayJobAsync(job.Id, "run-1", 2, [.. batch.Select(l => l.Letter.LetterId)], 0, 6, Operator, cancellation);
 
         Assert.Multiple(() =>
         {
@@ -604,7 +611,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.ClaimReplayJobAsync(job.Id, "run-a", at, cancellation);
         await _store.BeginReplayWindowAsync(job.Id, "run-a", 4, at, cancellation);
         var marked = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
-        await _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, [.. marked.Select(l => l.Letter.Summary.LetterId)], 0, 4, Operator, cancellation);
+        await _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, [.. marked.Select(l => l.Letter.LetterId)], 0, 4, Operator, cancellation);
         await _store.ReleaseReplayJobAsync(job.Id, "run-a", ReplayJobState.Running, at.AddSeconds(1), cancellation);
         var later = new LetterMark(at.AddMinutes(5), "b");
 

@@ -1,4 +1,5 @@
 using EmailWorker.DeadLetters.Store;
+using EmailWorker.DeadLetters.Views;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;
@@ -61,20 +62,20 @@ internal sealed record LetterForm(IReadOnlyDictionary<string, string> Values, Le
         Selection.Ids.Count > 0 ? this : this with { Selection = Selection.AsOf(await store.NewestSequenceAsync(cancellationToken)) };
 
     /// <summary>The dead letters selected now, and the first few: what the dry run shows.</summary>
-    public async Task<(long Count, IReadOnlyList<LetterSummary> Sample)> CountAsync(IDeadLetterStore store, CancellationToken cancellationToken)
+    public async Task<(long Count, IReadOnlyList<DeadLetterView> Sample)> CountAsync(IDeadLetterStore store, CancellationToken cancellationToken)
     {
         if (Selection.Ids.Count == 0)
         {
             var count = await store.CountAsync(Selection, cancellationToken);
-            var sample = await store.StreamAsync(Selection, SampleSize, cancellationToken: cancellationToken).ToListAsync(cancellationToken);
+            var sample = await store.StreamAsync(Selection, SampleSize, cancellationToken: cancellationToken).Select(DeadLetterView.From).ToListAsync(cancellationToken);
             return (count, sample);
         }
-        var dead = new List<LetterSummary>();
+        var dead = new List<DeadLetterView>();
         foreach (var id in Selection.Ids)
         {
             // The state is all the dry run needs: no body is read.
-            if (await store.PreviewAsync(id, 0, cancellationToken) is { Letter.Summary.State: LetterState.Dead } letter)
-                dead.Add(letter.Letter.Summary);
+            if (await store.PreviewAsync(id, 0, cancellationToken) is { State: LetterState.Dead } letter)
+                dead.Add(DeadLetterView.From(letter));
         }
         return (dead.Count, dead.Take(SampleSize).ToList());
     }

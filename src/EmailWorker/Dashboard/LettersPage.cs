@@ -1,5 +1,6 @@
 using System.Globalization;
 using EmailWorker.DeadLetters.Store;
+using EmailWorker.DeadLetters.Views;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;
@@ -28,7 +29,7 @@ internal static class LettersPage
         var first = after is null ? Html.Empty : Html.Of($"<a href=\"/letters?{query.ToQueryString()}\">First page</a> ");
         var table = Html.Of($"""
             <table><tr>{Html.When(operatorView, Html.Of($"<th>Select</th>"))}<th>Message id</th><th>Class</th><th>SMTP</th><th>Reason</th><th>Recipients</th><th>Attempts</th><th>Last failure</th><th>State</th></tr>
-            {Html.Join(page.Letters.Select(l => Row(l, operatorView)))}</table>
+            {Html.Join(page.Letters.Select(l => Row(DeadLetterView.From(l), operatorView)))}</table>
             """);
         var body = operatorView
             ? Html.Of($"""
@@ -44,11 +45,11 @@ internal static class LettersPage
             """));
     }
 
-    private static Html Row(LetterSummary letter, bool operatorView) => Html.Of($"""
-        <tr>{Html.When(operatorView && letter.State == LetterState.Dead, Html.Of($"<td><input type=\"checkbox\" name=\"id\" value=\"{letter.LetterId}\" aria-label=\"select {letter.MessageId}\"></td>"))}{Html.When(operatorView && letter.State != LetterState.Dead, Html.Of($"<td></td>"))}
+    private static Html Row(DeadLetterView letter, bool operatorView) => Html.Of($"""
+        <tr>{Html.When(operatorView && letter.State == "dead", Html.Of($"<td><input type=\"checkbox\" name=\"id\" value=\"{letter.LetterId}\" aria-label=\"select {letter.MessageId}\"></td>"))}{Html.When(operatorView && letter.State != "dead", Html.Of($"<td></td>"))}
         <td><a href="/letters/{letter.LetterId}">{letter.MessageId}</a></td><td>{letter.Class}</td><td>{letter.SmtpCode} {letter.EnhancedCode}</td>
         <td>{letter.Reason}</td><td>{string.Join(", ", letter.Recipients)}</td><td class="num">{letter.Attempts}</td>
-        <td>{Page.Time(letter.LastFailureAt)}</td><td>{letter.State.ToString().ToLowerInvariant()}</td></tr>
+        <td>{Page.Time(letter.LastFailureAt)}</td><td>{letter.State}</td></tr>
         """);
 
     private static Html Filters(LetterForm query)

@@ -59,7 +59,7 @@ internal static class DlqPurgeCommand
     {
         var ids = new List<(string, string)>();
         await foreach (var letter in selection.StreamAsync(store, null, cancellationToken))
-            ids.Add((letter.Summary.LetterId, letter.Summary.MessageId));
+            ids.Add((letter.LetterId, letter.MessageId));
         return ids;
     }
 

@@ -11,7 +11,7 @@ namespace EmailWorker.DeadLetters.Replay;
 internal static class SelectedLetters
 {
     /// <summary>Every matching letter in full, oldest first, at most <paramref name="limit"/>; streamed a page at a time.</summary>
-    public static async IAsyncEnumerable<StoredLetter> StreamAsync(this LetterSelection selection, IDeadLetterStore store, long? limit,
+    public static async IAsyncEnumerable<DeadLetter> StreamAsync(this LetterSelection selection, IDeadLetterStore store, long? limit,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var left = limit ?? long.MaxValue;
@@ -23,9 +23,9 @@ internal static class SelectedLetters
             {
                 if (left <= 0)
                     yield break;
-                if (letterId is not null && letter.Summary.LetterId != letterId)
+                if (letterId is not null && letter.LetterId != letterId)
                     continue;
-                if (selection.Ids.Count > 0 && !seen.Add(letter.Summary.LetterId))
+                if (selection.Ids.Count > 0 && !seen.Add(letter.LetterId))
                     continue;
                 if (selection.Tag is { } tag && !HasTag(letter, tag))
                     continue;
@@ -35,7 +35,7 @@ internal static class SelectedLetters
         }
     }
 
-    private static async IAsyncEnumerable<(StoredLetter, string?)> MatchesAsync(IDeadLetterStore store, LetterSelection inStore, string? id,
+    private static async IAsyncEnumerable<(DeadLetter, string?)> MatchesAsync(IDeadLetterStore store, LetterSelection inStore, string? id,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (id is null)
@@ -50,12 +50,12 @@ internal static class SelectedLetters
         if (LetterSelection.IsLetterId(id) && await store.GetAsync(id, cancellationToken) is { } found)
         {
             letterId = id;
-            filter = inStore with { MessageId = found.Summary.MessageId };
+            filter = inStore with { MessageId = found.MessageId };
         }
         await foreach (var letter in store.StreamFullAsync(filter, cancellationToken: cancellationToken))
             yield return (letter, letterId);
     }
 
-    private static bool HasTag(StoredLetter letter, (string Key, string Value) tag) =>
-        LetterContent.Fields(letter.Body)?.Tags?.TryGetValue(tag.Key, out var value) == true && value == tag.Value;
+    private static bool HasTag(DeadLetter letter, (string Key, string Value) tag) =>
+        ContentReader.Fields(letter.LoadedContent.Body)?.Tags?.TryGetValue(tag.Key, out var value) == true && value == tag.Value;
 }

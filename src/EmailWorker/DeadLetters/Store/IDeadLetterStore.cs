@@ -16,28 +16,31 @@ internal interface IDeadLetterStore : IAsyncDisposable
     Task StoreDashboardKeyAsync(string name, string xml, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Stores the letters whose id is not stored yet, in one transaction; returns how many were new.</summary>
-    Task<int> InsertAsync(IReadOnlyCollection<DeadLetterRecord> letters, CancellationToken cancellationToken);
+    Task<int> InsertAsync(IReadOnlyCollection<IngestedLetter> letters, CancellationToken cancellationToken);
 
-    /// <summary>Every match, page by page (bounded memory), at most <paramref name="limit"/> letters.</summary>
-    IAsyncEnumerable<LetterSummary> StreamAsync(LetterSelection filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
+    /// <summary>Every match as a summary (no content), page by page (bounded memory), at most <paramref name="limit"/> letters.</summary>
+    IAsyncEnumerable<DeadLetter> StreamAsync(LetterSelection filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
         CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Every match in full (body, headers, history), page by page, at most <paramref name="limit"/> letters: each page at
     /// most 100 letters and <see cref="LetterBudget.BytesPerRead"/> of bodies (at least one letter).
     /// </summary>
-    IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterSelection filter, long? limit = null, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<DeadLetter> StreamFullAsync(LetterSelection filter, long? limit = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The matches after sequence <paramref name="after"/> in full, oldest first: at most <paramref name="size"/> letters whose
     /// bodies together stay within <paramref name="maxBytes"/>, but always at least one (the body sizes are read first).
     /// </summary>
-    Task<FullLetterPage> FullPageAsync(LetterSelection filter, long after, int size, long maxBytes, CancellationToken cancellationToken);
+    Task<LetterPage> FullPageAsync(LetterSelection filter, long after, int size, long maxBytes, CancellationToken cancellationToken);
 
-    /// <summary>One letter with at most the first <paramref name="bodyBytes"/> bytes of its body, for display; null if there is none.</summary>
-    Task<LetterPreview?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken);
+    /// <summary>
+    /// One letter with its content but at most the first <paramref name="bodyBytes"/> bytes of its body (its
+    /// <see cref="LetterContent.BodyLength"/> the whole size), for display; null if there is none.
+    /// </summary>
+    Task<DeadLetter?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken);
 
-    /// <summary>The page after cursor <paramref name="after"/> (null: the first page).</summary>
+    /// <summary>The page of summaries after cursor <paramref name="after"/> (null: the first page).</summary>
     Task<LetterPage> PageAsync(LetterSelection filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken);
 
     Task<long> CountAsync(LetterSelection filter, CancellationToken cancellationToken);
@@ -51,10 +54,10 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <summary>The largest groups among the matches, most letters first.</summary>
     Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterSelection filter, int limit, CancellationToken cancellationToken);
 
-    Task<StoredLetter?> GetAsync(string letterId, CancellationToken cancellationToken);
+    Task<DeadLetter?> GetAsync(string letterId, CancellationToken cancellationToken);
 
     /// <summary>The letters of one message, oldest first (a message can be dead-lettered more than once), at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<StoredLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeadLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken);
 
     /// <summary>Marks the named letters that are still dead as replayed; returns how many it marked.</summary>
     Task<int> MarkReplayedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);

@@ -66,7 +66,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<int> InsertAsync(IReadOnlyCollection<DeadLetterRecord> letters, CancellationToken cancellationToken)
+    public async Task<int> InsertAsync(IReadOnlyCollection<IngestedLetter> letters, CancellationToken cancellationToken)
     {
         if (letters.Count == 0)
             return 0;
@@ -83,7 +83,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
     }
 
     /// <summary>PostgreSQL: the whole batch in one round trip.</summary>
-    private static async Task<int> InsertBatchedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<DeadLetterRecord> letters,
+    private static async Task<int> InsertBatchedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<IngestedLetter> letters,
         long storedAt, CancellationToken cancellationToken)
     {
         await using var batch = connection.CreateBatch();
@@ -113,7 +113,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
     }
 
     /// <summary>SQLite: a prepared statement per table, run per letter inside the transaction (no round trips to save).</summary>
-    private static async Task<int> InsertOneByOneAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<DeadLetterRecord> letters,
+    private static async Task<int> InsertOneByOneAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<IngestedLetter> letters,
         long storedAt, CancellationToken cancellationToken)
     {
         var inserted = 0;
@@ -138,7 +138,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         return inserted;
     }
 
-    private static void AddLetterParameters(DbParameterCollection parameters, Func<DbParameter> create, DeadLetterRecord letter, long storedAt)
+    private static void AddLetterParameters(DbParameterCollection parameters, Func<DbParameter> create, IngestedLetter letter, long storedAt)
     {
         void Add(string name, object? value)
         {
@@ -149,19 +149,19 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
         Add("@letter_id", letter.LetterId);
         Add("@message_id", letter.MessageId);
-        Add("@class", letter.Class);
-        Add("@reason", letter.Reason);
-        Add("@smtp_code", letter.SmtpCode);
-        Add("@enhanced_code", letter.EnhancedCode);
-        Add("@attempts", letter.Attempts);
-        Add("@first_failure_at", letter.FirstFailureAt.ToUnixTimeMilliseconds());
-        Add("@last_failure_at", letter.LastFailureAt.ToUnixTimeMilliseconds());
+        Add("@class", letter.Failure.Class);
+        Add("@reason", letter.Failure.Reason);
+        Add("@smtp_code", letter.Failure.SmtpCode);
+        Add("@enhanced_code", letter.Failure.EnhancedCode);
+        Add("@attempts", letter.Failure.Attempts);
+        Add("@first_failure_at", letter.Failure.FirstFailureAt.ToUnixTimeMilliseconds());
+        Add("@last_failure_at", letter.Failure.LastFailureAt.ToUnixTimeMilliseconds());
         Add("@recipients", JsonSerializer.Serialize(letter.Recipients.ToArray(), DeadLetterJsonContext.Default.StringArray));
         Add("@group_key", letter.Group.Key);
         Add("@stored_at", storedAt);
     }
 
-    private static void AddContentParameters(DbParameterCollection parameters, Func<DbParameter> create, DeadLetterRecord letter)
+    private static void AddContentParameters(DbParameterCollection parameters, Func<DbParameter> create, IngestedLetter letter)
     {
         void Add(string name, object value)
         {
@@ -171,15 +171,15 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
             parameters.Add(parameter);
         }
         Add("@letter_id", letter.LetterId);
-        Add("@history", letter.HistoryJson);
-        Add("@headers", letter.HeadersJson);
-        Add("@body", letter.Body);
-        Add("@properties", letter.Properties is { } properties
+        Add("@history", letter.Content.HistoryJson);
+        Add("@headers", letter.Content.HeadersJson);
+        Add("@body", letter.Content.Body);
+        Add("@properties", letter.Content.Properties is { } properties
             ? System.Text.Json.JsonSerializer.Serialize(properties, DeadLetterJsonContext.Default.LetterProperties)
             : DBNull.Value);
     }
 
-    private static void AddGroupParameters(DbParameterCollection parameters, Func<DbParameter> create, DeadLetterRecord letter)
+    private static void AddGroupParameters(DbParameterCollection parameters, Func<DbParameter> create, IngestedLetter letter)
     {
         void Add(string name, object? value)
         {
@@ -190,12 +190,12 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
         Add("@group_key", letter.Group.Key);
         Add("@label", letter.Group.Label);
-        Add("@class", letter.Class);
-        Add("@smtp_code", letter.SmtpCode);
-        Add("@enhanced_code", letter.EnhancedCode);
+        Add("@class", letter.Failure.Class);
+        Add("@smtp_code", letter.Failure.SmtpCode);
+        Add("@enhanced_code", letter.Failure.EnhancedCode);
     }
 
-    public async IAsyncEnumerable<LetterSummary> StreamAsync(LetterSelection filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
+    public async IAsyncEnumerable<DeadLetter> StreamAsync(LetterSelection filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long? after = null;
@@ -212,7 +212,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
     }
 
-    public async IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterSelection filter, long? limit = null,
+    public async IAsyncEnumerable<DeadLetter> StreamFullAsync(LetterSelection filter, long? limit = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long? after = 0;
@@ -229,7 +229,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
     }
 
-    public async Task<FullLetterPage> FullPageAsync(LetterSelection filter, long after, int size, long maxBytes, CancellationToken cancellationToken)
+    public async Task<LetterPage> FullPageAsync(LetterSelection filter, long after, int size, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         // The sizes first (no body is read for them), then the letters that fit, read up to the last one taken.
@@ -251,9 +251,9 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         }
         var taken = LetterBudget.Fit(sizes, maxBytes);
         if (taken == 0)
-            return new FullLetterPage([], null);
+            return new LetterPage([], null);
         var last = sequences[taken - 1];
-        var letters = new List<StoredLetter>(taken);
+        var letters = new List<DeadLetter>(taken);
         await using (var connection = await OpenConnectionAsync(cancellationToken))
         await using (var command = connection.Command(""))
         {
@@ -266,7 +266,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
                 letters.Add(LetterColumns.ReadFull(reader));
         }
         // Fewer than asked and all of them taken: that was the last page.
-        return new FullLetterPage(letters, taken == sequences.Count && sequences.Count < size ? null : last);
+        return new LetterPage(letters, taken == sequences.Count && sequences.Count < size ? null : last);
     }
 
     public async Task<LetterPage> PageAsync(LetterSelection filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken)
@@ -284,7 +284,7 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         // One row more than asked tells whether another page follows without a second query.
         command.CommandText = $"SELECT {LetterColumns.Summary} FROM dead_letters d WHERE {where} ORDER BY d.seq {(newest ? "DESC" : "ASC")} LIMIT @size";
         command.Add("@size", size + 1);
-        var letters = new List<LetterSummary>(Math.Min(size, PageSize));
+        var letters = new List<DeadLetter>(Math.Min(size, PageSize));
         var more = false;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -343,13 +343,13 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         return groups;
     }
 
-    public async Task<StoredLetter?> GetAsync(string letterId, CancellationToken cancellationToken)
+    public async Task<DeadLetter?> GetAsync(string letterId, CancellationToken cancellationToken)
     {
         var letters = await ReadFullAsync("d.letter_id = @id", letterId, 1, cancellationToken);
         return letters.Count == 0 ? null : letters[0];
     }
 
-    public async Task<LetterPreview?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken)
+    public async Task<DeadLetter?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bodyBytes, 0);
         await using var connection = await OpenConnectionAsync(cancellationToken);
@@ -362,19 +362,20 @@ internal abstract partial class SqlDeadLetterStore(SqlDialect dialect) : IDeadLe
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
             return null;
-        return new LetterPreview(LetterColumns.ReadFull(reader), reader.GetInt64(LetterColumns.FullCount));
+        var letter = LetterColumns.ReadFull(reader);
+        return letter with { Content = letter.LoadedContent with { BodyLength = reader.GetInt64(LetterColumns.FullCount) } };
     }
 
-    public Task<IReadOnlyList<StoredLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<DeadLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken) =>
         ReadFullAsync("d.message_id = @id", messageId, limit, cancellationToken);
 
-    private async Task<IReadOnlyList<StoredLetter>> ReadFullAsync(string condition, string id, int limit, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<DeadLetter>> ReadFullAsync(string condition, string id, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var command = connection.Command($"SELECT {LetterColumns.Full} FROM {LetterColumns.FullFrom} WHERE {condition} ORDER BY d.seq LIMIT @limit");
         command.Add("@id", id);
         command.Add("@limit", limit);
-        var letters = new List<StoredLetter>();
+        var letters = new List<DeadLetter>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             letters.Add(LetterColumns.ReadFull(reader));
