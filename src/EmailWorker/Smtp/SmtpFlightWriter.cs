@@ -6,7 +6,7 @@ namespace EmailWorker.Smtp;
 
 /// <summary>
 /// Writes what goes on the wire — commands, the envelope, the body as <c>BDAT &lt;size&gt; LAST</c> or dot-stuffed after
-/// DATA — into a buffer that is then sent in one write (one flight). Pure: no I/O, no state.
+/// DATA — into a buffer that is then sent in one write (one flight). No I/O and no state of its own.
 /// </summary>
 internal static class SmtpFlightWriter
 {
