@@ -5,13 +5,12 @@ using EmailWorker.Diagnostics;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace EmailWorker.Delivery;
 
 /// <summary>
-/// Persistent SMTP connections to the relay, at most <c>Smtp:PoolSize</c>, and at most as many in use as the relay's
+/// Persistent SMTP connections to one relay, at most its <c>PoolSize</c>, and at most as many in use as the relay's
 /// <see cref="RelayGate"/> allows now (which also spaces transaction starts to its rate). The connections are opened at
 /// start-up up to that limit (<see cref="OpenAllAsync"/>), reused for every following message (an open one before a closed one, so the relay's count is not spent
 /// on new ones while one it holds sits idle), reopened
@@ -23,15 +22,16 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     private readonly SmtpOptions _options;
     private readonly WorkerMetrics _metrics;
     private readonly RelayGate _gate;
-    private readonly ILogger<SmtpConnectionPool> _logger;
+    private readonly ILogger _logger;
     private readonly Lock _idleLock = new();
     private readonly List<RelaySmtpClient> _idle;
     private readonly RelaySmtpClient[] _all;
     private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
-    public SmtpConnectionPool(IOptions<SmtpOptions> options, WorkerMetrics metrics, RelayGate gate, ILogger<SmtpConnectionPool> logger)
+    /// <summary>A pool for one relay: <paramref name="options"/> are its connection settings (<see cref="RelaySettings.Connection"/>).</summary>
+    public SmtpConnectionPool(SmtpOptions options, WorkerMetrics metrics, RelayGate gate, ILogger logger)
     {
-        _options = options.Value;
+        _options = options;
         _metrics = metrics;
         _gate = gate;
         _logger = logger;

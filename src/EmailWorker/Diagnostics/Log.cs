@@ -76,14 +76,14 @@ internal static partial class Log
     [LoggerMessage(502, LogLevel.Warning, "The drain time ran out with {InFlight} message(s) in flight: their sends are cancelled; moves of messages a recipient accepted keep waiting for their confirms")]
     public static partial void DrainTimedOut(ILogger logger, int inFlight);
 
-    [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
-    public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
+    [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, {Consequence}: relay {Relay}: {Reason}; first probe in {FirstProbeIn}")]
+    public static partial void BreakerOpened(ILogger logger, string consequence, string relay, string reason, TimeSpan firstProbeIn);
 
-    [LoggerMessage(21, LogLevel.Information, "SMTP relay answers again after {Downtime}; resuming consumption")]
-    public static partial void BreakerClosed(ILogger logger, TimeSpan downtime);
+    [LoggerMessage(21, LogLevel.Information, "SMTP relay answers again after {Downtime}: relay {Relay}; taking messages for it again")]
+    public static partial void BreakerClosed(ILogger logger, TimeSpan downtime, string relay);
 
-    [LoggerMessage(22, LogLevel.Debug, "SMTP relay probe failed: {Reason}")]
-    public static partial void ProbeFailed(ILogger logger, string reason);
+    [LoggerMessage(22, LogLevel.Debug, "SMTP relay probe failed: relay {Relay}: {Reason}")]
+    public static partial void ProbeFailed(ILogger logger, string relay, string reason);
 
     [LoggerMessage(23, LogLevel.Error, "Pausing or resuming consumption failed")]
     public static partial void BreakerHandlerFailed(ILogger logger, Exception exception);
