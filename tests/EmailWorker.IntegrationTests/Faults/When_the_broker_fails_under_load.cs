@@ -175,22 +175,28 @@ public sealed class When_the_broker_fails_under_load
         context.Smtp.Script.DataReplyDelay = _ => TimeSpan.FromSeconds(150);
         await context.DeclareWorkQueueAsync();
         await context.PublishJsonAsync([ledger.Add("held-too-long", "held@example.org")]);
-        var before = await node.ControlAsync("eval", "application:get_env(rabbit, consumer_timeout).");
+        var timeoutBefore = await node.ControlAsync("eval", "application:get_env(rabbit, consumer_timeout).");
+        var tickBefore = await node.ControlAsync("eval", "application:get_env(rabbit, channel_tick_interval).");
         int? exitCode;
         await node.ControlAsync("eval", "application:set_env(rabbit, consumer_timeout, 5000).");
+        // A channel checks its consumers' timeouts on its tick (a minute by default); channels opened now tick every second,
+        // as RabbitMQ's own consumer-timeout tests set it.
+        await node.ControlAsync("eval", "application:set_env(rabbit, channel_tick_interval, 1000).");
         try
         {
-            // A short drain, so the exit does not wait 30 s for the held transaction: the broker checks the timeout once a minute or so.
+            // A short drain, so the exit does not wait 30 s for the held transaction.
             await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"] = "5s" });
             Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
-            await RestoreConsumerTimeoutAsync(node, before);
+            // The timeout is the channel's from its start; the tick interval is read again whenever its timer is armed.
+            await RestoreEnvironmentAsync(node, "consumer_timeout", timeoutBefore);
             exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(120));
             Assert.That(exitCode, Is.EqualTo(1), "a worker whose consumer channel the broker closed exits 1 so its supervisor restarts it\n" + worker.Output);
             Assert.That(worker.Output, Does.Contain("406"), "the log names the broker's reason");
         }
         finally
         {
-            await RestoreConsumerTimeoutAsync(node, before);
+            await RestoreEnvironmentAsync(node, "consumer_timeout", timeoutBefore);
+            await RestoreEnvironmentAsync(node, "channel_tick_interval", tickBefore);
         }
 
         // Nothing was acked without a 250: a restarted worker delivers it once the relay answers.
@@ -202,11 +208,11 @@ public sealed class When_the_broker_fails_under_load
         Assert.That(figures.Delivered, Is.EqualTo(1));
     }
 
-    /// <summary>Puts the node's consumer timeout back as <c>application:get_env</c> reported it (<c>{ok,N}</c> or <c>undefined</c>).</summary>
-    private static async Task RestoreConsumerTimeoutAsync(ThrowawayRabbitNode node, string before) =>
+    /// <summary>Puts a setting of the node back as <c>application:get_env</c> reported it (<c>{ok,N}</c> or <c>undefined</c>).</summary>
+    private static async Task RestoreEnvironmentAsync(ThrowawayRabbitNode node, string key, string before) =>
         await node.ControlAsync("eval", System.Text.RegularExpressions.Regex.Match(before, @"\{ok,\s*(\d+)\}") is { Success: true } was
-            ? $"application:set_env(rabbit, consumer_timeout, {was.Groups[1].Value})."
-            : "application:unset_env(rabbit, consumer_timeout).");
+            ? $"application:set_env(rabbit, {key}, {was.Groups[1].Value})."
+            : $"application:unset_env(rabbit, {key}).");
 
     [Test]
     public async Task Should_stop_cleanly_on_sigterm_during_connection_recovery_and_make_nothing_poison()
