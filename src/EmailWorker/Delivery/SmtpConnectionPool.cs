@@ -121,7 +121,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         }
         finally
         {
-            _metrics.SmtpAttempt(started, replyClass);
+            _metrics.SmtpAttempt(_gate.Relay, started, replyClass);
             SmtpAttemptSpan.Ended(span, replyClass);
             await ReturnAsync(client);
         }
@@ -137,7 +137,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         var failures = await Task.WhenAll(_all.Select(_ => OpenOneAsync(cancellationToken)));
         if (failures.FirstOrDefault(f => f is not null) is { } first)
         {
-            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port,
+            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port, _gate.Relay,
                 (first.InnerException ?? first).Message);
         }
     }
@@ -255,7 +255,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             throw new RelayUnavailableException(ex);
         }
         client.LastUsed = DateTimeOffset.UtcNow;
-        Log.SmtpConnected(_logger, _options.Host, _options.Port);
+        Log.SmtpConnected(_logger, _options.Host, _options.Port, _gate.Relay);
     }
 
     // StartTls maps to MailKit's StartTls, which fails when the server lacks STARTTLS: never a silent plaintext fallback.

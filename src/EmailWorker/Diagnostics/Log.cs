@@ -20,11 +20,11 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Worker stopped consuming {Queue}; in-flight messages settled")]
     public static partial void WorkerStopped(ILogger logger, string queue);
 
-    [LoggerMessage(5, LogLevel.Information, "Opened SMTP connection to {SmtpHost}:{SmtpPort}")]
-    public static partial void SmtpConnected(ILogger logger, string smtpHost, int smtpPort);
+    [LoggerMessage(5, LogLevel.Information, "Opened SMTP connection to {SmtpHost}:{SmtpPort} (relay {Relay})")]
+    public static partial void SmtpConnected(ILogger logger, string smtpHost, int smtpPort, string relay);
 
-    [LoggerMessage(6, LogLevel.Warning, "Could not open {Failed} of {PoolSize} SMTP connection(s) to {SmtpHost}:{SmtpPort} at start-up ({Reason}); the first messages open them")]
-    public static partial void SmtpPoolNotOpened(ILogger logger, int failed, int poolSize, string smtpHost, int smtpPort, string reason);
+    [LoggerMessage(6, LogLevel.Warning, "Could not open {Failed} of {PoolSize} SMTP connection(s) to {SmtpHost}:{SmtpPort} (relay {Relay}) at start-up ({Reason}); the first messages open them")]
+    public static partial void SmtpPoolNotOpened(ILogger logger, int failed, int poolSize, string smtpHost, int smtpPort, string relay, string reason);
 
     [LoggerMessage(10, LogLevel.Information, "Delivered {MessageId} on attempt {Attempt} to {RecipientCount} recipient(s)")]
     public static partial void Delivered(ILogger logger, string messageId, int attempt, int recipientCount);
