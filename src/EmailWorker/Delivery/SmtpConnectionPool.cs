@@ -22,14 +22,14 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     private readonly SmtpOptions _options;
     private readonly WorkerMetrics _metrics;
     private readonly RelayGate _gate;
-    private readonly ILogger _logger;
+    private readonly ILogger<SmtpConnectionPool> _logger;
     private readonly Lock _idleLock = new();
     private readonly List<RelaySmtpClient> _idle;
     private readonly RelaySmtpClient[] _all;
     private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>A pool for one relay: <paramref name="options"/> are its connection settings (<see cref="RelaySettings.Connection"/>).</summary>
-    public SmtpConnectionPool(SmtpOptions options, WorkerMetrics metrics, RelayGate gate, ILogger logger)
+    public SmtpConnectionPool(SmtpOptions options, WorkerMetrics metrics, RelayGate gate, ILogger<SmtpConnectionPool> logger)
     {
         _options = options;
         _metrics = metrics;
