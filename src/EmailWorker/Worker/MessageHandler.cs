@@ -118,11 +118,11 @@ internal sealed class MessageHandler(
 
         // Every relay the message may go to is down: back to the work queue as it came, nothing counted (as with one relay).
         var route = router.RouteFor(command.Relay, mail.Sender.Address, command.Tags);
-        if (relays.Choose(route) is null && !await RecoveredInTimeAsync(route, stopping))
+        if ((relays.Choose(route) ?? await RecoveredInTimeAsync(route, stopping)) is not { } first)
             return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.NotTried(state), stopping);
 
         var claims = new LedgerClaims(ledger, command.MessageId);
-        var (plan, interrupted, relay) = await AttemptAsync(command, mail, route, state, messageId, findings, suppression, claims, stopping);
+        var (plan, interrupted, relay) = await AttemptAsync(command, mail, route, first, state, messageId, findings, suppression, claims, stopping);
         // Recorded before the source is acked: a redelivery from here on skips who got the 250.
         await claims.SettleAsync();
         if (!interrupted)
@@ -133,10 +133,10 @@ internal sealed class MessageHandler(
     }
 
     /// <summary>
-    /// Whether a relay of <paramref name="route"/> came back within <see cref="RouteDownWait"/>. Not waited for while every
-    /// relay is down: the consumer pauses then, and the message goes back at once, as with one relay.
+    /// The relay of <paramref name="route"/> that came back within <see cref="RouteDownWait"/>, or null. Not waited for
+    /// while every relay is down: the consumer pauses then, and the message goes back at once, as with one relay.
     /// </summary>
-    private async Task<bool> RecoveredInTimeAsync(RelayRoute route, CancellationToken stopping)
+    private async Task<Relay?> RecoveredInTimeAsync(RelayRoute route, CancellationToken stopping)
     {
         var deadline = time.GetUtcNow() + RouteDownWait;
         while (!relays.AllDown && time.GetUtcNow() < deadline)
@@ -147,12 +147,12 @@ internal sealed class MessageHandler(
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                return false;
+                return null;
             }
-            if (relays.Choose(route) is not null)
-                return true;
+            if (relays.Choose(route) is { } recovered)
+                return recovered;
         }
-        return false;
+        return null;
     }
 
     /// <summary>
@@ -160,18 +160,18 @@ internal sealed class MessageHandler(
     /// the relay's gate to grant capacity, then sends again to those it throttled — no retry spent, no requeue (a quorum
     /// queue counts a requeue toward its delivery limit). Bounded by <c>Smtp:Adaptive:MaxThrottleWait</c>,
     /// <c>MaxThrottledAttempts</c> and <c>expiresAt</c>; then the planner returns the throttled recipients to the work queue.
+    /// The first send goes to <paramref name="relay"/>; returned is the relay of the last send (whose breaker a plan may open).
     /// </summary>
-    private async Task<(Plan Plan, bool Interrupted, Relay Relay)> AttemptAsync(SendEmail command, OutgoingMail mail, RelayRoute route, AttemptState state,
-        string messageId, LedgerFindings? findings, SuppressionFindings? suppression, LedgerClaims claims, CancellationToken stopping)
+    private async Task<(Plan Plan, bool Interrupted, Relay Relay)> AttemptAsync(SendEmail command, OutgoingMail mail, RelayRoute route, Relay relay,
+        AttemptState state, string messageId, LedgerFindings? findings, SuppressionFindings? suppression, LedgerClaims claims, CancellationToken stopping)
     {
         var adaptive = smtpOptions.Value.Adaptive;
         var owed = mail.Recipients;
         var settled = new List<RecipientOutcome>();
         var finalReply = "";
         var waitStarted = time.GetTimestamp();
-        // Chosen again for every send: a throttled message goes to another relay its route allows once this one
-        // throttles hard. The caller made sure one was usable for the first.
-        var relay = relays.Choose(route) ?? relays.All[0];
+        // Chosen again before every further send: a throttled message goes to another relay its route allows once this
+        // one throttles hard.
         for (var sends = 1; ; sends++)
         {
             var (outcomes, reply, stopped) = await SendOnceAsync(relay, mail, owed, state, sends, sends == 1 ? findings : null, suppression, claims, stopping);

@@ -14,6 +14,7 @@ internal sealed class RelayRegistry : IAsyncDisposable
 {
     private readonly Relay[] _relays;
     private readonly Dictionary<string, Relay> _byName;
+    private readonly Func<string, RelayHealth> _health;
     private readonly Lock _lock = new();
     private TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -21,6 +22,7 @@ internal sealed class RelayRegistry : IAsyncDisposable
     {
         _relays = [.. RelaySettings.All(smtp.Value).Select(settings => Create(settings, delivery, time, metrics, loggers))];
         _byName = _relays.ToDictionary(relay => relay.Name, StringComparer.OrdinalIgnoreCase);
+        _health = name => _byName[name].Health;
     }
 
     private Relay Create(RelaySettings settings, IOptions<DeliveryOptions> delivery, TimeProvider time, WorkerMetrics metrics, ILoggerFactory loggers)
@@ -55,7 +57,7 @@ internal sealed class RelayRegistry : IAsyncDisposable
 
     /// <summary>The relay <paramref name="route"/> sends through now (<see cref="RelayRouter.Choose"/>), or null when all of its relays are down.</summary>
     public Relay? Choose(RelayRoute route) =>
-        RelayRouter.Choose(route, name => _byName[name].Health, Random.Shared.NextDouble()) is { } chosen ? _byName[chosen] : null;
+        RelayRouter.Choose(route, _health, Random.Shared.NextDouble()) is { } chosen ? _byName[chosen] : null;
 
     /// <summary>Waits until some relay's breaker closes, or <paramref name="timeout"/> passes; false when it passed.</summary>
     public async Task<bool> WaitForRecoveryAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)

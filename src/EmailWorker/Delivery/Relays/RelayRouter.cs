@@ -58,6 +58,9 @@ internal sealed class RelayRouter
     /// </summary>
     public static string? Choose(RelayRoute route, Func<string, RelayHealth> health, double draw)
     {
+        // One relay (the single-relay form, or a message that names one): no list to build on every message's path.
+        if (route.Relays is [var only])
+            return health(only.Name) == RelayHealth.Down ? null : only.Name;
         foreach (var wanted in (ReadOnlySpan<RelayHealth>)[RelayHealth.Usable, RelayHealth.ThrottlingHard])
         {
             var candidates = route.Relays.Where(relay => health(relay.Name) == wanted).ToList();
