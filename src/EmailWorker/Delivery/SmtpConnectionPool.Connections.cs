@@ -16,7 +16,7 @@ internal sealed partial class SmtpConnectionPool
         var failures = await Task.WhenAll(_all.Select(_ => OpenOneAsync(cancellationToken)));
         if (failures.FirstOrDefault(f => f is not null) is { } first)
         {
-            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port,
+            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port, _gate.Relay,
                 (first.InnerException ?? first).Message);
         }
     }
@@ -100,7 +100,7 @@ internal sealed partial class SmtpConnectionPool
             throw new RelayUnavailableException(ex);
         }
         client.LastUsed = DateTimeOffset.UtcNow;
-        Log.SmtpConnected(_logger, _options.Host, _options.Port);
+        Log.SmtpConnected(_logger, _options.Host, _options.Port, _gate.Relay);
     }
 
     private static async Task QuitQuietlyAsync(RelayConnection client)

@@ -3,13 +3,12 @@ using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using EmailWorker.Smtp;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace EmailWorker.Delivery;
 
 /// <summary>
-/// Persistent SMTP connections to the relay, at most <c>Smtp:PoolSize</c>, and at most as many in use as the relay's
+/// Persistent SMTP connections to one relay, at most its <c>PoolSize</c>, and at most as many in use as the relay's
 /// <see cref="RelayGate"/> allows now (which also spaces transaction starts to its rate). The connections are opened at
 /// start-up up to that limit (<see cref="OpenAllAsync"/>), reused for every following message (an open one before a closed one, so the relay's count is not spent
 /// on new ones while one it holds sits idle), reopened
@@ -28,9 +27,10 @@ internal sealed partial class SmtpConnectionPool : IAsyncDisposable
     private readonly RelayConnection[] _all;
     private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
-    public SmtpConnectionPool(IOptions<SmtpOptions> options, WorkerMetrics metrics, RelayGate gate, ILogger<SmtpConnectionPool> logger)
+    /// <summary>A pool for one relay: <paramref name="options"/> are its connection settings (<see cref="RelaySettings.Connection"/>).</summary>
+    public SmtpConnectionPool(SmtpOptions options, WorkerMetrics metrics, RelayGate gate, ILogger<SmtpConnectionPool> logger)
     {
-        _options = options.Value;
+        _options = options;
         _metrics = metrics;
         _gate = gate;
         _logger = logger;
@@ -117,7 +117,7 @@ internal sealed partial class SmtpConnectionPool : IAsyncDisposable
         }
         finally
         {
-            _metrics.SmtpAttempt(started, replyClass);
+            _metrics.SmtpAttempt(_gate.Relay, started, replyClass);
             SmtpAttemptSpan.Ended(span, replyClass);
             await ReturnAsync(client);
         }
