@@ -73,6 +73,41 @@ internal sealed partial class SmtpConnectionPool
         }
     }
 
+    /// <summary>
+    /// Closes (QUIT) the open connections nobody used for <c>Smtp:IdleTimeout</c>, each under a gate slot
+    /// taken only when free: a sender never waits for this. Several workers share a relay's connection limit, and without
+    /// it a worker that fell idle kept its connections for good while another, refused at the greeting, could not open any
+    /// (the cluster test's throttling run: one of three workers delivered nothing).
+    /// </summary>
+    public async Task CloseIdleAsync()
+    {
+        var cutoff = DateTimeOffset.UtcNow - _options.IdleTimeoutValue;
+        var closed = 0;
+        while (_gate.TryAcquire())
+        {
+            RelayConnection? stale;
+            lock (_idleLock)
+            {
+                var index = _idle.FindIndex(client => client.IsConnected && client.LastUsed < cutoff);
+                stale = index < 0 ? null : _idle[index];
+                if (stale is not null)
+                    _idle.RemoveAt(index);
+            }
+            if (stale is null)
+            {
+                _gate.Release();
+                break;
+            }
+            await QuitQuietlyAsync(stale);
+            closed++;
+            lock (_idleLock)
+                _idle.Add(stale);
+            _gate.Release();
+        }
+        if (closed > 0)
+            Log.SmtpIdleClosed(_logger, closed, _options.Host, _options.Port, _gate.Relay, _options.IdleTimeoutValue);
+    }
+
     private async Task EnsureConnectedAsync(RelayConnection client, CancellationToken cancellationToken)
     {
         if (client.IsConnected && DateTimeOffset.UtcNow - client.LastUsed > IdleCheckAfter)
