@@ -47,7 +47,11 @@ public sealed partial class NamespaceDependencyTests
     /// delivery into a <c>Messages.IncomingMessage</c> (<c>Broker.DeliveredMessage</c>); the handler, the plan's executor,
     /// the span and the planner see no broker type.
     /// </summary>
-    private static readonly string[] RabbitMqFiles = ["Worker/WorkQueueConsumer.cs", "Worker/WorkQueueBasicConsumer.cs", "Worker/DeliverySettler.cs"];
+    private static readonly string[] RabbitMqFiles =
+    [
+        "Worker/WorkQueueConsumer.cs", "Worker/WorkQueueConsumer.Deliveries.cs", "Worker/WorkQueueConsumer.Pausing.cs", // one type in three files
+        "Worker/WorkQueueBasicConsumer.cs", "Worker/DeliverySettler.cs",
+    ];
 
     /// <summary>
     /// The front ends. Hosting is the one exception below them for ASP.NET Core: the worker's <c>/metrics</c> and health
