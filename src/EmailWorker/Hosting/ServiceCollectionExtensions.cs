@@ -10,6 +10,7 @@ using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
 using EmailWorker.Routing;
+using EmailWorker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,8 @@ internal static class ServiceCollectionExtensions
         .AddValidated<ClassificationOptions, ClassificationOptionsValidator>(configuration, ClassificationOptions.Section)
         .AddValidated<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.Section)
         .AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(configuration, DeadLetterOptions.Section)
-        .AddValidated<SuppressionOptions, SuppressionOptionsValidator>(configuration, SuppressionOptions.Section);
+        .AddValidated<SuppressionOptions, SuppressionOptionsValidator>(configuration, SuppressionOptions.Section)
+        .AddValidated<WebhookOptions, WebhookOptionsValidator>(configuration, WebhookOptions.Section);
 
     /// <summary>The worker: broker connection, topology, SMTP pool, breaker and the work-queue consumer.</summary>
     public static IServiceCollection AddEmailWorker(this IServiceCollection services, IConfiguration configuration)
@@ -79,8 +81,42 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<ISuppressionStoreSource, SuppressionStoreSource>();
         services.AddSingleton<SuppressionList>();
         services.AddHostedService<DeadLetterIngester>();
+        services.AddWebhooks();
         return services;
     }
+
+    /// <summary>
+    /// Webhooks, when <c>Webhooks:Endpoints</c> names any: the outbox writer (status events into the store), the dispatcher
+    /// (the store's due rows to the endpoints) and the retention sweep of delivered rows.
+    /// </summary>
+    private static IServiceCollection AddWebhooks(this IServiceCollection services)
+    {
+        services.AddSingleton<IReadOnlyList<WebhookEndpoint>>(sp => WebhookEndpoint.AllFrom(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.AddSingleton<IWebhookStoreSource, WebhookStoreSource>();
+        services.AddSingleton<WebhookWakeUp>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton(sp => new WebhookSender(WebhookSender.CreateClient(WebhookTimeout(sp)), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<WebhookOutboxWriter>();
+        services.AddHostedService(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;
+            return new WebhookDispatcher(sp.GetRequiredService<IWebhookStoreSource>(), sp.GetRequiredService<IReadOnlyList<WebhookEndpoint>>(),
+                WebhookSchedule.From(options), sp.GetRequiredService<WebhookSender>(), sp.GetRequiredService<WebhookMetrics>(),
+                sp.GetRequiredService<WebhookWakeUp>(), options.Concurrency, WebhookTimeout(sp), sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<WebhookDispatcher>>());
+        });
+        services.AddHostedService(sp =>
+        {
+            var sweep = Duration.TryParse(sp.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Retention, out var retention);
+            return new WebhookOutboxSweeper(sp.GetRequiredService<IWebhookStoreSource>(),
+                sweep && sp.GetRequiredService<IReadOnlyList<WebhookEndpoint>>().Count > 0, retention, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<WebhookOutboxSweeper>>());
+        });
+        return services;
+    }
+
+    private static TimeSpan WebhookTimeout(IServiceProvider services) =>
+        Duration.TryParse(services.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout, out var timeout) ? timeout : TimeSpan.FromSeconds(15);
 
     /// <summary>The one relay's gate (its controller's bounds from <c>Smtp</c> and <c>Smtp:Adaptive</c>).</summary>
     private static RelayGate RelayGateFrom(IServiceProvider services)

@@ -1,0 +1,137 @@
+using EmailWorker.Configuration;
+using EmailWorker.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EmailWorker.Webhooks;
+
+/// <summary>
+/// Sends the outbox's due webhooks: claims a wave of them with a lease (so no other worker on the store sends them at the
+/// same time), sends up to <c>Webhooks:Concurrency</c> at once, and records each attempt's end under the lease: delivered,
+/// due again after the schedule's next wait, failed after the last, or — on 410 Gone — failed with its endpoint disabled.
+/// A worker that dies mid-wave leaves its rows leased; another claims them when the lease ends (at worst a webhook goes
+/// twice, with the same <c>webhook-id</c>).
+/// </summary>
+internal sealed class WebhookDispatcher(
+    IWebhookStoreSource stores,
+    IReadOnlyList<WebhookEndpoint> endpoints,
+    WebhookSchedule schedule,
+    WebhookSender sender,
+    WebhookMetrics metrics,
+    WebhookWakeUp wakeUp,
+    int concurrency,
+    TimeSpan requestTimeout,
+    TimeProvider time,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan CountInterval = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(5);
+
+    // This process's claims: a lease is held by name, so a late record of a lost lease changes nothing.
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly Dictionary<string, WebhookEndpoint> _byName = endpoints.ToDictionary(e => e.Name, StringComparer.Ordinal);
+    private long _lastCount = long.MinValue;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (endpoints.Count == 0)
+            return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var sent = 0;
+            try
+            {
+                var store = await stores.GetAsync(stoppingToken);
+                await CountPendingAsync(store, stoppingToken);
+                sent = await SendWaveAsync(store, stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                Log.WebhookStoreFailed(logger, "send the due webhooks", ex.Message, StoreRetry);
+                await Task.Delay(StoreRetry, time, stoppingToken);
+                continue;
+            }
+            // A full wave: more may be due at once. Else wait for the writer's signal or the next poll.
+            if (sent < concurrency)
+                await wakeUp.WaitAsync(PollInterval, stoppingToken);
+        }
+    }
+
+    private async Task<int> SendWaveAsync(IWebhookStore store, CancellationToken stoppingToken)
+    {
+        var enabled = await EnabledEndpointsAsync(store, stoppingToken);
+        var now = time.GetUtcNow();
+        // Long enough for every request of the wave (they run side by side, each bounded by the timeout) and their records.
+        var rows = await store.ClaimDueAsync(enabled, _owner, now, now + 2 * requestTimeout + TimeSpan.FromSeconds(30), concurrency, stoppingToken);
+        var gone = new HashSet<string>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = stoppingToken },
+            async (row, token) => await SendAsync(store, row, gone, token));
+        return rows.Count;
+    }
+
+    /// <summary>Configured endpoints that are not disabled by a 410 from their present URL.</summary>
+    private async Task<IReadOnlyCollection<string>> EnabledEndpointsAsync(IWebhookStore store, CancellationToken stoppingToken)
+    {
+        var disabled = await store.DisabledEndpointsAsync(stoppingToken);
+        return [.. endpoints.Where(e => !disabled.Any(d => d.Endpoint == e.Name && d.Url == e.Url.AbsoluteUri)).Select(e => e.Name)];
+    }
+
+    private async Task SendAsync(IWebhookStore store, OutboxRow row, HashSet<string> gone, CancellationToken stoppingToken)
+    {
+        var endpoint = _byName[row.Endpoint];
+        lock (gone)
+        {
+            // Disabled earlier in this wave: the row stays pending (its lease runs out) until the endpoint is enabled.
+            if (gone.Contains(endpoint.Name))
+                return;
+        }
+        var result = await sender.SendAsync(endpoint, row, stoppingToken);
+        var now = time.GetUtcNow();
+        var attempt = row.Attempts + 1;
+        var verdict = WebhookAttempts.Judge(result, row.Attempts, schedule, now, Random.Shared.NextDouble());
+        var (state, next) = verdict switch
+        {
+            AttemptVerdict.Delivered => (OutboxState.Delivered, now),
+            AttemptVerdict.Retry retry => (OutboxState.Pending, retry.At),
+            _ => (OutboxState.Failed, now),
+        };
+        if (!await store.RecordAttemptAsync(row.Id, _owner, state, next, result.Status, result.Error, now, stoppingToken))
+            return;
+        var reason = result.Error ?? "";
+        switch (verdict)
+        {
+            case AttemptVerdict.Delivered:
+                metrics.Delivered(endpoint.Name);
+                Log.WebhookDelivered(logger, endpoint.Name, row.WebhookId, row.EventType, attempt);
+                break;
+            case AttemptVerdict.Retry retry:
+                metrics.AttemptFailed(endpoint.Name);
+                Log.WebhookRetry(logger, endpoint.Name, row.WebhookId, attempt, reason, retry.At);
+                break;
+            case AttemptVerdict.Failed:
+                metrics.AttemptFailed(endpoint.Name);
+                metrics.Failed(endpoint.Name);
+                Log.WebhookFailed(logger, endpoint.Name, row.WebhookId, attempt, reason);
+                break;
+            case AttemptVerdict.Gone:
+                metrics.AttemptFailed(endpoint.Name);
+                metrics.Failed(endpoint.Name);
+                lock (gone)
+                    gone.Add(endpoint.Name);
+                await store.DisableEndpointAsync(new DisabledEndpoint(endpoint.Name, endpoint.Url.AbsoluteUri, now), stoppingToken);
+                Log.WebhookEndpointGone(logger, endpoint.Name);
+                break;
+        }
+    }
+
+    private async Task CountPendingAsync(IWebhookStore store, CancellationToken stoppingToken)
+    {
+        var now = time.GetTimestamp();
+        if (_lastCount != long.MinValue && time.GetElapsedTime(_lastCount, now) < CountInterval)
+            return;
+        _lastCount = now;
+        var pending = await store.CountPendingAsync(stoppingToken);
+        metrics.SetPending(endpoints.ToDictionary(e => e.Name, e => pending.GetValueOrDefault(e.Name), StringComparer.Ordinal));
+    }
+}
