@@ -20,6 +20,7 @@ namespace EmailWorker.Broker;
 /// </summary>
 internal sealed class WebhookOutboxWriter(
     [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection broker,
+    TopologyDeclarer declarer,
     TopologyNames names,
     IOptions<TopologyOptions> topology,
     IReadOnlyList<WebhookEndpoint> endpoints,
@@ -63,6 +64,8 @@ internal sealed class WebhookOutboxWriter(
     {
         var store = await stores.GetAsync(stoppingToken);
         var connection = await broker.GetAsync(stoppingToken);
+        // The events exchange first (idempotent): this may run before the consumer has declared it.
+        await declarer.PrepareAsync(connection, stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await DeclareAsync(channel, stoppingToken);
         // Twice the batch: the broker sends the next batch while this one is stored.
