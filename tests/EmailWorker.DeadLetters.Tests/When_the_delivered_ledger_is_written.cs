@@ -133,6 +133,60 @@ public sealed class When_the_delivered_ledger_is_written(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_let_the_first_of_two_claims_of_one_row_in_a_batch_find_it_new_and_the_second_find_it_sending(CancellationToken cancellation)
+    {
+        var found = await _store.WriteLedgerAsync(
+        [
+            LedgerWrite.Claiming("m-7", ["ann@x.test", "bob@x.test"]),
+            LedgerWrite.Claiming("m-7", ["bob@x.test"]),
+            new LedgerWrite("m-8", [], [], null, ["ann@x.test"]),
+        ], Now, cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(found[0], Is.Empty);
+            Assert.That(found[1].Select(e => (e.MessageId, e.Recipient, e.State)), Is.EquivalentTo(new[] { ("m-7", "bob@x.test", LedgerState.Sending) }));
+            Assert.That(found[2], Is.Empty);
+            Assert.That(Rows(await _store.ReadLedgerAsync("m-7", cancellation)),
+                Is.EquivalentTo(new[] { ("ann@x.test", LedgerState.Sending, (string?)null), ("bob@x.test", LedgerState.Sending, null) }));
+        });
+    }
+
+    [Test]
+    public async Task Should_look_up_many_messages_rows_at_once_each_in_its_place(CancellationToken cancellation)
+    {
+        await _store.WriteLedgerAsync([LedgerWrite.Claiming("m-9", ["ann@x.test", "bob@x.test"]), new LedgerWrite("m-10", [], ["cy@x.test"], "250 ok", [])],
+            Now, cancellation);
+
+        var found = await _store.LookUpLedgerAsync(["m-10", "none", "m-9", "m-10"], cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found, Has.Count.EqualTo(4));
+            Assert.That(Rows(found[0]), Is.EquivalentTo(new[] { ("cy@x.test", LedgerState.Delivered, (string?)"250 ok") }));
+            Assert.That(found[1], Is.Empty);
+            Assert.That(Rows(found[2]), Is.EquivalentTo(new[] { ("ann@x.test", LedgerState.Sending, (string?)null), ("bob@x.test", LedgerState.Sending, null) }));
+            Assert.That(Rows(found[3]), Is.EquivalentTo(Rows(found[0])));
+        });
+    }
+
+    [Test]
+    public async Task Should_write_a_batch_larger_than_one_statement_takes(CancellationToken cancellation)
+    {
+        var recipients = Enumerable.Range(0, 1_200).Select(i => $"r{i:D4}@x.test").ToArray();
+        await _store.WriteLedgerAsync([.. recipients.Chunk(3).Select((chunk, i) => LedgerWrite.Claiming($"big-{i}", chunk))], Now, cancellation);
+        var found = await _store.WriteLedgerAsync([.. recipients.Chunk(3).Select((chunk, i) => new LedgerWrite($"big-{i}", chunk, chunk, "250 ok", []))],
+            Now.AddSeconds(1), cancellation);
+        var rows = await _store.LookUpLedgerAsync([.. Enumerable.Range(0, 400).Select(i => $"big-{i}")], cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found.Sum(f => f.Count), Is.EqualTo(1_200), "every claim found its row sending");
+            Assert.That(rows.SelectMany(r => r).Select(e => (e.Recipient, e.State)), Is.EquivalentTo(recipients.Select(r => (r, LedgerState.Delivered))));
+        });
+    }
+
+    [Test]
     public async Task Should_remove_only_rows_last_changed_before_the_retention(CancellationToken cancellation)
     {
         await _store.WriteLedgerAsync([LedgerWrite.Claiming("old", ["ann@x.test"]), LedgerWrite.Claiming("kept", ["ann@x.test"])], Now, cancellation);

@@ -10,15 +10,26 @@ namespace EmailWorker.IntegrationTests;
 /// </summary>
 [TestFixture]
 [Category("Fault")]
-[NonParallelizable]
 [CancelAfter(240_000)]
 public sealed class When_the_broker_blocks_publishers
 {
+    private FixtureBroker _broker = null!;
+
+    [OneTimeSetUp]
+    public async Task StartBrokerAsync() => _broker = await FixtureBroker.StartAsync("the tests raise a memory alarm on it and restart it");
+
+    [OneTimeTearDown]
+    public async Task StopBrokerAsync()
+    {
+        if (_broker is not null)
+            await _broker.DisposeAsync();
+    }
+
     [Test]
     public async Task Should_hold_partly_delivered_messages_and_send_each_recipient_the_mail_once()
     {
-        var node = BrokerSetUp.OwnNode("the test raises a memory alarm on it");
-        await using var context = new WorkerTestContext("1s,2s");
+        var node = _broker.Node;
+        await using var context = _broker.Context("1s,2s");
         var rcpt = new ConcurrentDictionary<string, int>();
         // Each message: one recipient the relay takes at once, one it refuses with 451 the first time.
         context.Smtp.Script.OnRcptTo = recipient => recipient.StartsWith("later", StringComparison.Ordinal) && rcpt.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1
@@ -74,13 +85,12 @@ public sealed class When_the_broker_blocks_publishers
     [Test]
     public async Task Should_consume_again_when_the_node_restarts_during_the_alarm_with_normal_limits()
     {
-        var node = BrokerSetUp.Node;
-        Assume.That(node, Is.Not.Null, "needs the throwaway node: the test raises a memory alarm on it and restarts it");
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context(ingestDeadLetters: false);
         await context.DeclareWorkQueueAsync();
         // Delivered during the alarm: its status event is the publish the broker blocks the worker's connection on.
         await context.PublishJsonAsync([SampleMessages.Simple("before-restart", "before@example.org")]);
-        await node!.ControlAsync("set_vm_memory_high_watermark", "0.000001");
+        await node.ControlAsync("set_vm_memory_high_watermark", "0.000001");
         try
         {
             await using var worker = context.StartWorker();

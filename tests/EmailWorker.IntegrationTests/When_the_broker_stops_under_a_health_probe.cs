@@ -3,17 +3,28 @@ using EmailWorker.IntegrationTests.Support;
 
 namespace EmailWorker.IntegrationTests;
 
-/// <summary>Stops and starts the shared broker node: nothing else may run meanwhile.</summary>
+/// <summary>Stops and starts its broker node: one of its own (<see cref="FixtureBroker"/>).</summary>
 [TestFixture]
-[NonParallelizable]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_broker_stops_under_a_health_probe
 {
+    private FixtureBroker _broker = null!;
+
+    [OneTimeSetUp]
+    public async Task StartBrokerAsync() => _broker = await FixtureBroker.StartAsync("the test stops it");
+
+    [OneTimeTearDown]
+    public async Task StopBrokerAsync()
+    {
+        if (_broker is not null)
+            await _broker.DisposeAsync();
+    }
+
     [Test]
     public async Task Should_turn_ready_503_while_it_is_down_and_200_once_it_is_back_while_live_stays_200()
     {
-        var node = BrokerSetUp.OwnNode("the test stops it");
-        await using var context = new WorkerTestContext();
+        var node = _broker.Node;
+        await using var context = _broker.Context();
         using var listener = new WorkerListener();
         await using var worker = context.StartWorker(listener.Environment());
         Assert.That(await WorkerTestContext.EventuallyAsync(async () => await listener.StatusOfAsync("/healthz/ready") == HttpStatusCode.OK,

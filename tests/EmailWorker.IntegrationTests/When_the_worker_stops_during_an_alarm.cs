@@ -13,10 +13,21 @@ namespace EmailWorker.IntegrationTests;
 /// </summary>
 [TestFixture]
 [Category("Fault")]
-[NonParallelizable]
 [CancelAfter(240_000)]
 public sealed class When_the_worker_stops_during_an_alarm
 {
+    private FixtureBroker _broker = null!;
+
+    [OneTimeSetUp]
+    public async Task StartBrokerAsync() => _broker = await FixtureBroker.StartAsync("the test raises a memory alarm on it");
+
+    [OneTimeTearDown]
+    public async Task StopBrokerAsync()
+    {
+        if (_broker is not null)
+            await _broker.DisposeAsync();
+    }
+
     /// <summary>Messages in flight at the stop (the worker's concurrency); as many more wait prefetched behind them.</summary>
     private const int Count = 5;
 
@@ -25,9 +36,8 @@ public sealed class When_the_worker_stops_during_an_alarm
     [Test]
     public async Task Should_send_each_recipient_who_accepted_the_mail_exactly_once()
     {
-        var node = BrokerSetUp.Node;
-        Assume.That(node, Is.Not.Null, "needs the throwaway node: the test raises a memory alarm on it");
-        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context("1s,2s", ingestDeadLetters: false);
         var rcpt = new ConcurrentDictionary<string, int>();
         // Each message: one recipient the relay takes at once, one it refuses with 451 the first time.
         context.Smtp.Script.OnRcptTo = recipient => recipient.StartsWith("later", StringComparison.Ordinal) && rcpt.AddOrUpdate(recipient, 1, (_, n) => n + 1) == 1
@@ -43,7 +53,7 @@ public sealed class When_the_worker_stops_during_an_alarm
         await context.DeclareWorkQueueAsync();
         await context.PublishJsonAsync(messages);
 
-        await node!.ControlAsync("set_vm_memory_high_watermark", "0.000001");
+        await node.ControlAsync("set_vm_memory_high_watermark", "0.000001");
         try
         {
             var stopping = context.StartWorker(new Dictionary<string, string>(NoLedger)

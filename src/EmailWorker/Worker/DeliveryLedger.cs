@@ -15,7 +15,7 @@ namespace EmailWorker.Worker;
 /// untried, before the source is acked. The ledger adds to the broker's guarantees and never takes from them: when its
 /// database fails the message goes on as without the ledger (at-least-once), and says so.
 /// </summary>
-internal sealed class DeliveryLedger(ILedgerStoreSource stores, LedgerGroupCommit commits, IOptions<DeliveryOptions> options, WorkerMetrics metrics,
+internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<DeliveryOptions> options, WorkerMetrics metrics,
     ILogger<DeliveryLedger> logger)
 {
     /// <summary>How long a handler waits for the ledger's database before it goes on without it.</summary>
@@ -37,9 +37,7 @@ internal sealed class DeliveryLedger(ILedgerStoreSource stores, LedgerGroupCommi
         IReadOnlyList<LedgerEntry> found;
         try
         {
-            using var timeout = new CancellationTokenSource(WriteTimeout);
-            var ledger = await stores.GetAsync(timeout.Token);
-            found = await ledger.ReadLedgerAsync(messageId, timeout.Token);
+            found = await commits.LookUpAsync(messageId).WaitAsync(WriteTimeout);
         }
         catch (Exception ex)
         {

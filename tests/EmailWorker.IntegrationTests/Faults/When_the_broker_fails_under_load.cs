@@ -6,15 +6,26 @@ using EmailWorker.TestSupport;
 namespace EmailWorker.IntegrationTests.Faults;
 
 /// <summary>
-/// The broker stops, alarms or cancels the consumer while the worker is busy. These change the shared node, so they run
-/// alone and always put it back in <c>finally</c>; against an external broker they are skipped.
+/// The broker stops, alarms or cancels the consumer while the worker is busy. They run on a node of the fixture's own
+/// (<see cref="FixtureBroker"/>) and always put it back in <c>finally</c>; against an external broker they are skipped.
 /// </summary>
 [TestFixture]
 [Category("Fault")]
-[NonParallelizable]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_broker_fails_under_load
 {
+    private FixtureBroker _broker = null!;
+
+    [OneTimeSetUp]
+    public async Task StartBrokerAsync() => _broker = await FixtureBroker.StartAsync("the tests stop, kill or alarm it");
+
+    [OneTimeTearDown]
+    public async Task StopBrokerAsync()
+    {
+        if (_broker is not null)
+            await _broker.DisposeAsync();
+    }
+
     private const int PoolSize = 2;
 
     /// <summary>Delivery:PrefetchCount's default: the most deliveries a worker holds, so the most acks a dropped connection can lose.</summary>
@@ -23,13 +34,11 @@ public sealed class When_the_broker_fails_under_load
     /// <summary>The figure in docs/failure-behaviour.md for stop_app/start_app under this load: an ack in flight as the connection closes.</summary>
     private const int StopAppDuplicates = 1;
 
-    private static ThrowawayRabbitNode Node() => BrokerSetUp.OwnNode("the test stops, kills or alarms it");
-
     [Test]
     public async Task Should_ride_through_stop_app_and_start_app_without_a_restart()
     {
-        var node = Node();
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context(ingestDeadLetters: false);
         var ledger = new Reconciliation("broker stop_app/start_app under load");
         var count = FaultRun.Load(100);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
@@ -65,8 +74,8 @@ public sealed class When_the_broker_fails_under_load
     [Test]
     public async Task Should_ride_through_a_kill_of_the_broker_process_and_its_restart()
     {
-        var node = Node();
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context(ingestDeadLetters: false);
         var ledger = new Reconciliation("kill -9 of the broker process under load, restarted");
         var count = FaultRun.Load(100);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
@@ -89,8 +98,8 @@ public sealed class When_the_broker_fails_under_load
     [Test]
     public async Task Should_hold_moves_through_a_disk_alarm_and_send_each_recipient_once()
     {
-        var node = Node();
-        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context("1s,2s", ingestDeadLetters: false);
         var ledger = new Reconciliation("broker disk alarm (publishers blocked)");
         var count = FaultRun.Load(20);
         // Every message's first attempt is deferred with 451, so its retry needs a publish the alarm blocks.
@@ -139,7 +148,7 @@ public sealed class When_the_broker_fails_under_load
     [Test]
     public async Task Should_exit_1_when_the_work_queue_is_deleted_and_lose_nothing_published_before()
     {
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        await using var context = _broker.Context(ingestDeadLetters: false);
         var ledger = new Reconciliation("consumer cancelled by the broker (work queue deleted)");
         var count = FaultRun.Load(20);
         await using (var worker = await context.StartConsumingAsync())
@@ -166,8 +175,8 @@ public sealed class When_the_broker_fails_under_load
     [Test]
     public async Task Should_exit_1_when_the_broker_closes_the_consumer_channel_and_lose_nothing()
     {
-        var node = Node();
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context(ingestDeadLetters: false);
         var ledger = new Reconciliation("consumer channel closed by the broker (consumer timeout)");
         // The relay holds the reply to the final dot far longer than the broker's consumer timeout, which the node applies
         // to channels opened while it is set: the broker closes the worker's consumer channel (406, acknowledgement timed
@@ -175,22 +184,28 @@ public sealed class When_the_broker_fails_under_load
         context.Smtp.Script.DataReplyDelay = _ => TimeSpan.FromSeconds(150);
         await context.DeclareWorkQueueAsync();
         await context.PublishJsonAsync([ledger.Add("held-too-long", "held@example.org")]);
-        var before = await node.ControlAsync("eval", "application:get_env(rabbit, consumer_timeout).");
+        var timeoutBefore = await node.ControlAsync("eval", "application:get_env(rabbit, consumer_timeout).");
+        var tickBefore = await node.ControlAsync("eval", "application:get_env(rabbit, channel_tick_interval).");
         int? exitCode;
         await node.ControlAsync("eval", "application:set_env(rabbit, consumer_timeout, 5000).");
+        // A channel checks its consumers' timeouts on its tick (a minute by default); channels opened now tick every second,
+        // as RabbitMQ's own consumer-timeout tests set it.
+        await node.ControlAsync("eval", "application:set_env(rabbit, channel_tick_interval, 1000).");
         try
         {
-            // A short drain, so the exit does not wait 30 s for the held transaction: the broker checks the timeout once a minute or so.
+            // A short drain, so the exit does not wait 30 s for the held transaction.
             await using var worker = context.StartWorker(new Dictionary<string, string> { ["EMAILWORKER__HOSTING__SHUTDOWNTIMEOUT"] = "5s" });
             Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
-            await RestoreConsumerTimeoutAsync(node, before);
+            // The timeout is the channel's from its start; the tick interval is read again whenever its timer is armed.
+            await RestoreEnvironmentAsync(node, "consumer_timeout", timeoutBefore);
             exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(120));
             Assert.That(exitCode, Is.EqualTo(1), "a worker whose consumer channel the broker closed exits 1 so its supervisor restarts it\n" + worker.Output);
             Assert.That(worker.Output, Does.Contain("406"), "the log names the broker's reason");
         }
         finally
         {
-            await RestoreConsumerTimeoutAsync(node, before);
+            await RestoreEnvironmentAsync(node, "consumer_timeout", timeoutBefore);
+            await RestoreEnvironmentAsync(node, "channel_tick_interval", tickBefore);
         }
 
         // Nothing was acked without a 250: a restarted worker delivers it once the relay answers.
@@ -202,17 +217,17 @@ public sealed class When_the_broker_fails_under_load
         Assert.That(figures.Delivered, Is.EqualTo(1));
     }
 
-    /// <summary>Puts the node's consumer timeout back as <c>application:get_env</c> reported it (<c>{ok,N}</c> or <c>undefined</c>).</summary>
-    private static async Task RestoreConsumerTimeoutAsync(ThrowawayRabbitNode node, string before) =>
+    /// <summary>Puts a setting of the node back as <c>application:get_env</c> reported it (<c>{ok,N}</c> or <c>undefined</c>).</summary>
+    private static async Task RestoreEnvironmentAsync(ThrowawayRabbitNode node, string key, string before) =>
         await node.ControlAsync("eval", System.Text.RegularExpressions.Regex.Match(before, @"\{ok,\s*(\d+)\}") is { Success: true } was
-            ? $"application:set_env(rabbit, consumer_timeout, {was.Groups[1].Value})."
-            : "application:unset_env(rabbit, consumer_timeout).");
+            ? $"application:set_env(rabbit, {key}, {was.Groups[1].Value})."
+            : $"application:unset_env(rabbit, {key}).");
 
     [Test]
     public async Task Should_stop_cleanly_on_sigterm_during_connection_recovery_and_make_nothing_poison()
     {
-        var node = Node();
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context(ingestDeadLetters: false);
         var ledger = new Reconciliation("SIGTERM during connection recovery");
         var count = FaultRun.Load(60);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);

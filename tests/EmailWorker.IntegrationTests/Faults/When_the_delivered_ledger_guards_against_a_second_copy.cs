@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using EmailWorker.IntegrationTests.Support;
 using EmailWorker.SmtpSink;
-using EmailWorker.TestSupport;
 using RabbitMQ.Client;
 
 namespace EmailWorker.IntegrationTests.Faults;
@@ -13,14 +12,25 @@ namespace EmailWorker.IntegrationTests.Faults;
 /// and off. Counted at the SMTP server per (messageId, recipient): with the ledger on, a pair gets a second copy only if
 /// the ledger reported it in doubt (<c>email.in_doubt</c>: the worker died between the content and recording the 250),
 /// and then exactly two; with it off, the figures show what the ledger saves. Every scenario also reconciles (lost = 0,
-/// queues empty). They change the shared node or kill processes, so they run alone.
+/// queues empty). They stop or kill the broker: a node of the fixture's own (<see cref="FixtureBroker"/>).
 /// </summary>
 [TestFixture]
 [Category("Fault")]
-[NonParallelizable]
 [CancelAfter(TestTimeouts.PerTest)]
 public sealed class When_the_delivered_ledger_guards_against_a_second_copy
 {
+    private FixtureBroker _broker = null!;
+
+    [OneTimeSetUp]
+    public async Task StartBrokerAsync() => _broker = await FixtureBroker.StartAsync("the tests stop or kill it");
+
+    [OneTimeTearDown]
+    public async Task StopBrokerAsync()
+    {
+        if (_broker is not null)
+            await _broker.DisposeAsync();
+    }
+
     private const int PoolSize = 2;
 
     /// <summary>Delivery:PrefetchCount's default: the most deliveries a worker holds unacked.</summary>
@@ -44,16 +54,10 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
         return environment;
     }
 
-    private static ThrowawayRabbitNode Node()
-    {
-        Assume.That(BrokerSetUp.Node, Is.Not.Null, "needs the throwaway node: the test stops or kills it");
-        return BrokerSetUp.Node!;
-    }
-
     [Test]
     public async Task Should_not_resend_what_was_recorded_when_the_worker_is_killed_before_its_acks([ValueSource(nameof(LedgerSettings))] bool ledgerOn)
     {
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        await using var context = _broker.Context(ingestDeadLetters: false);
         await using var events = await EventsAsync(context);
         var ledger = new Reconciliation($"kill -9 of the worker between 250s and acks, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(60);
@@ -83,8 +87,8 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
     [Test]
     public async Task Should_not_resend_what_was_recorded_when_the_broker_is_killed_under_load([ValueSource(nameof(LedgerSettings))] bool ledgerOn)
     {
-        var node = Node();
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context(ingestDeadLetters: false);
         var ledger = new Reconciliation($"kill -9 of the broker under load, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(100);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
@@ -105,8 +109,8 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
     [Test]
     public async Task Should_not_resend_what_was_recorded_when_the_broker_stops_its_app_during_a_drain([ValueSource(nameof(LedgerSettings))] bool ledgerOn)
     {
-        var node = Node();
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context(ingestDeadLetters: false);
         var ledger = new Reconciliation($"broker stop_app for 5 s during a drain, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(200);
         context.Smtp.Script.ReplyDelay = TimeSpan.FromMilliseconds(10);
@@ -137,8 +141,8 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
     [Test]
     public async Task Should_not_resend_the_accepted_recipients_of_messages_given_back_past_the_shutdown_timeout([ValueSource(nameof(LedgerSettings))] bool ledgerOn)
     {
-        var node = Node();
-        await using var context = new WorkerTestContext("1s,2s", ingestDeadLetters: false);
+        var node = _broker.Node;
+        await using var context = _broker.Context("1s,2s", ingestDeadLetters: false);
         await using var events = await EventsAsync(context);
         var ledger = new Reconciliation($"SIGTERM past Hosting:ShutdownTimeout during a disk alarm, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(8);
@@ -203,7 +207,7 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
     [Test]
     public async Task Should_replay_a_partly_delivered_letter_to_the_recipients_without_the_mail_only([ValueSource(nameof(LedgerSettings))] bool ledgerOn)
     {
-        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        await using var context = _broker.Context(ingestDeadLetters: false);
         await using var events = await EventsAsync(context);
         var ledger = new Reconciliation($"replay of partly delivered letters, ledger {(ledgerOn ? "on" : "off")}");
         var count = FaultRun.Load(10);

@@ -8,7 +8,7 @@ using EmailWorker.TestSupport;
 namespace EmailWorker.IntegrationTests.Support;
 
 /// <summary>
-/// What one test needs: its own topology prefix on the shared broker (deleted afterwards), a scripted SMTP server on a
+/// What one test needs: its own topology prefix on the shared broker or its fixture's own (deleted afterwards), a scripted SMTP server on a
 /// loopback port, a plain AMQP connection for publishing and inspecting queues, and the worker's environment.
 /// </summary>
 public sealed class WorkerTestContext : IAsyncDisposable
@@ -50,7 +50,8 @@ public sealed class WorkerTestContext : IAsyncDisposable
 
     public string DeadQueue => $"{Prefix}.dead";
 
-    public BrokerEndpoint Broker => BrokerSetUp.Endpoint;
+    /// <summary>The shared broker, or a fixture's own (<see cref="FixtureBroker"/>).</summary>
+    public BrokerEndpoint Broker { get; init; } = BrokerSetUp.Endpoint;
 
     /// <summary>The worker's environment: this test's broker, prefix, SMTP server and short retry delays, no listener.</summary>
     public Dictionary<string, string> WorkerEnvironment(IReadOnlyDictionary<string, string>? overrides = null)

@@ -9,6 +9,7 @@ namespace EmailWorker.DeadLetters.Store;
 /// </summary>
 internal sealed class LedgerConnection(Func<CancellationToken, ValueTask<DbConnection>> open, string sessionSetUp) : IAsyncDisposable
 {
+    private const int MaxKeptCommands = 256;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
     private DbConnection? _connection;
@@ -52,7 +53,13 @@ internal sealed class LedgerConnection(Func<CancellationToken, ValueTask<DbConne
     public DbCommand Command(string sql, DbTransaction? transaction = null)
     {
         if (!_commands.TryGetValue(sql, out var command))
+        {
+            // A batch's statements have as many rows as it has handlers: a handful of sizes in steady traffic, any when the
+            // load changes. Past the bound they are made afresh rather than kept without end.
+            if (_commands.Count >= MaxKeptCommands)
+                DisposeCommands();
             _commands[sql] = command = _connection!.Command(sql);
+        }
         command.Transaction = transaction;
         return command;
     }
@@ -72,11 +79,16 @@ internal sealed class LedgerConnection(Func<CancellationToken, ValueTask<DbConne
         }
     }
 
-    private async ValueTask CloseAsync()
+    private void DisposeCommands()
     {
         foreach (var command in _commands.Values)
-            await command.DisposeAsync();
+            command.Dispose();
         _commands.Clear();
+    }
+
+    private async ValueTask CloseAsync()
+    {
+        DisposeCommands();
         if (_connection is not null)
             await _connection.DisposeAsync();
         _connection = null;

@@ -3,10 +3,17 @@ using EmailWorker.Delivery.Ledger;
 
 namespace EmailWorker.DeadLetters.Store;
 
-/// <summary>The delivered ledger's SQL: the same statements on SQLite and PostgreSQL.</summary>
+/// <summary>
+/// The delivered ledger's SQL: the same statements on SQLite and PostgreSQL. A batch of many handlers' look-ups or writes
+/// runs as a few multi-row statements (one per kind), not one per handler: the statements' cost, not the commit's, is
+/// what a busy worker pays per message.
+/// </summary>
 internal abstract partial class SqlDeadLetterStore : ILedgerStore
 {
     private const string LedgerColumns = "message_id, recipient, state, claimed_at, updated_at, reply";
+
+    /// <summary>Rows per statement at most: two parameters each, far below SQLite's and PostgreSQL's limits.</summary>
+    private const int LedgerRowsPerStatement = 500;
 
     private LedgerConnection? _ledger;
 
@@ -21,99 +28,150 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
             await _ledger.DisposeAsync();
     }
 
+    /// <summary>
+    /// On the ledger's own connection: on SQLite every commit of it makes the page cache of every other connection to the
+    /// file stale, so a look-up on a pooled one re-reads its pages (and opens, parses); here it is a few microseconds.
+    /// </summary>
+    public Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> LookUpLedgerAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken) =>
+        Ledger.ReadAsync<IReadOnlyList<IReadOnlyList<LedgerEntry>>>(async () =>
+        {
+            var distinct = messageIds.Distinct(StringComparer.Ordinal).ToList();
+            var rows = new List<LedgerEntry>();
+            foreach (var chunk in distinct.Chunk(LedgerRowsPerStatement))
+            {
+                var select = Ledger.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id IN ({DbCommandExtensions.List("m", chunk.Length)})");
+                select.SetList("m", chunk);
+                await ReadEntriesAsync(select, rows, cancellationToken);
+            }
+            var byMessage = rows.ToLookup(e => e.MessageId, StringComparer.Ordinal);
+            return [.. messageIds.Select(id => (IReadOnlyList<LedgerEntry>)[.. byMessage[id].OrderBy(e => e.Recipient, StringComparer.Ordinal)])];
+        }, cancellationToken);
+
     public Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> WriteLedgerAsync(IReadOnlyList<LedgerWrite> writes, DateTimeOffset now,
-        CancellationToken cancellationToken) => Ledger.InTransactionAsync<IReadOnlyList<IReadOnlyList<LedgerEntry>>>(async transaction =>
+        CancellationToken cancellationToken) => Ledger.InTransactionAsync(async transaction =>
     {
         var at = now.ToUnixTimeMilliseconds();
-        var found = new List<IReadOnlyList<LedgerEntry>>(writes.Count);
-        foreach (var write in writes)
-        {
-            found.Add(write.Claim.Count == 0 ? [] : await ClaimAsync(transaction, write, at, cancellationToken));
-            if (write.Delivered.Count > 0)
-                await RecordDeliveredAsync(transaction, write, at, cancellationToken);
-            if (write.Release.Count > 0)
-                await ReleaseAsync(transaction, write, cancellationToken);
-        }
+        // Claims first, then deliveries, then releases: one handler's write holds at most one of them at a time
+        // (DeliveryLedger), so the order between kinds only meets two handlers of the same message in one batch.
+        var found = await ClaimAsync(transaction, writes, at, cancellationToken);
+        await RecordDeliveredAsync(transaction, writes, at, cancellationToken);
+        await ReleaseAsync(transaction, writes, cancellationToken);
         return found;
     }, cancellationToken);
 
     /// <summary>
     /// Inserts <c>sending</c> rows where there are none, then reads the rows that were there. Insert first: on PostgreSQL a
     /// concurrent claim of the same row waits for the other transaction, so the read that follows sees what it committed.
+    /// Of two writes in this batch claiming the same row, the first finds it new and the second finds it <c>sending</c>.
     /// </summary>
-    private async Task<IReadOnlyList<LedgerEntry>> ClaimAsync(DbTransaction transaction, LedgerWrite write, long at, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> ClaimAsync(DbTransaction transaction, IReadOnlyList<LedgerWrite> writes, long at,
+        CancellationToken cancellationToken)
     {
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
-        var insert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
-            string.Join(", ", write.Claim.Select((_, i) => $"(@m, @r{i}, 0, @t, @t, NULL)")) +
-            " ON CONFLICT (message_id, recipient) DO NOTHING RETURNING recipient", transaction);
-        insert.Set("@m", write.MessageId);
-        insert.Set("@t", at);
-        insert.SetList("r", write.Claim);
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
+        var pairs = writes.SelectMany(w => w.Claim.Select(r => (w.MessageId, Recipient: r))).ToList();
+        var inserted = new HashSet<(string, string)>();
+        foreach (var chunk in pairs.Chunk(LedgerRowsPerStatement))
         {
+            var insert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
+                string.Join(", ", chunk.Select((_, i) => $"(@m{i}, @r{i}, 0, @t, @t, NULL)")) +
+                " ON CONFLICT (message_id, recipient) DO NOTHING RETURNING message_id, recipient", transaction);
+            insert.Set("@t", at);
+            SetPairs(insert, chunk);
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                inserted.Add(reader.GetString(0));
+                inserted.Add((reader.GetString(0), reader.GetString(1)));
         }
-        var existing = write.Claim.Where(r => !inserted.Contains(r)).Distinct(StringComparer.Ordinal).ToList();
+        var existing = new List<(string MessageId, string Recipient)>();
+        var owners = new List<int>();
+        for (var w = 0; w < writes.Count; w++)
+        {
+            foreach (var recipient in writes[w].Claim.Distinct(StringComparer.Ordinal))
+            {
+                if (!inserted.Remove((writes[w].MessageId, recipient)))
+                {
+                    existing.Add((writes[w].MessageId, recipient));
+                    owners.Add(w);
+                }
+            }
+        }
+        var found = writes.Select(_ => new List<LedgerEntry>()).ToList();
         if (existing.Count == 0)
-            return [];
-        var entries = new List<LedgerEntry>(existing.Count);
-        var select = Ledger.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m AND recipient IN ({DbCommandExtensions.List("r", existing.Count)})",
-            transaction);
-        select.Set("@m", write.MessageId);
-        select.SetList("r", existing);
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+            return found;
+        var rows = new List<LedgerEntry>();
+        foreach (var chunk in existing.Distinct().Chunk(LedgerRowsPerStatement))
         {
-            while (await reader.ReadAsync(cancellationToken))
-                entries.Add(ReadEntry(reader));
+            var select = Ledger.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE (message_id, recipient) IN ({PairList(chunk.Length)})", transaction);
+            SetPairs(select, chunk);
+            await ReadEntriesAsync(select, rows, cancellationToken);
         }
-        var now = DateTimeOffset.FromUnixTimeMilliseconds(at);
-        foreach (var unseen in existing.Where(r => !entries.Exists(e => e.Recipient == r)))
-            entries.Add(new LedgerEntry(write.MessageId, unseen, LedgerState.Sending, now, now, null));
-        return entries;
+        var current = rows.ToDictionary(e => (e.MessageId, e.Recipient));
+        var time = DateTimeOffset.FromUnixTimeMilliseconds(at);
+        for (var i = 0; i < existing.Count; i++)
+        {
+            var (messageId, recipient) = existing[i];
+            // Unreadable: another worker holds the row uncommitted.
+            found[owners[i]].Add(current.GetValueOrDefault((messageId, recipient)) ?? new LedgerEntry(messageId, recipient, LedgerState.Sending, time, time, null));
+        }
+        return found;
     }
 
-    private async Task RecordDeliveredAsync(DbTransaction transaction, LedgerWrite write, long at, CancellationToken cancellationToken)
+    private async Task RecordDeliveredAsync(DbTransaction transaction, IReadOnlyList<LedgerWrite> writes, long at, CancellationToken cancellationToken)
     {
-        // A row claimed by this attempt keeps its claim time; one missing (its claim failed) is made delivered at once.
-        var upsert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
-            string.Join(", ", write.Delivered.Select((_, i) => $"(@m, @r{i}, 1, @t, @t, @reply)")) +
-            " ON CONFLICT (message_id, recipient) DO UPDATE SET state = 1, updated_at = excluded.updated_at, reply = excluded.reply", transaction);
-        upsert.Set("@m", write.MessageId);
-        upsert.Set("@t", at);
-        upsert.Set("@reply", write.Reply);
-        upsert.SetList("r", write.Delivered);
-        await upsert.ExecuteNonQueryAsync(cancellationToken);
+        // One row once per statement (PostgreSQL refuses to update a row twice in one); the last write's reply wins.
+        var rows = writes.SelectMany(w => w.Delivered.Select(r => (Key: (w.MessageId, r), w.Reply)))
+            .GroupBy(d => d.Key).Select(g => g.Last()).ToList();
+        foreach (var chunk in rows.Chunk(LedgerRowsPerStatement))
+        {
+            // A row claimed by this attempt keeps its claim time; one missing (its claim failed) is made delivered at once.
+            var upsert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
+                string.Join(", ", chunk.Select((_, i) => $"(@m{i}, @r{i}, 1, @t, @t, @reply{i})")) +
+                " ON CONFLICT (message_id, recipient) DO UPDATE SET state = 1, updated_at = excluded.updated_at, reply = excluded.reply", transaction);
+            upsert.Set("@t", at);
+            SetPairs(upsert, [.. chunk.Select(d => d.Key)]);
+            for (var i = 0; i < chunk.Length; i++)
+                upsert.Set($"@reply{i}", chunk[i].Reply);
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
-    private async Task ReleaseAsync(DbTransaction transaction, LedgerWrite write, CancellationToken cancellationToken)
+    private async Task ReleaseAsync(DbTransaction transaction, IReadOnlyList<LedgerWrite> writes, CancellationToken cancellationToken)
     {
-        var delete = Ledger.Command($"DELETE FROM delivery_ledger WHERE message_id = @m AND state = 0 AND recipient IN ({DbCommandExtensions.List("r", write.Release.Count)})",
-            transaction);
-        delete.Set("@m", write.MessageId);
-        delete.SetList("r", write.Release);
-        await delete.ExecuteNonQueryAsync(cancellationToken);
+        var pairs = writes.SelectMany(w => w.Release.Select(r => (w.MessageId, Recipient: r))).Distinct().ToList();
+        foreach (var chunk in pairs.Chunk(LedgerRowsPerStatement))
+        {
+            var delete = Ledger.Command($"DELETE FROM delivery_ledger WHERE state = 0 AND (message_id, recipient) IN ({PairList(chunk.Length)})", transaction);
+            SetPairs(delete, chunk);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
+    /// <summary><c>VALUES (@m0, @r0), (@m1, @r1), …</c>: a list of (message id, recipient) pairs, as both databases take it after IN.</summary>
+    private static string PairList(int count) => "VALUES " + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@m{i}, @r{i})"));
+
+    private static void SetPairs(DbCommand command, (string MessageId, string Recipient)[] pairs)
+    {
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            command.Set($"@m{i}", pairs[i].MessageId);
+            command.Set($"@r{i}", pairs[i].Recipient);
+        }
+    }
+
+    /// <summary>The ledger's rows for one message, for <c>dlq show</c>: on a pooled connection, away from the workers' batches.</summary>
     public async Task<IReadOnlyList<LedgerEntry>> ReadLedgerAsync(string messageId, CancellationToken cancellationToken)
     {
-        const string Select = $"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m ORDER BY recipient";
-        if (Dialect.LedgerLooksUpOnItsConnection)
-            return await Ledger.ReadAsync(() => ReadEntriesAsync(Ledger.Command(Select), messageId, cancellationToken), cancellationToken);
         await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var select = connection.Command(Select);
-        return await ReadEntriesAsync(select, messageId, cancellationToken);
-    }
-
-    private static async Task<IReadOnlyList<LedgerEntry>> ReadEntriesAsync(DbCommand select, string messageId, CancellationToken cancellationToken)
-    {
+        await using var select = connection.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id = @m ORDER BY recipient");
         select.Set("@m", messageId);
         var entries = new List<LedgerEntry>();
+        await ReadEntriesAsync(select, entries, cancellationToken);
+        return entries;
+    }
+
+    private static async Task ReadEntriesAsync(DbCommand select, List<LedgerEntry> into, CancellationToken cancellationToken)
+    {
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            entries.Add(ReadEntry(reader));
-        return entries;
+            into.Add(ReadEntry(reader));
     }
 
     public async Task<int> DeleteLedgerAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)

@@ -14,7 +14,6 @@ internal sealed record SqlDialect(
     string? DurableCommit,
     string JobRowLock,
     string LedgerSession,
-    bool LedgerLooksUpOnItsConnection,
     string BodyLength)
 {
     public static readonly SqlDialect Sqlite = new(
@@ -36,9 +35,6 @@ internal sealed record SqlDialect(
         // host, which may take the last commits: a recipient is then sent again without being reported in doubt (README,
         // "The delivered ledger": Durability).
         LedgerSession: "PRAGMA synchronous = NORMAL",
-        // Every commit of the ledger's connection makes the page cache of every other connection to the file stale: a
-        // look-up on a pooled one re-reads its pages (and opens, parses); on the ledger's own it is a few microseconds.
-        LedgerLooksUpOnItsConnection: true,
         // The size from the record's header: the blob itself is not read.
         BodyLength: "length");
 
@@ -59,7 +55,5 @@ internal sealed record SqlDialect(
         // The ledger's database lives apart from the workers (shared by several hosts): its commits stay durable on the
         // server (a WAL flush, shared by the group commit's writes), for the session the ledger holds.
         LedgerSession: "SET synchronous_commit TO on",
-        // Look-ups run in parallel on the pool (prepared automatically) rather than wait behind a group commit's round trip.
-        LedgerLooksUpOnItsConnection: false,
         BodyLength: "octet_length");
 }

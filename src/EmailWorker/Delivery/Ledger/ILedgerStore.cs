@@ -16,6 +16,12 @@ internal interface ILedgerStore
     /// </summary>
     Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> WriteLedgerAsync(IReadOnlyList<LedgerWrite> writes, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The rows of each message in <paramref name="messageIds"/>, in its order, on the connection the writes use (what a
+    /// worker checks before an attempt; many handlers' look-ups in one statement).
+    /// </summary>
+    Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> LookUpLedgerAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken);
+
     /// <summary>The ledger's rows for one message (for <c>dlq show</c>).</summary>
     Task<IReadOnlyList<LedgerEntry>> ReadLedgerAsync(string messageId, CancellationToken cancellationToken);
 
