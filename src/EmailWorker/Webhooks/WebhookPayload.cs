@@ -67,8 +67,9 @@ internal sealed record WebhookPayload(string WebhookId, string EventType, string
         {
             writer.WriteStartObject();
             writer.WriteString("type", eventType);
+            // As the event wrote it (WriteTo would escape its '+').
             writer.WritePropertyName("timestamp");
-            timestamp.WriteTo(writer);
+            writer.WriteRawValue(timestamp.GetRawText());
             writer.WritePropertyName("data");
             writer.WriteRawValue(eventBody, skipInputValidation: false);
             writer.WriteEndObject();
