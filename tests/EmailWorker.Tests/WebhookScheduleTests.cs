@@ -12,7 +12,7 @@ public sealed class WebhookScheduleTests
     private static readonly WebhookSchedule Shipped = WebhookSchedule.From(new WebhookOptions());
 
     [Test]
-    public void Should_ship_svix_s_schedule_of_eight_attempts_over_about_a_day_and_a_half_of_waits() =>
+    public void Should_ship_svix_s_schedule_of_eight_attempts_over_27_and_a_half_hours() =>
         Assert.Multiple(() =>
         {
             Assert.That(Shipped.Waits, Is.EqualTo(new[]
