@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Net;
+using EmailWorker.IntegrationTests.Dashboard;
 using EmailWorker.IntegrationTests.Support;
 
 namespace EmailWorker.IntegrationTests;
@@ -41,7 +43,13 @@ public sealed class When_webhooks_are_sent
             await receiver.StartAsync();
             Assert.That(await WorkerTestContext.EventuallyAsync(
                 () => Task.FromResult(receiver.Accepted("all").Count >= 20 && receiver.Accepted("acme").Count >= 10), Deadline), Is.True, worker.Output);
-            var listed = await CliRun.RunAsync(context.WorkerEnvironment(environment), "webhooks", "list", "--json");
+            // The receiver's 2xx comes before the dispatcher records it: wait until the store says so too.
+            var listed = (ExitCode: -1, Stdout: "", Stderr: "");
+            Assert.That(await WorkerTestContext.EventuallyAsync(async () =>
+            {
+                listed = await CliRun.RunAsync(context.WorkerEnvironment(environment), "webhooks", "list", "--json");
+                return listed.ExitCode == 0 && JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray().All(e => e.GetProperty("pending").GetInt64() == 0);
+            }, Deadline), Is.True, listed.Stdout + listed.Stderr);
 
             var all = receiver.Accepted("all");
             var acme = receiver.Accepted("acme");
@@ -119,6 +127,68 @@ public sealed class When_webhooks_are_sent
                     "a replayed webhook keeps its id");
                 Assert.That(receiver.Accepted("gone").GroupBy(r => r.WebhookId).Select(g => g.Count()), Is.All.EqualTo(1));
                 Assert.That(receiver.Requests.Select(r => r.VerifiedWith), Is.All.EquivalentTo(new[] { "secret" }));
+            });
+        }
+        finally
+        {
+            await DeleteWebhookQueueAsync(context);
+        }
+    }
+
+    [Test]
+    public async Task Should_show_failures_on_the_dashboard_and_let_only_an_operator_replay_them()
+    {
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        await using var receiver = new WebhookReceiver(new Dictionary<string, string> { ["secret"] = NewSecretValue });
+        try
+        {
+            var up = 0;
+            receiver.Answer = _ => Volatile.Read(ref up) == 1 ? 204 : 500;
+            await receiver.StartAsync();
+            var environment = Endpoints(receiver, ("down", [NewSecretValue], null));
+            // Two attempts: at once and a second later; then the row has failed.
+            environment["EMAILWORKER__WEBHOOKS__SCHEDULE"] = "1s";
+            await using var worker = await StartAsync(context, environment);
+            await context.PublishJsonAsync(new[] { "dash-1", "dash-2" }.Select(id => Message(id, "other")));
+            Assert.That(await WorkerTestContext.EventuallyAsync(async () => Endpoint(await ListAsync(context, environment), "down") is { } e
+                && e.GetProperty("failed").GetInt64() == 2, Deadline), Is.True, worker.Output);
+            var failedIds = receiver.Requests.Select(r => r.WebhookId).Distinct().ToList();
+            await using var dashboard = await DashboardProcess.StartAsync(context, "http://127.0.0.1:9/metrics", environment);
+
+            using var viewer = new DashboardHttp(dashboard.BaseUrl);
+            using (var login = await viewer.LogInAsync(DashboardProcess.Viewer, DashboardProcess.ViewerPassword))
+                Assert.That(login.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+            var viewerPage = await viewer.GetStringAsync("/webhooks");
+            using var viewerPost = await viewer.PostFormAsync("/actions/webhooks/replay",
+                [new("csrf", DashboardHttp.CsrfOf(viewerPage)), new("endpoint", "down")]);
+            using var operatorHttp = new DashboardHttp(dashboard.BaseUrl);
+            using (var login = await operatorHttp.LogInAsync(DashboardProcess.Operator, DashboardProcess.OperatorPassword))
+                Assert.That(login.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+            var operatorPage = await operatorHttp.GetStringAsync("/webhooks");
+            using var noToken = await operatorHttp.PostFormAsync("/actions/webhooks/replay", [new("endpoint", "down")]);
+            Assert.Multiple(() =>
+            {
+                Assert.That(failedIds, Has.Count.EqualTo(2));
+                Assert.That(viewerPage, Does.Contain(failedIds[0]).And.Contain(failedIds[1]).And.Contain("500 Internal Server Error"), "a viewer sees the failures");
+                Assert.That(viewerPage, Does.Not.Contain("/actions/webhooks/replay"), "but no replay button");
+                Assert.That(viewerPost.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+                Assert.That(operatorPage, Does.Contain("/actions/webhooks/replay"));
+                Assert.That(noToken.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "no CSRF token, no action");
+                Assert.That(viewerPage + operatorPage, Does.Not.Contain(NewSecretValue[6..]), "no secret on the page");
+            });
+
+            Volatile.Write(ref up, 1);
+            using var replay = await operatorHttp.PostFormAsync("/actions/webhooks/replay",
+                [new("csrf", DashboardHttp.CsrfOf(operatorPage)), new("endpoint", "down")]);
+            var replayed = await replay.Content.ReadAsStringAsync();
+            Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(receiver.Accepted("down").Count == 2), Deadline), Is.True, worker.Output);
+            var audit = await operatorHttp.GetStringAsync("/audit");
+            Assert.Multiple(() =>
+            {
+                Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+                Assert.That(replayed, Does.Contain("Replayed 2 failed webhook(s) (endpoint down)"));
+                Assert.That(receiver.Accepted("down").Select(r => r.WebhookId), Is.EquivalentTo(failedIds), "sent again with their ids");
+                Assert.That(audit, Does.Contain("webhook-replay").And.Contain("endpoint down").And.Contain(DashboardProcess.Operator));
             });
         }
         finally
