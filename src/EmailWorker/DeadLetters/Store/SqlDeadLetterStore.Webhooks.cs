@@ -24,22 +24,62 @@ internal abstract partial class SqlDeadLetterStore : IWebhookStore
         // The writer acks the events once this commits: the commit must be on disk (see SqlDialect.DurableCommit).
         if (Dialect.DurableCommit is { } durable)
             await connection.ExecuteAsync(durable, transaction, cancellationToken);
-        await using var insert = connection.Command(
-            "INSERT INTO webhook_outbox (webhook_id, endpoint, event_type, message_id, payload, state, attempts, created_at, next_attempt_at, " +
-            "lease_until, updated_at) VALUES (@w, @e, @t, @m, @p, 0, 0, @c, @c, 0, @c) ON CONFLICT (endpoint, webhook_id) DO NOTHING", transaction);
+        var added = connection.CanCreateBatch
+            ? await AddOutboxBatchedAsync(connection, transaction, entries, cancellationToken)
+            : await AddOutboxOneByOneAsync(connection, transaction, entries, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    private const string InsertOutbox =
+        "INSERT INTO webhook_outbox (webhook_id, endpoint, event_type, message_id, payload, state, attempts, created_at, next_attempt_at, " +
+        "lease_until, updated_at) VALUES (@w, @e, @t, @m, @p, 0, 0, @c, @c, 0, @c) ON CONFLICT (endpoint, webhook_id) DO NOTHING";
+
+    /// <summary>PostgreSQL: the whole batch in one round trip.</summary>
+    private static async Task<int> AddOutboxBatchedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<OutboxEntry> entries,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var entry in entries)
+        {
+            var insert = batch.CreateBatchCommand();
+            insert.CommandText = InsertOutbox;
+            AddOutboxParameters(insert.Parameters, insert.CreateParameter, entry);
+            batch.BatchCommands.Add(insert);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return batch.BatchCommands.Sum(c => c.RecordsAffected);
+    }
+
+    /// <summary>SQLite: one prepared statement run per row inside the transaction (no round trips to save).</summary>
+    private static async Task<int> AddOutboxOneByOneAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<OutboxEntry> entries,
+        CancellationToken cancellationToken)
+    {
+        await using var insert = connection.Command(InsertOutbox, transaction);
         var added = 0;
         foreach (var entry in entries)
         {
-            insert.Set("@w", entry.WebhookId);
-            insert.Set("@e", entry.Endpoint);
-            insert.Set("@t", entry.EventType);
-            insert.Set("@m", entry.MessageId);
-            insert.Set("@p", entry.Payload);
-            insert.Set("@c", entry.CreatedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.Clear();
+            AddOutboxParameters(insert.Parameters, insert.CreateParameter, entry);
             added += await insert.ExecuteNonQueryAsync(cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
         return added;
+    }
+
+    private static void AddOutboxParameters(DbParameterCollection parameters, Func<DbParameter> create, OutboxEntry entry)
+    {
+        foreach (var (name, value) in new (string, object)[]
+        {
+            ("@w", entry.WebhookId), ("@e", entry.Endpoint), ("@t", entry.EventType), ("@m", entry.MessageId), ("@p", entry.Payload),
+            ("@c", entry.CreatedAt.ToUnixTimeMilliseconds()),
+        })
+        {
+            var parameter = create();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            parameters.Add(parameter);
+        }
     }
 
     public async Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(IReadOnlyCollection<string> endpoints, string owner, DateTimeOffset now, DateTimeOffset leaseUntil,
