@@ -11,7 +11,7 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle; all when left out — for profiling one path).
+// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
 // --throttle-messages N (default 600): the size of the throttling-relay drains.
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
@@ -185,10 +185,39 @@ if (Wanted("remote"))
     }
 }
 
+if (Wanted("sweep"))
+{
+    // (c) the 20 ms remote relay: the worker as shipped (pool 4, concurrency 8, adaptive on) against the best fixed setting
+    // a sweep finds (adaptive off, pool = concurrency), equal message counts. What the shipped ceilings allow is the point.
+    await using var remote = await Sink.StartAsync(RemoteDelayMs);
+    var sweepMessages = Math.Min(remoteMessages, 1500);
+    var sweepWarmUp = Math.Min(remoteWarmUp, 200);
+    int[] pools = [4, 16, 64, RemotePool];
+    var adaptiveOff = new Dictionary<string, string> { ["EMAILWORKER__SMTP__ADAPTIVE__ENABLED"] = "false" };
+    for (var run = 1; run <= runs; run++)
+    {
+        Console.Error.WriteLine($"remote-relay sweep run {run}/{runs}");
+        var shipped = await worker.DrainAsync(remote, Batch.Create(sweepWarmUp, sweepMessages), PoolSize, Concurrency);
+        table.Record($"remote relay sweep: EmailWorker as shipped (pool {PoolSize}, concurrency {Concurrency}, adaptive)", "msgs/s", shipped.PerSecond);
+        var best = 0.0;
+        foreach (var pool in run % 2 == 1 ? pools : pools.Reverse())
+        {
+            var fixedDrain = await worker.DrainAsync(remote, Batch.Create(sweepWarmUp, sweepMessages), pool, pool, extraEnvironment: adaptiveOff);
+            table.Record($"remote relay sweep: EmailWorker fixed, pool {pool}, concurrency {pool}, adaptive off", "msgs/s", fixedDrain.PerSecond);
+            best = Math.Max(best, fixedDrain.PerSecond);
+        }
+        table.Record("remote relay sweep: best fixed setting", "msgs/s", best);
+        // Whether adaptation finds the best setting itself when the ceiling allows it.
+        var ceiling = await worker.DrainAsync(remote, Batch.Create(sweepWarmUp, sweepMessages), RemotePool, RemotePool);
+        table.Record($"remote relay sweep: EmailWorker adaptive, ceiling pool {RemotePool}, concurrency {RemotePool}", "msgs/s", ceiling.PerSecond);
+    }
+}
+
 if (Wanted("throttle"))
 {
     // (a) a relay allowing R transactions a second and C connections; (b) the same relay's rate halved after a quarter of
     // the messages and restored after half. The worker and the tuned MassTransit peer change places every run.
+    // (c), the remote relay's sweep, is --only sweep.
     const int Rate = 40, Connections = 3;
     var throttleMessages = Option("--throttle-messages", 600);
     var steady = ThrottledRelay.SinkLimits(Rate, Connections, []).ToArray();
@@ -218,13 +247,29 @@ if (Wanted("throttle"))
                 table.Record("throttling relay: tuned MassTransit failed (_error)", "", tuned.Failed);
             }
         }
-        var followed = await ThrottledRelay.WorkerAsync(broker, worker, halved, Rate, throttleMessages);
-        table.Record($"limit halved ({Rate} → {Rate / 2}/s after {throttleMessages / 4}) and restored (after {throttleMessages / 2}): EmailWorker drain", "msgs/s", followed.PerSecond);
-        table.Record("limit halved and restored: EmailWorker throughput ÷ allowed", "", followed.Delivered / followed.Allowed);
-        table.Record("limit halved and restored: EmailWorker refusals ÷ messages", "", (double)followed.Refusals / throttleMessages);
-        table.Record("limit halved and restored: EmailWorker dead letters", "", followed.Failed);
-        table.Record("limit halved and restored: EmailWorker refused over the rate", "", followed.RateRefusals);
-        table.Record("limit halved and restored: EmailWorker connections refused", "", followed.ConnectionRefusals);
+        for (var side = 0; side < 2; side++)
+        {
+            if ((side == 0) == (run % 2 == 1))
+            {
+                var followed = await ThrottledRelay.WorkerAsync(broker, worker, halved, Rate, throttleMessages);
+                table.Record($"limit halved ({Rate} → {Rate / 2}/s after {throttleMessages / 4}) and restored (after {throttleMessages / 2}): EmailWorker drain", "msgs/s", followed.PerSecond);
+                table.Record("limit halved and restored: EmailWorker throughput ÷ allowed", "", followed.Delivered / followed.Allowed);
+                table.Record("limit halved and restored: EmailWorker time to follow the restored rate", "s", followed.FollowSeconds);
+                table.Record("limit halved and restored: EmailWorker refusals ÷ messages", "", (double)followed.Refusals / throttleMessages);
+                table.Record("limit halved and restored: EmailWorker dead letters", "", followed.Failed);
+                table.Record("limit halved and restored: EmailWorker refused over the rate", "", followed.RateRefusals);
+                table.Record("limit halved and restored: EmailWorker connections refused", "", followed.ConnectionRefusals);
+            }
+            else
+            {
+                var tuned = await ThrottledRelay.TunedMassTransitAsync(broker, halved, Rate, Connections, throttleMessages);
+                table.Record("limit halved and restored: tuned MassTransit drain", "msgs/s", tuned.PerSecond);
+                table.Record("limit halved and restored: tuned MassTransit throughput ÷ allowed", "", tuned.Delivered / tuned.Allowed);
+                table.Record("limit halved and restored: tuned MassTransit time to follow the restored rate", "s", tuned.FollowSeconds);
+                table.Record("limit halved and restored: tuned MassTransit refusals ÷ messages", "", (double)tuned.Refusals / throttleMessages);
+                table.Record("limit halved and restored: tuned MassTransit failed (_error)", "", tuned.Failed);
+            }
+        }
     }
 }
 

@@ -34,6 +34,8 @@ internal sealed class Table(Stopwatch clock)
         new("remote: end to end ÷ naive at its default concurrency", "remote relay: EmailWorker end to end, pool 128", "remote relay: naive MassTransit at its default"),
         new("remote: end to end ÷ MailKit over the same connections", "remote relay: EmailWorker end to end, pool 128", "remote relay ("),
         new("retry path ÷ end to end", "retry path", "EmailWorker end to end"),
+        new("remote: as shipped ÷ the best fixed setting of a sweep", "remote relay sweep: EmailWorker as shipped", "remote relay sweep: best fixed setting", "≥ 0.9", m => m >= 0.9),
+        new("remote: adaptive under the sweep's ceiling ÷ its best fixed setting", "remote relay sweep: EmailWorker adaptive, ceiling", "remote relay sweep: best fixed setting"),
     ];
 
     private static readonly Limit[] Limits =

@@ -17,10 +17,11 @@ internal static class ThrottledRelay
     /// <paramref name="PerSecond"/>: arrivals over the window from the first attempt to the last arrival;
     /// <paramref name="Allowed"/>: the messages the relay's rate allowed over that window (its rate integrated over the
     /// changes); <paramref name="RateRefusals"/> and <paramref name="ConnectionRefusals"/>: what the sink refused;
-    /// <paramref name="Failed"/>: dead
-    /// letters or <c>_error</c> messages.
+    /// <paramref name="Failed"/>: dead letters or <c>_error</c> messages; <paramref name="FollowSeconds"/>: after the relay's
+    /// last rate change, how long until the drain reached 90 % of the new rate over a 2 s window (0 without changes; the
+    /// rest of the drain when it never did).
     /// </summary>
-    public sealed record Result(int Delivered, double PerSecond, double Allowed, long RateRefusals, long ConnectionRefusals, long Failed)
+    public sealed record Result(int Delivered, double PerSecond, double Allowed, long RateRefusals, long ConnectionRefusals, long Failed, double FollowSeconds)
     {
         public long Refusals => RateRefusals + ConnectionRefusals;
     }
@@ -92,7 +93,29 @@ internal static class ThrottledRelay
         var (delivered, from, to) = sink.Arrivals(batch);
         var refusals = sink.Refusals;
         var seconds = (to - from) / 1000.0;
-        return new Result(delivered, delivered / seconds, AllowedMessages(rate, sink.RateChanges, from, to), refusals.Rate, refusals.Connections, failed);
+        var changes = sink.RateChanges;
+        var arrivals = sink.Receipts().Where(r => r.Recipient.StartsWith(batch.MeasuredRecipients, StringComparison.Ordinal)).Select(r => r.At).Order().ToArray();
+        return new Result(delivered, delivered / seconds, AllowedMessages(rate, changes, from, to), refusals.Rate, refusals.Connections, failed,
+            changes.Count == 0 ? 0 : FollowSeconds(arrivals, changes[^1]));
+    }
+
+    private static readonly long FollowWindowMs = 2000;
+
+    /// <summary>From <paramref name="change"/> to the first 2 s window of arrivals at 90 % of its rate or more.</summary>
+    private static double FollowSeconds(long[] arrivals, (long At, int Rate) change)
+    {
+        var wanted = 0.9 * change.Rate * FollowWindowMs / 1000.0;
+        var end = 0;
+        for (var start = 0; start < arrivals.Length; start++)
+        {
+            if (arrivals[start] < change.At)
+                continue;
+            while (end < arrivals.Length && arrivals[end] < arrivals[start] + FollowWindowMs)
+                end++;
+            if (end - start >= wanted)
+                return (arrivals[start] - change.At) / 1000.0;
+        }
+        return arrivals.Length == 0 ? 0 : Math.Max(0, arrivals[^1] - change.At) / 1000.0;
     }
 
     /// <summary>The relay's rate integrated over [<paramref name="from"/>, <paramref name="to"/>] (unix ms): the messages it allowed.</summary>

@@ -80,7 +80,7 @@ internal static class Traffic
     /// a duplicated one cannot cancel out as they do in a count.
     /// </summary>
     public static async Task<List<string>> StoredIdsAsync(IDeadLetterStore store, CancellationToken cancellation) =>
-        [.. (await ToListAsync(store.StreamAsync(new LetterFilter { State = null }, cancellationToken: cancellation))).Select(l => l.MessageId).Order(StringComparer.Ordinal)];
+        [.. (await ToListAsync(store.StreamAsync(new LetterSelection { State = null }, cancellationToken: cancellation))).Select(l => l.MessageId).Order(StringComparer.Ordinal)];
 
     /// <summary>The messageIds of <see cref="OurLetter"/> numbers <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> - 1, sorted.</summary>
     public static List<string> OurIds(int from, int count) =>

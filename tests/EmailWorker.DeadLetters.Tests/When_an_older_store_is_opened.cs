@@ -53,20 +53,20 @@ public sealed class When_an_older_store_is_opened(StoreKind kind)
             : await PostgresDeadLetterStore.OpenAsync((await ServersSetUp.PostgresAsync()).ConnectionString(_database!), cancellation);
         var letter = await store.GetAsync("letter-1", cancellation);
         var inserted = await store.InsertAsync([TestLetters.Make(2)], cancellation);
-        var both = await Traffic.ToListAsync(store.StreamFullAsync(new LetterFilter(), cancellationToken: cancellation));
-        var groups = await store.GroupsAsync(new LetterFilter(), 10, cancellation);
+        var both = await Traffic.ToListAsync(store.StreamFullAsync(new LetterSelection(), cancellationToken: cancellation));
+        var groups = await store.GroupsAsync(new LetterSelection(), 10, cancellation);
 
         Assert.Multiple(() =>
         {
             Assert.That(letter, Is.Not.Null);
-            Assert.That(Encoding.UTF8.GetString(letter!.Body), Is.EqualTo("{\"messageId\":\"m-1\"}"));
-            Assert.That(letter.HeadersJson, Is.EqualTo("{\"email-failure-class\":\"permanent\"}"));
-            Assert.That(letter.HistoryJson, Is.EqualTo("[{\"attempt\":1}]"));
-            Assert.That(letter.Summary.Recipients, Is.EqualTo(new[] { "a@example.org" }));
-            Assert.That(letter.Properties, Is.Null, "stored before the AMQP properties were kept");
+            Assert.That(Encoding.UTF8.GetString(letter!.LoadedContent.Body), Is.EqualTo("{\"messageId\":\"m-1\"}"));
+            Assert.That(letter.LoadedContent.HeadersJson, Is.EqualTo("{\"email-failure-class\":\"permanent\"}"));
+            Assert.That(letter.LoadedContent.HistoryJson, Is.EqualTo("[{\"attempt\":1}]"));
+            Assert.That(letter.Recipients, Is.EqualTo(new[] { "a@example.org" }));
+            Assert.That(letter.LoadedContent.Properties, Is.Null, "stored before the AMQP properties were kept");
             Assert.That(inserted, Is.EqualTo(1));
-            Assert.That(both.Select(l => l.Summary.LetterId), Is.EqualTo(new[] { "letter-1", "letter-00000002" }));
-            Assert.That(both[1].Body, Is.EqualTo(TestLetters.Make(2).Body), "a letter stored after the upgrade has its content too");
+            Assert.That(both.Select(l => l.LetterId), Is.EqualTo(new[] { "letter-1", "letter-00000002" }));
+            Assert.That(both[1].LoadedContent.Body, Is.EqualTo(TestLetters.Make(2).Content.Body), "a letter stored after the upgrade has its content too");
             Assert.That(groups.Sum(g => g.Count), Is.EqualTo(2));
         });
     }

@@ -60,17 +60,17 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
             var clock = Stopwatch.StartNew();
             await host.StartAsync(cancellation);
             const int Total = Ours + Poison + Foreign;
-            var all = await Traffic.EventuallyAsync(async () => await store.CountAsync(new LetterFilter { State = null }, cancellation) >= Total, cancellation);
+            var all = await Traffic.EventuallyAsync(async () => await store.CountAsync(new LetterSelection { State = null }, cancellation) >= Total, cancellation);
             var ingestSeconds = clock.Elapsed.TotalSeconds;
             var drained = await Traffic.EventuallyAsync(async () => await QueueCounts.ReadAsync(broker, names.Dead, cancellation) is (0, 0), cancellation);
             await host.StopAsync(cancellation);
             TestContext.Out.WriteLine($"{kind}: ingested {Total - StoredBefore} new letters in {ingestSeconds:F1} s = " +
                 $"{(Total - StoredBefore) / ingestSeconds:F0} letters/s (from host start)");
             var timer = Stopwatch.StartNew();
-            var firstPage = await store.PageAsync(new LetterFilter(), null, 50, LetterOrder.NewestFirst, cancellation);
+            var firstPage = await store.PageAsync(new LetterSelection(), null, 50, LetterOrder.NewestFirst, cancellation);
             TestContext.Out.WriteLine($"{kind}: first page of 50 with {Total} letters stored: {timer.Elapsed.TotalMilliseconds:F1} ms");
-            var poison = await Traffic.ToListAsync(store.StreamAsync(new LetterFilter { Class = DeadLetterMapper.PoisonClass }, cancellationToken: cancellation));
-            var foreign = await Traffic.ToListAsync(store.StreamAsync(new LetterFilter { Class = DeadLetterMapper.UnknownClass }, cancellationToken: cancellation));
+            var poison = await Traffic.ToListAsync(store.StreamAsync(new LetterSelection { Class = LetterClasses.Poison }, cancellationToken: cancellation));
+            var foreign = await Traffic.ToListAsync(store.StreamAsync(new LetterSelection { Class = LetterClasses.Unknown }, cancellationToken: cancellation));
 
             Assert.Multiple(async () =>
             {
@@ -79,9 +79,9 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
                 Assert.That(await Traffic.StoredIdsAsync(store, cancellation), Is.EqualTo(Traffic.OurIds(0, Ours)
                     .Concat(Enumerable.Range(0, Poison).Select(i => $"poison-{i:D2}")).Concat(Enumerable.Range(0, Foreign).Select(i => $"foreign-{i}"))
                     .Order(StringComparer.Ordinal)), "exactly once each");
-                Assert.That(await store.CountAsync(new LetterFilter { Class = "permanent" }, cancellation), Is.EqualTo(Ours));
+                Assert.That(await store.CountAsync(new LetterSelection { Class = "permanent" }, cancellation), Is.EqualTo(Ours));
                 Assert.That(poison.Select(l => l.MessageId).Order(), Is.EqualTo(Enumerable.Range(0, Poison).Select(i => $"poison-{i:D2}")));
-                Assert.That(poison.Select(l => l.Reason).Distinct(), Is.EqualTo(new[] { DeadLetterMapper.PoisonReason }));
+                Assert.That(poison.Select(l => l.Failure.Reason).Distinct(), Is.EqualTo(new[] { DeadLetterMapper.PoisonReason }));
                 Assert.That(poison[0].Recipients, Has.Count.EqualTo(1).And.Contain($"{poison[0].MessageId}@example.org"));
                 Assert.That(foreign.Select(l => l.MessageId).Order(), Is.EqualTo(Enumerable.Range(0, Foreign).Select(i => $"foreign-{i}")));
                 Assert.That(firstPage.Letters, Has.Count.EqualTo(50));
@@ -90,10 +90,10 @@ public sealed class When_dead_letters_are_ingested(StoreKind kind)
             Assert.That(sample, Has.Count.EqualTo(1));
             Assert.Multiple(() =>
             {
-                Assert.That(sample[0].Summary.SmtpCode, Is.EqualTo(550));
-                Assert.That(sample[0].Summary.Recipients, Is.EqualTo(new[] { "ours-00042@example.org" }));
-                Assert.That(sample[0].Body, Is.EqualTo(letters[42].Body));
-                Assert.That(sample[0].HistoryJson, Does.Contain("\"attempt\":1"));
+                Assert.That(sample[0].Failure.SmtpCode, Is.EqualTo(550));
+                Assert.That(sample[0].Recipients, Is.EqualTo(new[] { "ours-00042@example.org" }));
+                Assert.That(sample[0].LoadedContent.Body, Is.EqualTo(letters[42].Body));
+                Assert.That(sample[0].LoadedContent.HistoryJson, Does.Contain("\"attempt\":1"));
             });
         }
         finally

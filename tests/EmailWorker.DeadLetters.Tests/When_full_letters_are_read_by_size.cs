@@ -57,9 +57,13 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
         return body;
     }
 
-    private async Task<List<DeadLetterRecord>> StoreBigLettersAsync(CancellationToken cancellation)
+    private async Task<List<IngestedLetter>> StoreBigLettersAsync(CancellationToken cancellation)
     {
-        var letters = SizesKiB.Select((kib, i) => TestLetters.Make(i + 1) with { Body = Body(i + 1, kib) }).ToList();
+        var letters = SizesKiB.Select((kib, i) =>
+        {
+            var made = TestLetters.Make(i + 1);
+            return made with { Content = made.Content with { Body = Body(i + 1, kib) } };
+        }).ToList();
         await _store.InsertAsync(letters, cancellation);
         return letters;
     }
@@ -68,7 +72,7 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
     public async Task Should_read_a_replay_batch_up_to_the_byte_budget_and_go_on_where_it_ended(CancellationToken cancellation)
     {
         var letters = await StoreBigLettersAsync(cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
 
         var batches = new List<JobLetterBatch>();
         var cursor = 0L;
@@ -87,8 +91,8 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
             Assert.That(batches.Select(b => b.Until), Is.EqualTo(new[] { 3L, 4L, 8L }), "each batch ends at its last letter's position");
             Assert.That(read.Select(l => l.Position), Is.EqualTo(Enumerable.Range(1, letters.Count).Select(i => (long)i)),
                 "every position once, none skipped, none repeated");
-            Assert.That(read.Select(l => l.Letter.Summary.LetterId), Is.EquivalentTo(letters.Select(l => l.LetterId)));
-            Assert.That(read[3].Letter.Body, Is.EqualTo(letters[3].Body), "the big letter whole");
+            Assert.That(read.Select(l => l.Letter.LetterId), Is.EquivalentTo(letters.Select(l => l.LetterId)));
+            Assert.That(read[3].Letter.LoadedContent.Body, Is.EqualTo(letters[3].Content.Body), "the big letter whole");
         });
     }
 
@@ -97,23 +101,23 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
     {
         var letters = await StoreBigLettersAsync(cancellation);
 
-        var pages = new List<FullLetterPage>();
+        var pages = new List<LetterPage>();
         long? after = 0;
         while (after is { } cursor)
         {
-            var page = await _store.FullPageAsync(new LetterFilter(), cursor, Count, Budget, cancellation);
+            var page = await _store.FullPageAsync(new LetterSelection(), cursor, Count, Budget, cancellation);
             pages.Add(page);
             after = page.Next;
         }
-        var read = pages.SelectMany(p => p.Letters).Select(l => l.Summary.LetterId).ToList();
-        var streamed = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), cancellationToken: cancellation));
+        var read = pages.SelectMany(p => p.Letters).Select(l => l.LetterId).ToList();
+        var streamed = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterSelection(), cancellationToken: cancellation));
 
         Assert.Multiple(() =>
         {
             Assert.That(pages.Select(p => p.Letters.Count), Is.EqualTo(new[] { 3, 1, 4 }), "fewer than 5 a page, at least one");
             Assert.That(read, Is.EqualTo(letters.Select(l => l.LetterId)), "every letter once, in store order");
-            Assert.That(pages[1].Letters[0].Body, Is.EqualTo(letters[3].Body), "the big letter whole");
-            Assert.That(streamed.Select(l => l.Summary.LetterId), Is.EqualTo(letters.Select(l => l.LetterId)), "the stream, with the store's own budget");
+            Assert.That(pages[1].Letters[0].LoadedContent.Body, Is.EqualTo(letters[3].Content.Body), "the big letter whole");
+            Assert.That(streamed.Select(l => l.LetterId), Is.EqualTo(letters.Select(l => l.LetterId)), "the stream, with the store's own budget");
         });
     }
 
@@ -128,12 +132,12 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
 
         Assert.Multiple(() =>
         {
-            Assert.That(big!.Letter.Body, Is.EqualTo(letters[3].Body[..4096]), "the first bytes only");
-            Assert.That(big.BodyLength, Is.EqualTo(letters[3].Body.Length));
-            Assert.That(big.IsWholeBody, Is.False);
-            Assert.That(big.Letter.HeadersJson, Is.EqualTo(letters[3].HeadersJson), "the rest of the letter in full");
-            Assert.That(small!.Letter.Body, Is.EqualTo(letters[0].Body));
-            Assert.That(small.IsWholeBody, Is.True);
+            Assert.That(big!.LoadedContent.Body, Is.EqualTo(letters[3].Content.Body[..4096]), "the first bytes only");
+            Assert.That(big.LoadedContent.BodyLength, Is.EqualTo(letters[3].Content.Body.Length));
+            Assert.That(big.LoadedContent.IsWholeBody, Is.False);
+            Assert.That(big.LoadedContent.HeadersJson, Is.EqualTo(letters[3].Content.HeadersJson), "the rest of the letter in full");
+            Assert.That(small!.LoadedContent.Body, Is.EqualTo(letters[0].Content.Body));
+            Assert.That(small.LoadedContent.IsWholeBody, Is.True);
             Assert.That(none, Is.Null);
         });
     }

@@ -65,7 +65,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         {
             Assert.That(first, Is.EqualTo(10));
             Assert.That(again, Is.EqualTo(1), "only letter 11 is new, and only once though it came twice in the batch");
-            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(11));
+            Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(11));
         });
     }
 
@@ -89,40 +89,47 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.InsertAsync([DeadLetterMapper.Map(Copy(17, "b7ad6b7169203331"), body, TestLetters.Start)], cancellation);
         await _store.InsertAsync([DeadLetterMapper.Map(Copy(3, "00f067aa0ba902b7"), body, TestLetters.Start.AddSeconds(5))], cancellation);
 
-        Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1), "one failure, one letter: a replay sends it once");
+        Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(1), "one failure, one letter: a replay sends it once");
     }
 
     [Test]
     public async Task Should_keep_every_field_of_a_letter(CancellationToken cancellation)
     {
         var properties = new LetterProperties("application/vnd.masstransit+json", "utf-8", "mt-7", "corr-7", "urn:message:SendEmail", "shop", 1_796_000_000);
-        var letter = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉") with { Body = [0, 1, 2, 255, 254], EnhancedCode = null, Properties = properties };
+        var made = TestLetters.Make(7, reason: "Mailbox full: ünïcödé ✉");
+        var letter = made with
+        {
+            Failure = made.Failure with { EnhancedCode = null },
+            Content = made.Content with { Body = [0, 1, 2, 255, 254], Properties = properties },
+        };
         await _store.InsertAsync([letter], cancellation);
 
         var stored = await _store.GetAsync(letter.LetterId, cancellation);
         var byMessage = await _store.GetByMessageIdAsync("m-7", 10, cancellation);
 
         Assert.That(stored, Is.Not.Null);
-        var summary = stored!.Summary;
+        var summary = stored!;
+        var failure = stored.Failure;
+        var content = stored.LoadedContent;
         Assert.Multiple(() =>
         {
             Assert.That(summary.LetterId, Is.EqualTo(letter.LetterId));
             Assert.That(summary.MessageId, Is.EqualTo("m-7"));
-            Assert.That(summary.Class, Is.EqualTo("permanent"));
-            Assert.That(summary.Reason, Is.EqualTo("Mailbox full: ünïcödé ✉"));
-            Assert.That(summary.SmtpCode, Is.EqualTo(550));
-            Assert.That(summary.EnhancedCode, Is.Null);
-            Assert.That(summary.Attempts, Is.EqualTo(1));
-            Assert.That(summary.FirstFailureAt, Is.EqualTo(letter.FirstFailureAt));
-            Assert.That(summary.LastFailureAt, Is.EqualTo(letter.LastFailureAt));
+            Assert.That(failure.Class, Is.EqualTo("permanent"));
+            Assert.That(failure.Reason, Is.EqualTo("Mailbox full: ünïcödé ✉"));
+            Assert.That(failure.SmtpCode, Is.EqualTo(550));
+            Assert.That(failure.EnhancedCode, Is.Null);
+            Assert.That(failure.Attempts, Is.EqualTo(1));
+            Assert.That(failure.FirstFailureAt, Is.EqualTo(letter.Failure.FirstFailureAt));
+            Assert.That(failure.LastFailureAt, Is.EqualTo(letter.Failure.LastFailureAt));
             Assert.That(summary.Recipients, Is.EqualTo(new[] { "user7@example.org" }));
             Assert.That(summary.Group, Is.EqualTo(letter.Group.Key));
             Assert.That(summary.State, Is.EqualTo(LetterState.Dead));
-            Assert.That(stored.Body, Is.EqualTo(new byte[] { 0, 1, 2, 255, 254 }));
-            Assert.That(stored.HeadersJson, Is.EqualTo(letter.HeadersJson));
-            Assert.That(stored.HistoryJson, Is.EqualTo(letter.HistoryJson));
-            Assert.That(stored.Properties, Is.EqualTo(properties), "the AMQP properties a replay publishes again");
-            Assert.That(byMessage.Select(l => l.Summary.LetterId), Is.EqualTo(new[] { letter.LetterId }));
+            Assert.That(content.Body, Is.EqualTo(new byte[] { 0, 1, 2, 255, 254 }));
+            Assert.That(content.HeadersJson, Is.EqualTo(letter.Content.HeadersJson));
+            Assert.That(content.HistoryJson, Is.EqualTo(letter.Content.HistoryJson));
+            Assert.That(content.Properties, Is.EqualTo(properties), "the AMQP properties a replay publishes again");
+            Assert.That(byMessage.Select(l => l.LetterId), Is.EqualTo(new[] { letter.LetterId }));
         });
     }
 
@@ -151,17 +158,17 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
 
         var inserted = await _store.InsertAsync([letter, TestLetters.Make(2)], cancellation);
         var stored = await _store.GetAsync(letter.LetterId, cancellation);
-        var group = (await _store.GroupsAsync(new LetterFilter { Group = letter.Group.Key }, 1, cancellation)).Single();
+        var group = (await _store.GroupsAsync(new LetterSelection { Group = letter.Group.Key }, 1, cancellation)).Single();
 
         var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         Assert.Multiple(() =>
         {
             Assert.That(inserted, Is.EqualTo(2), "the letter and the one after it in the batch");
-            Assert.That(stored!.Summary.Reason, Is.EqualTo(reason[..1999]), "cut before the pair, not inside it");
-            Assert.That(stored.Summary.MessageId, Is.EqualTo(messageId[..255]));
-            Assert.That(stored.Summary.Recipients, Is.EqualTo(new[] { address[..319] }));
+            Assert.That(stored!.Failure.Reason, Is.EqualTo(reason[..1999]), "cut before the pair, not inside it");
+            Assert.That(stored.MessageId, Is.EqualTo(messageId[..255]));
+            Assert.That(stored.Recipients, Is.EqualTo(new[] { address[..319] }));
             Assert.That(group.Label, Is.EqualTo("550 " + reason[..194] + "…"));
-            Assert.That(() => strict.GetBytes(group.Label + stored.Summary.Reason + stored.Summary.MessageId), Throws.Nothing);
+            Assert.That(() => strict.GetBytes(group.Label + stored.Failure.Reason + stored.MessageId), Throws.Nothing);
         });
     }
 
@@ -173,20 +180,20 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             await _store.InsertAsync([.. chunk.Select(i => TestLetters.Make(i, letterClass: i % 7 == 0 ? "transient" : "permanent"))], cancellation);
 
         var timer = Stopwatch.StartNew();
-        var firstPage = await _store.PageAsync(new LetterFilter(), null, 50, LetterOrder.NewestFirst, cancellation);
+        var firstPage = await _store.PageAsync(new LetterSelection(), null, 50, LetterOrder.NewestFirst, cancellation);
         TestContext.Out.WriteLine($"{kind}: first page of 50 (newest first) of {Total} letters in {timer.Elapsed.TotalMilliseconds:F1} ms");
 
         var seen = new HashSet<string>();
         long previous = 0;
         var ordered = true;
-        await foreach (var letter in _store.StreamAsync(new LetterFilter(), cancellationToken: cancellation))
+        await foreach (var letter in _store.StreamAsync(new LetterSelection(), cancellationToken: cancellation))
         {
             seen.Add(letter.LetterId);
             ordered &= letter.Sequence > previous;
             previous = letter.Sequence;
         }
-        var transient = await CountStreamAsync(new LetterFilter { Class = "transient" }, null, cancellation);
-        var limited = await CountStreamAsync(new LetterFilter(), 1234, cancellation);
+        var transient = await CountStreamAsync(new LetterSelection { Class = "transient" }, null, cancellation);
+        var limited = await CountStreamAsync(new LetterSelection(), 1234, cancellation);
 
         Assert.Multiple(() =>
         {
@@ -230,20 +237,20 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
 
         Assert.Multiple(async () =>
         {
-            Assert.That(await IdsAsync(new LetterFilter { Class = "transient" }), Is.EqualTo(new[] { 2 }));
-            Assert.That(await IdsAsync(new LetterFilter { SmtpCode = 554 }), Is.EqualTo(new[] { 3 }));
-            Assert.That(await IdsAsync(new LetterFilter { EnhancedCode = "5.1.1" }), Is.EqualTo(new[] { 1, 5, 6 }));
-            Assert.That(await IdsAsync(new LetterFilter { Group = TestLetters.Make(2, "transient", 451, "4.7.1", "Greylisted, please try again later").Group.Key }),
+            Assert.That(await IdsAsync(new LetterSelection { Class = "transient" }), Is.EqualTo(new[] { 2 }));
+            Assert.That(await IdsAsync(new LetterSelection { SmtpCode = 554 }), Is.EqualTo(new[] { 3 }));
+            Assert.That(await IdsAsync(new LetterSelection { EnhancedCode = "5.1.1" }), Is.EqualTo(new[] { 1, 5, 6 }));
+            Assert.That(await IdsAsync(new LetterSelection { Group = TestLetters.Make(2, "transient", 451, "4.7.1", "Greylisted, please try again later").Group.Key }),
                 Is.EqualTo(new[] { 2 }));
-            Assert.That(await IdsAsync(new LetterFilter { MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
-            Assert.That(await IdsAsync(new LetterFilter { ReasonContains = "spam" }), Is.EqualTo(new[] { 3 }), "text without regard to case");
-            Assert.That(await IdsAsync(new LetterFilter { Since = TestLetters.Start.AddSeconds(3), Until = TestLetters.Start.AddSeconds(5) }),
+            Assert.That(await IdsAsync(new LetterSelection { MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
+            Assert.That(await IdsAsync(new LetterSelection { ReasonContains = "spam" }), Is.EqualTo(new[] { 3 }), "text without regard to case");
+            Assert.That(await IdsAsync(new LetterSelection { Since = TestLetters.Start.AddSeconds(3), Until = TestLetters.Start.AddSeconds(5) }),
                 Is.EqualTo(new[] { 3, 4 }), "since inclusive, until exclusive");
-            Assert.That(await IdsAsync(new LetterFilter { Class = "permanent", SmtpCode = 550, MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
-            Assert.That(await _store.CountAsync(new LetterFilter { Class = "permanent" }, cancellation), Is.EqualTo(4));
+            Assert.That(await IdsAsync(new LetterSelection { Class = "permanent", SmtpCode = 550, MessageId = "shared" }), Is.EqualTo(new[] { 5, 6 }));
+            Assert.That(await _store.CountAsync(new LetterSelection { Class = "permanent" }, cancellation), Is.EqualTo(4));
         });
 
-        async Task<int[]> IdsAsync(LetterFilter filter)
+        async Task<int[]> IdsAsync(LetterSelection filter)
         {
             var ids = new List<int>();
             await foreach (var letter in _store.StreamAsync(filter, cancellationToken: cancellation))
@@ -262,8 +269,8 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             TestLetters.Make(8, "permanent", 552, "5.3.4", "Message too big"),
         ], cancellation);
 
-        var groups = await _store.GroupsAsync(new LetterFilter(), 10, cancellation);
-        var top = await _store.GroupsAsync(new LetterFilter(), 1, cancellation);
+        var groups = await _store.GroupsAsync(new LetterSelection(), 10, cancellation);
+        var top = await _store.GroupsAsync(new LetterSelection(), 1, cancellation);
 
         Assert.That(groups, Has.Count.EqualTo(3));
         Assert.Multiple(() =>
@@ -288,9 +295,9 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         var replayed = await _store.MarkReplayedAsync(["letter-00000001", "letter-00000002", "no-such-letter"], Operator, cancellation);
         var replayedAgain = await _store.MarkReplayedAsync(["letter-00000001"], Operator, cancellation);
         var purgedReplayed = await _store.MarkPurgedAsync(["letter-00000002", "letter-00000003"], purger, cancellation);
-        var purgedByFilter = await _store.PurgeAsync(new LetterFilter { Class = "transient" }, purger, cancellation);
-        var one = (await _store.GetAsync("letter-00000001", cancellation))!.Summary;
-        var three = (await _store.GetAsync("letter-00000003", cancellation))!.Summary;
+        var purgedByFilter = await _store.PurgeAsync(new LetterSelection { Class = "transient" }, purger, cancellation);
+        var one = (await _store.GetAsync("letter-00000001", cancellation))!;
+        var three = (await _store.GetAsync("letter-00000003", cancellation))!;
 
         Assert.Multiple(async () =>
         {
@@ -302,10 +309,10 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(one.Replayed, Is.EqualTo(Operator));
             Assert.That(three.State, Is.EqualTo(LetterState.Purged));
             Assert.That(three.Purged, Is.EqualTo(purger));
-            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1), "only letter 4 is still dead");
-            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation), Is.EqualTo(2));
-            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Purged }, cancellation), Is.EqualTo(3));
-            Assert.That(await _store.CountAsync(new LetterFilter { State = null }, cancellation), Is.EqualTo(6));
+            Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(1), "only letter 4 is still dead");
+            Assert.That(await _store.CountAsync(new LetterSelection { State = LetterState.Replayed }, cancellation), Is.EqualTo(2));
+            Assert.That(await _store.CountAsync(new LetterSelection { State = LetterState.Purged }, cancellation), Is.EqualTo(3));
+            Assert.That(await _store.CountAsync(new LetterSelection { State = null }, cancellation), Is.EqualTo(6));
         });
     }
 
@@ -327,7 +334,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             Assert.That(await _store.GetAsync("letter-00000001", cancellation), Is.Null);
             Assert.That(await _store.GetAsync("letter-00000002", cancellation), Is.Null);
             Assert.That(await _store.GetAsync("letter-00000003", cancellation), Is.Not.Null, "purged after the cut-off");
-            Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(2), "dead letters are never removed by time");
+            Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(2), "dead letters are never removed by time");
             Assert.That(await _store.GetReplayJobAsync(oldJob.Id, cancellation), Is.Null, "an ended job older than the cut-off");
         });
     }
@@ -340,7 +347,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         const int Total = 12_000;
         foreach (var chunk in Enumerable.Range(1, Total).Chunk(2000))
             await _store.InsertAsync([.. chunk.Select(i => TestLetters.Make(i))], cancellation);
-        await _store.PurgeAsync(new LetterFilter(), new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
+        await _store.PurgeAsync(new LetterSelection(), new LetterMark(TestLetters.Start.AddDays(1), "old"), cancellation);
         var cutoff = TestLetters.Start.AddDays(10);
 
         Task<long> first, second;
@@ -359,7 +366,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         Assert.Multiple(async () =>
         {
             Assert.That(deleted, Is.EqualTo(Total), "each letter deleted once, by one sweep or the other");
-            Assert.That(await _store.CountAsync(new LetterFilter { State = null }, cancellation), Is.Zero);
+            Assert.That(await _store.CountAsync(new LetterSelection { State = null }, cancellation), Is.Zero);
             Assert.That(await CountRawAsync("SELECT COUNT(*) FROM dead_letter_contents"), Is.Zero, "no content left behind without its letter");
         });
     }
@@ -418,18 +425,18 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.InsertAsync([.. Enumerable.Range(1, 10).Select(i => TestLetters.Make(i, letterClass: i % 2 == 0 ? "transient" : "permanent"))], cancellation);
         await _store.MarkPurgedAsync(["letter-00000002"], Operator, cancellation);
 
-        var job = await _store.CreateReplayJobAsync(new LetterFilter { Class = "transient" }, "--class transient", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection { Class = "transient" }, "--class transient", Operator, cancellation);
         await _store.InsertAsync([TestLetters.Make(12, letterClass: "transient")], cancellation);
         await _store.ClaimReplayJobAsync(job.Id, "run-1", Operator.At, cancellation);
         var first = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
         await _store.MarkPurgedAsync(["letter-00000008"], Operator, cancellation);
-        var advanced = await _store.AdvanceReplayJobAsync(job.Id, "run-1", first[^1].Position, [.. first.Select(l => l.Letter.Summary.LetterId)], 0,
+        var advanced = await _store.AdvanceReplayJobAsync(job.Id, "run-1", first[^1].Position, [.. first.Select(l => l.Letter.LetterId)], 0,
             first[^1].Position, Operator, cancellation);
         // As after a kill: a new reader of the same job goes on after the cursor.
         var rest = await _store.ReadJobLettersAsync(job.Id, advanced.Cursor, job.Total, cancellation);
-        var skipped = rest.Where(l => l.Letter.Summary.State != LetterState.Dead).ToList();
+        var skipped = rest.Where(l => l.Letter.State != LetterState.Dead).ToList();
         var done = await _store.AdvanceReplayJobAsync(job.Id, "run-1", rest[^1].Position,
-            [.. rest.Except(skipped).Select(l => l.Letter.Summary.LetterId)], skipped.Count, job.Total, Operator, cancellation);
+            [.. rest.Except(skipped).Select(l => l.Letter.LetterId)], skipped.Count, job.Total, Operator, cancellation);
         var completed = await _store.ReleaseReplayJobAsync(job.Id, "run-1", ReplayJobState.Completed, Operator.At, cancellation);
         var byIds = await _store.CreateReplayJobAsync(["letter-00000009", "letter-00000001", "letter-00000004", "unknown"], "ids", Operator, cancellation);
 
@@ -437,17 +444,17 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         {
             Assert.That(job.Total, Is.EqualTo(4), "transient letters 4, 6, 8, 10; not the purged 2, not the later 12");
             Assert.That(job.State, Is.EqualTo(ReplayJobState.Pending));
-            Assert.That(first.Select(l => (l.Position, l.Letter.Summary.LetterId)), Is.EqualTo(new[] { (1L, "letter-00000004"), (2L, "letter-00000006") }));
+            Assert.That(first.Select(l => (l.Position, l.Letter.LetterId)), Is.EqualTo(new[] { (1L, "letter-00000004"), (2L, "letter-00000006") }));
             Assert.That(advanced.Cursor, Is.EqualTo(2));
             Assert.That(advanced.Replayed, Is.EqualTo(2));
-            Assert.That(rest.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008", "letter-00000010" }));
-            Assert.That(skipped.Select(l => l.Letter.Summary.LetterId), Is.EqualTo(new[] { "letter-00000008" }));
+            Assert.That(rest.Select(l => l.Letter.LetterId), Is.EqualTo(new[] { "letter-00000008", "letter-00000010" }));
+            Assert.That(skipped.Select(l => l.Letter.LetterId), Is.EqualTo(new[] { "letter-00000008" }));
             Assert.That((done.Cursor, done.Replayed, done.Skipped), Is.EqualTo((4L, 3L, 1L)));
             Assert.That(await _store.ReadJobLettersAsync(job.Id, done.Cursor, job.Total, cancellation), Is.Empty);
             Assert.That(completed.State, Is.EqualTo(ReplayJobState.Completed));
-            Assert.That(await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation), Is.EqualTo(3));
+            Assert.That(await _store.CountAsync(new LetterSelection { State = LetterState.Replayed }, cancellation), Is.EqualTo(3));
             Assert.That(byIds.Total, Is.EqualTo(2), "letter 4 is replayed already and 'unknown' is not stored");
-            Assert.That((await _store.ReadJobLettersAsync(byIds.Id, 0, byIds.Total, cancellation)).Select(l => l.Letter.Summary.LetterId),
+            Assert.That((await _store.ReadJobLettersAsync(byIds.Id, 0, byIds.Total, cancellation)).Select(l => l.Letter.LetterId),
                 Is.EqualTo(new[] { "letter-00000001", "letter-00000009" }), "in store order");
             Assert.That((await _store.ListReplayJobsAsync(10, cancellation)).Select(j => j.Id), Is.EqualTo(new[] { byIds.Id, job.Id }));
             Assert.That((await _store.GetReplayJobAsync(job.Id, cancellation))!.CreatedBy, Is.EqualTo("ops@test"));
@@ -461,17 +468,17 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         await _store.InsertAsync([TestLetters.Make(251) with { Recipients = ["a@example.org", "Ops@Mail.Example.NET"] }], cancellation);
         await _store.MarkPurgedAsync(["letter-00000003"], Operator, cancellation);
 
-        var full = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), cancellationToken: cancellation));
-        var limited = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterFilter(), 120, cancellation));
-        var domain = await Traffic.ToListAsync(_store.StreamAsync(new LetterFilter { RecipientDomain = "mail.example.net" }, cancellationToken: cancellation));
-        var parent = await _store.CountAsync(new LetterFilter { RecipientDomain = "example.net" }, cancellation);
+        var full = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterSelection(), cancellationToken: cancellation));
+        var limited = await Traffic.ToListAsync(_store.StreamFullAsync(new LetterSelection(), 120, cancellation));
+        var domain = await Traffic.ToListAsync(_store.StreamAsync(new LetterSelection { RecipientDomain = "mail.example.net" }, cancellationToken: cancellation));
+        var parent = await _store.CountAsync(new LetterSelection { RecipientDomain = "example.net" }, cancellation);
 
         Assert.Multiple(() =>
         {
             Assert.That(full, Has.Count.EqualTo(250), "every dead letter (not the purged one), over several pages");
-            Assert.That(full.Select(l => l.Summary.Sequence), Is.Ordered.Ascending);
-            Assert.That(full[0].Body, Is.EqualTo(TestLetters.Make(1).Body), "with its body");
-            Assert.That(full[0].HeadersJson, Is.EqualTo(TestLetters.Make(1).HeadersJson));
+            Assert.That(full.Select(l => l.Sequence), Is.Ordered.Ascending);
+            Assert.That(full[0].LoadedContent.Body, Is.EqualTo(TestLetters.Make(1).Content.Body), "with its body");
+            Assert.That(full[0].LoadedContent.HeadersJson, Is.EqualTo(TestLetters.Make(1).Content.HeadersJson));
             Assert.That(limited, Has.Count.EqualTo(120));
             Assert.That(domain.Select(l => l.LetterId), Is.EqualTo(new[] { "letter-00000251" }), "the domain without regard to case");
             Assert.That(parent, Is.Zero, "a domain matches whole, not a parent domain of it");
@@ -482,14 +489,14 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_record_the_window_a_replay_job_has_in_flight(CancellationToken cancellation)
     {
         await _store.InsertAsync([.. Enumerable.Range(1, 6).Select(i => TestLetters.Make(i))], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
 
         await _store.ClaimReplayJobAsync(job.Id, "run-1", Operator.At, cancellation);
         var inFlight = await _store.BeginReplayWindowAsync(job.Id, "run-1", 4, Operator.At, cancellation);
         var batch = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
         // A kill here: a resume finds the window recorded, the cursor where it was.
         var resumed = await _store.GetReplayJobAsync(job.Id, cancellation);
-        var marked = await _store.AdvanceReplayJobAsync(job.Id, "run-1", 2, [.. batch.Select(l => l.Letter.Summary.LetterId)], 0, 6, Operator, cancellation);
+        var marked = await _store.AdvanceReplayJobAsync(job.Id, "run-1", 2, [.. batch.Select(l => l.Letter.LetterId)], 0, 6, Operator, cancellation);
 
         Assert.Multiple(() =>
         {
@@ -504,21 +511,21 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_let_one_run_at_a_time_hold_a_replay_job(CancellationToken cancellation)
     {
         await _store.InsertAsync([.. Enumerable.Range(1, 4).Select(i => TestLetters.Make(i))], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         var start = Operator.At;
         var silent = start + SqlDeadLetterStore.ActiveJobSilence + TimeSpan.FromSeconds(1);
         string[] firstTwo = ["letter-00000001", "letter-00000002"];
 
         var first = await _store.ClaimReplayJobAsync(job.Id, "run-a", start, cancellation);
         var second = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.ClaimReplayJobAsync(job.Id, "run-b", start.AddSeconds(1), cancellation));
-        var otherJob = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(start.AddSeconds(1), "b"), cancellation));
+        var otherJob = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.CreateReplayJobAsync(new LetterSelection(), "--all", new LetterMark(start.AddSeconds(1), "b"), cancellation));
         var notHeld = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-b", 2, firstTwo, 0, 4, Operator, cancellation));
         var renewed = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(start.AddSeconds(3)), cancellation);
         // Run a falls silent (killed, or stopped): after the silence run b takes the job over, and a can no longer move it on.
         var takenOver = await _store.ClaimReplayJobAsync(job.Id, "run-b", silent.AddSeconds(3), cancellation);
         var late = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, firstTwo, 0, 4, Operator, cancellation));
         var renewedLate = await _store.RenewReplayJobAsync(job.Id, "run-a", new TestClock(silent.AddSeconds(4)), cancellation);
-        var replayedByLate = await _store.CountAsync(new LetterFilter { State = LetterState.Replayed }, cancellation);
+        var replayedByLate = await _store.CountAsync(new LetterSelection { State = LetterState.Replayed }, cancellation);
         // Released while running (an interrupted run): another run may resume at once, and a new job may start.
         var released = await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Running, silent.AddSeconds(5), cancellation);
         var third = await _store.ClaimReplayJobAsync(job.Id, "run-c", silent.AddSeconds(5), cancellation);
@@ -546,7 +553,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_keep_a_job_with_its_run_while_the_runs_heartbeat_waits_for_the_write_lock(CancellationToken cancellation)
     {
         await _store.InsertAsync([TestLetters.Make(1)], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         var start = Operator.At;
         await _store.ClaimReplayJobAsync(job.Id, "run-a", start, cancellation);
         // Longest a renew can wait for the lock (SQLite's busy timeout; then it fails and its run stops), less a second.
@@ -597,26 +604,26 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_refuse_a_new_replay_while_an_interrupted_job_has_an_unmarked_window(CancellationToken cancellation)
     {
         await _store.InsertAsync([.. Enumerable.Range(1, 8).Select(i => TestLetters.Make(i))], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         var at = Operator.At;
         // A run published letters 1-4 (its window), had 1-2 confirmed and marked, and was stopped by Ctrl+C: released,
         // still running, its hold gone. Letters 3 and 4 may be in the work queue, and are still dead.
         await _store.ClaimReplayJobAsync(job.Id, "run-a", at, cancellation);
         await _store.BeginReplayWindowAsync(job.Id, "run-a", 4, at, cancellation);
         var marked = await _store.ReadJobLettersAsync(job.Id, 0, 2, cancellation);
-        await _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, [.. marked.Select(l => l.Letter.Summary.LetterId)], 0, 4, Operator, cancellation);
+        await _store.AdvanceReplayJobAsync(job.Id, "run-a", 2, [.. marked.Select(l => l.Letter.LetterId)], 0, 4, Operator, cancellation);
         await _store.ReleaseReplayJobAsync(job.Id, "run-a", ReplayJobState.Running, at.AddSeconds(1), cancellation);
         var later = new LetterMark(at.AddMinutes(5), "b");
 
-        var byFilter = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        var byFilter = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterSelection(), "--all", later, cancellation));
         var byIds = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(["letter-00000003"], "ids", later, cancellation));
         // The same after a failure (a nack, a lost broker) instead of Ctrl+C.
         await _store.ClaimReplayJobAsync(job.Id, "run-b", at.AddMinutes(6), cancellation);
         await _store.ReleaseReplayJobAsync(job.Id, "run-b", ReplayJobState.Failed, at.AddMinutes(6), cancellation);
-        var afterFailure = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterFilter(), "--all", later, cancellation));
+        var afterFailure = Assert.ThrowsAsync<ReplayJobInterruptedException>(() => _store.CreateReplayJobAsync(new LetterSelection(), "--all", later, cancellation));
         // The operator gives the job up explicitly: a new job may start, and takes the unmarked letters with the rest.
         var abandoned = await _store.AbandonReplayJobAsync(job.Id, at.AddMinutes(7), cancellation);
-        var fresh = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", new LetterMark(at.AddMinutes(8), "b"), cancellation);
+        var fresh = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", new LetterMark(at.AddMinutes(8), "b"), cancellation);
 
         Assert.Multiple(() =>
         {
@@ -632,7 +639,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_not_abandon_a_job_a_live_run_holds(CancellationToken cancellation)
     {
         await _store.InsertAsync([TestLetters.Make(1)], cancellation);
-        var job = await _store.CreateReplayJobAsync(new LetterFilter(), "--all", Operator, cancellation);
+        var job = await _store.CreateReplayJobAsync(new LetterSelection(), "--all", Operator, cancellation);
         await _store.ClaimReplayJobAsync(job.Id, "run-a", Operator.At, cancellation);
 
         var refused = Assert.ThrowsAsync<ReplayJobBusyException>(() => _store.AbandonReplayJobAsync(job.Id, Operator.At.AddSeconds(1), cancellation));
@@ -654,10 +661,10 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
             ? await SqliteDeadLetterStore.OpenAsync(_directory!, cancellation)
             : await PostgresDeadLetterStore.OpenAsync((await ServersSetUp.PostgresAsync()).ConnectionString(_database!), cancellation);
 
-        Assert.That(await _store.CountAsync(new LetterFilter(), cancellation), Is.EqualTo(1));
+        Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(1));
     }
 
-    private async Task<long> CountStreamAsync(LetterFilter filter, long? limit, CancellationToken cancellation)
+    private async Task<long> CountStreamAsync(LetterSelection filter, long? limit, CancellationToken cancellation)
     {
         long count = 0;
         await foreach (var _ in _store.StreamAsync(filter, limit, cancellationToken: cancellation))
@@ -671,7 +678,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         long? after = null;
         do
         {
-            var page = await _store.PageAsync(new LetterFilter(), after, 10, order, cancellation);
+            var page = await _store.PageAsync(new LetterSelection(), after, 10, order, cancellation);
             ids.AddRange(page.Letters.Select(l => l.LetterId));
             after = page.Next;
         }

@@ -27,7 +27,7 @@ public sealed class When_the_dead_letter_queue_is_deleted
         try
         {
             var store = await host.Services.GetRequiredService<DeadLetterStoreProvider>().GetAsync(cancellation);
-            var all = new LetterFilter { State = null };
+            var all = new LetterSelection { State = null };
             await host.StartAsync(cancellation);
             await Traffic.EventuallyAsync(() => QueueCounts.IsBoundAsync(broker, names.Dead, cancellation), cancellation);
             await Traffic.PublishAsync(connection, names.Dead, Enumerable.Range(0, 100).Select(Traffic.OurLetter), cancellation);

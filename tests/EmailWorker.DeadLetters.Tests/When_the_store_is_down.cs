@@ -38,7 +38,7 @@ public sealed class When_the_store_is_down
         {
             await host.Services.GetRequiredService<TopologyDeclarer>().DeclareAsync(connection, cancellation);
             var store = await host.Services.GetRequiredService<DeadLetterStoreProvider>().GetAsync(cancellation);
-            var all = new LetterFilter { State = null };
+            var all = new LetterSelection { State = null };
             await host.StartAsync(cancellation);
             await Traffic.PublishAsync(connection, names.Dead, Enumerable.Range(0, Batch).Select(Traffic.OurLetter), cancellation);
             var before = await Traffic.EventuallyAsync(async () => await store.CountAsync(all, cancellation) == Batch, cancellation);
@@ -72,7 +72,7 @@ public sealed class When_the_store_is_down
     }
 
     /// <summary>The count, or 0 while the database still refuses (it takes a moment to accept again).</summary>
-    private static async Task<long> CountOrZeroAsync(IDeadLetterStore store, LetterFilter filter, CancellationToken cancellation)
+    private static async Task<long> CountOrZeroAsync(IDeadLetterStore store, LetterSelection filter, CancellationToken cancellation)
     {
         try
         {

@@ -35,7 +35,7 @@ public sealed class When_the_worker_ingests_and_is_killed
             await new TopologyDeclarer(names, Options.Create(topology)).DeclareAsync(connection, cancellation);
             await Traffic.PublishAsync(connection, names.Dead, Enumerable.Range(0, Letters).Select(Traffic.OurLetter), cancellation);
             await using var store = await SqliteDeadLetterStore.OpenAsync(directory, cancellation);
-            var all = new LetterFilter { State = null };
+            var all = new LetterSelection { State = null };
 
             var first = WorkerRun.Start(environment);
             var started = await Traffic.EventuallyAsync(async () => await store.CountAsync(all, cancellation) >= Letters / 4, cancellation);

@@ -40,18 +40,18 @@ public sealed class DeadLetterMapperTests
         Assert.Multiple(() =>
         {
             Assert.That(letter.MessageId, Is.EqualTo("order-1"), "the command's messageId");
-            Assert.That(letter.Class, Is.EqualTo("permanent"));
-            Assert.That(letter.Reason, Is.EqualTo("<ann@example.org>: User unknown"));
-            Assert.That(letter.SmtpCode, Is.EqualTo(550));
-            Assert.That(letter.EnhancedCode, Is.EqualTo("5.1.1"));
-            Assert.That(letter.Attempts, Is.EqualTo(3));
-            Assert.That(letter.FirstFailureAt, Is.EqualTo(new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero)));
-            Assert.That(letter.LastFailureAt, Is.EqualTo(new DateTimeOffset(2026, 11, 29, 11, 0, 0, TimeSpan.Zero)));
+            Assert.That(letter.Failure.Class, Is.EqualTo("permanent"));
+            Assert.That(letter.Failure.Reason, Is.EqualTo("<ann@example.org>: User unknown"));
+            Assert.That(letter.Failure.SmtpCode, Is.EqualTo(550));
+            Assert.That(letter.Failure.EnhancedCode, Is.EqualTo("5.1.1"));
+            Assert.That(letter.Failure.Attempts, Is.EqualTo(3));
+            Assert.That(letter.Failure.FirstFailureAt, Is.EqualTo(new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero)));
+            Assert.That(letter.Failure.LastFailureAt, Is.EqualTo(new DateTimeOffset(2026, 11, 29, 11, 0, 0, TimeSpan.Zero)));
             Assert.That(letter.Recipients, Is.EqualTo(new[] { "ann@example.org" }), "the recipients it stands for, not every one of the command");
-            Assert.That(letter.HistoryJson, Does.StartWith("""[{"attempt":1,""").And.Contain(""""outcome":"failed""""), "the timeline as the header codec reads it");
-            Assert.That(letter.HeadersJson, Does.StartWith("""{"email-attempt":3,"email-attempts":3,"email-failure-class":"permanent","""));
-            Assert.That(letter.HeadersJson, Does.EndWith("\"x-custom\":12}"));
-            Assert.That(letter.Body, Is.EqualTo(Body));
+            Assert.That(letter.Content.HistoryJson, Does.StartWith("""[{"attempt":1,""").And.Contain(""""outcome":"failed""""), "the timeline as the header codec reads it");
+            Assert.That(letter.Content.HeadersJson, Does.StartWith("""{"email-attempt":3,"email-attempts":3,"email-failure-class":"permanent","""));
+            Assert.That(letter.Content.HeadersJson, Does.EndWith("\"x-custom\":12}"));
+            Assert.That(letter.Content.Body, Is.EqualTo(Body));
             Assert.That(letter.Group, Is.EqualTo(Fingerprint.Of("permanent", 550, "5.1.1", "<ann@example.org>: User unknown")));
         });
     }
@@ -101,12 +101,12 @@ public sealed class DeadLetterMapperTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(letter.Class, Is.EqualTo("poison"));
-            Assert.That(letter.Reason, Is.EqualTo(DeadLetterMapper.PoisonReason));
+            Assert.That(letter.Failure.Class, Is.EqualTo("poison"));
+            Assert.That(letter.Failure.Reason, Is.EqualTo(DeadLetterMapper.PoisonReason));
             Assert.That(letter.MessageId, Is.EqualTo("order-1"));
             Assert.That(letter.Recipients, Is.EqualTo(new[] { "ann@example.org", "bob@example.org" }), "every recipient of the command");
-            Assert.That(letter.LastFailureAt, Is.EqualTo(new DateTimeOffset(2026, 11, 29, 9, 30, 0, TimeSpan.Zero)), "the broker's death time");
-            Assert.That(letter.HeadersJson, Does.Contain("\"x-death\":[{\"count\":1,\"reason\":\"delivery_limit\",\"time\":\"2026-11-29T09:30:00.0000000+00:00\"}]"));
+            Assert.That(letter.Failure.LastFailureAt, Is.EqualTo(new DateTimeOffset(2026, 11, 29, 9, 30, 0, TimeSpan.Zero)), "the broker's death time");
+            Assert.That(letter.Content.HeadersJson, Does.Contain("\"x-death\":[{\"count\":1,\"reason\":\"delivery_limit\",\"time\":\"2026-11-29T09:30:00.0000000+00:00\"}]"));
         });
     }
 
@@ -118,10 +118,10 @@ public sealed class DeadLetterMapperTests
 
         Assert.Multiple(() =>
         {
-            Assert.That((json.Class, json.MessageId, json.Reason), Is.EqualTo(("unknown", "theirs-9", DeadLetterMapper.ForeignReason)));
-            Assert.That((json.LastFailureAt, json.Attempts, json.HeadersJson, json.HistoryJson), Is.EqualTo((ReceivedAt, 0, "{}", "[]")));
-            Assert.That((binary.Class, binary.MessageId), Is.EqualTo(("unknown", "amqp-7")));
-            Assert.That(binary.Body, Is.EqualTo(new byte[] { 0xff, 0x00, 0x41 }));
+            Assert.That((json.Failure.Class, json.MessageId, json.Failure.Reason), Is.EqualTo(("unknown", "theirs-9", DeadLetterMapper.ForeignReason)));
+            Assert.That((json.Failure.LastFailureAt, json.Failure.Attempts, json.Content.HeadersJson, json.Content.HistoryJson), Is.EqualTo((ReceivedAt, 0, "{}", "[]")));
+            Assert.That((binary.Failure.Class, binary.MessageId), Is.EqualTo(("unknown", "amqp-7")));
+            Assert.That(binary.Content.Body, Is.EqualTo(new byte[] { 0xff, 0x00, 0x41 }));
             Assert.That(binary.Recipients, Is.Empty);
         });
     }
@@ -140,9 +140,9 @@ public sealed class DeadLetterMapperTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(letter.Reason, Does.StartWith("bad reply  x").And.Length.EqualTo(2000));
+            Assert.That(letter.Failure.Reason, Does.StartWith("bad reply  x").And.Length.EqualTo(2000));
             Assert.That(letter.MessageId, Has.Length.EqualTo(256));
-            Assert.That(letter.HistoryJson, Is.EqualTo("[]"), "a damaged history is not stored as if it were one");
+            Assert.That(letter.Content.HistoryJson, Is.EqualTo("[]"), "a damaged history is not stored as if it were one");
         });
     }
 }

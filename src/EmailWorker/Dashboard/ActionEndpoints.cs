@@ -29,7 +29,7 @@ internal static class ActionEndpoints
         var action = form["action"].ToString();
         if (action is not ("replay" or "purge"))
             return Refused(http, "Choose replay or purge.");
-        var (read, problem) = ActionSelection.Read(form);
+        var (read, problem) = LetterForm.ReadAction(form);
         if (read is null)
             return Refused(http, problem!);
         // The dry run fixes the set: its confirmation carries the newest letter now, so it acts on what is shown here.
@@ -53,7 +53,7 @@ internal static class ActionEndpoints
     private static async Task<IResult> ReplayAsync(HttpContext http, IDeadLetterStore store, ReplayJobLauncher launcher, ActionAudit audit)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var (selection, problem) = ActionSelection.ReadConfirmed(form);
+        var (selection, problem) = LetterForm.ReadAction(form, confirmed: true);
         if (selection is null)
             return Refused(http, problem!);
         if (!double.TryParse(form["rate"], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !double.IsFinite(rate) || rate is <= 0 or > MaxRate)
@@ -64,9 +64,9 @@ internal static class ActionEndpoints
         ReplayJob job;
         try
         {
-            job = selection.Ids.Count > 0
-                ? await store.CreateReplayJobAsync(selection.Ids, description, created, http.RequestAborted)
-                : await store.CreateReplayJobAsync(selection.Filter, description, created, http.RequestAborted);
+            job = selection.Selection.Ids.Count > 0
+                ? await store.CreateReplayJobAsync(selection.Selection.Ids, description, created, http.RequestAborted)
+                : await store.CreateReplayJobAsync(selection.Selection, description, created, http.RequestAborted);
         }
         catch (ReplayJobBusyException busy)
         {
@@ -92,14 +92,14 @@ internal static class ActionEndpoints
     private static async Task<IResult> PurgeAsync(HttpContext http, IDeadLetterStore store, ActionAudit audit)
     {
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var (selection, problem) = ActionSelection.ReadConfirmed(form);
+        var (selection, problem) = LetterForm.ReadAction(form, confirmed: true);
         if (selection is null)
             return Refused(http, problem!);
         var mark = new LetterMark(DateTimeOffset.UtcNow, http.User.Identity!.Name!);
         // Not the request's token: once begun, a purge finishes its transactions even if the browser goes away.
-        var purged = selection.Ids.Count > 0
-            ? await store.MarkPurgedAsync(selection.Ids, mark, CancellationToken.None)
-            : await store.PurgeAsync(selection.Filter, mark, CancellationToken.None);
+        var purged = selection.Selection.Ids.Count > 0
+            ? await store.MarkPurgedAsync(selection.Selection.Ids, mark, CancellationToken.None)
+            : await store.PurgeAsync(selection.Selection, mark, CancellationToken.None);
         await audit.RecordAsync(http, "purge", selection.Describe(), purged, null);
         return Page.Render(http, "Purged", Html.Of($"""
             <p class="notice">Purged {purged} dead letter(s) ({selection.Describe()}).</p><p><a href="/letters">Back to the letters</a> · <a href="/audit">Audit log</a></p>

@@ -90,8 +90,8 @@ internal static class DashboardHost
         app.MapGet("/", OverviewPage.RenderAsync);
         app.MapGet("/groups", GroupsPage.RenderAsync);
         app.MapGet("/letters", LettersPage.RenderAsync);
-        app.MapGet("/letters/{letterId}", LetterPage.RenderAsync);
-        app.MapGet("/letters/{letterId}/body", LetterPage.BodyAsync);
+        app.MapGet("/letters/{letterId}", LetterDetailPage.RenderAsync);
+        app.MapGet("/letters/{letterId}/body", LetterDetailPage.BodyAsync);
         app.MapGet("/jobs", JobsPage.ListAsync);
         app.MapGet("/jobs/{jobId:long}", JobsPage.ShowAsync);
         app.MapGet("/audit", AuditPage.RenderAsync);

@@ -10,7 +10,7 @@ internal static class GroupsPage
 
     public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store)
     {
-        var groups = await store.GroupsAsync(new LetterFilter(), Limit, http.RequestAborted);
+        var groups = await store.GroupsAsync(new LetterSelection(), Limit, http.RequestAborted);
         var operatorView = Page.IsOperator(http);
         return Page.Render(http, "Groups", Html.Of($"""
             <p>Dead letters that failed alike, largest first (at most {Limit} groups).</p>

@@ -1,6 +1,6 @@
 using System.Globalization;
-using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.DeadLetters.Store;
+using EmailWorker.DeadLetters.Views;
 using Microsoft.AspNetCore.Http;
 
 namespace EmailWorker.Dashboard;
@@ -15,13 +15,13 @@ internal static class LettersPage
 
     public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store)
     {
-        var query = LetterQuery.From(http.Request.Query);
+        var query = LetterForm.From(http.Request.Query);
         var after = long.TryParse(http.Request.Query["after"], NumberStyles.None, CultureInfo.InvariantCulture, out var cursor) ? cursor : (long?)null;
         if (query.Problems.Count > 0)
             return Page.Render(http, "Letters", Html.Of($"{Filters(query)}{Page.Notice(string.Join("; ", query.Problems), "error")}"), status: StatusCodes.Status400BadRequest);
         var token = http.RequestAborted;
-        var count = await store.CountAsync(query.Filter, token);
-        var page = await store.PageAsync(query.Filter, after, PageSize, LetterOrder.NewestFirst, token);
+        var count = await store.CountAsync(query.Selection, token);
+        var page = await store.PageAsync(query.Selection, after, PageSize, LetterOrder.NewestFirst, token);
         var operatorView = Page.IsOperator(http);
         var next = page.Next is { } nextCursor
             ? Html.Of($"<a href=\"/letters?{query.ToQueryString(("after", nextCursor.ToString(CultureInfo.InvariantCulture)))}\">Next page</a>")
@@ -29,11 +29,11 @@ internal static class LettersPage
         var first = after is null ? Html.Empty : Html.Of($"<a href=\"/letters?{query.ToQueryString()}\">First page</a> ");
         var table = Html.Of($"""
             <table><tr>{Html.When(operatorView, Html.Of($"<th>Select</th>"))}<th>Message id</th><th>Class</th><th>SMTP</th><th>Reason</th><th>Recipients</th><th>Attempts</th><th>Last failure</th><th>State</th></tr>
-            {Html.Join(page.Letters.Select(l => Row(l, operatorView)))}</table>
+            {Html.Join(page.Letters.Select(l => Row(DeadLetterView.From(l), operatorView)))}</table>
             """);
         var body = operatorView
             ? Html.Of($"""
-                {(query.IsEmpty ? Html.Of($"<p>Filter the list (a class, a group, a code …) to act on every match.</p>") : ActionButtons.For(http, query.HiddenFields(), $"all {count} matching"))}
+                {(query.Selection.IsEmpty ? Html.Of($"<p>Filter the list (a class, a group, a code …) to act on every match.</p>") : ActionButtons.For(http, query.FilterFields(), $"all {count} matching"))}
                 <form method="post" action="/actions/preview">{Page.Csrf(http)}{table}
                 <button type="submit" name="action" value="replay" class="action">Replay selected…</button>
                 <button type="submit" name="action" value="purge" class="danger">Purge selected…</button></form>
@@ -45,21 +45,21 @@ internal static class LettersPage
             """));
     }
 
-    private static Html Row(LetterSummary letter, bool operatorView) => Html.Of($"""
-        <tr>{Html.When(operatorView && letter.State == LetterState.Dead, Html.Of($"<td><input type=\"checkbox\" name=\"id\" value=\"{letter.LetterId}\" aria-label=\"select {letter.MessageId}\"></td>"))}{Html.When(operatorView && letter.State != LetterState.Dead, Html.Of($"<td></td>"))}
+    private static Html Row(DeadLetterView letter, bool operatorView) => Html.Of($"""
+        <tr>{Html.When(operatorView && letter.State == "dead", Html.Of($"<td><input type=\"checkbox\" name=\"id\" value=\"{letter.LetterId}\" aria-label=\"select {letter.MessageId}\"></td>"))}{Html.When(operatorView && letter.State != "dead", Html.Of($"<td></td>"))}
         <td><a href="/letters/{letter.LetterId}">{letter.MessageId}</a></td><td>{letter.Class}</td><td>{letter.SmtpCode} {letter.EnhancedCode}</td>
         <td>{letter.Reason}</td><td>{string.Join(", ", letter.Recipients)}</td><td class="num">{letter.Attempts}</td>
-        <td>{Page.Time(letter.LastFailureAt)}</td><td>{letter.State.ToString().ToLowerInvariant()}</td></tr>
+        <td>{Page.Time(letter.LastFailureAt)}</td><td>{letter.State}</td></tr>
         """);
 
-    private static Html Filters(LetterQuery query)
+    private static Html Filters(LetterForm query)
     {
         string Value(string name) => query.Values.GetValueOrDefault(name) ?? "";
         Html Option(string name, string value, string label) =>
             Html.Of($"<option value=\"{value}\"{Html.When(Value(name) == value, Html.Trusted(" selected"))}>{label}</option>");
         return Html.Of($"""
             <form method="get" action="/letters" class="filters">
-            <select name="class" aria-label="class">{Option("class", "", "any class")}{Html.Join(DeadLetterMapper.LetterClasses.Select(c => Option("class", c, c)))}</select>
+            <select name="class" aria-label="class">{Option("class", "", "any class")}{Html.Join(LetterClasses.All.Select(c => Option("class", c, c)))}</select>
             <input name="code" placeholder="550 or 5.1.1" value="{Value("code")}" aria-label="code">
             <input name="to-domain" placeholder="recipient domain" value="{Value("to-domain")}" aria-label="to-domain">
             <input name="reason" placeholder="reason contains" value="{Value("reason")}" aria-label="reason">

@@ -17,8 +17,8 @@ internal static class OverviewPage
         TimeProvider time)
     {
         var token = http.RequestAborted;
-        var dead = await store.CountAsync(new LetterFilter(), token);
-        var groups = await store.GroupsAsync(new LetterFilter(), 5, token);
+        var dead = await store.CountAsync(new LetterSelection(), token);
+        var groups = await store.GroupsAsync(new LetterSelection(), 5, token);
         var jobs = await store.ListReplayJobsAsync(3, token);
         var queues = await QueuesAsync(operatorContext, token);
         return Page.Render(http, "Overview", Html.Of($"""

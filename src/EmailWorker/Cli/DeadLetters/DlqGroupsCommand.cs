@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EmailWorker.DeadLetters.Store;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.Diagnostics;
 
@@ -11,7 +12,7 @@ internal static class DlqGroupsCommand
 {
     public static Command Create()
     {
-        var filters = new FilterOptions();
+        var filters = new SelectionOptions();
         var limit = new Option<int?>("--limit") { Description = "At most this many groups (default 50)" };
         var json = new Option<bool>("--json") { Description = "A JSON array instead of a table" };
         var command = new Command("groups", "Group dead letters by failure: class, SMTP codes and the reply with addresses and numbers masked.");
@@ -23,10 +24,10 @@ internal static class DlqGroupsCommand
             var selection = filters.Read(parse);
             if (!selection.InStore)
                 throw new OperatorException("dlq groups takes the store's filters only (not --tag)", ExitCodes.Usage);
-            if (parse.GetValue(limit) is < 1)
-                throw new OperatorException("--limit must be 1 or more", ExitCodes.Usage);
+            if (LetterSelection.LimitProblem(parse.GetValue(limit), "--limit") is { } problem)
+                throw new OperatorException(problem, ExitCodes.Usage);
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
-            var groups = (await store.GroupsAsync(selection.Filter, parse.GetValue(limit) ?? 50, token)).ToList();
+            var groups = (await store.GroupsAsync(selection, parse.GetValue(limit) ?? 50, token)).ToList();
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(groups, ViewJsonContext.Default.ListLetterGroup));

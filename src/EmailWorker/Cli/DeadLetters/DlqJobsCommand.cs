@@ -124,7 +124,7 @@ internal static class DlqJobsCommand
         for (var at = job.Cursor; at < job.InFlightUntil;)
         {
             var batch = await store.ReadJobLettersAsync(job.Id, at, job.InFlightUntil, LetterBudget.BytesPerRead, cancellationToken);
-            unmarked += batch.Letters.Count(l => l.Letter.Summary.State == LetterState.Dead);
+            unmarked += batch.Letters.Count(l => l.Letter.State == LetterState.Dead);
             at = batch.Until;
         }
         return unmarked;

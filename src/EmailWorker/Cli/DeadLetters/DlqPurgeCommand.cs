@@ -16,7 +16,7 @@ internal static class DlqPurgeCommand
 
     public static Command Create()
     {
-        var selection = new Selection();
+        var selection = new SelectionOptions(acts: true);
         var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation" };
         var by = new Option<string?>("--by") { Description = "Who purges, for the audit trail (default: the OS user)" };
         var command = new Command("purge", "Purge dead letters: never replayed, kept as history until the retention removes them.");
@@ -29,10 +29,10 @@ internal static class DlqPurgeCommand
             var read = selection.Read(parse);
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
             // What the prompt counts is what is purged: letters stored while the operator answers are not part of it.
-            var selected = await Selection.AsOfNowAsync(read, store, token);
+            var selected = await SelectionOptions.AsOfNowAsync(read, store, token);
             // Named letters and tags are resolved to letter ids first; a store filter is purged in the database.
             var ids = selected.InStore ? null : await CollectIdsAsync(selected, store, token);
-            var count = ids?.Count ?? await store.CountAsync(selected.Filter, token);
+            var count = ids?.Count ?? await store.CountAsync(selected, token);
             if (count == 0)
             {
                 Console.Out.WriteLine("0 dead letter(s) selected: nothing to purge");
@@ -41,11 +41,11 @@ internal static class DlqPurgeCommand
             OperatorPrompt.Confirm($"Purge {count} dead letter(s) from the store ({store.Description})?", parse.GetValue(yes));
             var mark = new LetterMark(DateTimeOffset.UtcNow, purgedBy);
             var purged = ids is null
-                ? await store.PurgeAsync(selected.Filter, mark, token)
+                ? await store.PurgeAsync(selected, mark, token)
                 : await MarkAsync(store, ids.Select(i => i.LetterId).ToList(), mark, token);
             var messageIds = ids?.Select(i => i.MessageId).Take(ListedIds).ToArray() ?? [];
             context.Audit.Warning("Purged {Count} dead letter(s) from {Store} by {Operator}, selection {Selection}: {MessageIds}",
-                purged, store.Description, purgedBy, Selection.Describe(parse), messageIds);
+                purged, store.Description, purgedBy, SelectionOptions.Describe(parse), messageIds);
             Console.Out.WriteLine(messageIds.Length > 0
                 ? $"purged {purged} dead letter(s): {SafeText.Bound(string.Join(" ", messageIds))}{(ids!.Count > ListedIds ? " …" : "")}"
                 : $"purged {purged} dead letter(s)");
@@ -59,7 +59,7 @@ internal static class DlqPurgeCommand
     {
         var ids = new List<(string, string)>();
         await foreach (var letter in selection.StreamAsync(store, null, cancellationToken))
-            ids.Add((letter.Summary.LetterId, letter.Summary.MessageId));
+            ids.Add((letter.LetterId, letter.MessageId));
         return ids;
     }
 

@@ -18,7 +18,7 @@ internal static class DlqReplayCommand
 
     public static Command Create()
     {
-        var selection = new Selection();
+        var selection = new SelectionOptions(acts: true);
         var dryRun = new Option<bool>("--dry-run") { Description = "Only print how many letters would be replayed, and a sample" };
         var rate = new Option<double?>("--rate") { Description = "At most this many messages per second" };
         var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation" };
@@ -35,23 +35,23 @@ internal static class DlqReplayCommand
             var replayedBy = parse.GetValue(by) is { Length: > 0 } name ? name : Environment.UserName;
             await using var store = await DeadLetterStoreSession.OpenAsync(context, drain: true, token);
             // What the prompt counts is what the job takes: letters stored while the operator answers are not part of it.
-            var selected = await Selection.AsOfNowAsync(read, store, token);
+            var selected = await SelectionOptions.AsOfNowAsync(read, store, token);
             var ids = selected.InStore ? null : await DlqPurgeCommand.CollectIdsAsync(selected, store, token);
-            var count = ids?.Count ?? await store.CountAsync(selected.Filter, token);
+            var count = ids?.Count ?? await store.CountAsync(selected, token);
             var sample = ids?.Take(Sample).Select(i => i.MessageId).ToList()
-                ?? await store.StreamAsync(selected.Filter, Sample, cancellationToken: token).Select(s => s.MessageId).ToListAsync(token);
+                ?? await store.StreamAsync(selected, Sample, cancellationToken: token).Select(s => s.MessageId).ToListAsync(token);
             Console.Out.WriteLine($"{count} dead letter(s) selected: {SafeText.Bound(string.Join(" ", sample))}{(count > sample.Count ? " …" : "")}");
             if (parse.GetValue(dryRun) || count == 0)
                 return ExitCodes.Ok;
             OperatorPrompt.Confirm($"Replay {count} dead letter(s) to {context.Names.Work}?", parse.GetValue(yes));
 
             var created = new LetterMark(DateTimeOffset.UtcNow, replayedBy);
-            var description = Selection.Describe(parse);
+            var description = SelectionOptions.Describe(parse);
             ReplayJob job;
             try
             {
                 job = ids is null
-                    ? await store.CreateReplayJobAsync(selected.Filter, description, created, token)
+                    ? await store.CreateReplayJobAsync(selected, description, created, token)
                     : await store.CreateReplayJobAsync(ids.ConvertAll(i => i.LetterId), description, created, token);
             }
             catch (ReplayJobBusyException busy)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.Delivery.Ledger;
@@ -33,8 +32,8 @@ internal static class DlqShowCommand
             var letters = LetterSelection.IsLetterId(wanted) && await store.GetAsync(wanted, token) is { } one
                 ? [one]
                 : (await store.GetByMessageIdAsync(wanted, MaxLetters, token)).ToList();
-            var shown = parse.GetValue(history) || letters.Count == 1 && letters[0].Summary.LetterId == wanted
-                ? letters : letters.Where(l => l.Summary.State == LetterState.Dead).ToList();
+            var shown = parse.GetValue(history) || letters.Count == 1 && letters[0].LetterId == wanted
+                ? letters : letters.Where(l => l.State == LetterState.Dead).ToList();
             if (shown.Count == 0)
             {
                 var earlier = letters.Count > 0 ? $" ({letters.Count} replayed or purged: dlq show {SafeText.Bound(wanted, 200)} --history)" : "";

@@ -148,7 +148,7 @@ internal sealed class DeadLetterIngester(
             if (reader.TryRead(out var item))
             {
                 batch.Add(item);
-                bytes += item.Record.Body.Length;
+                bytes += item.Record.Content.Body.Length;
                 continue;
             }
             var left = GatherWindow - time.GetElapsedTime(started);

@@ -10,7 +10,7 @@ using RabbitMQ.Client;
 namespace EmailWorker.DeadLetters.Ingest;
 
 /// <summary>
-/// Turns a message from the dead-letter queue into a <see cref="DeadLetterRecord"/>. The only place that reads our headers
+/// Turns a message from the dead-letter queue into a <see cref="IngestedLetter"/>. The only place that reads our headers
 /// for the store (so moving to the header codec is one edit here). It accepts anything: our dead letters (the failure
 /// record in our headers), letters the broker dead-lettered at the work queue's delivery limit (class <c>poison</c>), and
 /// foreign letters without our headers (class <c>unknown</c>). Text from outside is bounded and stripped of control characters.
@@ -25,12 +25,6 @@ namespace EmailWorker.DeadLetters.Ingest;
 /// </summary>
 internal static class DeadLetterMapper
 {
-    public const string PoisonClass = "poison";
-    public const string UnknownClass = "unknown";
-
-    /// <summary>Every class a stored letter can have: a failure class of ours, or the broker's and foreign letters'.</summary>
-    public static readonly IReadOnlyList<string> LetterClasses = [.. Enum.GetValues<OutcomeClass>()
-        .Where(c => c is not (OutcomeClass.Delivered or OutcomeClass.Throttled)).Select(c => c.Name()).Append(PoisonClass).Append(UnknownClass)];
     public const string PoisonReason = "the work queue's delivery limit was reached: workers crashed or stalled on it";
     public const string ForeignReason = "not dead-lettered by EmailWorker: no failure record in its headers";
     private const string DeliveryCountHeader = "x-delivery-count";
@@ -41,7 +35,7 @@ internal static class DeadLetterMapper
     private const int MaxRecipients = 1000;
     private const int MaxAddress = 320;
 
-    public static DeadLetterRecord Map(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt)
+    public static IngestedLetter Map(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt)
     {
         var headers = properties.Headers;
         string? Text(string name) => HeaderCodec.ReadString(headers, name);
@@ -53,7 +47,7 @@ internal static class DeadLetterMapper
         var failure = HeaderCodec.ReadFailure(headers);
 
         var brokerReason = Text(HeaderNames.BrokerFirstDeathReason);
-        var letterClass = Clean(failure is not null ? failure.Class.Name() : brokerReason == "delivery_limit" ? PoisonClass : UnknownClass, MaxClass);
+        var letterClass = Clean(failure is not null ? failure.Class.Name() : brokerReason == "delivery_limit" ? LetterClasses.Poison : LetterClasses.Unknown, MaxClass);
         var reason = Clean(failure?.Reason ?? brokerReason switch
         {
             null => ForeignReason,
@@ -64,38 +58,31 @@ internal static class DeadLetterMapper
         var enhancedCode = failure?.EnhancedCode is { } enhanced ? Clean(enhanced, MaxCode) : null;
         var brokerTime = BrokerDeathTime(headers) ?? receivedAt;
 
-        return new DeadLetterRecord(
+        return new IngestedLetter(
             LetterId(properties.MessageId, identityJson, body),
             Clean(bodyJson.MessageId ?? properties.MessageId ?? "", MaxMessageId),
-            letterClass,
-            reason,
-            smtpCode,
-            enhancedCode,
-            state.Attempts,
-            failure?.FirstFailureAt ?? brokerTime,
-            failure?.LastFailureAt ?? brokerTime,
+            new LetterFailure(letterClass, reason, smtpCode, enhancedCode, state.Attempts, failure?.FirstFailureAt ?? brokerTime,
+                failure?.LastFailureAt ?? brokerTime),
             Recipients(state.Recipients ?? bodyJson.Recipients),
-            JsonSerializer.Serialize([.. state.History], RoutingJsonContext.Default.ListHistoryEntry),
-            headersJson,
-            body,
             Fingerprint.Of(letterClass, smtpCode, enhancedCode, reason),
-            PropertiesOf(properties));
+            new LetterContent(JsonSerializer.Serialize([.. state.History], RoutingJsonContext.Default.ListHistoryEntry), headersJson, body,
+                PropertiesOf(properties)));
     }
 
     /// <summary>
     /// The last resort when <see cref="Map"/> failed: the body and AMQP message id kept, nothing read from the headers. A
     /// letter that is neither stored nor acked would be acked all the same by the next batch's multiple ack.
     /// </summary>
-    public static DeadLetterRecord Unreadable(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt, string problem)
+    public static IngestedLetter Unreadable(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt, string problem)
     {
         var reason = Clean($"the dead letter could not be read: {problem}", MaxReason);
-        return new DeadLetterRecord(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId), UnknownClass,
-            reason, null, null, 0, receivedAt, receivedAt, [], "[]", "{}", body, Fingerprint.Of(UnknownClass, null, null, reason),
-            PropertiesOf(properties));
+        return new IngestedLetter(LetterId(properties.MessageId, "{}", body), Clean(properties.MessageId ?? "", MaxMessageId),
+            new LetterFailure(LetterClasses.Unknown, reason, null, null, 0, receivedAt, receivedAt), [],
+            Fingerprint.Of(LetterClasses.Unknown, null, null, reason), new LetterContent("[]", "{}", body, PropertiesOf(properties)));
     }
 
     /// <summary><see cref="Map"/>, or <see cref="Unreadable"/> with <paramref name="problem"/> set when the letter cannot be read.</summary>
-    public static DeadLetterRecord MapOrKeep(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt, out string? problem)
+    public static IngestedLetter MapOrKeep(IReadOnlyBasicProperties properties, byte[] body, DateTimeOffset receivedAt, out string? problem)
     {
         try
         {

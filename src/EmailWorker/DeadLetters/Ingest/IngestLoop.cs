@@ -19,7 +19,7 @@ internal sealed class IngestLoop(TimeProvider time, Action<string> unreadable)
     private int _epoch;
 
     /// <summary>A letter delivered and read, not yet stored; <see cref="Epoch"/> counts the channel's closes before it came.</summary>
-    public sealed record Delivered(DeadLetterRecord Record, ulong DeliveryTag, int Epoch);
+    public sealed record Delivered(IngestedLetter Record, ulong DeliveryTag, int Epoch);
 
     /// <summary>Gathers the next batch from what was delivered; an empty batch ends the loop.</summary>
     public delegate Task Gather(ChannelReader<Delivered> delivered, List<Delivered> batch, CancellationToken cancellationToken);
@@ -42,7 +42,7 @@ internal sealed class IngestLoop(TimeProvider time, Action<string> unreadable)
     /// Stores and acks batch after batch until <paramref name="gather"/> gathers none; returns how many letters were taken
     /// (stored now, or found stored already). Without <paramref name="ackFailed"/> an ack that fails throws.
     /// </summary>
-    public async Task<long> RunAsync(IChannel channel, Gather gather, Func<List<DeadLetterRecord>, CancellationToken, Task> store,
+    public async Task<long> RunAsync(IChannel channel, Gather gather, Func<List<IngestedLetter>, CancellationToken, Task> store,
         Action<int, Exception>? ackFailed, CancellationToken cancellationToken)
     {
         var batch = new List<Delivered>();

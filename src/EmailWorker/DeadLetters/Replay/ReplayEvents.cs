@@ -12,19 +12,19 @@ namespace EmailWorker.DeadLetters.Replay;
 /// </summary>
 internal static class ReplayEvents
 {
-    public static EmailReplayed For(long jobId, StoredLetter letter, string replayedBy, DateTimeOffset now)
+    public static EmailReplayed For(long jobId, DeadLetter letter, string replayedBy, DateTimeOffset now)
     {
-        var fields = LetterContent.Fields(letter.Body);
+        var fields = ContentReader.Fields(letter.LoadedContent.Body);
         return new EmailReplayed
         {
-            MessageId = letter.Summary.MessageId,
+            MessageId = letter.MessageId,
             CorrelationId = fields?.CorrelationId,
             Tags = fields?.Tags ?? new Dictionary<string, string>(),
             Attempt = 0,
             Outcome = "replayed",
-            Class = letter.Summary.Class,
-            SmtpCode = letter.Summary.SmtpCode,
-            EnhancedCode = letter.Summary.EnhancedCode,
+            Class = letter.Failure.Class,
+            SmtpCode = letter.Failure.SmtpCode,
+            EnhancedCode = letter.Failure.EnhancedCode,
             Message = $"replayed by {SafeText.Bound(replayedBy, 200)}",
             Timestamp = now,
             ReplayedBy = replayedBy,

@@ -88,7 +88,7 @@ internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore 
                     // At most a byte budget of bodies: a batch of big letters ends early, and the next one starts where it ended.
                     var batch = await store.ReadJobLettersAsync(job.Id, read, Math.Min(read + batchSize, job.Total), LetterBudget.BytesPerRead, cancellationToken);
                     var (letters, until) = (batch.Letters, batch.Until);
-                    var dead = letters.Where(l => l.Letter.Summary.State == LetterState.Dead).Select(l => l.Letter).ToList();
+                    var dead = letters.Where(l => l.Letter.State == LetterState.Dead).Select(l => l.Letter).ToList();
                     var now = DateTimeOffset.UtcNow;
                     var published = dead.Count > 0 ? PublishAsync(mover, dead, now, cancellationToken) : Task.CompletedTask;
                     inFlight.Enqueue(new Batch(until, dead, letters.Count - dead.Count, now, published));
@@ -99,7 +99,7 @@ internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore 
                 await confirmed.Published;
                 // Confirmed: marked and the cursor moved even if the operator interrupts now, so this batch never goes twice.
                 reserved = Math.Min(job.Total, confirmed.Until + window);
-                job = await store.AdvanceReplayJobAsync(job.Id, runner, confirmed.Until, confirmed.Letters.ConvertAll(l => l.Summary.LetterId),
+                job = await store.AdvanceReplayJobAsync(job.Id, runner, confirmed.Until, confirmed.Letters.ConvertAll(l => l.LetterId),
                     confirmed.Skipped, reserved, new LetterMark(confirmed.At, replayedBy), CancellationToken.None);
                 foreach (var letter in confirmed.Letters)
                     await events.PublishAsync(ReplayEvents.For(job.Id, letter, replayedBy, confirmed.At), CancellationToken.None);
@@ -118,18 +118,18 @@ internal sealed class ReplayJobRunner(OperatorContext context, IDeadLetterStore 
         }
     }
 
-    private async Task PublishAsync(MessageMover mover, List<StoredLetter> letters, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task PublishAsync(MessageMover mover, List<DeadLetter> letters, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(context.Broker.PublishTimeoutValue);
         await Task.WhenAll(letters.Select(letter =>
         {
-            var headers = LetterContent.Headers(letter);
-            var state = FatePlanner.Replayed(HeaderCodec.ReadState(headers), letter.Summary.Class, replayedBy, Tool, now);
+            var headers = ContentReader.Headers(letter.LoadedContent);
+            var state = FatePlanner.Replayed(HeaderCodec.ReadState(headers), letter.Failure.Class, replayedBy, Tool, now);
             return mover.ReplayAsync(ReplayMessage.From(letter, headers), state, new ReplayStamp(now, replayedBy), timeout.Token);
         }));
     }
 
     /// <summary>The letters of one batch (positions up to <see cref="Until"/>) and the confirms of their publishing.</summary>
-    private sealed record Batch(long Until, List<StoredLetter> Letters, int Skipped, DateTimeOffset At, Task Published);
+    private sealed record Batch(long Until, List<DeadLetter> Letters, int Skipped, DateTimeOffset At, Task Published);
 }

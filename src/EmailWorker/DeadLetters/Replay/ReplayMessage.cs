@@ -11,11 +11,15 @@ internal static class ReplayMessage
     /// with (a MassTransit envelope keeps its content type, so the worker reads it as an envelope again). A letter stored
     /// before its properties were kept gets the letter's message id, and JSON as content type when the body is a JSON object.
     /// </summary>
-    public static IncomingMessage From(StoredLetter letter, IDictionary<string, object?> headers)
+    public static IncomingMessage From(DeadLetter letter, IDictionary<string, object?> headers)
     {
-        if (letter.Properties is { } kept)
+        var content = letter.LoadedContent;
+        // A body cut for display must never go out as the letter.
+        if (!content.IsWholeBody)
+            throw new ArgumentException($"letter {letter.LetterId} was read with part of its body only", nameof(letter));
+        if (content.Properties is { } kept)
         {
-            return new IncomingMessage(letter.Body)
+            return new IncomingMessage(content.Body)
             {
                 Headers = headers,
                 ContentType = kept.ContentType,
@@ -27,12 +31,12 @@ internal static class ReplayMessage
                 Timestamp = kept.Timestamp ?? 0,
             };
         }
-        var body = letter.Body;
+        var body = content.Body;
         var first = Array.FindIndex(body, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));
         return new IncomingMessage(body)
         {
             Headers = headers,
-            MessageId = letter.Summary.MessageId is { Length: > 0 } id ? id : null,
+            MessageId = letter.MessageId is { Length: > 0 } id ? id : null,
             ContentType = first >= 0 && body[first] == (byte)'{' ? "application/json" : null,
         };
     }

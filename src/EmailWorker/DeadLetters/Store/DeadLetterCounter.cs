@@ -27,7 +27,7 @@ internal sealed class DeadLetterCounter(DeadLetterStoreProvider stores, IOptions
             try
             {
                 var store = await stores.GetAsync(stoppingToken);
-                Interlocked.Exchange(ref _count, await store.CountAsync(new LetterFilter(), stoppingToken));
+                Interlocked.Exchange(ref _count, await store.CountAsync(new LetterSelection(), stoppingToken));
             }
             catch (Exception) when (!stoppingToken.IsCancellationRequested)
             {

@@ -2,11 +2,17 @@ using System.Data.Common;
 
 namespace EmailWorker.DeadLetters.Store;
 
-/// <summary>Turns a <see cref="LetterFilter"/> into a WHERE condition on <c>dead_letters d</c>, with its parameters added to the command.</summary>
+/// <summary>
+/// The store's binder onto <see cref="LetterSelection"/>: its conditions as a WHERE condition on <c>dead_letters d</c>, with
+/// their parameters added to the command. Named letters and tags are not SQL: a selection with them is refused here rather
+/// than read wider than it says (<see cref="LetterSelection.InStore"/>; the callers match them while streaming).
+/// </summary>
 internal static class FilterSql
 {
-    public static string Where(LetterFilter filter, DbCommand command, SqlDialect dialect)
+    public static string Where(LetterSelection filter, DbCommand command, SqlDialect dialect)
     {
+        if (!filter.InStore)
+            throw new ArgumentException("named letters and tags are matched while streaming, not in SQL", nameof(filter));
         var conditions = new List<string> { "1 = 1" };
         void Add(string condition, string name, object value)
         {

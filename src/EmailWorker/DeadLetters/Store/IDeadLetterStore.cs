@@ -16,45 +16,48 @@ internal interface IDeadLetterStore : IAsyncDisposable
     Task StoreDashboardKeyAsync(string name, string xml, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Stores the letters whose id is not stored yet, in one transaction; returns how many were new.</summary>
-    Task<int> InsertAsync(IReadOnlyCollection<DeadLetterRecord> letters, CancellationToken cancellationToken);
+    Task<int> InsertAsync(IReadOnlyCollection<IngestedLetter> letters, CancellationToken cancellationToken);
 
-    /// <summary>Every match, page by page (bounded memory), at most <paramref name="limit"/> letters.</summary>
-    IAsyncEnumerable<LetterSummary> StreamAsync(LetterFilter filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
+    /// <summary>Every match as a summary (no content), page by page (bounded memory), at most <paramref name="limit"/> letters.</summary>
+    IAsyncEnumerable<DeadLetter> StreamAsync(LetterSelection filter, long? limit = null, LetterOrder order = LetterOrder.OldestFirst,
         CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Every match in full (body, headers, history), page by page, at most <paramref name="limit"/> letters: each page at
     /// most 100 letters and <see cref="LetterBudget.BytesPerRead"/> of bodies (at least one letter).
     /// </summary>
-    IAsyncEnumerable<StoredLetter> StreamFullAsync(LetterFilter filter, long? limit = null, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<DeadLetter> StreamFullAsync(LetterSelection filter, long? limit = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The matches after sequence <paramref name="after"/> in full, oldest first: at most <paramref name="size"/> letters whose
     /// bodies together stay within <paramref name="maxBytes"/>, but always at least one (the body sizes are read first).
     /// </summary>
-    Task<FullLetterPage> FullPageAsync(LetterFilter filter, long after, int size, long maxBytes, CancellationToken cancellationToken);
+    Task<LetterPage> FullPageAsync(LetterSelection filter, long after, int size, long maxBytes, CancellationToken cancellationToken);
 
-    /// <summary>One letter with at most the first <paramref name="bodyBytes"/> bytes of its body, for display; null if there is none.</summary>
-    Task<LetterPreview?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken);
+    /// <summary>
+    /// One letter with its content but at most the first <paramref name="bodyBytes"/> bytes of its body (its
+    /// <see cref="LetterContent.BodyLength"/> the whole size), for display; null if there is none.
+    /// </summary>
+    Task<DeadLetter?> PreviewAsync(string letterId, int bodyBytes, CancellationToken cancellationToken);
 
-    /// <summary>The page after cursor <paramref name="after"/> (null: the first page).</summary>
-    Task<LetterPage> PageAsync(LetterFilter filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken);
+    /// <summary>The page of summaries after cursor <paramref name="after"/> (null: the first page).</summary>
+    Task<LetterPage> PageAsync(LetterSelection filter, long? after, int size, LetterOrder order, CancellationToken cancellationToken);
 
-    Task<long> CountAsync(LetterFilter filter, CancellationToken cancellationToken);
+    Task<long> CountAsync(LetterSelection filter, CancellationToken cancellationToken);
 
     /// <summary>
     /// The sequence number of the newest stored letter (0 when there is none). A dry run takes it before it counts, and its
-    /// confirmation acts on <see cref="LetterFilter.UpTo"/> it: letters stored in between are not part of what was confirmed.
+    /// confirmation acts on <see cref="LetterSelection.UpTo"/> it: letters stored in between are not part of what was confirmed.
     /// </summary>
     Task<long> NewestSequenceAsync(CancellationToken cancellationToken);
 
     /// <summary>The largest groups among the matches, most letters first.</summary>
-    Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterFilter filter, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<LetterGroup>> GroupsAsync(LetterSelection filter, int limit, CancellationToken cancellationToken);
 
-    Task<StoredLetter?> GetAsync(string letterId, CancellationToken cancellationToken);
+    Task<DeadLetter?> GetAsync(string letterId, CancellationToken cancellationToken);
 
     /// <summary>The letters of one message, oldest first (a message can be dead-lettered more than once), at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<StoredLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeadLetter>> GetByMessageIdAsync(string messageId, int limit, CancellationToken cancellationToken);
 
     /// <summary>Marks the named letters that are still dead as replayed; returns how many it marked.</summary>
     Task<int> MarkReplayedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);
@@ -63,10 +66,10 @@ internal interface IDeadLetterStore : IAsyncDisposable
     Task<int> MarkPurgedAsync(IReadOnlyCollection<string> letterIds, LetterMark mark, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Marks every dead letter that matches the filter when it starts (or up to its <see cref="LetterFilter.UpTo"/>) as purged (in transactions of 5,000 letters, so
+    /// Marks every dead letter that matches the filter when it starts (or up to its <see cref="LetterSelection.UpTo"/>) as purged (in transactions of 5,000 letters, so
     /// an interrupted purge has purged a prefix of the selection); returns how many.
     /// </summary>
-    Task<long> PurgeAsync(LetterFilter filter, LetterMark mark, CancellationToken cancellationToken);
+    Task<long> PurgeAsync(LetterSelection filter, LetterMark mark, CancellationToken cancellationToken);
 
     /// <summary>Deletes letters replayed or purged before <paramref name="before"/>, and replay jobs ended before it; returns the letters deleted.</summary>
     Task<long> DeleteHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken);
@@ -76,7 +79,7 @@ internal interface IDeadLetterStore : IAsyncDisposable
     /// <see cref="ReplayJobBusyException"/> while another job is in progress, and with <see cref="ReplayJobInterruptedException"/>
     /// while an interrupted job has a window published and not marked (resume or abandon it first); so is the overload by ids.
     /// </summary>
-    Task<ReplayJob> CreateReplayJobAsync(LetterFilter filter, string selection, LetterMark created, CancellationToken cancellationToken);
+    Task<ReplayJob> CreateReplayJobAsync(LetterSelection filter, string selection, LetterMark created, CancellationToken cancellationToken);
 
     /// <summary>A replay job over the named letters that are stored and dead now, in store order.</summary>
     Task<ReplayJob> CreateReplayJobAsync(IReadOnlyCollection<string> letterIds, string selection, LetterMark created, CancellationToken cancellationToken);

@@ -1,4 +1,4 @@
 namespace EmailWorker.DeadLetters.Store;
 
-/// <summary>A letter of a replay job's selection with its position in it (1-based).</summary>
-internal sealed record JobLetter(long Position, StoredLetter Letter);
+/// <summary>A letter of a replay job's selection, in full, with its position in it (1-based): the job's cursor counts positions.</summary>
+internal sealed record JobLetter(long Position, DeadLetter Letter);

@@ -20,30 +20,35 @@ internal static class LetterColumns
     /// <summary>How many columns <see cref="Full"/> names.</summary>
     public const int FullCount = SummaryCount + 4;
 
-    public static LetterSummary ReadSummary(DbDataReader reader, int first = 0) => new(
+    /// <summary>A letter's summary, without its content.</summary>
+    public static DeadLetter ReadSummary(DbDataReader reader, int first = 0) => new(
         reader.GetInt64(first),
         reader.GetString(first + 1),
         reader.GetString(first + 2),
-        reader.GetString(first + 3),
-        reader.GetString(first + 4),
-        reader.IsDBNull(first + 5) ? null : reader.GetInt32(first + 5),
-        reader.NullableString(first + 6),
-        reader.GetInt32(first + 7),
-        reader.Time(first + 8),
-        reader.Time(first + 9),
+        new LetterFailure(
+            reader.GetString(first + 3),
+            reader.GetString(first + 4),
+            reader.IsDBNull(first + 5) ? null : reader.GetInt32(first + 5),
+            reader.NullableString(first + 6),
+            reader.GetInt32(first + 7),
+            reader.Time(first + 8),
+            reader.Time(first + 9)),
         JsonSerializer.Deserialize(reader.GetString(first + 10), DeadLetterJsonContext.Default.StringArray) ?? [],
         reader.GetString(first + 11),
         reader.Time(first + 12),
         Mark(reader, first + 13),
         Mark(reader, first + 15));
 
-    public static StoredLetter ReadFull(DbDataReader reader, int first = 0) => new(
-        ReadSummary(reader, first),
-        reader.GetString(first + SummaryCount),
-        reader.GetString(first + SummaryCount + 1),
-        (byte[])reader.GetValue(first + SummaryCount + 2),
-        reader.IsDBNull(first + SummaryCount + 3) ? null
-            : JsonSerializer.Deserialize(reader.GetString(first + SummaryCount + 3), DeadLetterJsonContext.Default.LetterProperties));
+    /// <summary>A letter with its content (the body as the query read it: whole, unless it cut it for display).</summary>
+    public static DeadLetter ReadFull(DbDataReader reader, int first = 0) => ReadSummary(reader, first) with
+    {
+        Content = new LetterContent(
+            reader.GetString(first + SummaryCount),
+            reader.GetString(first + SummaryCount + 1),
+            (byte[])reader.GetValue(first + SummaryCount + 2),
+            reader.IsDBNull(first + SummaryCount + 3) ? null
+                : JsonSerializer.Deserialize(reader.GetString(first + SummaryCount + 3), DeadLetterJsonContext.Default.LetterProperties)),
+    };
 
     private static LetterMark? Mark(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : new LetterMark(reader.Time(ordinal), reader.GetString(ordinal + 1));

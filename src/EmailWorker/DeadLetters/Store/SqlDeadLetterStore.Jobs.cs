@@ -7,7 +7,7 @@ internal abstract partial class SqlDeadLetterStore
 {
     private const string JobColumns = "id, selection, created_by, created_at, total, cursor_position, replayed, skipped, state, updated_at, in_flight_until";
 
-    public Task<ReplayJob> CreateReplayJobAsync(LetterFilter filter, string selection, LetterMark created, CancellationToken cancellationToken) =>
+    public Task<ReplayJob> CreateReplayJobAsync(LetterSelection filter, string selection, LetterMark created, CancellationToken cancellationToken) =>
         InTransactionAsync(async (connection, transaction) =>
         {
             var jobId = await InsertJobAsync(connection, transaction, selection, created, cancellationToken);

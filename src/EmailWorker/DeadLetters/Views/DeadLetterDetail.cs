@@ -4,21 +4,25 @@ using EmailWorker.Messages;
 
 namespace EmailWorker.DeadLetters.Views;
 
-/// <summary><c>dlq show</c>: the whole failure record, every attempt, the headers and a summary of the body (never its content).</summary>
+/// <summary>
+/// A letter read in full as <c>dlq show</c> and the dashboard's letter page show it: its <see cref="DeadLetterView"/>, every
+/// attempt, the headers and a summary of the body (never its content).
+/// </summary>
 internal sealed record DeadLetterDetail(
-    DeadLetterRow Record,
+    DeadLetterView Record,
     IReadOnlyList<HistoryEntry> History,
     IReadOnlyDictionary<string, string?> Headers,
     BodySummary Body)
 {
-    public static DeadLetterDetail From(StoredLetter letter)
+    public static DeadLetterDetail From(DeadLetter letter)
     {
-        var headers = LetterContent.Headers(letter);
+        var content = letter.LoadedContent;
+        var headers = ContentReader.Headers(content);
         return new DeadLetterDetail(
-            DeadLetterRow.From(letter),
-            JsonSerializer.Deserialize(letter.HistoryJson, RoutingJsonContext.Default.ListHistoryEntry) ?? [],
+            DeadLetterView.From(letter),
+            JsonSerializer.Deserialize(content.HistoryJson, RoutingJsonContext.Default.ListHistoryEntry) ?? [],
             headers.ToDictionary(h => h.Key, h => HeaderText(headers, h.Key), StringComparer.Ordinal),
-            BodySummary.Of(letter.Body));
+            BodySummary.Of(content.Body));
     }
 
     // x-death is a table of tables: shown as its type, the readable parts are in x-first-death-*.
@@ -44,7 +48,7 @@ internal sealed record BodySummary(
 {
     public static BodySummary Of(byte[] body)
     {
-        var command = LetterContent.Command(body);
+        var command = ContentReader.Command(body);
         return new BodySummary(body.Length, command is not null,
             command?.From?.Address, command?.To.Select(a => a.Address).ToArray() ?? [], command?.Cc.Select(a => a.Address).ToArray() ?? [],
             command?.Bcc.Count ?? 0, command?.Subject, command?.Text?.Length, command?.Html?.Length,
@@ -56,4 +60,5 @@ internal sealed record BodySummary(
         string.IsNullOrEmpty(base64) ? 0 : base64.Length / 4 * 3 - (base64.EndsWith("==", StringComparison.Ordinal) ? 2 : base64.EndsWith('=') ? 1 : 0);
 }
 
+/// <summary>One attachment of a body: its name, type and decoded size.</summary>
 internal sealed record AttachmentSummary(string FileName, string ContentType, int Bytes);

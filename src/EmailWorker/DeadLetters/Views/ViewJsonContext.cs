@@ -5,7 +5,7 @@ namespace EmailWorker.DeadLetters.Views;
 
 /// <summary>The view shapes the front ends print as JSON (<c>dlq</c>, <c>status --json</c>), and the body fields a view reads.</summary>
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(DeadLetterRow))]
+[JsonSerializable(typeof(DeadLetterView))]
 [JsonSerializable(typeof(BodyFields))]
 [JsonSerializable(typeof(List<DeadLetterDetail>))]
 [JsonSerializable(typeof(List<LetterGroup>))]

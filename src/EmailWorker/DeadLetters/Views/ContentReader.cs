@@ -1,12 +1,12 @@
 using System.Text.Json;
-using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.Contracts;
+using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Views;
 
-/// <summary>What a stored letter holds beyond its summary: the command in its body, its headers, and the message a replay publishes.</summary>
-internal static class LetterContent
+/// <summary>Reads a letter's <see cref="LetterContent"/>: the command in its body, the few body fields a list needs, its headers.</summary>
+internal static class ContentReader
 {
     /// <summary>The body as a <c>SendEmail</c>, or null when it is not one.</summary>
     public static SendEmail? Command(byte[] body)
@@ -42,5 +42,5 @@ internal static class LetterContent
         }
     }
 
-    public static Dictionary<string, object?> Headers(StoredLetter letter) => HeaderJson.Read(letter.HeadersJson);
+    public static Dictionary<string, object?> Headers(LetterContent content) => HeaderJson.Read(content.HeadersJson);
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using EmailWorker.DeadLetters.Replay;
 using EmailWorker.DeadLetters.Views;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Messages;
@@ -8,10 +7,10 @@ using Microsoft.AspNetCore.Http;
 namespace EmailWorker.Dashboard;
 
 /// <summary>
-/// One letter: the failure record, every attempt, every header, and the body shown safely — the text escaped, the HTML
+/// One letter's page (<c>/letters/{id}</c>): the failure record, every attempt, every header, and the body shown safely — the text escaped, the HTML
 /// only inside a sandboxed frame (no scripts, no forms, its own origin) served with a CSP that forbids scripts.
 /// </summary>
-internal static class LetterPage
+internal static class LetterDetailPage
 {
     /// <summary>Bodies that are not a <c>SendEmail</c> are shown as text up to this many bytes.</summary>
     private const int RawBodyShown = 64 * 1024;
@@ -25,13 +24,13 @@ internal static class LetterPage
 
     public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, string letterId)
     {
-        if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { } preview)
+        if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { } letter)
             return Page.Render(http, "No such letter", Page.Notice("There is no letter with this id in the store.", "error"), status: StatusCodes.Status404NotFound);
-        var letter = preview.Letter;
+        var content = letter.LoadedContent;
         var detail = DeadLetterDetail.From(letter);
         var record = detail.Record;
-        var command = preview.IsWholeBody ? LetterContent.Command(letter.Body) : null;
-        var actions = Page.IsOperator(http) && letter.Summary.State == LetterState.Dead
+        var command = content.IsWholeBody ? ContentReader.Command(content.Body) : null;
+        var actions = Page.IsOperator(http) && letter.State == LetterState.Dead
             ? ActionButtons.For(http, Html.Of($"<input type=\"hidden\" name=\"id\" value=\"{record.LetterId}\">"), "this letter")
             : Html.Empty;
         return Page.Render(http, $"Letter {record.MessageId}", Html.Of($"""
@@ -46,7 +45,7 @@ internal static class LetterPage
             <dt>Replays</dt><dd>{record.ReplayCount}</dd><dt>Recipients</dt><dd>{string.Join(", ", record.Recipients)}</dd></dl>
             <h2>Attempts</h2><table><tr><th>Attempt</th><th>At</th><th>Outcome</th><th>Class</th><th>SMTP</th><th>Worker</th><th>Message</th></tr>
             {Html.Join(detail.History.Select(Attempt))}</table>
-            <h2>Body</h2>{Body(record.LetterId, letter.Body, preview.BodyLength, command)}
+            <h2>Body</h2>{Body(record.LetterId, content.Body, content.BodyLength, command)}
             <h2>Headers</h2><table><tr><th>Name</th><th>Value</th></tr>
             {Html.Join(detail.Headers.Where(h => h.Key != HeaderNames.History).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => Html.Of($"<tr><td>{h.Key}</td><td>{h.Value}</td></tr>")))}</table>
             """));
@@ -55,8 +54,8 @@ internal static class LetterPage
     /// <summary>The HTML body alone, for the sandboxed frame of the letter page (its headers are set by <see cref="SecurityHeaders"/>).</summary>
     public static async Task<IResult> BodyAsync(HttpContext http, IDeadLetterStore store, string letterId)
     {
-        if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { IsWholeBody: true } preview
-            || LetterContent.Command(preview.Letter.Body)?.Html is not { } html)
+        if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { Content.IsWholeBody: true } letter
+            || ContentReader.Command(letter.LoadedContent.Body)?.Html is not { } html)
             return Results.NotFound();
         SecurityHeaders.ForLetterBody(http.Response);
         return Results.Content(html, "text/html; charset=utf-8");

@@ -4,7 +4,7 @@ namespace EmailWorker.Tests;
 
 [TestFixture]
 [CancelAfter(UnitTimeouts.PerTest)]
-public sealed class LetterQueryTests
+public sealed class LetterFormTests
 {
     [TestCase("system")]
     [TestCase("poison")]
@@ -12,17 +12,17 @@ public sealed class LetterQueryTests
     [TestCase("permanent")]
     public void Should_filter_by_every_class_a_letter_can_have(string letterClass)
     {
-        var query = LetterQuery.From(name => name == "class" ? letterClass : null);
+        var query = LetterForm.From(name => name == "class" ? letterClass : null);
 
         Assert.Multiple(() =>
         {
             Assert.That(query.Problems, Is.Empty);
-            Assert.That(query.Filter.Class, Is.EqualTo(letterClass));
+            Assert.That(query.Selection.Class, Is.EqualTo(letterClass));
         });
     }
 
     [Test]
     public void Should_refuse_a_class_no_letter_has() =>
-        Assert.That(LetterQuery.From(name => name == "class" ? "delivered" : null).Problems,
+        Assert.That(LetterForm.From(name => name == "class" ? "delivered" : null).Problems,
             Has.One.Contains("class 'delivered' is none of").And.One.Contains("system"));
 }
