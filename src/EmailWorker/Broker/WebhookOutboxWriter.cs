@@ -23,7 +23,7 @@ internal sealed class WebhookOutboxWriter(
     TopologyDeclarer declarer,
     TopologyNames names,
     IOptions<TopologyOptions> topology,
-    IReadOnlyList<WebhookEndpoint> endpoints,
+    WebhookSettings settings,
     IWebhookStoreSource stores,
     WebhookWakeUp wakeUp,
     TimeProvider time,
@@ -36,9 +36,11 @@ internal sealed class WebhookOutboxWriter(
 
     private sealed record Event(ulong DeliveryTag, string RoutingKey, byte[] Body);
 
+    private IReadOnlyList<WebhookEndpoint> Endpoints => settings.Endpoints;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (endpoints.Count == 0)
+        if (Endpoints.Count == 0)
             return;
         while (true)
         {
@@ -86,7 +88,7 @@ internal sealed class WebhookOutboxWriter(
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(names.Webhooks, autoAck: false, consumer, stoppingToken);
-        Log.WebhookWriterStarted(logger, names.Webhooks, endpoints.Count);
+        Log.WebhookWriterStarted(logger, names.Webhooks, Endpoints.Count);
         var batch = new List<Event>(BatchSize);
         while (true)
         {
@@ -109,7 +111,7 @@ internal sealed class WebhookOutboxWriter(
         }
         await channel.QueueDeclareAsync(names.Webhooks, durable: true, exclusive: false, autoDelete: false,
             new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: stoppingToken);
-        foreach (var eventType in endpoints.SelectMany(e => e.EventTypes).Distinct(StringComparer.Ordinal))
+        foreach (var eventType in Endpoints.SelectMany(e => e.EventTypes).Distinct(StringComparer.Ordinal))
             await channel.QueueBindAsync(names.Webhooks, names.Events, eventType, cancellationToken: stoppingToken);
     }
 
@@ -152,7 +154,7 @@ internal sealed class WebhookOutboxWriter(
                 Log.WebhookEventUnreadable(logger, SafeText.Bound(item.RoutingKey, 100), problem);
                 continue;
             }
-            foreach (var endpoint in endpoints.Where(e => e.Wants(payload!.EventType, payload.Tags)))
+            foreach (var endpoint in Endpoints.Where(e => e.Wants(payload!.EventType, payload.Tags)))
                 entries.Add(new OutboxEntry(payload!.WebhookId, endpoint.Name, payload.EventType, payload.MessageId, payload.Body, now));
         }
         return entries;

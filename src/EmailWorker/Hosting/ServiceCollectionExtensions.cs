@@ -91,32 +91,16 @@ internal static class ServiceCollectionExtensions
     /// </summary>
     private static IServiceCollection AddWebhooks(this IServiceCollection services)
     {
-        services.AddSingleton<IReadOnlyList<WebhookEndpoint>>(sp => WebhookEndpoint.AllFrom(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.AddSingleton<WebhookSettings>();
         services.AddSingleton<IWebhookStoreSource, WebhookStoreSource>();
         services.AddSingleton<WebhookWakeUp>();
         services.AddSingleton<WebhookMetrics>();
-        services.AddSingleton(sp => new WebhookSender(WebhookSender.CreateClient(WebhookTimeout(sp)), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WebhookSender>();
         services.AddHostedService<WebhookOutboxWriter>();
-        services.AddHostedService(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<WebhookOptions>>().Value;
-            return new WebhookDispatcher(sp.GetRequiredService<IWebhookStoreSource>(), sp.GetRequiredService<IReadOnlyList<WebhookEndpoint>>(),
-                WebhookSchedule.From(options), sp.GetRequiredService<WebhookSender>(), sp.GetRequiredService<WebhookMetrics>(),
-                sp.GetRequiredService<WebhookWakeUp>(), options.Concurrency, WebhookTimeout(sp), sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<WebhookDispatcher>>());
-        });
-        services.AddHostedService(sp =>
-        {
-            var sweep = Duration.TryParse(sp.GetRequiredService<IOptions<DeadLetterOptions>>().Value.Retention, out var retention);
-            return new WebhookOutboxSweeper(sp.GetRequiredService<IWebhookStoreSource>(),
-                sweep && sp.GetRequiredService<IReadOnlyList<WebhookEndpoint>>().Count > 0, retention, sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<WebhookOutboxSweeper>>());
-        });
+        services.AddHostedService<WebhookDispatcher>();
+        services.AddHostedService<WebhookOutboxSweeper>();
         return services;
     }
-
-    private static TimeSpan WebhookTimeout(IServiceProvider services) =>
-        Duration.TryParse(services.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout, out var timeout) ? timeout : TimeSpan.FromSeconds(15);
 
     /// <summary>The one relay's gate (its controller's bounds from <c>Smtp</c> and <c>Smtp:Adaptive</c>).</summary>
     private static RelayGate RelayGateFrom(IServiceProvider services)

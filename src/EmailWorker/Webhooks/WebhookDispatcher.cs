@@ -1,4 +1,3 @@
-using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,13 +13,10 @@ namespace EmailWorker.Webhooks;
 /// </summary>
 internal sealed class WebhookDispatcher(
     IWebhookStoreSource stores,
-    IReadOnlyList<WebhookEndpoint> endpoints,
-    WebhookSchedule schedule,
+    WebhookSettings settings,
     WebhookSender sender,
     WebhookMetrics metrics,
     WebhookWakeUp wakeUp,
-    int concurrency,
-    TimeSpan requestTimeout,
     TimeProvider time,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
@@ -30,13 +26,15 @@ internal sealed class WebhookDispatcher(
 
     // This process's claims: a lease is held by name, so a late record of a lost lease changes nothing.
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-    private readonly Dictionary<string, WebhookEndpoint> _byName = endpoints.ToDictionary(e => e.Name, StringComparer.Ordinal);
     private long _lastCount = long.MinValue;
+
+    private IReadOnlyList<WebhookEndpoint> Endpoints => settings.Endpoints;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (endpoints.Count == 0)
+        if (Endpoints.Count == 0)
             return;
+        var concurrency = settings.Concurrency;
         while (!stoppingToken.IsCancellationRequested)
         {
             var sent = 0;
@@ -44,7 +42,7 @@ internal sealed class WebhookDispatcher(
             {
                 var store = await stores.GetAsync(stoppingToken);
                 await CountPendingAsync(store, stoppingToken);
-                sent = await SendWaveAsync(store, stoppingToken);
+                sent = await SendWaveAsync(store, concurrency, stoppingToken);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -58,12 +56,12 @@ internal sealed class WebhookDispatcher(
         }
     }
 
-    private async Task<int> SendWaveAsync(IWebhookStore store, CancellationToken stoppingToken)
+    private async Task<int> SendWaveAsync(IWebhookStore store, int concurrency, CancellationToken stoppingToken)
     {
         var enabled = await EnabledEndpointsAsync(store, stoppingToken);
         var now = time.GetUtcNow();
         // Long enough for every request of the wave (they run side by side, each bounded by the timeout) and their records.
-        var rows = await store.ClaimDueAsync(enabled, _owner, now, now + 2 * requestTimeout + TimeSpan.FromSeconds(30), concurrency, stoppingToken);
+        var rows = await store.ClaimDueAsync(enabled, _owner, now, now + 2 * settings.Timeout + TimeSpan.FromSeconds(30), concurrency, stoppingToken);
         var gone = new HashSet<string>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = stoppingToken },
             async (row, token) => await SendAsync(store, row, gone, token));
@@ -74,12 +72,12 @@ internal sealed class WebhookDispatcher(
     private async Task<IReadOnlyCollection<string>> EnabledEndpointsAsync(IWebhookStore store, CancellationToken stoppingToken)
     {
         var disabled = await store.DisabledEndpointsAsync(stoppingToken);
-        return [.. endpoints.Where(e => !disabled.Any(d => d.Endpoint == e.Name && d.Url == e.Url.AbsoluteUri)).Select(e => e.Name)];
+        return [.. Endpoints.Where(e => !disabled.Any(d => d.Endpoint == e.Name && d.Url == e.Url.AbsoluteUri)).Select(e => e.Name)];
     }
 
     private async Task SendAsync(IWebhookStore store, OutboxRow row, HashSet<string> gone, CancellationToken stoppingToken)
     {
-        var endpoint = _byName[row.Endpoint];
+        var endpoint = Endpoints.First(e => e.Name == row.Endpoint);
         lock (gone)
         {
             // Disabled earlier in this wave: the row stays pending (its lease runs out) until the endpoint is enabled.
@@ -89,7 +87,7 @@ internal sealed class WebhookDispatcher(
         var result = await sender.SendAsync(endpoint, row, stoppingToken);
         var now = time.GetUtcNow();
         var attempt = row.Attempts + 1;
-        var verdict = WebhookAttempts.Judge(result, row.Attempts, schedule, now, Random.Shared.NextDouble());
+        var verdict = WebhookAttempts.Judge(result, row.Attempts, settings.Schedule, now, Random.Shared.NextDouble());
         var (state, next) = verdict switch
         {
             AttemptVerdict.Delivered => (OutboxState.Delivered, now),
@@ -132,6 +130,6 @@ internal sealed class WebhookDispatcher(
             return;
         _lastCount = now;
         var pending = await store.CountPendingAsync(stoppingToken);
-        metrics.SetPending(endpoints.ToDictionary(e => e.Name, e => pending.GetValueOrDefault(e.Name), StringComparer.Ordinal));
+        metrics.SetPending(Endpoints.ToDictionary(e => e.Name, e => pending.GetValueOrDefault(e.Name), StringComparer.Ordinal));
     }
 }

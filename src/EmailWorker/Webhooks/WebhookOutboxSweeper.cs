@@ -1,6 +1,8 @@
+using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EmailWorker.Webhooks;
 
@@ -8,14 +10,14 @@ namespace EmailWorker.Webhooks;
 /// Removes delivered webhooks once older than the retention (<c>DeadLetters:Retention</c>, as replayed and purged letters
 /// are): at start and every hour, where webhooks are sent. Failed and pending rows stay until sent or replayed.
 /// </summary>
-internal sealed class WebhookOutboxSweeper(IWebhookStoreSource stores, bool enabled, TimeSpan retention, TimeProvider time,
-    ILogger<WebhookOutboxSweeper> logger) : BackgroundService
+internal sealed class WebhookOutboxSweeper(IWebhookStoreSource stores, WebhookSettings settings, IOptions<DeadLetterOptions> deadLetters,
+    TimeProvider time, ILogger<WebhookOutboxSweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!enabled)
+        if (settings.Endpoints.Count == 0 || !Duration.TryParse(deadLetters.Value.Retention, out var retention))
             return;
         using var timer = new PeriodicTimer(Interval, time);
         do

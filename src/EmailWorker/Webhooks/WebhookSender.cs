@@ -9,13 +9,15 @@ namespace EmailWorker.Webhooks;
 /// Redirects are not followed (a receiver that moved is a configuration change, and a redirect could lead anywhere);
 /// certificates are verified as always; the reply's body is not read.
 /// </summary>
-internal sealed class WebhookSender(HttpClient http, TimeProvider time) : IDisposable
+internal sealed class WebhookSender(WebhookSettings settings, TimeProvider time) : IDisposable
 {
     public const string IdHeader = "webhook-id";
     public const string TimestampHeader = "webhook-timestamp";
     public const string SignatureHeader = "webhook-signature";
 
-    public static HttpClient CreateClient(TimeSpan timeout) =>
+    private readonly Lazy<HttpClient> _http = new(() => CreateClient(settings.Timeout));
+
+    private static HttpClient CreateClient(TimeSpan timeout) =>
         new(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -40,14 +42,14 @@ internal sealed class WebhookSender(HttpClient http, TimeProvider time) : IDispo
         request.Headers.Add(SignatureHeader, endpoint.Signature(row.WebhookId, now, row.Payload));
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await _http.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
             return new AttemptResult(status, RetryAfter(response.Headers.RetryAfter, time.GetUtcNow()),
                 response.IsSuccessStatusCode ? null : SafeText.Bound($"{status} {response.ReasonPhrase}", 200));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException or IOException)
         {
-            var error = ex is TaskCanceledException ? $"no reply within {http.Timeout.TotalSeconds:0} s" : ex.Message;
+            var error = ex is TaskCanceledException ? $"no reply within {settings.Timeout.TotalSeconds:0} s" : ex.Message;
             return new AttemptResult(null, null, SafeText.Bound(error, 200));
         }
     }
@@ -59,5 +61,9 @@ internal sealed class WebhookSender(HttpClient http, TimeProvider time) : IDispo
         _ => null,
     };
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        if (_http.IsValueCreated)
+            _http.Value.Dispose();
+    }
 }
