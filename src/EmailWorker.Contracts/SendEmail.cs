@@ -37,4 +37,10 @@ public sealed record SendEmail
 
     /// <summary>Never deliver after this instant.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>
+    /// The relay to send through, by its configured name (<c>Smtp:Relays</c>); null lets the worker's routes choose.
+    /// A named relay is the only one the message goes to: while it is down the message waits.
+    /// </summary>
+    public string? Relay { get; init; }
 }

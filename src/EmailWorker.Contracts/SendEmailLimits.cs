@@ -11,4 +11,10 @@ public sealed record SendEmailLimits
 
     /// <summary>Whether a message without <c>from</c> is acceptable, because a default sender is configured.</summary>
     public bool HasDefaultSender { get; init; }
+
+    /// <summary>
+    /// The relay names a message's <c>relay</c> field may take (the worker's <c>Smtp:Relays</c>, compared without regard to
+    /// case); null checks only that it is a well-formed name.
+    /// </summary>
+    public IReadOnlyCollection<string>? KnownRelays { get; init; }
 }

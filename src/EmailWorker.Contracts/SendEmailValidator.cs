@@ -32,6 +32,7 @@ public static class SendEmailValidator
             errors.Add(new(ValidationCodes.MissingBody, "text", "give a text or an html body (or both)"));
         ValidateHeaders(message.Headers, errors);
         ValidateAttachments(message.Attachments, errors);
+        ValidateRelay(message.Relay, limits.KnownRelays, errors);
         return errors;
     }
 
@@ -122,6 +123,20 @@ public static class SendEmailValidator
             else if (attachment is not null && !Base64.IsValid(attachment.ContentBase64))
                 errors.Add(new(ValidationCodes.InvalidAttachment, $"{field}.contentBase64", "not valid base64"));
         }
+    }
+
+    /// <summary>1–64 characters of [A-Za-z0-9._-], the names <c>Smtp:Relays</c> allows.</summary>
+    public static bool IsValidRelayName(string? relay) =>
+        relay is { Length: >= 1 and <= 64 } && relay.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
+    private static void ValidateRelay(string? relay, IReadOnlyCollection<string>? known, List<ValidationError> errors)
+    {
+        if (relay is null)
+            return;
+        if (!IsValidRelayName(relay))
+            errors.Add(new(ValidationCodes.UnknownRelay, "relay", "not a relay name: use 1-64 characters of A-Z, a-z, 0-9 and . _ -, or leave it out"));
+        else if (known is not null && !known.Any(name => string.Equals(name, relay, StringComparison.OrdinalIgnoreCase)))
+            errors.Add(new(ValidationCodes.UnknownRelay, "relay", $"'{relay}' is not a configured relay: use one of {string.Join(", ", known)}, or leave it out"));
     }
 
     private static void NoLineBreaks(string? value, string field, List<ValidationError> errors)

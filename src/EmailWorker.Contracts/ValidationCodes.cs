@@ -17,6 +17,7 @@ public static class ValidationCodes
     public const string InvalidAttachment = "invalid_attachment";
     public const string TooLarge = "too_large";
     public const string Expired = "expired";
+    public const string UnknownRelay = "unknown_relay";
 
     /// <summary>The worker could not build a MIME message from a body that passed every other rule (never from a producer).</summary>
     public const string InvalidMime = "invalid_mime";

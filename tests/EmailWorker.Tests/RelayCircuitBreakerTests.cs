@@ -31,7 +31,7 @@ internal sealed class RelayCircuitBreakerTests
         var metrics = new WorkerMetrics(services.GetRequiredService<IMeterFactory>(), new TopologyNames("breaker-test", []));
         var gate = new RelayGate(new RelayLimits("default", Adaptive: false, MinConnections: 1, MaxConnections: 1, MaxRatePerSecond: null),
             TimeProvider.System, metrics, NullLogger.Instance);
-        await using var pool = new SmtpConnectionPool(Options.Create(new SmtpOptions { Host = "127.0.0.1", Port = relay.Port, PoolSize = 1 }),
+        await using var pool = new SmtpConnectionPool(new SmtpOptions { Host = "127.0.0.1", Port = relay.Port, PoolSize = 1 },
             metrics, gate, NullLogger<SmtpConnectionPool>.Instance);
         await using var breaker = new RelayCircuitBreaker(pool, Options.Create(new DeliveryOptions()), NullLogger<RelayCircuitBreaker>.Instance);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -11,7 +11,8 @@ namespace EmailWorker.Tests;
 public sealed class SendEmailReaderTests
 {
     private static SendEmailReader Reader(int maxBytes = 4096) =>
-        new(Options.Create(new DeliveryOptions { MaxMessageBytes = maxBytes, DefaultFrom = "noreply@example.com" }));
+        new(Options.Create(new DeliveryOptions { MaxMessageBytes = maxBytes, DefaultFrom = "noreply@example.com" }),
+            Options.Create(new SmtpOptions { Relays = [new RelayOptions { Name = "ses-eu", Host = "smtp.example.com" }] }));
 
     private static ReadResult Read(string body, string? contentType = "application/json", int maxBytes = 4096) =>
         Reader(maxBytes).Read(Encoding.UTF8.GetBytes(body), contentType);
@@ -60,4 +61,18 @@ public sealed class SendEmailReaderTests
     [Test]
     public void Should_report_validation_errors_of_a_well_formed_body() =>
         Assert.That(Read("""{"messageId":"m-3","to":[],"text":"hi"}""").Errors.Select(e => e.Code), Does.Contain(ValidationCodes.MissingRecipient));
+
+    [Test]
+    public void Should_refuse_a_relay_that_is_not_configured_with_its_code()
+    {
+        var unknown = Read("""{"messageId":"m-1","to":[{"address":"ann@example.org"}],"text":"hi","relay":"ses-us"}""");
+        var known = Read("""{"messageId":"m-1","to":[{"address":"ann@example.org"}],"text":"hi","relay":"SES-EU"}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(unknown.Errors.Select(e => e.Code), Is.EqualTo(new[] { ValidationCodes.UnknownRelay }));
+            Assert.That(unknown.Errors[0].Message, Does.Contain("ses-eu"), "names the configured ones");
+            Assert.That(known.Errors, Is.Empty, "relay names are compared without regard to case");
+        });
+    }
 }

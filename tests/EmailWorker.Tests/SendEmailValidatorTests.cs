@@ -56,4 +56,19 @@ public sealed class SendEmailValidatorTests
     [Test]
     public void Should_accept_no_sender_when_a_default_is_configured() =>
         Assert.That(SendEmailValidator.Validate(Valid() with { From = null }, Limits with { HasDefaultSender = true }), Is.Empty);
+
+    [Test]
+    public void Should_refuse_a_relay_the_producer_knows_is_not_configured_and_accept_a_configured_one()
+    {
+        var known = Limits with { KnownRelays = ["ses-eu", "backup"] };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(SendEmailValidator.Validate(Valid() with { Relay = "ses-us" }, known).Select(e => (e.Code, e.Field)),
+                Is.EqualTo(new[] { (ValidationCodes.UnknownRelay, "relay") }));
+            Assert.That(SendEmailValidator.Validate(Valid() with { Relay = "Backup" }, known), Is.Empty);
+            Assert.That(SendEmailValidator.Validate(Valid() with { Relay = "ses-us" }, Limits), Is.Empty, "without the names only the form is checked");
+            Assert.That(SendEmailValidator.Validate(Valid() with { Relay = "ses\r\neu" }, Limits).Select(e => e.Code), Is.EqualTo(new[] { ValidationCodes.UnknownRelay }));
+        });
+    }
 }

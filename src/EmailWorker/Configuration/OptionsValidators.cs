@@ -49,38 +49,56 @@ internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
     public ValidateOptionsResult Validate(string? name, SmtpOptions options)
     {
         var errors = new OptionErrors(SmtpOptions.Section);
-        errors.Require(!string.IsNullOrWhiteSpace(options.Host), "Host", "is empty: name the SMTP relay, e.g. smtp.example.com");
-        errors.Require(options.Port is > 0 and <= 65535, "Port", $"is {options.Port}: use a TCP port from 1 to 65535, e.g. 25, 587 or 465");
-        var securityKnown = Enum.TryParse<SmtpSecurity>(options.Security, ignoreCase: true, out var mode) && Enum.IsDefined(mode);
-        errors.Require(securityKnown,
-            "Security", $"is '{options.Security}': use one of {string.Join(", ", Enum.GetNames<SmtpSecurity>())}");
-        errors.Require(string.IsNullOrEmpty(options.Password) || !string.IsNullOrEmpty(options.Username),
-            "Username", "is empty while a password is set: name the SMTP user");
-        // Only once the mode is known: a misspelt mode must not also be reported as None.
-        errors.Require(!securityKnown || mode != SmtpSecurity.None || string.IsNullOrEmpty(options.Username) || options.AllowPlaintextAuth, "AllowPlaintextAuth",
-            "is false while Username is set and Security is None: AUTH would send the password in clear text; use StartTls or SslOnConnect, " +
-            "or set AllowPlaintextAuth to true for a relay on a network you trust");
-        if (!string.IsNullOrEmpty(options.TrustedCaFile))
+        if (options.Relays.Count == 0)
         {
-            errors.Require(!securityKnown || mode != SmtpSecurity.None, "TrustedCaFile", "is set while Security is None: use StartTls or SslOnConnect, or leave it empty");
-            if (!CertificateTrust.TryLoadAuthorities(options.TrustedCaFile, out _, out var problem))
-                errors.Add("TrustedCaFile", $"'{options.TrustedCaFile}' {problem}");
+            errors.Require(!string.IsNullOrWhiteSpace(options.Host), "Host", "is empty: name the SMTP relay, e.g. smtp.example.com (or list several in Smtp:Relays)");
+            ValidateRelay(errors, "", options, options.Adaptive.MinConnections, options.Adaptive.MaxRatePerSecond);
         }
-        errors.Require(options.PoolSize is >= 1 and <= 256, "PoolSize", $"is {options.PoolSize}: use 1 to 256 connections");
+        else
+        {
+            RelaysValidator.Validate(errors, options);
+        }
         errors.Require(Duration.TryParse(options.Timeout, out _), "Timeout", $"is '{options.Timeout}': write a duration with a unit, e.g. 30s");
         errors.Require(Duration.TryParse(options.AttemptDeadline, out _), "AttemptDeadline",
             $"is '{options.AttemptDeadline}': write a duration with a unit, e.g. 2m");
         var adaptive = options.Adaptive;
-        errors.Require(adaptive.MinConnections >= 1 && adaptive.MinConnections <= options.PoolSize, "Adaptive:MinConnections",
-            $"is {adaptive.MinConnections}: use 1 to Smtp:PoolSize ({options.PoolSize}) connections");
-        errors.Require(adaptive.MaxRatePerSecond is >= 0 and <= 100_000 && double.IsFinite(adaptive.MaxRatePerSecond), "Adaptive:MaxRatePerSecond",
-            $"is {adaptive.MaxRatePerSecond}: use transactions per second from 0 (no ceiling) to 100000, e.g. 14 for an SES account sending 14 a second");
         // RabbitMQ's consumer_timeout (30 min by default) closes the channel of a delivery held longer.
         errors.Require(Duration.TryParse(adaptive.MaxThrottleWait, out var wait) && wait >= TimeSpan.FromSeconds(1) && wait <= TimeSpan.FromMinutes(20),
             "Adaptive:MaxThrottleWait", $"is '{adaptive.MaxThrottleWait}': write a duration from 1s to 20m (well below RabbitMQ's consumer_timeout), e.g. 5m");
         errors.Require(adaptive.MaxThrottledAttempts is >= 1 and <= 10_000, "Adaptive:MaxThrottledAttempts",
             $"is {adaptive.MaxThrottledAttempts}: use 1 to 10000 sends, e.g. 50");
+        RoutesValidator.Validate(errors, options);
         return errors.ToResult();
+    }
+
+    /// <summary>
+    /// The checks of one relay's connection and limits; <paramref name="prefix"/> names where its keys are (empty for the
+    /// single-relay keys, <c>Relays:0:</c> for an entry of the list), <paramref name="relay"/> holds its resolved values.
+    /// </summary>
+    internal static void ValidateRelay(OptionErrors errors, string prefix, SmtpOptions relay, int minConnections, double maxRatePerSecond)
+    {
+        var adaptivePrefix = prefix.Length == 0 ? "Adaptive:" : prefix;
+        errors.Require(relay.Port is > 0 and <= 65535, $"{prefix}Port", $"is {relay.Port}: use a TCP port from 1 to 65535, e.g. 25, 587 or 465");
+        var securityKnown = Enum.TryParse<SmtpSecurity>(relay.Security, ignoreCase: true, out var mode) && Enum.IsDefined(mode);
+        errors.Require(securityKnown,
+            $"{prefix}Security", $"is '{relay.Security}': use one of {string.Join(", ", Enum.GetNames<SmtpSecurity>())}");
+        errors.Require(string.IsNullOrEmpty(relay.Password) || !string.IsNullOrEmpty(relay.Username),
+            $"{prefix}Username", "is empty while a password is set: name the SMTP user");
+        // Only once the mode is known: a misspelt mode must not also be reported as None.
+        errors.Require(!securityKnown || mode != SmtpSecurity.None || string.IsNullOrEmpty(relay.Username) || relay.AllowPlaintextAuth, $"{prefix}AllowPlaintextAuth",
+            "is false while Username is set and Security is None: AUTH would send the password in clear text; use StartTls or SslOnConnect, " +
+            "or set AllowPlaintextAuth to true for a relay on a network you trust");
+        if (!string.IsNullOrEmpty(relay.TrustedCaFile))
+        {
+            errors.Require(!securityKnown || mode != SmtpSecurity.None, $"{prefix}TrustedCaFile", "is set while Security is None: use StartTls or SslOnConnect, or leave it empty");
+            if (!CertificateTrust.TryLoadAuthorities(relay.TrustedCaFile, out _, out var problem))
+                errors.Add($"{prefix}TrustedCaFile", $"'{relay.TrustedCaFile}' {problem}");
+        }
+        errors.Require(relay.PoolSize is >= 1 and <= 256, $"{prefix}PoolSize", $"is {relay.PoolSize}: use 1 to 256 connections");
+        errors.Require(minConnections >= 1 && minConnections <= relay.PoolSize, $"{adaptivePrefix}MinConnections",
+            $"is {minConnections}: use 1 to Smtp:{prefix}PoolSize ({relay.PoolSize}) connections");
+        errors.Require(maxRatePerSecond is >= 0 and <= 100_000 && double.IsFinite(maxRatePerSecond), $"{adaptivePrefix}MaxRatePerSecond",
+            $"is {maxRatePerSecond}: use transactions per second from 0 (no ceiling) to 100000, e.g. 14 for an SES account sending 14 a second");
     }
 }
 

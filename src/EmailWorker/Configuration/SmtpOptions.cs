@@ -1,6 +1,10 @@
 namespace EmailWorker.Configuration;
 
-/// <summary>Section <c>Smtp</c>: the relay and the connection pool. The password is never logged or printed.</summary>
+/// <summary>
+/// Section <c>Smtp</c>: the relay and the connection pool — one relay through the keys below, or several named ones in
+/// <see cref="Relays"/> (then <c>Host</c>, <c>Username</c>, <c>Password</c> and <c>TrustedCaFile</c> stay empty and the
+/// other keys are the relays' defaults), chosen per message by <see cref="Routes"/>. The password is never logged or printed.
+/// </summary>
 internal sealed class SmtpOptions
 {
     public const string Section = "Smtp";
@@ -36,6 +40,12 @@ internal sealed class SmtpOptions
 
     /// <summary>Adaptive delivery: how far the worker follows the relay's pushback (<c>Smtp:Adaptive</c>).</summary>
     public AdaptiveOptions Adaptive { get; set; } = new();
+
+    /// <summary>Several named relays (<c>Smtp:Relays</c>); empty for the one relay of the keys above, named <c>default</c>.</summary>
+    public List<RelayOptions> Relays { get; set; } = [];
+
+    /// <summary>Which relays a message may go to, by sender domain or tag (<c>Smtp:Routes</c>); the first that matches wins.</summary>
+    public List<RouteOptions> Routes { get; set; } = [];
 
     public TimeSpan AttemptDeadlineValue => Duration.TryParse(AttemptDeadline, out var value) ? value : TimeSpan.FromMinutes(2);
 

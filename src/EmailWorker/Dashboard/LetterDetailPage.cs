@@ -27,7 +27,7 @@ internal static class LetterDetailPage
         if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { } letter)
             return Page.Render(http, "No such letter", Page.Notice("There is no letter with this id in the store.", "error"), status: StatusCodes.Status404NotFound);
         var content = letter.LoadedContent;
-        var detail = DeadLetterDetail.From(letter);
+        var detail = DeadLetterDetail.From(letter, await LedgerRow.ReadAsync(store, letter.MessageId, http.RequestAborted));
         var record = detail.Record;
         var command = content.IsWholeBody ? ContentReader.Command(content.Body) : null;
         var actions = Page.IsOperator(http) && letter.State == LetterState.Dead
@@ -45,6 +45,7 @@ internal static class LetterDetailPage
             <dt>Replays</dt><dd>{record.ReplayCount}</dd><dt>Recipients</dt><dd>{string.Join(", ", record.Recipients)}</dd></dl>
             <h2>Attempts</h2><table><tr><th>Attempt</th><th>At</th><th>Outcome</th><th>Class</th><th>SMTP</th><th>Worker</th><th>Message</th></tr>
             {Html.Join(detail.History.Select(Attempt))}</table>
+            {Ledger(detail.Ledger)}
             <h2>Body</h2>{Body(record.LetterId, content.Body, content.BodyLength, command)}
             <h2>Headers</h2><table><tr><th>Name</th><th>Value</th></tr>
             {Html.Join(detail.Headers.Where(h => h.Key != HeaderNames.History).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => Html.Of($"<tr><td>{h.Key}</td><td>{h.Value}</td></tr>")))}</table>
@@ -60,6 +61,12 @@ internal static class LetterDetailPage
         SecurityHeaders.ForLetterBody(http.Response);
         return Results.Content(html, "text/html; charset=utf-8");
     }
+
+    /// <summary>Who of the message's recipients has the mail already, and who is in doubt (the delivered ledger).</summary>
+    private static Html Ledger(IReadOnlyList<LedgerRow> rows) => Html.When(rows.Count > 0, Html.Of($"""
+        <h2>Delivered ledger</h2><table><tr><th>Recipient</th><th>State</th><th>Since</th><th>Reply</th></tr>
+        {Html.Join(rows.Select(r => Html.Of($"<tr><td>{r.Recipient}</td><td>{(r.State == LedgerRow.Delivered ? "delivered" : "in doubt")}</td><td>{Time(r.Since)}</td><td>{r.Reply}</td></tr>")))}</table>
+        """));
 
     private static Html Body(string letterId, byte[] body, long bodyLength, Contracts.SendEmail? command)
     {

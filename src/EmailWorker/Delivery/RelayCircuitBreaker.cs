@@ -6,14 +6,19 @@ using Microsoft.Extensions.Options;
 namespace EmailWorker.Delivery;
 
 /// <summary>
-/// Stops consumption while the relay is unusable for any message (unreachable, TLS, login, relaying denied, 421, the same
-/// protocol fault across messages). Opening is logged once, not once per message. While open, the relay is probed with a
+/// Marks one relay unusable for any message (unreachable, TLS, login, relaying denied, 421, the same protocol fault across
+/// messages): messages go to the other relays their route allows, and consumption stops while every relay's breaker is
+/// open (the relay registry). Opening is logged once, not once per message, naming the relay. While open, the relay is probed with a
 /// real transaction start, and consumption resumes by itself after the first probe the relay accepts. The first probe
 /// waits longer after each trip that follows the last one without a delivery between them (1 s, 2 s, 4 s … 60 s), so a
 /// fault the probe cannot see (e.g. refused recipients) costs less and less instead of looping every second.
 /// </summary>
-internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<DeliveryOptions> delivery, ILogger<RelayCircuitBreaker> logger)
-    : IAsyncDisposable
+/// <remarks>
+/// <c>relay</c> is the relay's name, for the log; <c>othersUp</c> says whether another relay's breaker is closed (the log
+/// then says its messages go to the others instead of that consumption pauses); none by default.
+/// </remarks>
+internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<DeliveryOptions> delivery, ILogger logger,
+    string relay = RelaySettings.DefaultName, Func<bool>? othersUp = null) : IAsyncDisposable
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(60);
@@ -38,7 +43,7 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
             return;
         var trips = Interlocked.Increment(ref _tripsWithoutDelivery);
         var pause = PauseAfter(trips);
-        Log.BreakerOpened(logger, reason, pause);
+        Log.BreakerOpened(logger, othersUp?.Invoke() == true ? "sending through the other relays" : "pausing consumption", relay, SafeText.Bound(reason), pause);
         _probing = Task.Run(() => ProbeUntilClosedAsync(pause, _lifetime.Token));
     }
 
@@ -64,7 +69,7 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(pause.Ticks, MaxProbeInterval.Ticks)));
             }
             Volatile.Write(ref _open, 0);
-            Log.BreakerClosed(logger, DateTimeOffset.UtcNow - openedAt);
+            Log.BreakerClosed(logger, DateTimeOffset.UtcNow - openedAt, relay);
             // A trip right after this opens the breaker again; the consumer checks IsOpen before it resumes.
             await RaiseAsync(Closed);
         }
@@ -85,7 +90,7 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.ProbeFailed(logger, ex.Message);
+            Log.ProbeFailed(logger, relay, ex.Message);
             return false;
         }
     }

@@ -12,6 +12,9 @@ namespace EmailWorker.Delivery;
 internal sealed class RelayGate
 {
     private static readonly TimeSpan IncreaseLogEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after a refusal at its minimum the relay counts as throttling hard (messages prefer another relay meanwhile).</summary>
+    public static readonly TimeSpan HardThrottleWindow = TimeSpan.FromSeconds(5);
     private readonly Lock _lock = new();
     private readonly Queue<TaskCompletionSource> _waiters = new();
     private readonly RelayPaceController _controller;
@@ -22,6 +25,7 @@ internal sealed class RelayGate
     private DateTimeOffset _nextStart;
     private LimitChange? _unloggedIncrease;
     private DateTimeOffset _increaseLoggedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset _refusedAtMinimum = DateTimeOffset.MinValue;
 
     public RelayGate(RelayLimits limits, TimeProvider time, WorkerMetrics metrics, ILogger logger)
     {
@@ -57,6 +61,20 @@ internal sealed class RelayGate
         {
             lock (_lock)
                 return _controller.LastReason;
+        }
+    }
+
+    /// <summary>
+    /// Whether the relay refused us within <see cref="HardThrottleWindow"/> while its controller was already at the bottom
+    /// of the limit it refused (the fewest connections, or the slowest rate): slowing down further is not possible, so
+    /// messages whose route allows another relay go there meanwhile.
+    /// </summary>
+    public bool IsThrottlingHard
+    {
+        get
+        {
+            lock (_lock)
+                return _time.GetUtcNow() - _refusedAtMinimum < HardThrottleWindow;
         }
     }
 
@@ -151,7 +169,14 @@ internal sealed class RelayGate
         _metrics.Throttled(Relay, signal.Reply, signal.Stage);
         LimitChange? change;
         lock (_lock)
+        {
+            var atMinimum = signal.Kind == ThrottleKind.Connections
+                ? _controller.ConnectionLimit <= _controller.Limits.MinConnections
+                : _controller.RateLimit <= RelayPaceController.MinRate;
+            if (atMinimum)
+                _refusedAtMinimum = _time.GetUtcNow();
             change = _controller.Throttled(signal, openConnections);
+        }
         Report(change);
     }
 

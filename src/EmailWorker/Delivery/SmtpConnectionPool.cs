@@ -5,13 +5,12 @@ using EmailWorker.Diagnostics;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace EmailWorker.Delivery;
 
 /// <summary>
-/// Persistent SMTP connections to the relay, at most <c>Smtp:PoolSize</c>, and at most as many in use as the relay's
+/// Persistent SMTP connections to one relay, at most its <c>PoolSize</c>, and at most as many in use as the relay's
 /// <see cref="RelayGate"/> allows now (which also spaces transaction starts to its rate). The connections are opened at
 /// start-up up to that limit (<see cref="OpenAllAsync"/>), reused for every following message (an open one before a closed one, so the relay's count is not spent
 /// on new ones while one it holds sits idle), reopened
@@ -29,9 +28,10 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
     private readonly RelaySmtpClient[] _all;
     private static readonly TimeSpan IdleCheckAfter = TimeSpan.FromSeconds(30);
 
-    public SmtpConnectionPool(IOptions<SmtpOptions> options, WorkerMetrics metrics, RelayGate gate, ILogger<SmtpConnectionPool> logger)
+    /// <summary>A pool for one relay: <paramref name="options"/> are its connection settings (<see cref="RelaySettings.Connection"/>).</summary>
+    public SmtpConnectionPool(SmtpOptions options, WorkerMetrics metrics, RelayGate gate, ILogger<SmtpConnectionPool> logger)
     {
-        _options = options.Value;
+        _options = options;
         _metrics = metrics;
         _gate = gate;
         _logger = logger;
@@ -121,7 +121,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         }
         finally
         {
-            _metrics.SmtpAttempt(started, replyClass);
+            _metrics.SmtpAttempt(_gate.Relay, started, replyClass);
             SmtpAttemptSpan.Ended(span, replyClass);
             await ReturnAsync(client);
         }
@@ -137,7 +137,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
         var failures = await Task.WhenAll(_all.Select(_ => OpenOneAsync(cancellationToken)));
         if (failures.FirstOrDefault(f => f is not null) is { } first)
         {
-            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port,
+            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port, _gate.Relay,
                 (first.InnerException ?? first).Message);
         }
     }
@@ -255,7 +255,7 @@ internal sealed class SmtpConnectionPool : IAsyncDisposable
             throw new RelayUnavailableException(ex);
         }
         client.LastUsed = DateTimeOffset.UtcNow;
-        Log.SmtpConnected(_logger, _options.Host, _options.Port);
+        Log.SmtpConnected(_logger, _options.Host, _options.Port, _gate.Relay);
     }
 
     // StartTls maps to MailKit's StartTls, which fails when the server lacks STARTTLS: never a silent plaintext fallback.

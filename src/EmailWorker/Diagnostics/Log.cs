@@ -20,11 +20,11 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Worker stopped consuming {Queue}; in-flight messages settled")]
     public static partial void WorkerStopped(ILogger logger, string queue);
 
-    [LoggerMessage(5, LogLevel.Information, "Opened SMTP connection to {SmtpHost}:{SmtpPort}")]
-    public static partial void SmtpConnected(ILogger logger, string smtpHost, int smtpPort);
+    [LoggerMessage(5, LogLevel.Information, "Opened SMTP connection to {SmtpHost}:{SmtpPort} (relay {Relay})")]
+    public static partial void SmtpConnected(ILogger logger, string smtpHost, int smtpPort, string relay);
 
-    [LoggerMessage(6, LogLevel.Warning, "Could not open {Failed} of {PoolSize} SMTP connection(s) to {SmtpHost}:{SmtpPort} at start-up ({Reason}); the first messages open them")]
-    public static partial void SmtpPoolNotOpened(ILogger logger, int failed, int poolSize, string smtpHost, int smtpPort, string reason);
+    [LoggerMessage(6, LogLevel.Warning, "Could not open {Failed} of {PoolSize} SMTP connection(s) to {SmtpHost}:{SmtpPort} (relay {Relay}) at start-up ({Reason}); the first messages open them")]
+    public static partial void SmtpPoolNotOpened(ILogger logger, int failed, int poolSize, string smtpHost, int smtpPort, string relay, string reason);
 
     [LoggerMessage(10, LogLevel.Information, "Delivered {MessageId} on attempt {Attempt} to {RecipientCount} recipient(s)")]
     public static partial void Delivered(ILogger logger, string messageId, int attempt, int recipientCount);
@@ -76,14 +76,14 @@ internal static partial class Log
     [LoggerMessage(502, LogLevel.Warning, "The drain time ran out with {InFlight} message(s) in flight: their sends are cancelled; moves of messages a recipient accepted keep waiting for their confirms")]
     public static partial void DrainTimedOut(ILogger logger, int inFlight);
 
-    [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, pausing consumption: {Reason}; first probe in {FirstProbeIn}")]
-    public static partial void BreakerOpened(ILogger logger, string reason, TimeSpan firstProbeIn);
+    [LoggerMessage(20, LogLevel.Error, "SMTP relay unusable, {Consequence}: relay {Relay}: {Reason}; first probe in {FirstProbeIn}")]
+    public static partial void BreakerOpened(ILogger logger, string consequence, string relay, string reason, TimeSpan firstProbeIn);
 
-    [LoggerMessage(21, LogLevel.Information, "SMTP relay answers again after {Downtime}; resuming consumption")]
-    public static partial void BreakerClosed(ILogger logger, TimeSpan downtime);
+    [LoggerMessage(21, LogLevel.Information, "SMTP relay answers again after {Downtime}: relay {Relay}; taking messages for it again")]
+    public static partial void BreakerClosed(ILogger logger, TimeSpan downtime, string relay);
 
-    [LoggerMessage(22, LogLevel.Debug, "SMTP relay probe failed: {Reason}")]
-    public static partial void ProbeFailed(ILogger logger, string reason);
+    [LoggerMessage(22, LogLevel.Debug, "SMTP relay probe failed: relay {Relay}: {Reason}")]
+    public static partial void ProbeFailed(ILogger logger, string relay, string reason);
 
     [LoggerMessage(23, LogLevel.Error, "Pausing or resuming consumption failed")]
     public static partial void BreakerHandlerFailed(ILogger logger, Exception exception);

@@ -102,8 +102,10 @@ internal sealed class WorkerMetrics
             _processDuration.Record(seconds, _system, _destination, new KeyValuePair<string, object?>(Telemetry.ErrorType, errorType));
     }
 
-    public void SmtpAttempt(long startedAt, string replyClass) =>
-        _smtpAttemptDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>(Telemetry.ReplyClass, replyClass));
+    /// <summary>One SMTP transaction at <paramref name="relay"/> (a configured name) since <paramref name="startedAt"/>, by its reply's class.</summary>
+    public void SmtpAttempt(string relay, long startedAt, string replyClass) =>
+        _smtpAttemptDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>(Telemetry.ReplyClass, replyClass),
+            new KeyValuePair<string, object?>(Telemetry.Relay, relay));
 
     /// <summary>One throttling reply: <paramref name="reply"/> is its code and enhanced code (a few values), <paramref name="stage"/> and <paramref name="relay"/> constants.</summary>
     public void Throttled(string relay, string reply, string stage) =>

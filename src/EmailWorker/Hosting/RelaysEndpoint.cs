@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using EmailWorker.Delivery;
+using EmailWorker.Delivery.Relays;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,9 +26,8 @@ internal static class RelaysEndpoint
             return Task.CompletedTask;
         }
         var services = http.RequestServices;
-        var breaker = services.GetRequiredService<RelayCircuitBreaker>();
-        var relay = services.GetRequiredService<RelayGate>();
-        var report = new RelayStatusReport(new DateTimeOffset(StartedAt.UtcDateTime, TimeSpan.Zero), [relay.Status(breaker.IsOpen)]);
+        var relays = services.GetRequiredService<RelayRegistry>();
+        var report = new RelayStatusReport(new DateTimeOffset(StartedAt.UtcDateTime, TimeSpan.Zero), [.. relays.All.Select(relay => relay.Status())]);
         http.Response.ContentType = "application/json; charset=utf-8";
         return JsonSerializer.SerializeAsync(http.Response.Body, report, RelayStatusJsonContext.Default.RelayStatusReport, http.RequestAborted);
     }

@@ -5,6 +5,7 @@ using EmailWorker.Worker;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Delivery;
 using EmailWorker.Delivery.Ledger;
+using EmailWorker.Delivery.Relays;
 using EmailWorker.Delivery.Suppression;
 using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
@@ -36,7 +37,7 @@ internal static class ServiceCollectionExtensions
         .AddValidated<SuppressionOptions, SuppressionOptionsValidator>(configuration, SuppressionOptions.Section)
         .AddValidated<WebhookOptions, WebhookOptionsValidator>(configuration, WebhookOptions.Section);
 
-    /// <summary>The worker: broker connection, topology, SMTP pool, breaker and the work-queue consumer.</summary>
+    /// <summary>The worker: broker connection, topology, the relays (each with its SMTP pool and breaker), their router and the work-queue consumer.</summary>
     public static IServiceCollection AddEmailWorker(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddEmailWorkerOptions(configuration);
@@ -53,10 +54,9 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<WorkerMetrics>();
         services.AddSingleton<MessageSpan>();
         services.AddSingleton<InFlightCounter>();
-        services.AddSingleton(sp => RelayGateFrom(sp));
-        services.AddSingleton<SmtpConnectionPool>();
+        services.AddSingleton<RelayRegistry>();
+        services.AddSingleton(sp => RelayRouter.From(sp.GetRequiredService<IOptions<SmtpOptions>>().Value));
         services.AddHostedService<SmtpPoolOpener>();
-        services.AddSingleton<RelayCircuitBreaker>();
         services.AddSingleton<SendEmailReader>();
         services.AddSingleton<MimeMessageFactory>();
         services.AddSingleton<OutcomeClassifier>();
@@ -100,16 +100,6 @@ internal static class ServiceCollectionExtensions
         services.AddHostedService<WebhookDispatcher>();
         services.AddHostedService<WebhookOutboxSweeper>();
         return services;
-    }
-
-    /// <summary>The one relay's gate (its controller's bounds from <c>Smtp</c> and <c>Smtp:Adaptive</c>).</summary>
-    private static RelayGate RelayGateFrom(IServiceProvider services)
-    {
-        var smtp = services.GetRequiredService<IOptions<SmtpOptions>>().Value;
-        var adaptive = smtp.Adaptive;
-        var limits = new RelayLimits("default", adaptive.Enabled, adaptive.MinConnections, smtp.PoolSize, adaptive.Enabled ? adaptive.RateCeiling : null);
-        return new RelayGate(limits, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<WorkerMetrics>(),
-            services.GetRequiredService<ILogger<RelayGate>>());
     }
 
     private static RoutingPolicy RoutingPolicyFrom(RetryOptions retry) =>

@@ -9,8 +9,10 @@ namespace EmailWorker.Messages;
 /// Turns a delivery's body into a validated <see cref="SendEmail"/>. Accepts the plain JSON of DESIGN §2 from any client and
 /// the MassTransit envelope (content type <c>application/vnd.masstransit+json</c>, the command under <c>message</c>).
 /// </summary>
-internal sealed class SendEmailReader(IOptions<DeliveryOptions> options)
+internal sealed class SendEmailReader(IOptions<DeliveryOptions> options, IOptions<SmtpOptions> smtp)
 {
+    private readonly IReadOnlyCollection<string> _relays = [.. RelaySettings.All(smtp.Value).Select(relay => relay.Name)];
+
     private const string MassTransitContentType = "application/vnd.masstransit+json";
 
     public ReadResult Read(ReadOnlyMemory<byte> body, string? contentType)
@@ -33,7 +35,7 @@ internal sealed class SendEmailReader(IOptions<DeliveryOptions> options)
             return ReadResult.Invalid(ValidationCodes.NotJson, "body", "the body is JSON null, not a SendEmail object");
 
         message = WithEmptyListsForMissingOnes(message);
-        var limits = new SendEmailLimits { HasDefaultSender = !string.IsNullOrEmpty(delivery.DefaultFrom) };
+        var limits = new SendEmailLimits { HasDefaultSender = !string.IsNullOrEmpty(delivery.DefaultFrom), KnownRelays = _relays };
         return new ReadResult(message, SendEmailValidator.Validate(message, limits));
     }
 

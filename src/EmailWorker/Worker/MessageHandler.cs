@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EmailWorker.Configuration;
 using EmailWorker.Contracts;
 using EmailWorker.Delivery;
+using EmailWorker.Delivery.Relays;
 using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
@@ -19,8 +20,8 @@ namespace EmailWorker.Worker;
 internal sealed class MessageHandler(
     SendEmailReader reader,
     MimeMessageFactory mimeFactory,
-    SmtpConnectionPool pool,
-    RelayCircuitBreaker breaker,
+    RelayRegistry relays,
+    RelayRouter router,
     OutcomeClassifier classifier,
     FatePlanner planner,
     PlanExecutor executor,
@@ -36,7 +37,16 @@ internal sealed class MessageHandler(
 
     /// <summary>How long a return to the queue may still take once the host has stopped waiting for in-flight messages.</summary>
     private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(5);
-    private readonly OutcomeRunAlarm _relayFaults = OutcomeRunAlarm.RelayFaults();
+
+    /// <summary>
+    /// How long a message whose route allows only relays that are down waits for one to come back while other relays
+    /// work (the consumer keeps taking messages then) before it goes back to the work queue: without it, such messages
+    /// would cycle through the queue as fast as the broker turns them.
+    /// </summary>
+    private static readonly TimeSpan RouteDownWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>The same fault across messages opens the breaker of the relay they failed at: one run per relay.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OutcomeRunAlarm> _relayFaults = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<bool> HandleAsync(IncomingMessage incoming, CancellationToken stopping)
     {
@@ -69,9 +79,6 @@ internal sealed class MessageHandler(
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, read.Errors, now), stopping);
         if (command.ExpiresAt is { } expiresAt && expiresAt <= now)
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Expired(state, expiresAt, now), stopping);
-        if (breaker.IsOpen)
-            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.NotTried(state), stopping);
-
         OutgoingMail mail;
         try
         {
@@ -109,15 +116,43 @@ internal sealed class MessageHandler(
             mail = mail with { Recipients = [.. mail.Recipients.Where(r => remaining.Contains(r.Address))] };
         }
 
+        // Every relay the message may go to is down: back to the work queue as it came, nothing counted (as with one relay).
+        var route = router.RouteFor(command.Relay, mail.Sender.Address, command.Tags);
+        if ((relays.Choose(route) ?? await RecoveredInTimeAsync(route, stopping)) is not { } first)
+            return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.NotTried(state), stopping);
+
         var claims = new LedgerClaims(ledger, command.MessageId);
-        var (plan, interrupted) = await AttemptAsync(command, mail, state, messageId, findings, suppression, claims, stopping);
+        var (plan, interrupted, relay) = await AttemptAsync(command, mail, route, first, state, messageId, findings, suppression, claims, stopping);
         // Recorded before the source is acked: a redelivery from here on skips who got the 250.
         await claims.SettleAsync();
         if (!interrupted)
-            return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping);
+            return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping, relay);
         // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
         using var grace = new CancellationTokenSource(ReturnGrace);
-        return await executor.CarryOutAsync(incoming, messageId, command, plan, grace.Token);
+        return await executor.CarryOutAsync(incoming, messageId, command, plan, grace.Token, relay);
+    }
+
+    /// <summary>
+    /// The relay of <paramref name="route"/> that came back within <see cref="RouteDownWait"/>, or null. Not waited for
+    /// while every relay is down: the consumer pauses then, and the message goes back at once, as with one relay.
+    /// </summary>
+    private async Task<Relay?> RecoveredInTimeAsync(RelayRoute route, CancellationToken stopping)
+    {
+        var deadline = time.GetUtcNow() + RouteDownWait;
+        while (!relays.AllDown && time.GetUtcNow() < deadline)
+        {
+            try
+            {
+                await relays.WaitForRecoveryAsync(deadline - time.GetUtcNow(), time, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return null;
+            }
+            if (relays.Choose(route) is { } recovered)
+                return recovered;
+        }
+        return null;
     }
 
     /// <summary>
@@ -125,33 +160,38 @@ internal sealed class MessageHandler(
     /// the relay's gate to grant capacity, then sends again to those it throttled — no retry spent, no requeue (a quorum
     /// queue counts a requeue toward its delivery limit). Bounded by <c>Smtp:Adaptive:MaxThrottleWait</c>,
     /// <c>MaxThrottledAttempts</c> and <c>expiresAt</c>; then the planner returns the throttled recipients to the work queue.
+    /// The first send goes to <paramref name="relay"/>; returned is the relay of the last send (whose breaker a plan may open).
     /// </summary>
-    private async Task<(Plan Plan, bool Interrupted)> AttemptAsync(SendEmail command, OutgoingMail mail, AttemptState state, string messageId,
-        LedgerFindings? findings, SuppressionFindings? suppression, LedgerClaims claims, CancellationToken stopping)
+    private async Task<(Plan Plan, bool Interrupted, Relay Relay)> AttemptAsync(SendEmail command, OutgoingMail mail, RelayRoute route, Relay relay,
+        AttemptState state, string messageId, LedgerFindings? findings, SuppressionFindings? suppression, LedgerClaims claims, CancellationToken stopping)
     {
         var adaptive = smtpOptions.Value.Adaptive;
         var owed = mail.Recipients;
         var settled = new List<RecipientOutcome>();
         var finalReply = "";
         var waitStarted = time.GetTimestamp();
+        // Chosen again before every further send: a throttled message goes to another relay its route allows once this
+        // one throttles hard.
         for (var sends = 1; ; sends++)
         {
-            var (outcomes, reply, stopped) = await SendOnceAsync(mail, owed, state, sends, sends == 1 ? findings : null, suppression, claims, stopping);
+            var (outcomes, reply, stopped) = await SendOnceAsync(relay, mail, owed, state, sends, sends == 1 ? findings : null, suppression, claims, stopping);
             claims.Settled(outcomes, reply);
             if (stopped is not null)
-                return (stopped, !stopped.Requeue);
+                return (stopped, !stopped.Requeue, relay);
             if (reply.Length > 0)
                 finalReply = reply;
             var throttled = outcomes.Where(o => o.Outcome.Class == OutcomeClass.Throttled).ToList();
             settled.AddRange(outcomes.Where(o => o.Outcome.Class != OutcomeClass.Throttled));
             if (throttled.Count > 0)
-                pool.Throttled(ThrottlingReply.Signal(throttled[0].Outcome));
+                relay.Pool.Throttled(ThrottlingReply.Signal(throttled[0].Outcome));
             var waited = time.GetElapsedTime(waitStarted);
             var expired = command.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow();
             if (throttled.Count > 0 && (sends >= adaptive.MaxThrottledAttempts || waited >= adaptive.MaxThrottleWaitValue || expired))
                 Log.ThrottledTooLong(logger, messageId, sends, waited);
-            else if (throttled.Count > 0 && await PausedAsync(sends, stopping))
+            // Every relay of its route went down meanwhile: the throttled go back to the work queue (no retry spent).
+            else if (throttled.Count > 0 && await PausedAsync(sends, stopping) && relays.Choose(route) is { } next)
             {
+                relay = next;
                 owed = [.. owed.Where(r => throttled.Exists(t => string.Equals(t.Address, r.Address, StringComparison.OrdinalIgnoreCase)))];
                 continue;
             }
@@ -161,7 +201,7 @@ internal sealed class MessageHandler(
             // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
             var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings, Random.Shared.NextDouble(), suppression);
             // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).
-            return (WithRelayFaults(plan, settled), stopping.IsCancellationRequested);
+            return (WithRelayFaults(plan, settled, relay), stopping.IsCancellationRequested, relay);
         }
     }
 
@@ -184,7 +224,7 @@ internal sealed class MessageHandler(
     /// One send to <paramref name="recipients"/>: their outcomes and the relay's final reply, or the plan for a stop —
     /// given back untouched when nothing was tried yet, else returned with the attempt recorded for the recipients still owed.
     /// </summary>
-    private async Task<(IReadOnlyList<RecipientOutcome> Outcomes, string FinalReply, Plan? Stopped)> SendOnceAsync(OutgoingMail mail,
+    private async Task<(IReadOnlyList<RecipientOutcome> Outcomes, string FinalReply, Plan? Stopped)> SendOnceAsync(Relay relay, OutgoingMail mail,
         IReadOnlyList<MimeKit.MailboxAddress> recipients, AttemptState state, int send, LedgerFindings? findings, SuppressionFindings? suppression,
         LedgerClaims claims, CancellationToken stopping)
     {
@@ -194,7 +234,7 @@ internal sealed class MessageHandler(
         try
         {
             // Claimed once a connection is ready, before MAIL FROM: a handler waiting for one has claimed nothing.
-            var report = await pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping,
+            var report = await relay.Pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping,
                 claims.Enabled ? () => claims.ClaimAsync(addresses) : null);
             return (PerRecipient(addresses, report.Refusals, AttemptOutcome.Delivered(report.FinalReply)), report.FinalReply, null);
         }
@@ -229,19 +269,23 @@ internal sealed class MessageHandler(
             refused.GetValueOrDefault(address) ?? fallback ?? new AttemptOutcome(OutcomeClass.Transient, "the relay accepted no recipient"))) ];
     }
 
-    /// <summary>Feeds the relay-fault alarm and the breaker's delivery count; the same fault across messages opens the breaker.</summary>
-    private Plan WithRelayFaults(Plan plan, IReadOnlyList<RecipientOutcome> outcomes)
+    /// <summary>
+    /// Feeds the relay's fault alarm and its breaker's delivery count; the same fault across messages at one relay opens
+    /// that relay's breaker.
+    /// </summary>
+    private Plan WithRelayFaults(Plan plan, IReadOnlyList<RecipientOutcome> outcomes, Relay relay)
     {
+        var faults = _relayFaults.GetOrAdd(relay.Name, _ => OutcomeRunAlarm.RelayFaults());
         var delivered = outcomes.FirstOrDefault(o => o.Outcome.Class == OutcomeClass.Delivered);
         if (delivered is not null)
         {
-            breaker.RecordDelivery();
-            _relayFaults.Record(delivered.Outcome);
+            relay.Breaker.RecordDelivery();
+            faults.Record(delivered.Outcome);
             return plan;
         }
         var fault = outcomes.FirstOrDefault(o => o.Outcome.RelayFaultIfRepeated)?.Outcome;
-        if (plan.TripBreaker is null && fault is not null && _relayFaults.Record(fault))
-            return plan with { TripBreaker = $"{_relayFaults.Threshold} messages in a row failed the same way: {fault.Reason}" };
+        if (plan.TripBreaker is null && fault is not null && faults.Record(fault))
+            return plan with { TripBreaker = $"{faults.Threshold} messages in a row failed the same way: {fault.Reason}" };
         return plan;
     }
 }

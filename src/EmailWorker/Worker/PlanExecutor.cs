@@ -1,6 +1,6 @@
 using EmailWorker.Configuration;
 using EmailWorker.Contracts;
-using EmailWorker.Delivery;
+using EmailWorker.Delivery.Relays;
 using EmailWorker.Broker;
 using EmailWorker.Diagnostics;
 using EmailWorker.Messages;
@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace EmailWorker.Worker;
 
 /// <summary>
-/// Carries out a <see cref="Plan"/>: opens the breaker when it says so, publishes its moves through the one
+/// Carries out a <see cref="Plan"/>: opens the relay's breaker when it says so, publishes its moves through the one
 /// <see cref="MessageMover"/> while the source is held, reports once every move is durable, and says whether the source
 /// may be acked.
 /// </summary>
@@ -25,19 +25,23 @@ namespace EmailWorker.Worker;
 /// process (the supervisor's stop timeout) gives it back whole — the one window where a recipient who got a 250 can get
 /// the mail again.
 /// </remarks>
-internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter, RelayCircuitBreaker breaker,
+internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter,
     IOptions<RabbitMqOptions> rabbit, TimeProvider time, FailingMoves failing, ILogger<PlanExecutor> logger)
 {
     private static readonly TimeSpan FirstRetryPause = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(30);
 
-    /// <summary>True when the source may be acked; false when it must go back to the broker untouched.</summary>
-    public async Task<bool> CarryOutAsync(IncomingMessage source, string messageId, SendEmail? command, Plan plan, CancellationToken hardStop)
+    /// <summary>
+    /// True when the source may be acked; false when it must go back to the broker untouched. <paramref name="relay"/> is
+    /// the relay the attempt went to: the one whose breaker a plan that says so opens.
+    /// </summary>
+    public async Task<bool> CarryOutAsync(IncomingMessage source, string messageId, SendEmail? command, Plan plan, CancellationToken hardStop,
+        Relay? relay = null)
     {
         if (plan.Requeue)
             return false;
-        if (plan.TripBreaker is { } reason)
-            breaker.Trip(reason);
+        if (plan.TripBreaker is { } reason && relay is not null)
+            relay.Breaker.Trip(reason);
         // Given back whole, a message some recipients accepted would be sent to them again: its moves wait for their
         // confirms even past the drain time, and only the supervisor's kill ends that wait.
         var holdPastStop = plan.Reports.Any(report => report is Report.Delivered) ? CancellationToken.None : hardStop;

@@ -1,4 +1,5 @@
 using EmailWorker.Broker;
+using EmailWorker.Delivery.Relays;
 using EmailWorker.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -7,9 +8,9 @@ namespace EmailWorker.Worker;
 
 /// <summary>
 /// <c>/healthz/ready</c>: both broker connections open and a consumer registered on the work queue → Healthy (200).
-/// Consumption paused by the relay breaker or by a broker that blocks publishers → Degraded, still 200: the cause is
+/// Consumption paused by the relay breakers (every relay down) or by a broker that blocks publishers → Degraded, still 200: the cause is
 /// outside this worker, every replica shares it, and reporting it unready would only stall a rolling update; the breaker
-/// gauge and its alert say it instead. Moves that fail and are held for another try (a retry tier whose queue is gone)
+/// gauge and its alert say it instead. One relay of several down → Degraded too, naming it: the others carry its traffic. Moves that fail and are held for another try (a retry tier whose queue is gone)
 /// → 503 naming the queue: each holds a consumer slot, and the worker stalls once they hold them all. Anything else
 /// (starting, stopping, broker connection down or recovering) → 503.
 /// </summary>
@@ -17,7 +18,8 @@ internal sealed class ReadinessCheck(
     [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection consuming,
     [FromKeyedServices(BrokerConnection.Publishing)] BrokerConnection publishing,
     WorkQueueConsumer consumer,
-    FailingMoves failing) : IHealthCheck
+    FailingMoves failing,
+    RelayRegistry relays) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -30,8 +32,12 @@ internal sealed class ReadinessCheck(
                 $"{held.Count} message(s) held: moving them to queue {held.Queue} fails ({SafeText.Bound(held.Reason, 200)}); tried again until it works"),
             _ => state switch
             {
+                ConsumerState.Consuming when relays.Down is { Count: > 0 } down => HealthCheckResult.Degraded(
+                    $"consuming; relay(s) {string.Join(", ", down)} down (breaker open): their messages go to the other relays their routes allow, or wait"),
                 ConsumerState.Consuming => HealthCheckResult.Healthy("consuming"),
-                ConsumerState.PausedByBreaker => HealthCheckResult.Degraded("consumption paused: the SMTP relay's circuit breaker is open"),
+                ConsumerState.PausedByBreaker => HealthCheckResult.Degraded(relays.All.Count == 1
+                    ? "consumption paused: the SMTP relay's circuit breaker is open"
+                    : "consumption paused: every SMTP relay's circuit breaker is open"),
                 ConsumerState.PausedWhileBrokerBlocks => HealthCheckResult.Degraded("consumption paused: RabbitMQ blocks publishers"),
                 ConsumerState.Starting => HealthCheckResult.Unhealthy("starting"),
                 ConsumerState.Stopped => HealthCheckResult.Unhealthy("stopping"),

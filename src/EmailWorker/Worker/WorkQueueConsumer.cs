@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using EmailWorker.Broker;
 using EmailWorker.Configuration;
-using EmailWorker.Delivery;
+using EmailWorker.Delivery.Relays;
 using EmailWorker.Diagnostics;
 using EmailWorker.Messages;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +15,8 @@ namespace EmailWorker.Worker;
 
 /// <summary>
 /// Consumes the work queue: declares the topology at start-up, hands each delivery to <see cref="MessageHandler"/> with
-/// up to <c>Delivery:ConcurrencyLimit</c> at once, and acks or requeues it by the handler's decision. It pauses while the
-/// relay circuit breaker is open or the broker blocks publishers (no move could be confirmed), and resumes when neither is.
+/// up to <c>Delivery:ConcurrencyLimit</c> at once, and acks or requeues it by the handler's decision. It pauses while
+/// every relay's circuit breaker is open or the broker blocks publishers (no move could be confirmed), and resumes when neither is.
 /// </summary>
 internal sealed class WorkQueueConsumer(
     [FromKeyedServices(BrokerConnection.Consuming)] BrokerConnection broker,
@@ -24,7 +24,7 @@ internal sealed class WorkQueueConsumer(
     TopologyDeclarer declarer,
     TopologyNames names,
     MessageHandler handler,
-    RelayCircuitBreaker breaker,
+    RelayRegistry relays,
     IOptions<DeliveryOptions> options,
     FatalStop fatalStop,
     InFlightCounter inFlight,
@@ -52,7 +52,7 @@ internal sealed class WorkQueueConsumer(
     public ConsumerState State =>
         !Volatile.Read(ref _started) ? ConsumerState.Starting
         : Volatile.Read(ref _stopped) ? ConsumerState.Stopped
-        : breaker.IsOpen ? ConsumerState.PausedByBreaker
+        : relays.AllDown ? ConsumerState.PausedByBreaker
         : Volatile.Read(ref _brokerBlocked) ? ConsumerState.PausedWhileBrokerBlocks
         : Volatile.Read(ref _consumerTag) is { IsConsuming: true } ? ConsumerState.Consuming
         : ConsumerState.NotConsuming;
@@ -107,8 +107,8 @@ internal sealed class WorkQueueConsumer(
         _slots = new SemaphoreSlim(delivery.ConcurrencyLimit, delivery.ConcurrencyLimit);
         await _channel.BasicQosAsync(0, (ushort)delivery.PrefetchCount, global: false, cancellationToken);
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
-        breaker.Opened += PauseAsync;
-        breaker.Closed += ResumeAsync;
+        relays.EveryRelayDown += PauseAsync;
+        relays.RelayRecovered += ResumeAsync;
         var publishingConnection = await publishing.GetAsync(cancellationToken);
         publishingConnection.ConnectionBlockedAsync += OnBlockedAsync;
         publishingConnection.ConnectionUnblockedAsync += OnUnblockedAsync;
@@ -129,8 +129,8 @@ internal sealed class WorkQueueConsumer(
         // A start still reaching the broker gives up; one that got further finishes first, so its channel is closed below.
         await _startAborted.CancelAsync();
         await _startup;
-        breaker.Opened -= PauseAsync;
-        breaker.Closed -= ResumeAsync;
+        relays.EveryRelayDown -= PauseAsync;
+        relays.RelayRecovered -= ResumeAsync;
         var consumerTag = Volatile.Read(ref _consumerTag);
         if (consumerTag is null)
         {
@@ -281,9 +281,9 @@ internal sealed class WorkQueueConsumer(
 
     private async Task ConsumeAsync()
     {
-        // The breaker may have opened again since it raised Closed: consuming now would only cycle messages.
+        // The breakers may all have opened again since one raised Closed: consuming now would only cycle messages.
         if (Volatile.Read(ref _consumerTag) is { } consumerTag
-            && await consumerTag.ConsumeAsync(() => !Volatile.Read(ref _stopped) && !breaker.IsOpen && !Volatile.Read(ref _brokerBlocked)))
+            && await consumerTag.ConsumeAsync(() => !Volatile.Read(ref _stopped) && !relays.AllDown && !Volatile.Read(ref _brokerBlocked)))
             Log.ConsumptionResumed(logger, names.Work);
     }
 

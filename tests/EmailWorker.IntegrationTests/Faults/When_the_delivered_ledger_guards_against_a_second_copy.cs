@@ -237,6 +237,23 @@ public sealed class When_the_delivered_ledger_guards_against_a_second_copy
         // Off: Ann gets the replayed whole letter again and Bob both letters. On: the ledger holds Ann's 250 from the
         // first delivery and Bob's from the first replayed letter, whichever ran first.
         await AssertCopiesAsync(context, ledger, events, ledgerOn, maxInDoubt: 0, withoutLedger: 2 * count);
+        if (ledgerOn)
+            await AssertShownLedgerAsync(context, "ledger-replay-0", ["ann-0@example.org", "bob-0@example.org"]);
+    }
+
+    /// <summary><c>dlq show --json</c> gives every letter of the message the ledger's rows from the store: here all delivered.</summary>
+    private static async Task AssertShownLedgerAsync(WorkerTestContext context, string messageId, string[] delivered)
+    {
+        var show = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "show", messageId, "--history", "--json");
+        Assert.That(show.ExitCode, Is.Zero, show.Stderr);
+        var letters = JsonDocument.Parse(show.Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(letters, Is.Not.Empty);
+            foreach (var letter in letters)
+                Assert.That(letter.GetProperty("ledger").EnumerateArray().Select(r => (r.GetProperty("recipient").GetString(), r.GetProperty("state").GetString())),
+                    Is.EquivalentTo(delivered.Select(r => ((string?)r, (string?)"delivered"))), "the ledger's rows, one per recipient");
+        });
     }
 
     /// <summary>

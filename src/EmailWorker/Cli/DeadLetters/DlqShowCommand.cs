@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.DeadLetters.Views;
-using EmailWorker.Delivery.Ledger;
 using EmailWorker.Diagnostics;
 using EmailWorker.Messages;
 
@@ -39,14 +38,15 @@ internal static class DlqShowCommand
                 var earlier = letters.Count > 0 ? $" ({letters.Count} replayed or purged: dlq show {SafeText.Bound(wanted, 200)} --history)" : "";
                 throw new OperatorException($"no dead letter with messageId '{SafeText.Bound(wanted, 200)}' in the store{earlier}");
             }
-            var details = shown.ConvertAll(DeadLetterDetail.From);
+            // Every letter shown is of one message (a messageId, or the one letter an id names): one ledger read.
+            var ledger = await LedgerRow.ReadAsync(store, shown[0].MessageId, token);
+            var details = shown.ConvertAll(letter => DeadLetterDetail.From(letter, ledger));
             if (parse.GetValue(json))
                 Console.Out.WriteLine(JsonSerializer.Serialize(details, ViewJsonContext.Default.ListDeadLetterDetail));
             else
             {
                 details.ForEach(detail => Write(detail, Console.Out));
-                if (store is ILedgerStore ledger)
-                    LedgerRows.Write(await ledger.ReadLedgerAsync(details[0].Record.MessageId, token), Console.Out);
+                LedgerRows.Write(ledger, Console.Out);
             }
             return ExitCodes.Ok;
         }, cancellationToken));

@@ -1,5 +1,5 @@
 using System.Globalization;
-using EmailWorker.Delivery.Ledger;
+using EmailWorker.DeadLetters.Views;
 using EmailWorker.Diagnostics;
 
 namespace EmailWorker.Cli.DeadLetters;
@@ -10,17 +10,16 @@ namespace EmailWorker.Cli.DeadLetters;
 /// </summary>
 internal static class LedgerRows
 {
-    public static void Write(IReadOnlyList<LedgerEntry> entries, TextWriter output)
+    public static void Write(IReadOnlyList<LedgerRow> rows, TextWriter output)
     {
-        if (entries.Count == 0)
+        if (rows.Count == 0)
             return;
         output.WriteLine("delivered ledger:");
         var table = new TextTable("RECIPIENT", "STATE", "SINCE", "REPLY");
-        foreach (var entry in entries)
+        foreach (var row in rows)
         {
-            var (state, since) = entry.State == LedgerState.Delivered ? ("delivered", entry.UpdatedAt) : ("in doubt", entry.ClaimedAt);
-            table.Add(SafeText.Bound(entry.Recipient, 320), state, since.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                SafeText.Bound(entry.Reply ?? "", 300));
+            table.Add(SafeText.Bound(row.Recipient, 320), row.State == LedgerRow.Delivered ? "delivered" : "in doubt",
+                row.Since.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), SafeText.Bound(row.Reply ?? "", 300));
         }
         table.WriteTo(output);
         output.WriteLine();

@@ -6,15 +6,16 @@ namespace EmailWorker.DeadLetters.Views;
 
 /// <summary>
 /// A letter read in full as <c>dlq show</c> and the dashboard's letter page show it: its <see cref="DeadLetterView"/>, every
-/// attempt, the headers and a summary of the body (never its content).
+/// attempt, the headers, a summary of the body (never its content) and what the delivered ledger holds for its message.
 /// </summary>
 internal sealed record DeadLetterDetail(
     DeadLetterView Record,
     IReadOnlyList<HistoryEntry> History,
     IReadOnlyDictionary<string, string?> Headers,
-    BodySummary Body)
+    BodySummary Body,
+    IReadOnlyList<LedgerRow> Ledger)
 {
-    public static DeadLetterDetail From(DeadLetter letter)
+    public static DeadLetterDetail From(DeadLetter letter, IReadOnlyList<LedgerRow> ledger)
     {
         var content = letter.LoadedContent;
         var headers = ContentReader.Headers(content);
@@ -22,7 +23,8 @@ internal sealed record DeadLetterDetail(
             DeadLetterView.From(letter),
             JsonSerializer.Deserialize(content.HistoryJson, RoutingJsonContext.Default.ListHistoryEntry) ?? [],
             headers.ToDictionary(h => h.Key, h => HeaderText(headers, h.Key), StringComparer.Ordinal),
-            BodySummary.Of(content.Body));
+            BodySummary.Of(content.Body),
+            ledger);
     }
 
     // x-death is a table of tables: shown as its type, the readable parts are in x-first-death-*.

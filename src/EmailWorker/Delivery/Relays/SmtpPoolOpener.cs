@@ -1,18 +1,18 @@
 using Microsoft.Extensions.Hosting;
 
-namespace EmailWorker.Delivery;
+namespace EmailWorker.Delivery.Relays;
 
 /// <summary>
-/// Opens the SMTP pool's connections while the consumer starts, not on the first messages (which would otherwise wait
+/// Opens every relay's SMTP pool connections while the consumer starts, not on the first messages (which would otherwise wait
 /// for connect + EHLO + TLS + AUTH). In the background: a relay that is down or slow delays neither start-up nor health.
 /// </summary>
-internal sealed class SmtpPoolOpener(SmtpConnectionPool pool) : BackgroundService
+internal sealed class SmtpPoolOpener(RelayRegistry relays) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await pool.OpenAllAsync(stoppingToken);
+            await Task.WhenAll(relays.All.Select(relay => relay.Pool.OpenAllAsync(stoppingToken)));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
