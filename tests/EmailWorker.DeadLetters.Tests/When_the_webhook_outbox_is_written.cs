@@ -96,8 +96,8 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
         var row = (await store.ClaimDueAsync(["a"], "w1", Now, Now.AddMinutes(1), 1, cancellation)).Single();
         var taken = (await store.ClaimDueAsync(["a"], "w2", Now.AddMinutes(2), Now.AddMinutes(3), 1, cancellation)).Single();
 
-        var late = await store.RecordAttemptAsync(row.Id, "w1", OutboxState.Delivered, Now, 204, null, Now.AddMinutes(2), cancellation);
-        var retry = await store.RecordAttemptAsync(taken.Id, "w2", OutboxState.Pending, Now.AddMinutes(10), 503, "503 Service Unavailable",
+        var late = await RecordAsync(store, row.Id, "w1", OutboxState.Delivered, Now, 204, null, Now.AddMinutes(2), cancellation);
+        var retry = await RecordAsync(store, taken.Id, "w2", OutboxState.Pending, Now.AddMinutes(10), 503, "503 Service Unavailable",
             Now.AddMinutes(2), cancellation);
         var notYet = await store.ClaimDueAsync(["a"], "w3", Now.AddMinutes(5), Now.AddMinutes(6), 1, cancellation);
         var due = (await store.ClaimDueAsync(["a"], "w3", Now.AddMinutes(10), Now.AddMinutes(11), 1, cancellation)).Single();
@@ -111,12 +111,35 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_record_a_wave_in_one_call_skipping_rows_whose_lease_was_lost(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_2", "a"), Entry("msg_3", "a")], cancellation);
+        var wave = await store.ClaimDueAsync(["a"], "w1", Now, Now.AddMinutes(1), 3, cancellation);
+        var lost = wave[2];
+        await store.ClaimDueAsync(["a"], "w2", Now.AddMinutes(2), Now.AddMinutes(3), 3, cancellation);
+
+        var recorded = await store.RecordAttemptsAsync(
+            [.. wave.Select(r => new AttemptRecord(r.Id, OutboxState.Delivered, Now, 204, null))], "w1", Now.AddMinutes(2), cancellation);
+
+        Assert.That(recorded, Is.Empty, "w2 holds all three now");
+        var again = await store.ClaimDueAsync(["a"], "w3", Now.AddMinutes(4), Now.AddMinutes(5), 3, cancellation);
+        var mine = await store.RecordAttemptsAsync(
+            [.. again.Where(r => r.Id != lost.Id).Select(r => new AttemptRecord(r.Id, OutboxState.Delivered, Now, 204, null))], "w3", Now.AddMinutes(4), cancellation);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(mine, Has.Count.EqualTo(2));
+            Assert.That(await store.CountOutboxAsync(cancellation), Is.EqualTo(new[] { new OutboxCounts("a", 1, 2, 0) }));
+        });
+    }
+
+    [Test]
     public async Task Should_replay_failed_rows_and_enable_their_endpoint(CancellationToken cancellation)
     {
         var store = await OpenAsync(cancellation);
         await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_2", "a"), Entry("msg_3", "b")], cancellation);
         foreach (var row in await store.ClaimDueAsync(["a", "b"], "w1", Now, Now.AddMinutes(1), 10, cancellation))
-            await store.RecordAttemptAsync(row.Id, "w1", OutboxState.Failed, Now, 410, "410 Gone", Now, cancellation);
+            await RecordAsync(store, row.Id, "w1", OutboxState.Failed, Now, 410, "410 Gone", Now, cancellation);
         await store.DisableEndpointAsync(new DisabledEndpoint("a", "https://a.example/", Now), cancellation);
         await store.DisableEndpointAsync(new DisabledEndpoint("b", "https://b.example/", Now), cancellation);
         var failedB = (await store.ListOutboxAsync(OutboxState.Failed, "b", null, 10, cancellation)).Single();
@@ -141,9 +164,9 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
         var store = await OpenAsync(cancellation);
         await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_2", "a"), Entry("msg_3", "a")], cancellation);
         var rows = await store.ClaimDueAsync(["a"], "w1", Now, Now.AddMinutes(1), 10, cancellation);
-        await store.RecordAttemptAsync(rows[0].Id, "w1", OutboxState.Delivered, Now, 204, null, Now, cancellation);
-        await store.RecordAttemptAsync(rows[1].Id, "w1", OutboxState.Delivered, Now.AddDays(2), 204, null, Now.AddDays(2), cancellation);
-        await store.RecordAttemptAsync(rows[2].Id, "w1", OutboxState.Failed, Now, 500, "500", Now, cancellation);
+        await RecordAsync(store, rows[0].Id, "w1", OutboxState.Delivered, Now, 204, null, Now, cancellation);
+        await RecordAsync(store, rows[1].Id, "w1", OutboxState.Delivered, Now.AddDays(2), 204, null, Now.AddDays(2), cancellation);
+        await RecordAsync(store, rows[2].Id, "w1", OutboxState.Failed, Now, 500, "500", Now, cancellation);
 
         var deleted = await store.DeleteDeliveredWebhooksAsync(Now.AddDays(1), cancellation);
 
@@ -193,6 +216,11 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
             $"= {10_000 / watch.Elapsed.TotalSeconds:0} rows/s");
         Assert.That((await store.CountOutboxAsync(cancellation)).Single().Pending, Is.EqualTo(10_000));
     }
+
+    /// <summary>One attempt recorded alone (the dispatcher records a wave's in one call); true when its lease held.</summary>
+    private static async Task<bool> RecordAsync(SqlDeadLetterStore store, long id, string owner, OutboxState state, DateTimeOffset next, int? status,
+        string? error, DateTimeOffset now, CancellationToken cancellation) =>
+        (await store.RecordAttemptsAsync([new AttemptRecord(id, state, next, status, error)], owner, now, cancellation)).Contains(id);
 
     private static OutboxEntry Entry(string webhookId, string endpoint) =>
         new(webhookId, endpoint, "email.delivered", $"m-{webhookId}", "{\"type\":\"email.delivered\"}", Now);

@@ -30,7 +30,9 @@ internal sealed class WebhookOutboxWriter(
     ILogger<WebhookOutboxWriter> logger) : BackgroundService
 {
     public const int BatchSize = 256;
-    private static readonly TimeSpan GatherWindow = TimeSpan.FromMilliseconds(20);
+    // Long enough that the outbox commits a few times a second, not per event: on SQLite every commit takes the file's one
+    // write lock (and an fsync), which the delivered ledger on the delivery path needs too.
+    private static readonly TimeSpan GatherWindow = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxStoreBackoff = TimeSpan.FromSeconds(30);
 

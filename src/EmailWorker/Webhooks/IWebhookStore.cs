@@ -14,9 +14,11 @@ internal interface IWebhookStore
     Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(IReadOnlyCollection<string> endpoints, string owner, DateTimeOffset now, DateTimeOffset leaseUntil,
         int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records an attempt's end under the owner's lease: the row's new state, when it is next due, the reply. False when the lease was lost.</summary>
-    Task<bool> RecordAttemptAsync(long id, string owner, OutboxState state, DateTimeOffset nextAttemptAt, int? status, string? error,
-        DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records a wave's attempts in one transaction, each under the owner's lease: the row's new state, when it is next
+    /// due, the reply. Returns the ids recorded (a row whose lease was lost is left as it is).
+    /// </summary>
+    Task<IReadOnlySet<long>> RecordAttemptsAsync(IReadOnlyCollection<AttemptRecord> attempts, string owner, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task DisableEndpointAsync(DisabledEndpoint endpoint, CancellationToken cancellationToken);
 

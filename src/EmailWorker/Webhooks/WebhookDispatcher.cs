@@ -6,7 +6,7 @@ namespace EmailWorker.Webhooks;
 
 /// <summary>
 /// Sends the outbox's due webhooks: claims a wave of them with a lease (so no other worker on the store sends them at the
-/// same time), sends up to <c>Webhooks:Concurrency</c> at once, and records each attempt's end under the lease: delivered,
+/// same time), sends up to <c>Webhooks:Concurrency</c> at once, and records the wave's ends in one commit under the lease: delivered,
 /// due again after the schedule's next wait, failed after the last, or — on 410 Gone — failed with its endpoint disabled.
 /// A worker that dies mid-wave leaves its rows leased; another claims them when the lease ends (at worst a webhook goes
 /// twice, with the same <c>webhook-id</c>).
@@ -23,6 +23,8 @@ internal sealed class WebhookDispatcher(
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan CountInterval = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan StoreRetry = TimeSpan.FromSeconds(5);
+    private const int WaveRequestsPerSlot = 16;
+    private const int MaxWave = 256;
 
     // This process's claims: a lease is held by name, so a late record of a lost lease changes nothing.
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -51,7 +53,7 @@ internal sealed class WebhookDispatcher(
                 continue;
             }
             // A full wave: more may be due at once. Else wait for the writer's signal or the next poll.
-            if (sent < concurrency)
+            if (sent < Math.Min(WaveRequestsPerSlot * concurrency, MaxWave))
                 await wakeUp.WaitAsync(PollInterval, stoppingToken);
         }
     }
@@ -60,12 +62,48 @@ internal sealed class WebhookDispatcher(
     {
         var enabled = await EnabledEndpointsAsync(store, stoppingToken);
         var now = time.GetUtcNow();
-        // Long enough for every request of the wave (they run side by side, each bounded by the timeout) and their records.
-        var rows = await store.ClaimDueAsync(enabled, _owner, now, now + 2 * settings.Timeout + TimeSpan.FromSeconds(30), concurrency, stoppingToken);
+        // A wave is several requests per slot, recorded in one commit at its end; the lease covers every request of it
+        // (each bounded by the timeout) and the record.
+        var limit = Math.Min(WaveRequestsPerSlot * concurrency, MaxWave);
+        var lease = (limit / concurrency + 1) * settings.Timeout + TimeSpan.FromSeconds(30);
+        var rows = await store.ClaimDueAsync(enabled, _owner, now, now + lease, limit, stoppingToken);
         var gone = new HashSet<string>(StringComparer.Ordinal);
+        var ends = new List<(OutboxRow Row, WebhookEndpoint Endpoint, AttemptResult Result, AttemptVerdict Verdict)>();
         await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = stoppingToken },
-            async (row, token) => await SendAsync(store, row, gone, token));
+            async (row, token) =>
+            {
+                var endpoint = Endpoints.First(e => e.Name == row.Endpoint);
+                lock (gone)
+                {
+                    // Disabled earlier in this wave: the row stays pending (its lease runs out) until the endpoint is enabled.
+                    if (gone.Contains(endpoint.Name))
+                        return;
+                }
+                var result = await sender.SendAsync(endpoint, row, token);
+                var verdict = WebhookAttempts.Judge(result, row.Attempts, settings.Schedule, time.GetUtcNow(), Random.Shared.NextDouble());
+                lock (gone)
+                {
+                    if (verdict is AttemptVerdict.Gone)
+                        gone.Add(endpoint.Name);
+                    ends.Add((row, endpoint, result, verdict));
+                }
+            });
+        var end = time.GetUtcNow();
+        var recorded = await store.RecordAttemptsAsync([.. ends.Select(e => Record(e.Row, e.Result, e.Verdict, end))], _owner, end, stoppingToken);
+        foreach (var (row, endpoint, result, verdict) in ends.Where(e => recorded.Contains(e.Row.Id)))
+            await ReportAsync(store, row, endpoint, result, verdict, end, stoppingToken);
         return rows.Count;
+    }
+
+    private static AttemptRecord Record(OutboxRow row, AttemptResult result, AttemptVerdict verdict, DateTimeOffset now)
+    {
+        var (state, next) = verdict switch
+        {
+            AttemptVerdict.Delivered => (OutboxState.Delivered, now),
+            AttemptVerdict.Retry retry => (OutboxState.Pending, retry.At),
+            _ => (OutboxState.Failed, now),
+        };
+        return new AttemptRecord(row.Id, state, next, result.Status, result.Error);
     }
 
     /// <summary>Configured endpoints that are not disabled by a 410 from their present URL.</summary>
@@ -75,27 +113,10 @@ internal sealed class WebhookDispatcher(
         return [.. Endpoints.Where(e => !disabled.Any(d => d.Endpoint == e.Name && d.Url == e.Url.AbsoluteUri)).Select(e => e.Name)];
     }
 
-    private async Task SendAsync(IWebhookStore store, OutboxRow row, HashSet<string> gone, CancellationToken stoppingToken)
+    private async Task ReportAsync(IWebhookStore store, OutboxRow row, WebhookEndpoint endpoint, AttemptResult result, AttemptVerdict verdict,
+        DateTimeOffset now, CancellationToken stoppingToken)
     {
-        var endpoint = Endpoints.First(e => e.Name == row.Endpoint);
-        lock (gone)
-        {
-            // Disabled earlier in this wave: the row stays pending (its lease runs out) until the endpoint is enabled.
-            if (gone.Contains(endpoint.Name))
-                return;
-        }
-        var result = await sender.SendAsync(endpoint, row, stoppingToken);
-        var now = time.GetUtcNow();
         var attempt = row.Attempts + 1;
-        var verdict = WebhookAttempts.Judge(result, row.Attempts, settings.Schedule, now, Random.Shared.NextDouble());
-        var (state, next) = verdict switch
-        {
-            AttemptVerdict.Delivered => (OutboxState.Delivered, now),
-            AttemptVerdict.Retry retry => (OutboxState.Pending, retry.At),
-            _ => (OutboxState.Failed, now),
-        };
-        if (!await store.RecordAttemptAsync(row.Id, _owner, state, next, result.Status, result.Error, now, stoppingToken))
-            return;
         var reason = result.Error ?? "";
         switch (verdict)
         {
@@ -115,8 +136,6 @@ internal sealed class WebhookDispatcher(
             case AttemptVerdict.Gone:
                 metrics.AttemptFailed(endpoint.Name);
                 metrics.Failed(endpoint.Name);
-                lock (gone)
-                    gone.Add(endpoint.Name);
                 await store.DisableEndpointAsync(new DisabledEndpoint(endpoint.Name, endpoint.Url.AbsoluteUri, now), stoppingToken);
                 Log.WebhookEndpointGone(logger, endpoint.Name);
                 break;

@@ -100,22 +100,33 @@ internal abstract partial class SqlDeadLetterStore : IWebhookStore
         return [.. rows.OrderBy(r => r.NextAttemptAt)];
     }
 
-    public async Task<bool> RecordAttemptAsync(long id, string owner, OutboxState state, DateTimeOffset nextAttemptAt, int? status, string? error,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<long>> RecordAttemptsAsync(IReadOnlyCollection<AttemptRecord> attempts, string owner, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
+        var recorded = new HashSet<long>();
+        if (attempts.Count == 0)
+            return recorded;
         await using var connection = await OpenConnectionAsync(cancellationToken);
+        // One commit for the wave: on SQLite every commit takes the file's one write lock, which the delivered ledger needs too.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // A delivered row's next_attempt_at becomes its delivery time: the retention sweep then reads the same index as the claims.
         await using var update = connection.Command(
             "UPDATE webhook_outbox SET state = @state, attempts = attempts + 1, next_attempt_at = @next, lease_owner = NULL, lease_until = 0, " +
-            "last_status = @status, last_error = @error, updated_at = @now WHERE id = @id AND lease_owner = @owner AND state = 0");
-        update.Add("@state", (int)state);
-        update.Add("@next", nextAttemptAt.ToUnixTimeMilliseconds());
-        update.Add("@status", status);
-        update.Add("@error", error);
-        update.Add("@now", now.ToUnixTimeMilliseconds());
-        update.Add("@id", id);
-        update.Add("@owner", owner);
-        return await update.ExecuteNonQueryAsync(cancellationToken) == 1;
+            "last_status = @status, last_error = @error, updated_at = @now WHERE id = @id AND lease_owner = @owner AND state = 0", transaction);
+        foreach (var attempt in attempts)
+        {
+            update.Set("@state", (int)attempt.State);
+            update.Set("@next", attempt.NextAttemptAt.ToUnixTimeMilliseconds());
+            update.Set("@status", attempt.Status);
+            update.Set("@error", attempt.Error);
+            update.Set("@now", now.ToUnixTimeMilliseconds());
+            update.Set("@id", attempt.Id);
+            update.Set("@owner", owner);
+            if (await update.ExecuteNonQueryAsync(cancellationToken) == 1)
+                recorded.Add(attempt.Id);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return recorded;
     }
 
     public async Task DisableEndpointAsync(DisabledEndpoint endpoint, CancellationToken cancellationToken)
