@@ -67,6 +67,15 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     private long _flightCount;
 
+    /// <summary>
+    /// Message bodies the server read for an envelope it had accepted — after its 354 to DATA, or as a BDAT chunk with a
+    /// sender and a recipient accepted — whatever it then replied. A pipelined DATA or BDAT after every recipient was
+    /// refused carries no body the server takes, and is not counted.
+    /// </summary>
+    public long BodiesRead => Interlocked.Read(ref _bodiesRead);
+
+    private long _bodiesRead;
+
     /// <summary>Connections accepted in all, including those that never got past the greeting or the TLS handshake.</summary>
     public long ConnectionCount => Interlocked.Read(ref _connectionCount);
 
@@ -163,6 +172,8 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     }
 
     internal void RecordFlight() => Interlocked.Increment(ref _flightCount);
+
+    internal void RecordBodyRead() => Interlocked.Increment(ref _bodiesRead);
 
     internal void RecordCommand(string verb, bool overTls)
     {

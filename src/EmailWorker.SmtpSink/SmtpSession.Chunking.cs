@@ -30,6 +30,8 @@ internal sealed partial class SmtpSession
             _chunks ??= new MemoryStream();
         if (!await _lines.ReadChunkAsync(size, keep ? _chunks : null, cancellationToken))
             return false;
+        if (inTransaction)
+            server.RecordBodyRead();
         if (_script.OnCommand("BDAT", _recipients) is { } scripted)
             return await ReplyAsync(scripted, cancellationToken);
         if (!inTransaction)

@@ -223,6 +223,7 @@ internal sealed partial class SmtpSession(Stream stream, bool overTls, ScriptedS
             data.Write(unstuffed);
             data.Write("\r\n"u8);
         }
+        server.RecordBodyRead();
         if (tooBig)
         {
             Reset();

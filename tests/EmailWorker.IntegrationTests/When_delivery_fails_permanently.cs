@@ -29,7 +29,8 @@ public sealed class When_delivery_fails_permanently
             Assert.That(letter.Header("email-failure-reason"), Does.Contain("User unknown"));
             Assert.That(events.Of("unknown-user", "email.deferred"), Is.Empty);
             Assert.That(context.Smtp.Commands.Count(c => c.Verb == "RCPT"), Is.EqualTo(1), "the recipient was tried once: no retry");
-            Assert.That(context.Smtp.Commands.Select(c => c.Verb), Has.None.EqualTo("DATA"), "nothing sent");
+            // DATA may be pipelined behind the RCPT (RFC 2920); the relay refuses it, and no body ever goes.
+            Assert.That(context.Smtp.BodiesRead, Is.Zero, "nothing sent");
         });
     }
 

@@ -43,6 +43,38 @@ public sealed class When_the_relay_takes_the_message_in_chunks
     }
 
     [Test]
+    public async Task Should_send_no_body_when_every_recipient_of_the_flight_is_refused()
+    {
+        // MAIL, both RCPTs and BDAT LAST with the body go in one flight; the relay refuses both recipients and answers the
+        // chunk with an error. Nothing is delivered, the refusals are classified per recipient, the next message goes.
+        await using var context = Chunking(new WorkerTestContext(ingestDeadLetters: false));
+        context.Smtp.Script.OnRcptTo = recipient => recipient.StartsWith("gone", StringComparison.Ordinal) ? new SmtpReply(550, "5.1.1 User unknown") : null;
+        await using var worker = await context.StartConsumingAsync();
+        await using var events = await EventCollector.StartAsync(context);
+
+        await context.PublishJsonAsync([new
+        {
+            messageId = "chunked-nobody",
+            to = new[] { new { address = "gone1@example.org" }, new { address = "gone2@example.org" } },
+            subject = "s",
+            text = "t",
+        }]);
+        Assert.That(await events.WaitForAsync("chunked-nobody", "email.dead-lettered"), Is.True, worker.Output);
+        await context.PublishJsonAsync([SampleMessages.Simple("chunked-after", "ann@example.org")]);
+
+        Assert.That(await events.WaitForAsync("chunked-after", "email.delivered"), Is.True, worker.Output);
+        var letter = (await DeadLetter.DrainAsync(context)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Copies.PerRecipient(context), Is.EqualTo(Copies.OnceEach([("chunked-after", "ann@example.org")])));
+            Assert.That(context.Smtp.BodiesRead, Is.EqualTo(1), "the refused message's chunk was no body the relay took");
+            Assert.That(letter.Header("email-failure-class"), Is.EqualTo("permanent"));
+            Assert.That(letter.Header("email-smtp-code"), Is.EqualTo("550"));
+            Assert.That(letter.Header("email-attempt"), Is.EqualTo("1"));
+        });
+    }
+
+    [Test]
     public async Task Should_dead_letter_a_message_whose_chunk_is_refused_for_good()
     {
         await using var context = Chunking(new WorkerTestContext(ingestDeadLetters: false));

@@ -1,14 +1,11 @@
 using System.Net.Sockets;
 using EmailWorker.Outcomes;
 using EmailWorker.Delivery;
-using MailKit;
-using MailKit.Net.Smtp;
-using MailKit.Security;
-using MimeKit;
+using EmailWorker.Smtp;
 
 namespace EmailWorker.Tests;
 
-/// <summary>The rows of SMTP-OUTCOMES.md that are decided by a MailKit or socket exception.</summary>
+/// <summary>The rows of SMTP-OUTCOMES.md that are decided by an exception of the worker's SMTP client or a socket.</summary>
 [TestFixture]
 [CancelAfter(UnitTimeouts.PerTest)]
 internal sealed class ExceptionClassifierTests
@@ -17,31 +14,31 @@ internal sealed class ExceptionClassifierTests
     {
         yield return new TestCaseData(new RelayUnavailableException(new SocketException((int)SocketError.ConnectionRefused)), OutcomeClass.System)
             .SetName("connection refused is a system fault");
-        yield return new TestCaseData(new RelayUnavailableException(new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.ServiceNotAvailable, "4.3.2 try later")), OutcomeClass.System)
+        yield return new TestCaseData(new RelayUnavailableException(new RelayClosingException(421, "4.3.2 try later")), OutcomeClass.System)
             .SetName("421 at the greeting is a system fault");
-        yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxUnavailable, MailboxAddress.Parse("a@b.c"), "5.7.1 relaying denied"), OutcomeClass.System)
+        yield return new TestCaseData(new SmtpCommandRefusedException(SmtpCommand.MailFrom, 550, "5.7.1 relaying denied"), OutcomeClass.System)
             .SetName("relaying denied at MAIL FROM is a system fault");
-        yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxNameNotAllowed, MailboxAddress.Parse("a@b.c"), "5.7.1 Sender address rejected"), OutcomeClass.Permanent)
+        yield return new TestCaseData(new SmtpCommandRefusedException(SmtpCommand.MailFrom, 553, "5.7.1 Sender address rejected"), OutcomeClass.Permanent)
             .SetName("a sender the relay refuses is the message's own fault");
-        yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.BadCommandSequence, "5.5.1 Error: need MAIL command"), OutcomeClass.Transient)
+        yield return new TestCaseData(new SmtpCommandRefusedException(SmtpCommand.Session, 503, "5.5.1 Error: need MAIL command"), OutcomeClass.Transient)
             .SetName("a sequence error is transient");
-        yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.ExceededStorageAllocation, MailboxAddress.Parse("a@b.c"), "5.3.4 Message size exceeds fixed limit"), OutcomeClass.Permanent)
+        yield return new TestCaseData(new SmtpCommandRefusedException(SmtpCommand.MailFrom, 552, "5.3.4 Message size exceeds fixed limit"), OutcomeClass.Permanent)
             .SetName("552 at MAIL FROM for the SIZE is permanent");
-        yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.7.1 spam"), OutcomeClass.Permanent)
+        yield return new TestCaseData(new SmtpCommandRefusedException(SmtpCommand.Data, 554, "5.7.1 spam"), OutcomeClass.Permanent)
             .SetName("554 after DATA is permanent");
-        yield return new TestCaseData(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxBusy, "4.2.1 busy"), OutcomeClass.Transient)
+        yield return new TestCaseData(new SmtpCommandRefusedException(SmtpCommand.Data, 450, "4.2.1 busy"), OutcomeClass.Transient)
             .SetName("450 after DATA is transient");
-        yield return new TestCaseData(new AuthenticationException("535: 5.7.8 bad credentials"), OutcomeClass.System)
+        yield return new TestCaseData(new RelaySecurityException("the relay refused the login: 535 5.7.8 bad credentials"), OutcomeClass.System)
             .SetName("authentication refused is a system fault");
-        yield return new TestCaseData(new ServiceNotAuthenticatedException("auth required"), OutcomeClass.System)
-            .SetName("not authenticated is a system fault");
-        yield return new TestCaseData(new SslHandshakeException("handshake failed"), OutcomeClass.System)
+        yield return new TestCaseData(new RelaySecurityException("the relay offers no AUTH, but Smtp:Username is set"), OutcomeClass.System)
+            .SetName("no login offered is a system fault");
+        yield return new TestCaseData(new System.Security.Authentication.AuthenticationException("handshake failed"), OutcomeClass.System)
             .SetName("TLS handshake failure is a system fault");
-        yield return new TestCaseData(new NotSupportedException("The SMTP server does not support the STARTTLS extension."), OutcomeClass.System)
+        yield return new TestCaseData(new RelaySecurityException("the relay does not offer STARTTLS, which Smtp:Security=StartTls requires"), OutcomeClass.System)
             .SetName("no STARTTLS is a system fault");
-        yield return new TestCaseData(new ServiceNotConnectedException(), OutcomeClass.System)
-            .SetName("not connected is a system fault");
-        yield return new TestCaseData(new ConnectionLostException(new SmtpProtocolException("unexpected reply"), afterBodyStarted: false), OutcomeClass.Transient)
+        yield return new TestCaseData(new RelayUnavailableException(new IOException("the relay closed the connection")), OutcomeClass.System)
+            .SetName("a relay that hangs up while connecting is a system fault");
+        yield return new TestCaseData(new ConnectionLostException(new SmtpDialogueException("the relay sent a line that is not an SMTP reply"), afterBodyStarted: false), OutcomeClass.Transient)
             .SetName("protocol error is transient");
         yield return new TestCaseData(new ConnectionLostException(new IOException("connection reset"), afterBodyStarted: true), OutcomeClass.Transient)
             .SetName("connection lost during the transaction is transient");
@@ -70,7 +67,7 @@ internal sealed class ExceptionClassifierTests
     [Test]
     public void Should_keep_the_reply_code_of_a_refused_command()
     {
-        var outcome = ExceptionClassifier.Classify(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.7.1 spam"));
+        var outcome = ExceptionClassifier.Classify(new SmtpCommandRefusedException(SmtpCommand.Data, 554, "5.7.1 spam"));
 
         Assert.That((outcome.SmtpCode, outcome.EnhancedCode), Is.EqualTo((554, "5.7.1")));
     }

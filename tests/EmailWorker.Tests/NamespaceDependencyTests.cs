@@ -22,6 +22,7 @@ public sealed partial class NamespaceDependencyTests
         ["Worker", "DeadLetters"],
         ["Broker", "Routing", "Webhooks"],
         ["Messages", "Outcomes", "Delivery"],
+        ["Smtp"],
         ["Diagnostics", "Configuration"],
     ];
 

@@ -1,9 +1,8 @@
 using EmailWorker.Configuration;
 using EmailWorker.Outcomes;
 using EmailWorker.Delivery;
-using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
-using MimeKit;
+using EmailWorker.Smtp;
 
 namespace EmailWorker.Tests;
 
@@ -32,12 +31,12 @@ internal sealed class OutcomeClassifierTests
     [Test]
     public void Should_apply_overrides_to_a_refused_message() =>
         Assert.That(Classifier("554=transient").ClassifyException(
-            new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed, "5.7.1 spam")).Class, Is.EqualTo(OutcomeClass.Transient));
+            new SmtpCommandRefusedException(SmtpCommand.Data, 554, "5.7.1 spam")).Class, Is.EqualTo(OutcomeClass.Transient));
 
     [Test]
     public void Should_apply_overrides_to_a_refused_sender() =>
         Assert.That(Classifier("553 5.7.1=transient").ClassifyException(
-            new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, SmtpStatusCode.MailboxNameNotAllowed, MailboxAddress.Parse("a@b.c"), "5.7.1 Sender address rejected")).Class,
+            new SmtpCommandRefusedException(SmtpCommand.MailFrom, 553, "5.7.1 Sender address rejected")).Class,
             Is.EqualTo(OutcomeClass.Transient));
 
     [Test]

@@ -1,8 +1,8 @@
 using EmailWorker.Configuration;
 using EmailWorker.Delivery;
 using EmailWorker.Outcomes;
-using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
+using EmailWorker.Smtp;
 
 namespace EmailWorker.Tests;
 
@@ -48,7 +48,7 @@ internal sealed class ThrottlingClassificationTests
     [Test]
     public void Should_class_a_connection_refused_at_the_greeting_with_too_many_connections_as_throttled_not_unreached()
     {
-        var refused = new RelayUnavailableException(new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.ServiceNotAvailable,
+        var refused = new RelayUnavailableException(new RelayClosingException(421,
             "4.7.0 localhost Error: too many connections from 127.0.0.1"));
         var outcome = ExceptionClassifier.Classify(refused);
         Assert.Multiple(() =>
@@ -61,24 +61,24 @@ internal sealed class ThrottlingClassificationTests
     }
 
     [Test]
-    public void Should_class_a_421_at_ehlo_that_mailkit_reports_as_a_hang_up_as_throttled()
+    public void Should_class_a_421_that_closes_the_connection_during_a_transaction_as_throttled()
     {
-        // What MailKit throws for 421 at EHLO (seen against the sink): its HELO fallback meets the closed connection.
-        var refused = new RelayUnavailableException(new SmtpProtocolException(
-            "The SMTP server has unexpectedly disconnected: 4.7.0 localhost Error: too many connections from 127.0.0.1"));
-        var outcome = ExceptionClassifier.Classify(refused);
+        // The sink sheds a connection so at MAIL FROM: 421, then it hangs up; the transaction was abandoned.
+        var lost = new ConnectionLostException(new RelayClosingException(421, "4.7.0 localhost Error: too many connections from 127.0.0.1"), afterBodyStarted: false);
+        var outcome = ExceptionClassifier.Classify(lost);
         Assert.Multiple(() =>
         {
             Assert.That(outcome.Class, Is.EqualTo(OutcomeClass.Throttled));
             Assert.That(outcome.EnhancedCode, Is.EqualTo("4.7.0"));
+            Assert.That(outcome.MaybeDelivered, Is.False);
             Assert.That(ThrottlingReply.Signal(outcome).Kind, Is.EqualTo(ThrottleKind.Connections));
         });
     }
 
     [Test]
     public void Should_still_class_a_relay_that_hangs_up_without_throttling_words_as_unreached() =>
-        Assert.That(ExceptionClassifier.Classify(new RelayUnavailableException(new SmtpProtocolException(
-            "The SMTP server has unexpectedly disconnected: 4.3.2 Service not available"))).RelayUnreached, Is.True);
+        Assert.That(ExceptionClassifier.Classify(new RelayUnavailableException(new RelayClosingException(421,
+            "4.3.2 Service not available"))).RelayUnreached, Is.True);
 
     [Test]
     public void Should_signal_the_rate_for_a_throttled_mail_from() =>
@@ -103,7 +103,7 @@ internal sealed class ThrottlingClassificationTests
     [Test]
     public void Should_let_an_override_make_a_throttled_connection_a_relay_fault_that_is_unreached()
     {
-        var refused = new RelayUnavailableException(new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, SmtpStatusCode.ServiceNotAvailable,
+        var refused = new RelayUnavailableException(new RelayClosingException(421,
             "4.7.0 Too many connections"));
         var outcome = Classifier("421 4.7.0=system").ClassifyException(refused);
         Assert.Multiple(() =>
@@ -115,8 +115,8 @@ internal sealed class ThrottlingClassificationTests
 
     [Test]
     public void Should_not_let_an_override_make_a_throttled_connection_burn_retries() =>
-        Assert.That(Classifier("421=transient").ClassifyException(new RelayUnavailableException(new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode,
-            SmtpStatusCode.ServiceNotAvailable, "4.7.0 Too many connections"))).Class, Is.EqualTo(OutcomeClass.Throttled));
+        Assert.That(Classifier("421=transient").ClassifyException(new RelayUnavailableException(new RelayClosingException(421,
+            "4.7.0 Too many connections"))).Class, Is.EqualTo(OutcomeClass.Throttled));
 
     [Test]
     public void Should_not_recognise_throttling_when_adaptive_delivery_is_off() =>

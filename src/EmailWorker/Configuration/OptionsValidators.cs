@@ -59,6 +59,8 @@ internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
             RelaysValidator.Validate(errors, options);
         }
         errors.Require(Duration.TryParse(options.Timeout, out _), "Timeout", $"is '{options.Timeout}': write a duration with a unit, e.g. 30s");
+        errors.Require(Duration.TryParse(options.IdleTimeout, out var idle) && idle >= TimeSpan.FromSeconds(1) && idle <= TimeSpan.FromHours(1), "IdleTimeout",
+            $"is '{options.IdleTimeout}': write a duration from 1s to 1h with a unit, e.g. 5s");
         errors.Require(Duration.TryParse(options.AttemptDeadline, out _), "AttemptDeadline",
             $"is '{options.AttemptDeadline}': write a duration with a unit, e.g. 2m");
         var adaptive = options.Adaptive;

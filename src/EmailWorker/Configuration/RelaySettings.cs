@@ -30,6 +30,7 @@ internal sealed record RelaySettings(string Name, int Weight, SmtpOptions Connec
             AllowPlaintextAuth = relay.AllowPlaintextAuth ?? defaults.AllowPlaintextAuth,
             PoolSize = relay.PoolSize ?? defaults.PoolSize,
             Timeout = defaults.Timeout,
+            IdleTimeout = defaults.IdleTimeout,
             AttemptDeadline = defaults.AttemptDeadline,
         };
         var rate = relay.MaxRatePerSecond ?? defaults.Adaptive.MaxRatePerSecond;

@@ -38,6 +38,12 @@ internal sealed class SmtpOptions
     /// <summary>Overall deadline of one attempt, so a relay that trickles bytes cannot hold a message or a connection for long.</summary>
     public string AttemptDeadline { get; set; } = "2m";
 
+    /// <summary>
+    /// How long a pooled connection may sit unused before it is closed (QUIT), e.g. <c>5s</c>: a relay's connection limit is
+    /// shared by every worker, and connections one holds idle are ones another cannot open (Postfix keeps an unused one 2 s).
+    /// </summary>
+    public string IdleTimeout { get; set; } = "5s";
+
     /// <summary>Adaptive delivery: how far the worker follows the relay's pushback (<c>Smtp:Adaptive</c>).</summary>
     public AdaptiveOptions Adaptive { get; set; } = new();
 
@@ -50,6 +56,8 @@ internal sealed class SmtpOptions
     public TimeSpan AttemptDeadlineValue => Duration.TryParse(AttemptDeadline, out var value) ? value : TimeSpan.FromMinutes(2);
 
     public SmtpSecurity SecurityMode => Enum.Parse<SmtpSecurity>(Security, ignoreCase: true);
+
+    public TimeSpan IdleTimeoutValue => Duration.TryParse(IdleTimeout, out var value) ? value : TimeSpan.FromSeconds(5);
 
     public TimeSpan TimeoutValue => Duration.TryParse(Timeout, out var value) ? value : TimeSpan.FromSeconds(30);
 }

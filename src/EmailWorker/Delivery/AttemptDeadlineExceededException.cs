@@ -1,6 +1,6 @@
 namespace EmailWorker.Delivery;
 
-/// <summary>One SMTP attempt ran past its overall deadline (a relay that trickles bytes), on top of MailKit's socket timeout.</summary>
+/// <summary>One SMTP attempt ran past its overall deadline (a relay that trickles bytes), on top of the timeout of each round trip (<c>Smtp:Timeout</c>).</summary>
 internal sealed class AttemptDeadlineExceededException(TimeSpan deadline, bool afterBodyStarted)
     : Exception($"the SMTP attempt did not finish within {deadline.TotalSeconds:0.#} s")
 {

@@ -137,6 +137,18 @@ internal sealed class RelayGate
 
     private static DateTimeOffset Latest(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
+    /// <summary>A slot now if one is free and nobody waits for it (housekeeping never goes before a sender); else false.</summary>
+    public bool TryAcquire()
+    {
+        lock (_lock)
+        {
+            if (_waiters.Count > 0 || _inUse >= _controller.ConnectionLimit)
+                return false;
+            _inUse++;
+            return true;
+        }
+    }
+
     public void Release()
     {
         lock (_lock)

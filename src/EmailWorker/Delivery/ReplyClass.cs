@@ -1,5 +1,4 @@
-using MailKit.Net.Smtp;
-
+using EmailWorker.Smtp;
 
 namespace EmailWorker.Delivery;
 
@@ -22,7 +21,7 @@ internal static class ReplyClass
 
     public static string Of(Exception failure) => failure switch
     {
-        SmtpCommandException command => Of((int)command.StatusCode),
+        SmtpCommandRefusedException command => Of(command.StatusCode),
         NoRecipientsAcceptedException { Refusals.Count: > 0 } none => Of(none.Refusals[0].StatusCode),
         _ => None,
     };

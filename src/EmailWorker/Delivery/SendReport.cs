@@ -1,3 +1,5 @@
+using EmailWorker.Smtp;
+
 namespace EmailWorker.Delivery;
 
 /// <summary>What the relay said about one message: the final reply after DATA and the recipients it refused at RCPT.</summary>

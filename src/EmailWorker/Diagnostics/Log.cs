@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Warning, "Could not open {Failed} of {PoolSize} SMTP connection(s) to {SmtpHost}:{SmtpPort} (relay {Relay}) at start-up ({Reason}); the first messages open them")]
     public static partial void SmtpPoolNotOpened(ILogger logger, int failed, int poolSize, string smtpHost, int smtpPort, string relay, string reason);
 
+    [LoggerMessage(7, LogLevel.Debug, "Closed {Closed} SMTP connection(s) to {SmtpHost}:{SmtpPort} (relay {Relay}) unused for {IdleTimeout}")]
+    public static partial void SmtpIdleClosed(ILogger logger, int closed, string smtpHost, int smtpPort, string relay, TimeSpan idleTimeout);
+
     [LoggerMessage(10, LogLevel.Information, "Delivered {MessageId} on attempt {Attempt} to {RecipientCount} recipient(s)")]
     public static partial void Delivered(ILogger logger, string messageId, int attempt, int recipientCount);
 

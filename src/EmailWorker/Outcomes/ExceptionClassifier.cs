@@ -1,8 +1,5 @@
-using System.Text.RegularExpressions;
 using EmailWorker.Delivery;
-using MailKit;
-using MailKit.Net.Smtp;
-using MailKit.Security;
+using EmailWorker.Smtp;
 
 namespace EmailWorker.Outcomes;
 
@@ -12,7 +9,7 @@ namespace EmailWorker.Outcomes;
 /// its reply and stage; a connection lost during the transaction is transient (RFC 5321 §3.8 treats it like a 451), and
 /// "maybe delivered" only when the body was already on its way.
 /// </summary>
-internal static partial class ExceptionClassifier
+internal static class ExceptionClassifier
 {
     /// <summary>
     /// The class of <paramref name="exception"/>. With <paramref name="recogniseThrottling"/> (adaptive delivery on) a
@@ -24,9 +21,8 @@ internal static partial class ExceptionClassifier
     {
         RelayUnavailableException relay => new AttemptOutcome(OutcomeClass.System, $"relay unavailable: {relay.InnerException?.Message ?? relay.Message}",
             RelayUnreached: true),
-        SmtpCommandException command => SmtpReplyClassifier.Classify(StageOf(command.ErrorCode), (int)command.StatusCode, command.Message, recogniseThrottling),
-        ServiceNotAuthenticatedException or AuthenticationException or SslHandshakeException or NotSupportedException or ServiceNotConnectedException =>
-            new AttemptOutcome(OutcomeClass.System, exception.Message),
+        SmtpCommandRefusedException command => SmtpReplyClassifier.Classify(StageOf(command.Command), command.StatusCode, command.Message, recogniseThrottling),
+        RelaySecurityException or System.Security.Authentication.AuthenticationException => new AttemptOutcome(OutcomeClass.System, exception.Message),
         ConnectionLostException lost => new AttemptOutcome(OutcomeClass.Transient, lost.Message,
             MaybeDelivered: lost.AfterBodyStarted, RelayFaultIfRepeated: true),
         AttemptDeadlineExceededException deadline => new AttemptOutcome(OutcomeClass.Transient, deadline.Message,
@@ -35,36 +31,34 @@ internal static partial class ExceptionClassifier
     };
 
     /// <summary>
-    /// A throttling reply the relay gave while we connected (greeting, EHLO, AUTH) or right before it closed the
-    /// connection: MailKit reports the first as a command exception inside <see cref="RelayUnavailableException"/>, and a
-    /// 421 at EHLO or mid-pipeline as a protocol error "unexpectedly disconnected: &lt;the reply's text&gt;" without its code.
+    /// A throttling reply the relay gave while we connected (greeting, EHLO) — a refusal or a 421 inside
+    /// <see cref="RelayUnavailableException"/> — or as it closed the connection (a 421 during the transaction, inside
+    /// <see cref="ConnectionLostException"/>: its stage is left open, as the relay abandoned the whole transaction).
     /// </summary>
     private static AttemptOutcome? Throttled(Exception exception)
     {
         var connecting = exception is RelayUnavailableException;
         var inner = connecting || exception is ConnectionLostException ? exception.InnerException : exception;
-        var stage = connecting ? SmtpStage.Connect : inner is SmtpCommandException command ? StageOf(command.ErrorCode) : (SmtpStage?)null;
+        var stage = connecting ? SmtpStage.Connect : inner is SmtpCommandRefusedException command ? StageOf(command.Command) : (SmtpStage?)null;
         var (code, text) = inner switch
         {
-            SmtpCommandException refused => ((int?)(int)refused.StatusCode, refused.Message),
-            SmtpProtocolException protocol when HungUpWith().Match(protocol.Message) is { Success: true } hungUp => (null, hungUp.Groups[1].Value),
-            _ => (null, (string?)null),
+            SmtpCommandRefusedException refused => (refused.StatusCode, refused.Message),
+            RelayClosingException closing => (closing.StatusCode, closing.ReplyText),
+            _ => (0, (string?)null),
         };
         if (text is null)
             return null;
         var enhanced = EnhancedStatusCode.Parse(text);
         return ThrottlingReply.Is(code, enhanced, text)
-            ? new AttemptOutcome(OutcomeClass.Throttled, text.Trim(), code ?? 421, enhanced, Stage: stage)
+            ? new AttemptOutcome(OutcomeClass.Throttled, text.Trim(), code, enhanced, Stage: stage)
             : null;
     }
 
-    [GeneratedRegex(@"unexpectedly disconnected:\s*(.+)$", RegexOptions.Singleline)]
-    private static partial Regex HungUpWith();
-
-    public static SmtpStage StageOf(SmtpErrorCode errorCode) => errorCode switch
+    /// <summary>The stage of a refused command; NOOP, RSET and the like count as the transaction's data stage, as before.</summary>
+    public static SmtpStage StageOf(SmtpCommand command) => command switch
     {
-        SmtpErrorCode.SenderNotAccepted => SmtpStage.MailFrom,
-        SmtpErrorCode.RecipientNotAccepted => SmtpStage.RcptTo,
+        SmtpCommand.MailFrom => SmtpStage.MailFrom,
+        SmtpCommand.RcptTo => SmtpStage.RcptTo,
         _ => SmtpStage.Data,
     };
 }

@@ -1,6 +1,6 @@
 using EmailWorker.Configuration;
-using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
+using EmailWorker.Smtp;
 
 
 namespace EmailWorker.Outcomes;
@@ -20,7 +20,7 @@ internal sealed class OutcomeClassifier(IOptions<ClassificationOptions> options,
     public AttemptOutcome ClassifyException(Exception exception)
     {
         var outcome = ExceptionClassifier.Classify(exception, _throttling);
-        if (exception is SmtpCommandException)
+        if (exception is SmtpCommandRefusedException)
             return Apply(outcome);
         if (outcome.Class != OutcomeClass.Throttled)
             return outcome;

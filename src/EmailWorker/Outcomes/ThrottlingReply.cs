@@ -14,12 +14,11 @@ internal static partial class ThrottlingReply
     private static readonly HashSet<string> EnhancedCodes = ["4.7.0", "4.7.28", "4.3.2", "4.2.1"];
 
     /// <summary>
-    /// True for a throttling reply. <paramref name="code"/> is null when the relay's words arrived without their code
-    /// (MailKit reports a 421 at EHLO as a lost connection carrying the reply's text): then the text must say so plainly.
+    /// True for a throttling reply.
     /// </summary>
-    public static bool Is(int? code, string? enhanced, string text)
+    public static bool Is(int code, string? enhanced, string text)
     {
-        if (code is not (null or 421 or 432 or 450 or 451 or 454))
+        if (code is not (421 or 432 or 450 or 451 or 454))
             return false;
         if (enhanced is not null && EnhancedCodes.Contains(enhanced))
             return Plain().IsMatch(text) || Vague().IsMatch(text);

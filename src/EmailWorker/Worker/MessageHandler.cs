@@ -9,6 +9,7 @@ using EmailWorker.Messages;
 using EmailWorker.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EmailWorker.Smtp;
 
 namespace EmailWorker.Worker;
 

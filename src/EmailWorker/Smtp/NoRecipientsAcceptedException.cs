@@ -1,4 +1,4 @@
-namespace EmailWorker.Delivery;
+namespace EmailWorker.Smtp;
 
 /// <summary>The relay refused every recipient at RCPT TO, so no DATA was sent; the refusals say why.</summary>
 internal sealed class NoRecipientsAcceptedException(IReadOnlyList<RecipientRefusal> refusals)
