@@ -8,6 +8,7 @@ using EmailWorker.Diagnostics;
 using EmailWorker.Cli.Run;
 using EmailWorker.Cli.Dashboard;
 using EmailWorker.Cli.Suppress;
+using EmailWorker.Cli.Webhooks;
 
 namespace EmailWorker;
 
@@ -29,6 +30,7 @@ internal static class Program
             TopologyCommand.Create(),
             DashboardCommand.Create(),
             SuppressCommand.Create(),
+            WebhooksCommand.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -11,7 +11,7 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// ledger, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
+// ledger, webhooks, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
 // --throttle-messages N (default 600): the size of the throttling-relay drains.
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
@@ -97,6 +97,22 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
         // The shipped configuration keeps the delivered ledger (SQLite, group commit); this is the drain without it.
         if (Wanted("ledger"))
             await VariantAsync(sink, "delivered ledger off (shipped: on)", "ledger off", "EMAILWORKER__DELIVERY__LEDGER", "false");
+        // Webhooks on: one endpoint wanting every email.delivered, a loopback receiver answering 204 (docs/webhooks.md).
+        if (Wanted("webhooks"))
+        {
+            using var receiver = new WebhookReceiver();
+            var drained = await worker.DrainAsync(sink, Batch.Create(warmUp, messages), PoolSize, Concurrency, extraEnvironment: new Dictionary<string, string>
+            {
+                ["EMAILWORKER__WEBHOOKS__ALLOWLOOPBACKHTTP"] = "true",
+                ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__NAME"] = "bench",
+                ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__URL"] = $"http://127.0.0.1:{receiver.Port}/hooks",
+                ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__SECRETS__0"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__EVENTTYPES__0"] = "email.delivered",
+            });
+            table.Record("EmailWorker, webhooks on (one endpoint, every email.delivered)", "msgs/s", drained.PerSecond);
+            table.Record("EmailWorker CPU per message, webhooks on", "ms", drained.CpuMsPerMessage);
+            table.Record("webhooks received by the end of the drain", "", receiver.Received);
+        }
         // The shipped configuration logs each delivery at Information; this is what that line costs.
         if (Wanted("logging"))
             await VariantAsync(sink, "logging at Warning (shipped: Information)", "logging at Warning", "EMAILWORKER__SERILOG__MINIMUMLEVEL__DEFAULT", "Warning");

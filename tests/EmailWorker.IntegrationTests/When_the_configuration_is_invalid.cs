@@ -14,6 +14,7 @@ public sealed class When_the_configuration_is_invalid
     [TestCase("EMAILWORKER__DELIVERY__CONCURRENCYLIMIT", "0", "Delivery:ConcurrencyLimit")]
     [TestCase("EMAILWORKER__OBSERVABILITY__URLS", "http://127.0.0.1:1/metrics", "Observability:Urls")]
     [TestCase("EMAILWORKER__OBSERVABILITY__LOGFORMAT", "Xml", "Observability:LogFormat")]
+    [TestCase("EMAILWORKER__WEBHOOKS__SCHEDULE", "5s,soon", "Webhooks:Schedule")]
     public async Task Should_stop_at_start_up_naming_the_key(string variable, string value, string key)
     {
         await using var context = new WorkerTestContext();
@@ -26,6 +27,30 @@ public sealed class When_the_configuration_is_invalid
             Assert.That(exitCode, Is.Not.Null.And.Not.Zero, worker.Output);
             Assert.That(worker.Output, Does.Contain(key));
             Assert.That(worker.Output, Does.Contain("Invalid configuration"));
+        });
+    }
+
+    [Test]
+    public async Task Should_refuse_a_webhook_endpoint_over_plain_http_without_showing_its_secret()
+    {
+        const string secret = "whsec_dG9vc2hvcnQ=";
+        await using var context = new WorkerTestContext();
+        await using var worker = context.StartWorker(new Dictionary<string, string>
+        {
+            ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__NAME"] = "billing",
+            ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__URL"] = "http://hooks.example.com/emailworker",
+            ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__SECRETS__0"] = secret,
+            ["EMAILWORKER__WEBHOOKS__ENDPOINTS__0__EVENTTYPES__0"] = "email.delivered",
+        });
+
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(2), worker.Output);
+            Assert.That(worker.Output, Does.Contain("Webhooks:Endpoints:0:Url is http: use https"));
+            Assert.That(worker.Output, Does.Contain("Webhooks:Endpoints:0:Secrets:0 is not a Standard Webhooks secret"));
+            Assert.That(worker.Output, Does.Not.Contain("dG9vc2hvcnQ"), "the secret is not shown");
         });
     }
 

@@ -20,7 +20,7 @@ public sealed partial class NamespaceDependencyTests
         ["Cli"],
         ["Hosting", "Dashboard"],
         ["Worker", "DeadLetters"],
-        ["Broker", "Routing"],
+        ["Broker", "Routing", "Webhooks"],
         ["Messages", "Outcomes", "Delivery"],
         ["Smtp"],
         ["Diagnostics", "Configuration"],
@@ -30,6 +30,7 @@ public sealed partial class NamespaceDependencyTests
     private static readonly HashSet<(string From, string To)> SameLayer =
     [
         ("Broker", "Routing"),
+        ("Broker", "Webhooks"),
         ("Messages", "Outcomes"),
         ("Outcomes", "Delivery"),
         ("Diagnostics", "Configuration"),

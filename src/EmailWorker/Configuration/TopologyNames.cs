@@ -20,4 +20,7 @@ internal sealed record TopologyNames(string Prefix, IReadOnlyList<RetryTier> Tie
 
     /// <summary>Topic exchange of status events, routing key <c>email.&lt;outcome&gt;</c>.</summary>
     public string Events => $"{Prefix}.events";
+
+    /// <summary>The webhook outbox writer's quorum queue: bound to the events exchange for the event types the endpoints get.</summary>
+    public string Webhooks => $"{Prefix}.webhooks";
 }

@@ -95,7 +95,9 @@ internal static class DashboardHost
         app.MapGet("/jobs", JobsPage.ListAsync);
         app.MapGet("/jobs/{jobId:long}", JobsPage.ShowAsync);
         app.MapGet("/audit", AuditPage.RenderAsync);
+        app.MapGet("/webhooks", WebhooksPage.RenderAsync);
         ActionEndpoints.Map(app);
+        WebhookActions.Map(app);
         return app;
     }
 

@@ -227,4 +227,31 @@ internal static partial class Log
 
     [LoggerMessage(512, LogLevel.Information, "{MessageId}: {Count} recipient(s) added to the suppression list after a hard bounce")]
     public static partial void SuppressionAdded(ILogger logger, string messageId, int count);
+
+    [LoggerMessage(600, LogLevel.Information, "Webhooks: the outbox writer consumes {Queue} for {EndpointCount} endpoint(s) into the store's outbox")]
+    public static partial void WebhookWriterStarted(ILogger logger, string queue, int endpointCount);
+
+    [LoggerMessage(601, LogLevel.Warning, "Webhooks: the outbox writer on {Queue} was interrupted ({Reason}); it starts again in {RetryDelay}")]
+    public static partial void WebhookWriterInterrupted(ILogger logger, string queue, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(602, LogLevel.Warning, "Webhooks: an event with routing key {RoutingKey} is not sent on ({Problem}); acked")]
+    public static partial void WebhookEventUnreadable(ILogger logger, string routingKey, string problem);
+
+    [LoggerMessage(603, LogLevel.Warning, "Webhooks: the outbox could not {Operation} ({Reason}); trying again in {RetryDelay}")]
+    public static partial void WebhookStoreFailed(ILogger logger, string operation, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(604, LogLevel.Information, "Webhooks: {Endpoint} took {WebhookId} ({EventType}) on attempt {Attempt}")]
+    public static partial void WebhookDelivered(ILogger logger, string endpoint, string webhookId, string eventType, int attempt);
+
+    [LoggerMessage(605, LogLevel.Warning, "Webhooks: {Endpoint} did not take {WebhookId} on attempt {Attempt} ({Reason}); next attempt at {NextAttemptAt}")]
+    public static partial void WebhookRetry(ILogger logger, string endpoint, string webhookId, int attempt, string reason, DateTimeOffset nextAttemptAt);
+
+    [LoggerMessage(606, LogLevel.Error, "Webhooks: {Endpoint} did not take {WebhookId} on the last attempt ({Attempt}: {Reason}); failed, replay it with emailworker webhooks replay")]
+    public static partial void WebhookFailed(ILogger logger, string endpoint, string webhookId, int attempt, string reason);
+
+    [LoggerMessage(607, LogLevel.Error, "Webhooks: {Endpoint} answered 410 Gone: the endpoint is disabled until its URL changes or an operator replays its webhooks")]
+    public static partial void WebhookEndpointGone(ILogger logger, string endpoint);
+
+    [LoggerMessage(608, LogLevel.Information, "Retention removed {Deleted} delivered webhook(s) older than {Retention} from the outbox")]
+    public static partial void WebhookRetentionDeleted(ILogger logger, long deleted, TimeSpan retention);
 }

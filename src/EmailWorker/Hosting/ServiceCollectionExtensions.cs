@@ -11,6 +11,7 @@ using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
 using EmailWorker.Routing;
+using EmailWorker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -33,7 +34,8 @@ internal static class ServiceCollectionExtensions
         .AddValidated<ClassificationOptions, ClassificationOptionsValidator>(configuration, ClassificationOptions.Section)
         .AddValidated<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.Section)
         .AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(configuration, DeadLetterOptions.Section)
-        .AddValidated<SuppressionOptions, SuppressionOptionsValidator>(configuration, SuppressionOptions.Section);
+        .AddValidated<SuppressionOptions, SuppressionOptionsValidator>(configuration, SuppressionOptions.Section)
+        .AddValidated<WebhookOptions, WebhookOptionsValidator>(configuration, WebhookOptions.Section);
 
     /// <summary>The worker: broker connection, topology, the relays (each with its SMTP pool and breaker), their router and the work-queue consumer.</summary>
     public static IServiceCollection AddEmailWorker(this IServiceCollection services, IConfiguration configuration)
@@ -79,6 +81,24 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<ISuppressionStoreSource, SuppressionStoreSource>();
         services.AddSingleton<SuppressionList>();
         services.AddHostedService<DeadLetterIngester>();
+        services.AddWebhooks();
+        return services;
+    }
+
+    /// <summary>
+    /// Webhooks, when <c>Webhooks:Endpoints</c> names any: the outbox writer (status events into the store), the dispatcher
+    /// (the store's due rows to the endpoints) and the retention sweep of delivered rows.
+    /// </summary>
+    private static IServiceCollection AddWebhooks(this IServiceCollection services)
+    {
+        services.AddSingleton<WebhookSettings>();
+        services.AddSingleton<IWebhookStoreSource, WebhookStoreSource>();
+        services.AddSingleton<WebhookWakeUp>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<WebhookSender>();
+        services.AddHostedService<WebhookOutboxWriter>();
+        services.AddHostedService<WebhookDispatcher>();
+        services.AddHostedService<WebhookOutboxSweeper>();
         return services;
     }
 

@@ -151,5 +151,34 @@ internal static class StoreSchema
                 PRIMARY KEY (address, scope))
             """,
         ],
+        [
+            // The webhook outbox (Webhooks/): one row per status event and endpoint, written by the outbox writer before it
+            // acks the event, sent by the dispatcher. state 0 pending, 1 delivered, 2 failed; a claim sets lease_owner and
+            // lease_until, so two workers on one PostgreSQL store never send a row at once. Due rows are found by
+            // (state, next_attempt_at); a redelivered event finds its row by (endpoint, webhook_id) and adds none.
+            $"""
+            CREATE TABLE webhook_outbox (
+                id {dialect.Identity},
+                webhook_id TEXT NOT NULL,
+                endpoint TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                created_at BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                lease_owner TEXT NULL,
+                lease_until BIGINT NOT NULL,
+                last_status INTEGER NULL,
+                last_error TEXT NULL,
+                updated_at BIGINT NOT NULL,
+                UNIQUE (endpoint, webhook_id))
+            """,
+            "CREATE INDEX webhook_outbox_due ON webhook_outbox (state, next_attempt_at)",
+            "CREATE INDEX webhook_outbox_endpoint ON webhook_outbox (endpoint, state, id)",
+            // Endpoints that answered 410 Gone, with the URL that did: sending resumes when an operator replays or the URL changes.
+            "CREATE TABLE webhook_disabled_endpoints (endpoint TEXT PRIMARY KEY, url TEXT NOT NULL, disabled_at BIGINT NOT NULL)",
+        ],
     ];
 }
