@@ -6,8 +6,9 @@ namespace EmailWorker.Smtp;
 /// Reads the relay's replies (RFC 5321 §4.2) from the connection, bounded: a line longer than <see cref="MaxLineBytes"/>,
 /// a reply of more than <see cref="MaxLines"/> lines, a line that does not start with a three-digit code, or a
 /// continuation line whose code differs from the first is a <see cref="SmtpDialogueException"/>. The relay's text is
-/// decoded as UTF-8 (invalid bytes replaced) and its control characters replaced with <c>?</c>, so no reply can inject
-/// lines into a log, a header or a terminal. A closed connection is an <see cref="IOException"/>.
+/// decoded as UTF-8 (invalid bytes replaced) and kept as the relay sent it, control characters included: every place that
+/// shows it (logs, the dead-letter headers, <c>dlq show</c>, the dashboard) escapes it there, so an operator sees what the
+/// relay really answered (<c>\u001b[2J</c>, not a <c>?</c>). A closed connection is an <see cref="IOException"/>.
 /// </summary>
 internal sealed class SmtpReplyReader(Stream stream)
 {
@@ -50,25 +51,13 @@ internal sealed class SmtpReplyReader(Stream stream)
     {
         if (line.Length < 3 || line[0] is < (byte)'2' or > (byte)'5' || !IsDigit(line[1]) || !IsDigit(line[2])
             || (line.Length > 3 && line[3] is not ((byte)' ' or (byte)'-')))
-            throw new SmtpDialogueException($"the relay sent a line that is not an SMTP reply: {Safe(line[..Math.Min(line.Length, 40)])}");
+            throw new SmtpDialogueException($"the relay sent a line that is not an SMTP reply: {Encoding.UTF8.GetString(line[..Math.Min(line.Length, 40)])}");
         var code = ((line[0] - '0') * 100) + ((line[1] - '0') * 10) + (line[2] - '0');
         var more = line.Length > 3 && line[3] == (byte)'-';
-        return (code, more, line.Length > 4 ? Safe(line[4..]) : "");
+        return (code, more, line.Length > 4 ? Encoding.UTF8.GetString(line[4..]) : "");
     }
 
     private static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
-
-    private static string Safe(ReadOnlySpan<byte> bytes)
-    {
-        var text = Encoding.UTF8.GetString(bytes);
-        return text.AsSpan().ContainsAnyInRange('\0', '\u001f') || text.Contains('\u007f', StringComparison.Ordinal)
-            ? string.Create(text.Length, text, static (span, source) =>
-            {
-                for (var i = 0; i < source.Length; i++)
-                    span[i] = char.IsControl(source[i]) ? '?' : source[i];
-            })
-            : text;
-    }
 
     /// <summary>One line without its CRLF (a bare LF ends a line too, as relays in the wild send it).</summary>
     private async ValueTask<ReadOnlyMemory<byte>> ReadLineAsync(CancellationToken cancellationToken)
