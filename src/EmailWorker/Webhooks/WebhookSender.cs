@@ -47,7 +47,10 @@ internal sealed class WebhookSender(WebhookSettings settings, TimeProvider time)
             return new AttemptResult(status, RetryAfter(response.Headers.RetryAfter, time.GetUtcNow()),
                 response.IsSuccessStatusCode ? null : SafeText.Bound($"{status} {response.ReasonPhrase}", 200));
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException or IOException)
+        // Whatever one request meets is that attempt's failure: an exception thrown out of the wave would leave every row it
+        // claimed leased — unsent — until the lease ran out. A receiver that resets the connection can surface as a bare
+        // SocketException ("Transport endpoint is not connected"), not only as HttpRequestException.
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             var error = ex is TaskCanceledException ? $"no reply within {settings.Timeout.TotalSeconds:0} s" : ex.Message;
             return new AttemptResult(null, null, SafeText.Bound(error, 200));
