@@ -73,9 +73,10 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
             // A trip right after this opens the breaker again; the consumer checks IsOpen before it resumes.
             await RaiseAsync(Closed);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // Shutting down while the relay is away: nothing to resume.
+            // Shutting down while the relay is away: nothing to resume. Whatever a probe in flight met then (a TLS refusal
+            // as the token fired, not only a cancellation) ends here: thrown out of DisposeAsync it failed the shutdown.
         }
     }
 
