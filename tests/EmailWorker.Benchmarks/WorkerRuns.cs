@@ -111,16 +111,28 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         return [.. sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).Select(r => (double)(r.At - published[r.Recipient])).Order()];
     }
 
+    /// <summary>
+    /// The worker's settings for one drain: <paramref name="poolSize"/> connections and <paramref name="concurrency"/>
+    /// handlers (prefetch four times that), as a peer gets them like for like; <see cref="Shipped"/> for both leaves
+    /// appsettings.json's (the worker as a user starts it).
+    /// </summary>
     public Dictionary<string, string> Settings(string prefix, int sinkPort, int poolSize, int concurrency, string retrySchedule)
     {
         var environment = Environment(broker, prefix);
         environment["EMAILWORKER__SMTP__PORT"] = sinkPort.ToString(CultureInfo.InvariantCulture);
-        environment["EMAILWORKER__SMTP__POOLSIZE"] = poolSize.ToString(CultureInfo.InvariantCulture);
-        environment["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = concurrency.ToString(CultureInfo.InvariantCulture);
-        environment["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = (concurrency * 4).ToString(CultureInfo.InvariantCulture);
+        if (poolSize != Shipped)
+            environment["EMAILWORKER__SMTP__POOLSIZE"] = poolSize.ToString(CultureInfo.InvariantCulture);
+        if (concurrency != Shipped)
+        {
+            environment["EMAILWORKER__DELIVERY__CONCURRENCYLIMIT"] = concurrency.ToString(CultureInfo.InvariantCulture);
+            environment["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = (concurrency * 4).ToString(CultureInfo.InvariantCulture);
+        }
         environment["EMAILWORKER__RETRY__SCHEDULE"] = retrySchedule;
         return environment;
     }
+
+    /// <summary>For a pool size or concurrency: what appsettings.json ships.</summary>
+    public const int Shipped = 0;
 
     /// <summary>
     /// The worker's (or the CLI's) environment for this broker and topology prefix. Logging is left as shipped

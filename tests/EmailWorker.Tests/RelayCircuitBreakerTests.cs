@@ -29,7 +29,7 @@ internal sealed class RelayCircuitBreakerTests
         relay.Start();
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new WorkerMetrics(services.GetRequiredService<IMeterFactory>(), new TopologyNames("breaker-test", []));
-        var gate = new RelayGate(new RelayLimits("default", Adaptive: false, MinConnections: 1, MaxConnections: 1, MaxRatePerSecond: null),
+        var gate = new RelayGate(new RelayLimits("default", Adaptive: false, MinConnections: 1, InitialConnections: 1, MaxConnections: 1, MaxRatePerSecond: null),
             TimeProvider.System, metrics, NullLogger.Instance);
         await using var pool = new SmtpConnectionPool(new SmtpOptions { Host = "127.0.0.1", Port = relay.Port, PoolSize = 1 },
             metrics, gate, NullLogger<SmtpConnectionPool>.Instance);

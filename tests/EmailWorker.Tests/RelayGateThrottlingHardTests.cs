@@ -27,7 +27,7 @@ internal sealed class RelayGateThrottlingHardTests
     [TearDown]
     public void TearDown() => _services.Dispose();
 
-    private RelayGate Gate(int max) => new(new RelayLimits("ses-eu", Adaptive: true, MinConnections: 1, MaxConnections: max, MaxRatePerSecond: null), _clock,
+    private RelayGate Gate(int max) => new(new RelayLimits("ses-eu", Adaptive: true, MinConnections: 1, InitialConnections: max, MaxConnections: max, MaxRatePerSecond: null), _clock,
         new WorkerMetrics(_services.GetRequiredService<IMeterFactory>(), new TopologyNames("gate-test", [])), NullLogger.Instance);
 
     [Test]
@@ -56,14 +56,5 @@ internal sealed class RelayGateThrottlingHardTests
             Assert.That(right, Is.True, "refused again at 1 connection, the minimum");
             Assert.That(gate.IsThrottlingHard, Is.False, "and usable again once the window passed without a refusal");
         });
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }

@@ -16,8 +16,9 @@ internal sealed class RelayPaceControllerTests
     [SetUp]
     public void StartClock() => _clock = new ManualClock();
 
+    /// <summary>A controller that starts at its ceiling (the start's doublings: <see cref="RelayPaceControllerStartTests"/>).</summary>
     private RelayPaceController Controller(int max = 4, int min = 1, double? maxRate = null, bool adaptive = true) =>
-        new(new RelayLimits("default", adaptive, min, max, maxRate), _clock);
+        new(new RelayLimits("default", adaptive, min, InitialConnections: max, max, maxRate), _clock);
 
     /// <summary><paramref name="count"/> deliveries spread evenly over <paramref name="over"/>, every sender having waited.</summary>
     private static List<LimitChange> Deliver(RelayPaceController controller, ManualClock clock, int count, TimeSpan over, TimeSpan? latency = null,
@@ -382,14 +383,5 @@ internal sealed class RelayPaceControllerTests
             Assert.That(probes, Is.InRange(3, 6));
             Assert.That(controller.ConnectionLimit, Is.EqualTo(3));
         });
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, 500, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }

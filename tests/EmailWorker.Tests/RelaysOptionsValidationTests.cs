@@ -73,6 +73,7 @@ public sealed class RelaysOptionsValidationTests
         var options = TwoRelays();
         options.Relays[0].Host = "";
         options.Relays[1].Security = "Auto";
+        options.Relays[1].PoolSize = 8;
         options.Relays[1].MinConnections = 9;
 
         Assert.That(Validate(options), Does.Contain("Smtp:Relays:0:Host is empty")

@@ -24,7 +24,7 @@ internal sealed class SmtpConnectionPoolIdleTests
         relay.Start();
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new WorkerMetrics(services.GetRequiredService<IMeterFactory>(), new TopologyNames("idle-test", []));
-        var gate = new RelayGate(new RelayLimits("default", Adaptive: false, MinConnections: 1, MaxConnections: 2, MaxRatePerSecond: null),
+        var gate = new RelayGate(new RelayLimits("default", Adaptive: false, MinConnections: 1, InitialConnections: 2, MaxConnections: 2, MaxRatePerSecond: null),
             TimeProvider.System, metrics, NullLogger.Instance);
         await using var pool = new SmtpConnectionPool(new SmtpOptions { Host = "127.0.0.1", Port = relay.Port, PoolSize = 2, IdleTimeout = "1s" },
             metrics, gate, NullLogger<SmtpConnectionPool>.Instance);

@@ -11,6 +11,13 @@ internal sealed class AdaptiveOptions
     /// <summary>The fewest connections the controller goes down to.</summary>
     public int MinConnections { get; set; } = 1;
 
+    /// <summary>
+    /// The connections a relay starts with (kept between MinConnections and its PoolSize): a start that doubles while
+    /// doubling pays, then grows by one, finds a remote relay's best in seconds without opening the ceiling's worth of
+    /// connections to a relay that allows a few.
+    /// </summary>
+    public int InitialConnections { get; set; } = 4;
+
     /// <summary>A fixed ceiling of transactions started per second (a relay's published quota, e.g. SES's); 0 for none.</summary>
     public double MaxRatePerSecond { get; set; }
 

@@ -8,10 +8,10 @@ internal sealed class DeliveryOptions
     public const string Section = "Delivery";
 
     /// <summary>Unacknowledged messages the broker hands this worker at a time.</summary>
-    public int PrefetchCount { get; set; } = 32;
+    public int PrefetchCount { get; set; } = 256;
 
     /// <summary>Messages processed concurrently; each needs an SMTP connection from the pool while it is sent.</summary>
-    public int ConcurrencyLimit { get; set; } = 8;
+    public int ConcurrencyLimit { get; set; } = 256;
 
     /// <summary>Sender used when a message has no <c>from</c>; empty means every message must name one.</summary>
     public string? DefaultFrom { get; set; }

@@ -67,6 +67,8 @@ internal sealed class SmtpOptionsValidator : IValidateOptions<SmtpOptions>
         // RabbitMQ's consumer_timeout (30 min by default) closes the channel of a delivery held longer.
         errors.Require(Duration.TryParse(adaptive.MaxThrottleWait, out var wait) && wait >= TimeSpan.FromSeconds(1) && wait <= TimeSpan.FromMinutes(20),
             "Adaptive:MaxThrottleWait", $"is '{adaptive.MaxThrottleWait}': write a duration from 1s to 20m (well below RabbitMQ's consumer_timeout), e.g. 5m");
+        errors.Require(adaptive.InitialConnections is >= 1 and <= 256, "Adaptive:InitialConnections",
+            $"is {adaptive.InitialConnections}: use 1 to 256 connections to start with (a relay starts with at most its PoolSize), e.g. 4");
         errors.Require(adaptive.MaxThrottledAttempts is >= 1 and <= 10_000, "Adaptive:MaxThrottledAttempts",
             $"is {adaptive.MaxThrottledAttempts}: use 1 to 10000 sends, e.g. 50");
         RoutesValidator.Validate(errors, options);

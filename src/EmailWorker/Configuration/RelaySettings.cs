@@ -5,7 +5,8 @@ namespace EmailWorker.Configuration;
 /// single-relay keys alone (one relay named <see cref="DefaultName"/>). <see cref="Connection"/> holds its endpoint,
 /// security, credentials, pool size and timeouts under the single-relay names the pool reads.
 /// </summary>
-internal sealed record RelaySettings(string Name, int Weight, SmtpOptions Connection, bool Adaptive, int MinConnections, double? MaxRatePerSecond)
+internal sealed record RelaySettings(string Name, int Weight, SmtpOptions Connection, bool Adaptive, int MinConnections, int InitialConnections,
+    double? MaxRatePerSecond)
 {
     public const string DefaultName = "default";
 
@@ -13,7 +14,8 @@ internal sealed record RelaySettings(string Name, int Weight, SmtpOptions Connec
     public static IReadOnlyList<RelaySettings> All(SmtpOptions smtp)
     {
         if (smtp.Relays.Count == 0)
-            return [new RelaySettings(DefaultName, 1, smtp, smtp.Adaptive.Enabled, smtp.Adaptive.MinConnections, smtp.Adaptive.RateCeiling)];
+            return [new RelaySettings(DefaultName, 1, smtp, smtp.Adaptive.Enabled, smtp.Adaptive.MinConnections,
+                smtp.Adaptive.InitialConnections, smtp.Adaptive.RateCeiling)];
         return [.. smtp.Relays.Select(relay => From(relay, smtp))];
     }
 
@@ -35,6 +37,6 @@ internal sealed record RelaySettings(string Name, int Weight, SmtpOptions Connec
         };
         var rate = relay.MaxRatePerSecond ?? defaults.Adaptive.MaxRatePerSecond;
         return new RelaySettings(relay.Name, relay.Weight, connection, relay.Adaptive ?? defaults.Adaptive.Enabled,
-            relay.MinConnections ?? defaults.Adaptive.MinConnections, rate > 0 ? rate : null);
+            relay.MinConnections ?? defaults.Adaptive.MinConnections, defaults.Adaptive.InitialConnections, rate > 0 ? rate : null);
     }
 }

@@ -29,8 +29,8 @@ internal sealed class SmtpOptions
     /// <summary>Allows AUTH (the password) over a connection without TLS; off, <c>Security=None</c> with a user is refused at start-up.</summary>
     public bool AllowPlaintextAuth { get; set; }
 
-    /// <summary>Persistent connections kept open to the relay.</summary>
-    public int PoolSize { get; set; } = 4;
+    /// <summary>Connections to the relay at most: the ceiling (adaptive delivery starts at <c>Adaptive:InitialConnections</c>).</summary>
+    public int PoolSize { get; set; } = 128;
 
     /// <summary>Socket read/write timeout of one SMTP command, e.g. <c>30s</c>.</summary>
     public string Timeout { get; set; } = "30s";

@@ -4,6 +4,12 @@ namespace EmailWorker.Delivery;
 /// How many connections one relay may have open and how many transactions may start there per second, changed from what
 /// the relay says — pure arithmetic on the observations it is given and the injected clock, no I/O.
 /// <list type="bullet">
+/// <item>A start that doubles (TCP's slow start, judged by throughput): from the initial connections, every
+/// <see cref="SlowStartStep"/> (or four attempt latencies, if longer) while senders wait for a connection, the connections
+/// double — as long as the last doubling paid, i.e. raised the deliveries per second by <see cref="DoublingPays"/> ×. The
+/// first doubling that did not pay goes back to where it did, and the first throttling reply ends the start too; from then
+/// on the additive increase below. A relay far away is filled in seconds; one that is CPU-bound here or queues at its end
+/// shows no gain and keeps the count that paid.</item>
 /// <item>Multiplicative decrease on a throttling signal, once per episode (the refusals of one burst arrive together):
 /// connections down to what the relay holds for us (at least one fewer), the rate to
 /// <see cref="RateDecrease"/> × what the relay accepted in the last second (or of the current limit, if lower).</item>
@@ -29,6 +35,9 @@ namespace EmailWorker.Delivery;
 internal sealed class RelayPaceController
 {
     public static readonly TimeSpan IncreaseEvery = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan SlowStartStep = TimeSpan.FromMilliseconds(250);
+    public const double DoublingPays = 1.25;
+    private const int SlowStartLatencies = 4;
     public static readonly TimeSpan QuietAfterDecrease = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan EpisodeLength = TimeSpan.FromSeconds(1);
     public const double RateDecrease = 0.85;
@@ -65,12 +74,17 @@ internal sealed class RelayPaceController
     private TimeSpan _floorNow = TimeSpan.MaxValue;
     private TimeSpan _floorBefore = TimeSpan.MaxValue;
     private DateTimeOffset _floorBucketStarted;
+    private bool _slowStart;
+    private int _acceptedInStep;
+    private double? _rateBeforeDoubling;
+    private int _connectionsBeforeDoubling;
 
     public RelayPaceController(RelayLimits limits, TimeProvider time)
     {
         _limits = limits;
         _time = time;
-        ConnectionLimit = limits.MaxConnections;
+        ConnectionLimit = limits.StartConnections;
+        _slowStart = limits.Adaptive && ConnectionLimit < limits.MaxConnections;
         RateLimit = limits.MaxRatePerSecond;
         _lastIncrease = _floorBucketStarted = time.GetUtcNow();
     }
@@ -112,6 +126,9 @@ internal sealed class RelayPaceController
             _hold = FirstHold;
         _connectionsWanted |= waitedForConnection;
         _rateWanted |= waitedForRate;
+        _acceptedInStep++;
+        if (_slowStart)
+            return SlowStart(now);
         if (!_limits.Adaptive || now - _lastIncrease < IncreaseEvery)
             return null;
         _lastIncrease = now;
@@ -129,6 +146,43 @@ internal sealed class RelayPaceController
         if (rateWanted && rate is { } current && current < (_limits.MaxRatePerSecond ?? double.MaxValue) && now - _rateDecreasedAt >= QuietAfterDecrease)
             rate = Math.Min(_limits.MaxRatePerSecond ?? double.MaxValue, Round(NextRate(current, now)));
         return Change(connections, rate, "while deliveries succeed and work is waiting");
+    }
+
+    /// <summary>
+    /// One step of the start: double the connections while senders wait and the last doubling paid; go back to the count
+    /// that paid when it did not. Latency is not consulted here: throughput is the judge (more connections to a relay far
+    /// away raise both latency, from our own CPU, and deliveries).
+    /// </summary>
+    private LimitChange? SlowStart(DateTimeOffset now)
+    {
+        var latencies = TimeSpan.FromSeconds((_smoothedLatency ?? 0) * SlowStartLatencies);
+        var step = latencies > SlowStartStep ? latencies : SlowStartStep;
+        var elapsed = now - _lastIncrease;
+        if (elapsed < step)
+            return null;
+        var rate = _acceptedInStep / elapsed.TotalSeconds;
+        var wanted = _connectionsWanted;
+        _lastIncrease = now;
+        _acceptedInStep = 0;
+        _connectionsWanted = _rateWanted = false;
+        if (_rateBeforeDoubling is { } before && rate < before * DoublingPays)
+        {
+            _slowStart = false;
+            return Change(_connectionsBeforeDoubling, RateLimit,
+                $"as doubling the connections did not pay ({before:0.#} → {rate:0.#} deliveries/s): the start ends");
+        }
+        if (!wanted)
+        {
+            // Nobody waited: the work fits the connections; nothing to judge the next doubling against.
+            _rateBeforeDoubling = null;
+            return null;
+        }
+        _rateBeforeDoubling = rate;
+        _connectionsBeforeDoubling = ConnectionLimit;
+        var doubled = Math.Min(_limits.MaxConnections, ConnectionLimit * 2);
+        if (doubled == _limits.MaxConnections)
+            _slowStart = false;
+        return Change(doubled, RateLimit, "while deliveries succeed and work is waiting (start: doubling)");
     }
 
     /// <summary>
@@ -160,6 +214,7 @@ internal sealed class RelayPaceController
         var now = _time.GetUtcNow();
         if (!_limits.Adaptive)
             return null;
+        _slowStart = false;
         if (signal.Kind == ThrottleKind.Connections)
         {
             if (now - _connectionsDecreasedAt < EpisodeLength)

@@ -7,16 +7,17 @@ namespace EmailWorker.Delivery;
 internal sealed partial class SmtpConnectionPool
 {
     /// <summary>
-    /// Opens every connection (greeting, EHLO, TLS, AUTH) at once, so the first messages after a start do not wait for it.
+    /// Opens the connections the relay's limit allows now (greeting, EHLO, TLS, AUTH) at once, so the first messages after a start do not wait for it.
     /// A relay that is down is no failure here: the connection stays closed, and the first message that takes it opens it
     /// (or trips the breaker) as it would have without this; one warning names how many could not be opened and why.
     /// </summary>
     public async Task OpenAllAsync(CancellationToken cancellationToken)
     {
-        var failures = await Task.WhenAll(_all.Select(_ => OpenOneAsync(cancellationToken)));
+        // The start's count, not the ceiling: the controller opens more as they pay.
+        var failures = await Task.WhenAll(Enumerable.Range(0, _gate.ConnectionLimit).Select(_ => OpenOneAsync(cancellationToken)));
         if (failures.FirstOrDefault(f => f is not null) is { } first)
         {
-            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), _all.Length, _options.Host, _options.Port, _gate.Relay,
+            Log.SmtpPoolNotOpened(_logger, failures.Count(f => f is not null), failures.Length, _options.Host, _options.Port, _gate.Relay,
                 (first.InnerException ?? first).Message);
         }
     }

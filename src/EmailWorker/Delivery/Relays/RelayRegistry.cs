@@ -27,7 +27,7 @@ internal sealed class RelayRegistry : IAsyncDisposable
 
     private Relay Create(RelaySettings settings, IOptions<DeliveryOptions> delivery, TimeProvider time, WorkerMetrics metrics, ILoggerFactory loggers)
     {
-        var limits = new RelayLimits(settings.Name, settings.Adaptive, settings.MinConnections, settings.Connection.PoolSize,
+        var limits = new RelayLimits(settings.Name, settings.Adaptive, settings.MinConnections, settings.InitialConnections, settings.Connection.PoolSize,
             settings.Adaptive ? settings.MaxRatePerSecond : null);
         var gate = new RelayGate(limits, time, metrics, loggers.CreateLogger<RelayGate>());
         var pool = new SmtpConnectionPool(settings.Connection, metrics, gate, loggers.CreateLogger<SmtpConnectionPool>());
