@@ -55,6 +55,7 @@ public sealed class When_letters_are_taken_as_they_came
             Assert.That(foreign.GetProperty("properties").GetProperty("expiration").GetString(), Is.EqualTo("86400000"));
             Assert.That(foreign.GetProperty("properties").GetProperty("deliveryMode").GetInt32(), Is.EqualTo(1));
             Assert.That(foreign.GetProperty("headers").GetProperty("x-origin").GetString(), Is.EqualTo("elsewhere"));
+            Assert.That(foreign.GetProperty("headers").GetProperty("x-token").GetProperty("$bytes").GetString(), Is.EqualTo("/wE="), "a binary header, as base64");
         });
     }
 

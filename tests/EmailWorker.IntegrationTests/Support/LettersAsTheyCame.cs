@@ -8,7 +8,8 @@ namespace EmailWorker.IntegrationTests.Support;
 /// Letters no parser would take, made into dead letters the way production makes them: two bodies that are not JSON
 /// published to the work queue (a worker dead-letters them as invalid), one plain, one with a terminal escape sequence,
 /// a bidi override, a NUL and bytes that are not UTF-8; and a foreign letter published straight to the dead-letter
-/// exchange with the AMQP properties a worker would not pass on (priority, reply-to, expiration, delivery mode). Done
+/// exchange with the AMQP properties a worker would not pass on (priority, reply-to, expiration, delivery mode) and a
+/// header that is not UTF-8 text. Done
 /// when the store lists all three; <see cref="LetterIdsAsync"/> reads their letter ids from <c>dlq list</c>.
 /// </summary>
 public static class LettersAsTheyCame
@@ -45,7 +46,7 @@ public static class LettersAsTheyCame
             var foreign = new BasicProperties
             {
                 ContentType = "application/octet-stream", MessageId = Foreign, Priority = 7, ReplyTo = "replies", Expiration = "86400000",
-                DeliveryMode = DeliveryModes.Transient, Headers = new Dictionary<string, object?> { ["x-origin"] = "elsewhere" },
+                DeliveryMode = DeliveryModes.Transient, Headers = new Dictionary<string, object?> { ["x-origin"] = "elsewhere", ["x-token"] = new byte[] { 0xff, 0x01 } },
             };
             await channel.BasicPublishAsync(context.DeadQueue, "", mandatory: true, foreign, Bodies[Foreign]);
             Assert.That(await WorkerTestContext.EventuallyAsync(async () =>
