@@ -74,7 +74,7 @@ public sealed class When_letters_are_taken_as_they_came
         Assert.Multiple(async () =>
         {
             Assert.That(exitCode, Is.EqualTo(1), "refusals make the export fail");
-            Assert.That(stdout, Does.Contain("exported 1 letter(s)").And.Contain("2 refused"));
+            Assert.That(stdout, Does.Contain("exported 1 letter(s)").And.Contain("3 refused"));
             Assert.That(stderr, Does.Contain($"refused {_ids[Plain]}"));
             Assert.That(await File.ReadAllTextAsync(mine), Is.EqualTo("the operator's own file"), "not overwritten");
             Assert.That(File.ReadAllBytes(Path.Combine(directory, $"{_ids[Escapes]}.body")), Is.EqualTo(Bodies[Escapes]), "the missing letter written");
@@ -90,7 +90,7 @@ public sealed class When_letters_are_taken_as_they_came
         Assert.Multiple(() =>
         {
             Assert.That(exitCode, Is.Zero, stderr);
-            Assert.That(stdout, Does.StartWith("2 letter(s) selected"));
+            Assert.That(stdout, Does.StartWith("3 letter(s) selected"));
             Assert.That(Directory.Exists(directory), Is.False);
         });
     }
@@ -132,6 +132,22 @@ public sealed class When_letters_are_taken_as_they_came
     }
 
     [Test]
+    public async Task Should_show_at_most_a_mebibyte_of_a_body_and_say_what_is_left_out()
+    {
+        var (exitCode, stdout, stderr) = await CliRun.RunAsync(_context.WorkerEnvironment(), "dlq", "show", Large, "--raw");
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.Zero, stderr);
+            Assert.That(stdout, Does.Contain($"body            {LargeBytes} bytes"));
+            Assert.That(stdout, Does.Contain($"(end of the first {RawShown} bytes: {LargeBytes - RawShown} more not shown"));
+            // This body escapes to about 3.1 characters a byte (\u0000 for a control, \x80 for a byte that is not UTF-8): the
+            // 1 MiB shown is about 3.2 million characters, the whole 1.5 MiB would be about 4.9 million.
+            Assert.That(stdout.Length, Is.LessThan(4 * RawShown + 64 * 1024));
+            Assert.That(stdout, Does.Not.Contain("\u001b"), "no ESC");
+        });
+    }
+
+    [Test]
     public async Task Should_give_the_body_as_base64_with_json()
     {
         var (exitCode, stdout, stderr) = await CliRun.RunAsync(_context.WorkerEnvironment(), "dlq", "show", _ids[Escapes], "--raw", "--json");
@@ -146,6 +162,9 @@ public sealed class When_letters_are_taken_as_they_came
                 Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Bodies[Escapes]))));
         });
     }
+
+    /// <summary>How much of a body <c>dlq show --raw</c> prints.</summary>
+    private const int RawShown = 1024 * 1024;
 
     private string NewDirectory() => Path.Combine(_context.DataDirectory, "exports", Guid.NewGuid().ToString("N"));
 

@@ -57,6 +57,22 @@ public sealed class When_a_letter_is_viewed_as_it_came
     }
 
     [Test]
+    public async Task Should_show_the_first_64_kib_of_a_large_body_and_say_so()
+    {
+        using var http = new DashboardHttp(_dashboard.BaseUrl);
+        using (await http.LogInAsync(DashboardProcess.Viewer, DashboardProcess.ViewerPassword))
+        {
+        }
+        var shown = WebUtility.HtmlDecode(await http.GetStringAsync($"/letters/{_ids[Large]}?view=raw"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(shown, Does.Contain($"The first {64 * 1024} of {LargeBytes} bytes"));
+            // About 3.1 characters a byte escaped: 64 KiB is about 0.2 million characters, the whole body about 4.9 million.
+            Assert.That(shown.Length, Is.LessThan(4 * 64 * 1024 + 64 * 1024), "the page holds the 64 KiB shown, escaped, and no more");
+        });
+    }
+
+    [Test]
     public async Task Should_link_the_raw_view_from_the_letter_page()
     {
         using var http = new DashboardHttp(_dashboard.BaseUrl);
