@@ -55,21 +55,29 @@ internal static class DlqExportCommand
             Directory.CreateDirectory(directory);
             var files = new ExportFiles(directory);
             long written = 0, refused = 0, bytes = 0;
-            await foreach (var letter in selected.StreamAsync(store, parse.GetValue(limit), token))
+            try
             {
-                if (files.Write(letter))
+                await foreach (var letter in selected.StreamAsync(store, parse.GetValue(limit), token))
                 {
-                    written++;
-                    bytes += letter.LoadedContent.Body.Length;
+                    if (files.Write(letter))
+                    {
+                        written++;
+                        bytes += letter.LoadedContent.Body.Length;
+                    }
+                    else if (++refused <= RefusalsNamed)
+                        await Console.Error.WriteLineAsync($"refused {letter.LetterId}: {letter.LetterId}.body or .properties.json exists, not overwritten");
+                    if ((written + refused) % ProgressEvery == 0)
+                        await Console.Error.WriteLineAsync($"exported {written} letter(s), {refused} refused");
                 }
-                else if (++refused <= RefusalsNamed)
-                    await Console.Error.WriteLineAsync($"refused {letter.LetterId}: {letter.LetterId}.body or .properties.json exists, not overwritten");
-                if ((written + refused) % ProgressEvery == 0)
-                    await Console.Error.WriteLineAsync($"exported {written} letter(s), {refused} refused");
             }
-            // The letters' content now lies outside the store: who took which, as for a replay or purge.
-            context.Audit.Information("Exported {Count} dead letter(s) ({Bytes} body bytes) from {Store} to {Directory} by {Operator}, selection {Selection}; {Refused} refused (files exist)",
-                written, bytes, store.Description, directory, Environment.UserName, SelectionOptions.Describe(parse), refused);
+            finally
+            {
+                // The letters' content lies outside the store from now on: who took how many, and where to, as for a replay
+                // or purge — also when the export stopped part way.
+                context.Audit.Information("Exported {Count} dead letter(s) ({Bytes} body bytes) from {Store} to {Directory} by {Operator}, " +
+                    "selection {Selection}; {Refused} refused (files exist)",
+                    written, bytes, store.Description, directory, Environment.UserName, SelectionOptions.Describe(parse), refused);
+            }
             Console.Out.WriteLine($"exported {written} letter(s) ({bytes} body bytes) to {SafeText.Bound(directory, 300)}" +
                 (refused > 0 ? $"; {refused} refused: their files exist and were not overwritten" : ""));
             return refused > 0 ? ExitCodes.Failure : ExitCodes.Ok;
