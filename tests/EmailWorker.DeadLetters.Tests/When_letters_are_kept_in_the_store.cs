@@ -173,6 +173,37 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_keep_every_amqp_property_header_byte_and_body_byte_a_letter_came_with(CancellationToken cancellation)
+    {
+        // What `dlq show --raw` and `dlq export` show of a letter as it came: every property, even those a replay does not send again.
+        var properties = new RabbitMQ.Client.BasicProperties
+        {
+            ContentType = "text/plain", ContentEncoding = "gzip", MessageId = "as-it-came", CorrelationId = "corr-1", Type = "legacy",
+            AppId = "billing", Timestamp = new RabbitMQ.Client.AmqpTimestamp(1_796_000_000), DeliveryMode = RabbitMQ.Client.DeliveryModes.Transient,
+            Priority = 9, ReplyTo = "replies", Expiration = "60000", UserId = "producer", ClusterId = "east",
+            Headers = new Dictionary<string, object?>
+            {
+                ["x-origin"] = System.Text.Encoding.UTF8.GetBytes("elsewhere"),
+                ["x-token"] = new byte[] { 0xff, 0x00, (byte)'A', 0xc3 },
+            },
+        };
+        byte[] body = [.. "not json\u001b"u8, 0x1b, 0x00, 0xff, 0xc3, (byte)'\n'];
+        var letter = DeadLetterMapper.Map(properties, body, TestLetters.Start);
+
+        await _store.InsertAsync([letter], cancellation);
+        var stored = (await _store.GetAsync(letter.LetterId, cancellation))!.LoadedContent;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(stored.Body, Is.EqualTo(body), "byte for byte");
+            Assert.That(stored.Properties, Is.EqualTo(new LetterProperties("text/plain", "gzip", "as-it-came", "corr-1", "legacy", "billing",
+                1_796_000_000, DeliveryMode: 1, Priority: 9, ReplyTo: "replies", Expiration: "60000", UserId: "producer", ClusterId: "east")));
+            Assert.That(stored.HeadersJson, Is.EqualTo("""{"x-origin":"elsewhere","x-token":{"$bytes":"/wBBww=="}}"""), "a byte string that is not UTF-8 as base64");
+            Assert.That(HeaderJson.Read(stored.HeadersJson)["x-token"], Is.EqualTo(new byte[] { 0xff, 0x00, (byte)'A', 0xc3 }), "and back, byte for byte, for a replay");
+        });
+    }
+
+    [Test]
     public async Task Should_stream_every_one_of_70000_letters_page_by_page(CancellationToken cancellation)
     {
         const int Total = 70_000;

@@ -8,7 +8,8 @@ namespace EmailWorker.Dashboard;
 
 /// <summary>
 /// One letter's page (<c>/letters/{id}</c>): the failure record, every attempt, every header, and the body shown safely — the text escaped, the HTML
-/// only inside a sandboxed frame (no scripts, no forms, its own origin) served with a CSP that forbids scripts.
+/// only inside a sandboxed frame (no scripts, no forms, its own origin) served with a CSP that forbids scripts. With
+/// <c>?view=raw</c> the letter as it came instead (<see cref="LetterRawView"/>).
 /// </summary>
 internal static class LetterDetailPage
 {
@@ -24,8 +25,12 @@ internal static class LetterDetailPage
 
     public static async Task<IResult> RenderAsync(HttpContext http, IDeadLetterStore store, string letterId)
     {
-        if (!LetterSelection.IsLetterId(letterId) || await store.PreviewAsync(letterId, BodyRead, http.RequestAborted) is not { } letter)
+        var raw = http.Request.Query["view"] == "raw";
+        if (!LetterSelection.IsLetterId(letterId)
+            || await store.PreviewAsync(letterId, raw ? LetterRawView.ShownBytes : BodyRead, http.RequestAborted) is not { } letter)
             return Page.Render(http, "No such letter", Page.Notice("There is no letter with this id in the store.", "error"), status: StatusCodes.Status404NotFound);
+        if (raw)
+            return Page.Render(http, $"Letter {letter.MessageId} as it came", LetterRawView.Render(letter));
         var content = letter.LoadedContent;
         var detail = DeadLetterDetail.From(letter, await LedgerRow.ReadAsync(store, letter.MessageId, http.RequestAborted));
         var record = detail.Record;
@@ -35,6 +40,7 @@ internal static class LetterDetailPage
             : Html.Empty;
         return Page.Render(http, $"Letter {record.MessageId}", Html.Of($"""
             {actions}
+            <p><a href="/letters/{record.LetterId}?view=raw">Raw: the properties, headers and body as they came</a></p>
             <h2>Failure record</h2><dl>
             <dt>Letter id</dt><dd>{record.LetterId}</dd><dt>Message id</dt><dd>{record.MessageId}</dd>
             <dt>State</dt><dd>{record.State}{Mark("replayed", record.Replayed)}{Mark("purged", record.Purged)}</dd>

@@ -8,7 +8,11 @@ using EmailWorker.Messages;
 
 namespace EmailWorker.Cli.DeadLetters;
 
-/// <summary><c>emailworker dlq show &lt;id&gt;</c>: everything about one letter (by letter id) or one message's dead letters (by messageId).</summary>
+/// <summary>
+/// <c>emailworker dlq show &lt;id&gt;</c>: everything about one letter (by letter id) or one message's dead letters (by
+/// messageId); with <c>--raw</c> each letter as it came instead: every AMQP property and header and the body's bytes,
+/// escaped (<see cref="RawLetterText"/>), or with <c>--json</c> the body as base64.
+/// </summary>
 internal static class DlqShowCommand
 {
     private const int MaxLetters = 100;
@@ -18,10 +22,15 @@ internal static class DlqShowCommand
         var id = new Argument<string>("id") { Description = "A letter id, or the messageId of the dead letter" };
         var json = new Option<bool>("--json") { Description = "JSON instead of text" };
         var history = new Option<bool>("--history") { Description = "Also the message's letters already replayed or purged" };
+        var raw = new Option<bool>("--raw")
+        {
+            Description = "The letter as it came: every AMQP property and header and the body's bytes escaped (with --json: as base64), at most 1 MiB of body",
+        };
         var command = new Command("show", "Show the failure record, every attempt, the headers and a body summary of a dead letter.");
         command.Arguments.Add(id);
         command.Options.Add(json);
         command.Options.Add(history);
+        command.Options.Add(raw);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var wanted = parse.GetValue(id)!;
@@ -37,6 +46,15 @@ internal static class DlqShowCommand
             {
                 var earlier = letters.Count > 0 ? $" ({letters.Count} replayed or purged: dlq show {SafeText.Bound(wanted, 200)} --history)" : "";
                 throw new OperatorException($"no dead letter with messageId '{SafeText.Bound(wanted, 200)}' in the store{earlier}");
+            }
+            if (parse.GetValue(raw))
+            {
+                if (parse.GetValue(json))
+                    Console.Out.WriteLine(JsonSerializer.Serialize(shown.ConvertAll(l => RawLetter.From(l, RawLetterText.ShownBytes)),
+                        ViewJsonContext.Default.ListRawLetter));
+                else
+                    shown.ForEach(letter => RawLetterText.Write(letter, Console.Out));
+                return ExitCodes.Ok;
             }
             // Every letter shown is of one message (a messageId, or the one letter an id names): one ledger read.
             var ledger = await LedgerRow.ReadAsync(store, shown[0].MessageId, token);

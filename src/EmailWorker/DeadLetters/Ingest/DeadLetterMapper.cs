@@ -172,7 +172,10 @@ internal static class DeadLetterMapper
         }
     }
 
-    /// <summary>The AMQP properties a replay must publish again (the headers are kept apart).</summary>
+    /// <summary>
+    /// Every AMQP property the letter came with (the headers are kept apart): those a replay publishes again, and the rest
+    /// so that the letter can be shown as it came (<c>dlq show --raw</c>, <c>dlq export</c>).
+    /// </summary>
     private static LetterProperties PropertiesOf(IReadOnlyBasicProperties properties) => new(
         properties.ContentType,
         properties.ContentEncoding,
@@ -180,5 +183,11 @@ internal static class DeadLetterMapper
         properties.CorrelationId,
         properties.Type,
         properties.AppId,
-        properties.IsTimestampPresent() ? properties.Timestamp.UnixTime : null);
+        properties.IsTimestampPresent() ? properties.Timestamp.UnixTime : null,
+        properties.IsDeliveryModePresent() ? (byte)properties.DeliveryMode : null,
+        properties.IsPriorityPresent() ? properties.Priority : null,
+        properties.ReplyTo,
+        properties.Expiration,
+        properties.UserId,
+        properties.ClusterId);
 }

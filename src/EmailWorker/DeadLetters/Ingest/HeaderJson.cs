@@ -11,10 +11,15 @@ namespace EmailWorker.DeadLetters.Ingest;
 
 /// <summary>
 /// AMQP headers as canonical JSON: names sorted (ordinal) at every level, so the same headers always give the same text and
-/// therefore the same letter id. Byte arrays, as the client hands over every AMQP string, are decoded as UTF-8 text.
+/// therefore the same letter id. Byte arrays, as the client hands over every AMQP string, are written as UTF-8 text when
+/// they are well-formed UTF-8, and otherwise as <c>{"$bytes": base64}</c>, so that a binary value is kept byte for byte
+/// (shown as it came, replayed as it came) rather than with U+FFFD for its bad bytes.
 /// </summary>
 internal static class HeaderJson
 {
+    /// <summary>The one name of the object that stands for a byte string that is not UTF-8 text.</summary>
+    public const string BytesName = "$bytes";
+
     public static string Write(IDictionary<string, object?>? headers, Func<string, bool> include)
     {
         using var buffer = new MemoryStream();
@@ -35,8 +40,8 @@ internal static class HeaderJson
     }
 
     /// <summary>
-    /// Headers back from <see cref="Write"/>'s JSON, for a replay from the store: text as strings, whole numbers as longs,
-    /// tables and arrays nested. What JSON does not keep (byte arrays apart from text, timestamps) comes back as text.
+    /// Headers back from <see cref="Write"/>'s JSON, for a replay from the store: text as strings, byte strings that are not
+    /// text as byte arrays, whole numbers as longs, tables and arrays nested. Timestamps come back as text.
     /// </summary>
     public static Dictionary<string, object?> Read(string json)
     {
@@ -51,6 +56,7 @@ internal static class HeaderJson
 
     private static object? ReadValue(JsonElement element) => element.ValueKind switch
     {
+        JsonValueKind.Object when IsBytes(element, out var bytes) => bytes,
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Number => element.TryGetInt64(out var whole) ? (object)whole : element.GetDouble(),
         JsonValueKind.True => true,
@@ -60,6 +66,26 @@ internal static class HeaderJson
         _ => null,
     };
 
+    /// <summary>
+    /// <c>{"$bytes": base64}</c> as <see cref="WriteValue"/> writes a byte string that is not UTF-8. A producer's table of
+    /// that one name and a base64 text would read back as bytes too: no header of ours or of the broker looks like it.
+    /// </summary>
+    private static bool IsBytes(JsonElement element, out byte[]? bytes)
+    {
+        bytes = null;
+        using var properties = element.EnumerateObject();
+        if (!properties.MoveNext() || properties.Current.Name != BytesName || properties.Current.Value.ValueKind != JsonValueKind.String)
+            return false;
+        var text = properties.Current.Value.GetString()!;
+        if (properties.MoveNext())
+            return false;
+        var buffer = new byte[text.Length * 3 / 4];
+        if (!Convert.TryFromBase64String(text, buffer, out var length))
+            return false;
+        bytes = buffer[..length];
+        return true;
+    }
+
     private static void WriteValue(Utf8JsonWriter writer, object? value)
     {
         switch (value)
@@ -67,8 +93,13 @@ internal static class HeaderJson
             case null:
                 writer.WriteNullValue();
                 break;
-            case byte[] bytes:
+            case byte[] bytes when System.Text.Unicode.Utf8.IsValid(bytes):
                 writer.WriteStringValue(Encoding.UTF8.GetString(bytes));
+                break;
+            case byte[] bytes:
+                writer.WriteStartObject();
+                writer.WriteString(BytesName, Convert.ToBase64String(bytes));
+                writer.WriteEndObject();
                 break;
             case string text:
                 writer.WriteStringValue(text);

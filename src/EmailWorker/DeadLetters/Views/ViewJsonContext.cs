@@ -8,6 +8,8 @@ namespace EmailWorker.DeadLetters.Views;
 [JsonSerializable(typeof(DeadLetterView))]
 [JsonSerializable(typeof(BodyFields))]
 [JsonSerializable(typeof(List<DeadLetterDetail>))]
+[JsonSerializable(typeof(RawLetter))]
+[JsonSerializable(typeof(List<RawLetter>))]
 [JsonSerializable(typeof(List<LetterGroup>))]
 [JsonSerializable(typeof(List<ReplayJob>))]
 [JsonSerializable(typeof(StatusReport))]
