@@ -4,9 +4,10 @@ namespace EmailWorker.Delivery;
 /// How many connections one relay may have open and how many transactions may start there per second, changed from what
 /// the relay says — pure arithmetic on the observations it is given and the injected clock, no I/O.
 /// <list type="bullet">
-/// <item>A start that doubles (TCP's slow start, judged by throughput): from the initial connections, every
-/// <see cref="SlowStartStep"/> (or four attempt latencies, if longer) while senders wait for a connection, the connections
-/// double — as long as the last doubling paid, i.e. raised the deliveries per second by <see cref="DoublingPays"/> ×. The
+/// <item>A start that doubles (TCP's slow start, judged by throughput): from the initial connections, while senders wait
+/// for a connection, the connections double — as long as the last doubling paid, i.e. raised the deliveries per second by
+/// <see cref="DoublingPays"/> ×, measured over a step of <see cref="SlowStartStep"/> (or four attempt latencies, if
+/// longer) after a step in which the new connections open. The
 /// first doubling that did not pay goes back to where it did, and the first throttling reply ends the start too; from then
 /// on the additive increase below. A relay far away is filled in seconds; one that is CPU-bound here or queues at its end
 /// shows no gain and keeps the count that paid.</item>
@@ -36,7 +37,7 @@ internal sealed class RelayPaceController
 {
     public static readonly TimeSpan IncreaseEvery = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan SlowStartStep = TimeSpan.FromMilliseconds(250);
-    public const double DoublingPays = 1.25;
+    public const double DoublingPays = 1.1;
     private const int SlowStartLatencies = 4;
     public static readonly TimeSpan QuietAfterDecrease = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan EpisodeLength = TimeSpan.FromSeconds(1);
@@ -78,6 +79,7 @@ internal sealed class RelayPaceController
     private int _acceptedInStep;
     private double? _rateBeforeDoubling;
     private int _connectionsBeforeDoubling;
+    private bool _settling;
 
     public RelayPaceController(RelayLimits limits, TimeProvider time)
     {
@@ -165,6 +167,12 @@ internal sealed class RelayPaceController
         _lastIncrease = now;
         _acceptedInStep = 0;
         _connectionsWanted = _rateWanted = false;
+        if (_settling)
+        {
+            // The step right after a doubling opened the new connections (connect, greeting, EHLO): judged by the next one.
+            _settling = false;
+            return null;
+        }
         if (_rateBeforeDoubling is { } before && rate < before * DoublingPays)
         {
             _slowStart = false;
@@ -179,6 +187,7 @@ internal sealed class RelayPaceController
         }
         _rateBeforeDoubling = rate;
         _connectionsBeforeDoubling = ConnectionLimit;
+        _settling = true;
         var doubled = Math.Min(_limits.MaxConnections, ConnectionLimit * 2);
         if (doubled == _limits.MaxConnections)
             _slowStart = false;
