@@ -193,7 +193,7 @@ internal sealed class SuppressionListTests
         public Task<bool> RemoveSuppressionAsync(string key, string scope, CancellationToken cancellationToken) =>
             Task.FromResult(Entries.RemoveAll(e => e.Key == key && e.Scope == scope) > 0);
 
-        public Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? prefix, string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<SuppressionEntry>>(Entries);
     }
 }

@@ -13,7 +13,7 @@ internal static class SuppressionPages
         string? afterKey = null, afterScope = null;
         while (true)
         {
-            var page = await list.ListSuppressionsAsync(afterKey, afterScope, PageSize, token);
+            var page = await list.ListSuppressionsAsync(null, afterKey, afterScope, PageSize, token);
             foreach (var entry in page)
                 yield return entry;
             if (page.Count < PageSize)
