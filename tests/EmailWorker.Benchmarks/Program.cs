@@ -11,7 +11,8 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// ledger, webhooks, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
+// ledger, webhooks, logging, memory, jit, latency, retry, replay, deadletters, suppression, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
+// --suppression-size N (default 1000000): the suppression list's entries in the suppression group.
 // --throttle-messages N (default 600): the size of the throttling-relay drains.
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
@@ -132,6 +133,10 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
         if (Wanted("replay"))
             table.Record($"replay: dlq replay --all of {ReplayMessages} dead letters", "msgs/s", await ReplayRun.MeasureAsync(broker, ReplayMessages));
     }
+    // The list is imported once (a million entries take a while), then drained against with and without it --runs times.
+    if (Wanted("suppression"))
+        await SuppressionScale.MeasureAsync(broker, worker, sink, Option("--suppression-size", 1_000_000), () => Batch.Create(warmUp, messages), runs,
+            PoolSize, Concurrency, table.Record);
 
     async Task WorkerDrainAsync()
     {

@@ -34,6 +34,7 @@ internal sealed class Table(Stopwatch clock)
         new("remote: end to end ÷ naive at its default concurrency", "remote relay: EmailWorker end to end, pool 128", "remote relay: naive MassTransit at its default"),
         new("remote: end to end ÷ MailKit over the same connections", "remote relay: EmailWorker end to end, pool 128", "remote relay ("),
         new("retry path ÷ end to end", "retry path", "EmailWorker end to end"),
+        new("suppression list full ÷ empty (1 − look-up cost)", "EmailWorker, suppression list of", "EmailWorker, suppression list empty", "≥ 0.98", m => m >= 0.98),
         new("remote: as shipped ÷ the best fixed setting of a sweep", "remote relay sweep: EmailWorker as shipped", "remote relay sweep: best fixed setting", "≥ 0.9", m => m >= 0.9),
         new("remote: adaptive under the sweep's ceiling ÷ its best fixed setting", "remote relay sweep: EmailWorker adaptive, ceiling", "remote relay sweep: best fixed setting"),
     ];
@@ -42,6 +43,7 @@ internal sealed class Table(Stopwatch clock)
     [
         new("publish→250 latency p99 at half load", "≤ 25 ms", m => m <= 25),
         new("EmailWorker peak RSS while draining", "≤ 120 MiB", m => m <= 120),
+        new("suppression look-up ÷ a message's handling time, suppression list of", "≤ 2 %", m => m <= 2),
         new("EmailWorker peak RSS, DOTNET_GCgen0size=16 MiB", "≤ 120 MiB", m => m <= 120),
         new("throttling relay: EmailWorker drain ÷ R", "≥ 0.9", m => m >= 0.9),
         new("throttling relay: EmailWorker refusals ÷ messages", "≤ 0.05", m => m <= 0.05),

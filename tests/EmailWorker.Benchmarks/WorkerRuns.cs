@@ -8,7 +8,8 @@ namespace EmailWorker.Benchmarks;
 /// <summary>The real worker process, with its own hosting and configuration and retries enabled, against the sink.</summary>
 internal sealed class WorkerRuns(BrokerEndpoint broker)
 {
-    public sealed record Drain(double PerSecond, double CpuMsPerMessage, double PeakRssMiB, double RoundTrips);
+    /// <summary>A drain's rate, CPU and peak RSS, round trips, and the worker's /metrics as it ended (<c>Metrics</c>: null with telemetry off).</summary>
+    public sealed record Drain(double PerSecond, double CpuMsPerMessage, double PeakRssMiB, double RoundTrips, string? Metrics = null);
 
     /// <summary>What the worker exports while it runs.</summary>
     public enum Telemetry
@@ -40,9 +41,10 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
             environment[key] = value;
         using var scraping = new CancellationTokenSource();
         var scraper = Task.CompletedTask;
+        string? url = null;
         if (telemetry != Telemetry.Off)
         {
-            var url = $"http://127.0.0.1:{Sink.FreePort()}";
+            url = $"http://127.0.0.1:{Sink.FreePort()}";
             environment["EMAILWORKER__OBSERVABILITY__URLS"] = url;
             scraper = Collector.ScrapeAsync($"{url}/metrics", TimeSpan.FromSeconds(5), scraping.Token);
         }
@@ -58,8 +60,14 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
             var deliveredAtWarm = sink.Count;
             await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
             var cpu = worker.CpuTime - cpuAtWarm;
+            string? metrics = null;
+            if (url is not null)
+            {
+                using var http = new HttpClient();
+                metrics = await http.GetStringAsync($"{url}/metrics");
+            }
             var drain = new Drain(sink.RateOf(batch), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm), worker.PeakRssMiB,
-                sink.RoundTripsPerMessage(batch));
+                sink.RoundTripsPerMessage(batch), metrics);
             await scraping.CancelAsync();
             await scraper;
             // Spans are pushed in batches every few seconds: none at all means tracing was not on, and the figure would lie.

@@ -87,7 +87,7 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
 
         var removed = await store.RemoveSuppressionAsync("bob@x.test", SuppressionReasons.Global, cancellation);
         var again = await store.RemoveSuppressionAsync("bob@x.test", SuppressionReasons.Global, cancellation);
-        var left = await store.ListSuppressionsAsync(null, null, 10, cancellation);
+        var left = await store.ListSuppressionsAsync(null, null, null, 10, cancellation);
 
         Assert.Multiple(() =>
         {
@@ -107,12 +107,33 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
         string? after = null, afterScope = null;
         do
         {
-            page = await store.ListSuppressionsAsync(after, afterScope, 10, cancellation);
+            page = await store.ListSuppressionsAsync(null, after, afterScope, 10, cancellation);
             pages.AddRange(page.Select(e => e.Key));
             (after, afterScope) = page.Count > 0 ? (page[^1].Key, page[^1].Scope) : (after, afterScope);
         } while (page.Count == 10);
 
         Assert.That(pages, Is.EqualTo(Enumerable.Range(0, 25).Select(i => $"r{i:D2}@x.test")));
+    }
+
+    [Test]
+    public async Task Should_page_the_keys_that_start_with_a_prefix(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        await store.AddSuppressionsAsync([.. new[] { "a_b1@x.test", "a_b2@x.test", "a_b3@x.test", "axb@x.test", "a%b@x.test", "b@a_b.test", "*@a_b.test" }.Select(k => Entry(k))],
+            cancellation);
+
+        var first = await store.ListSuppressionsAsync("a_b", null, null, 2, cancellation);
+        var second = await store.ListSuppressionsAsync("a_b", first[^1].Key, first[^1].Scope, 2, cancellation);
+        var percent = await store.ListSuppressionsAsync("a%", null, null, 10, cancellation);
+        var domains = await store.ListSuppressionsAsync("*@", null, null, 10, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Concat(second).Select(e => e.Key), Is.EqualTo(new[] { "a_b1@x.test", "a_b2@x.test", "a_b3@x.test" }),
+                "_ is a character, not LIKE's any one");
+            Assert.That(percent.Select(e => e.Key), Is.EqualTo(new[] { "a%b@x.test" }));
+            Assert.That(domains.Select(e => e.Key), Is.EqualTo(new[] { "*@a_b.test" }));
+        });
     }
 
     [Test]

@@ -9,6 +9,7 @@ namespace EmailWorker.IntegrationTests;
 /// The suppression list end to end: a hard bounce at RCPT puts the recipient on the list, the next message is not sent to
 /// it (counted at the SMTP server: RCPTs per recipient, copies per recipient) and says so with <c>email.suppressed</c>, and
 /// once an operator removes the entry the recipient gets mail again. The store's side is read with <c>suppress list --json</c>.
+/// The CLI's refusals of bad input, and an export imported into another store through the CLI, are tests of their own.
 /// </summary>
 [TestFixture]
 [CancelAfter(TestTimeouts.PerTest)]
@@ -97,6 +98,43 @@ public sealed class When_a_recipient_is_suppressed
             Assert.That((domain.ExitCode, domain.Stdout), Is.EqualTo((0, "added *@gone.example (manual)\n")), domain.Stderr);
             Assert.That((again.ExitCode, again.Stdout), Is.EqualTo((0, "*@gone.example is already on the list: left as it was\n")), again.Stderr);
             Assert.That(missing.ExitCode, Is.EqualTo(1), missing.Stderr);
+        });
+    }
+
+    [Test]
+    public async Task Should_export_the_list_and_import_it_into_another_store_through_the_cli()
+    {
+        await using var context = new WorkerTestContext(ingestDeadLetters: false);
+        await using var other = new WorkerTestContext(ingestDeadLetters: false);
+        foreach (var key in new[] { "ann@example.org", "*@gone.example", "bob@example.org" })
+            Assert.That((await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "add", key, "--by", "ops, night")).ExitCode, Is.Zero);
+        Directory.CreateDirectory(other.DataDirectory);
+        var file = Path.Combine(other.DataDirectory, "list.json");
+        var bad = Path.Combine(other.DataDirectory, "bad.csv");
+        await File.WriteAllTextAsync(bad, "address,reason\ncy@example.org,manual\nCy <cy@example.org>,manual\ndan@example.org,dislike\n");
+
+        var exported = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "export", "--json", "--to", file);
+        var overwrite = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "export", "--to", file);
+        var refused = await CliRun.RunAsync(other.WorkerEnvironment(), "suppress", "import", bad);
+        var imported = await CliRun.RunAsync(other.WorkerEnvironment(), "suppress", "import", file, "--json");
+        var source = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "export");
+        var copy = await CliRun.RunAsync(other.WorkerEnvironment(), "suppress", "export");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((exported.ExitCode, exported.Stdout), Is.EqualTo((0, $"exported 3 entries to {file}\n")), exported.Stderr);
+            Assert.That((overwrite.ExitCode, overwrite.Stderr), Is.EqualTo((2, $"emailworker: {file} exists already: name a new file\n")));
+            Assert.That(refused.ExitCode, Is.EqualTo(2));
+            Assert.That(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+            {
+                "emailworker: line 3: 'Cy <cy@example.org>' is not a mail address: write it bare, e.g. ann@example.org (or *@example.org for a domain)",
+                "emailworker: line 4: reason 'dislike' is not one of hard_bounce, complaint, manual",
+                "emailworker: 2 wrong entries: nothing was imported",
+            }));
+            Assert.That((imported.ExitCode, imported.Stdout), Is.EqualTo((0, "{\"imported\":true,\"rows\":3,\"added\":3,\"problemCount\":0,\"problems\":[]}\n")), imported.Stderr);
+            Assert.That(source.Stdout, Does.StartWith("address,scope,reason,sourceMessageId,createdAt,createdBy\n*@gone.example,global,manual,,"));
+            Assert.That(source.Stdout, Does.Contain(",\"ops, night\"\n"), "a field with a comma is quoted");
+            Assert.That(copy.Stdout, Is.EqualTo(source.Stdout), "the other store holds the same list, cy not among it");
         });
     }
 

@@ -116,6 +116,35 @@ internal sealed class SuppressionListTests
         });
     }
 
+    [Test]
+    public async Task Should_time_each_look_up_that_answers()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        var timings = new List<double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Name == "emailworker.suppression.lookup.duration" && i.Meter.Scope == factory)
+                l.EnableMeasurementEvents(i);
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            lock (timings)
+                timings.Add(seconds);
+        });
+        listener.Start();
+        var store = new MemoryStore();
+        store.Entries.Add(new SuppressionEntry("bob@x.test", "global", "hard_bounce", "m-0", Now, "worker"));
+
+        await List(store, services: services).LookUpAsync("m-1", ["ann@x.test"]);
+        await List(store, services: services).LookUpAsync("m-2", ["bob@x.test"]);
+        await List(new MemoryStore { Fail = true }, services: services).LookUpAsync("m-3", ["bob@x.test"]);
+
+        lock (timings)
+            Assert.That(timings, Has.Count.EqualTo(2).And.All.GreaterThanOrEqualTo(0), "one per answered look-up, found or not; none for a failed one");
+    }
+
     private static AttemptOutcome Refusal(OutcomeClass outcomeClass, string enhancedCode, SmtpStage stage) =>
         new(outcomeClass, $"{enhancedCode} refused", outcomeClass == OutcomeClass.Permanent ? 550 : 450, enhancedCode, Stage: stage);
 
@@ -193,7 +222,7 @@ internal sealed class SuppressionListTests
         public Task<bool> RemoveSuppressionAsync(string key, string scope, CancellationToken cancellationToken) =>
             Task.FromResult(Entries.RemoveAll(e => e.Key == key && e.Scope == scope) > 0);
 
-        public Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? prefix, string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<SuppressionEntry>>(Entries);
     }
 }

@@ -15,8 +15,8 @@ internal static class AuditPage
         var entries = await store.ListAuditAsync(before, PageSize, http.RequestAborted);
         var next = entries.Count == PageSize ? Html.Of($"<p><a href=\"/audit?before={entries[^1].Id}\">Older</a></p>") : Html.Empty;
         return Page.Render(http, "Audit log", Html.Of($"""
-            <p>Every replay and purge made in the dashboard: who, when, on which selection, how many letters.</p>
-            <table><tr><th>At</th><th>Who</th><th>Role</th><th>Action</th><th>Letters</th><th>Selection</th><th>Job</th></tr>
+            <p>Every action taken in the dashboard (replays, purges, webhook replays, suppression list changes): who, when, on what, how many.</p>
+            <table><tr><th>At</th><th>Who</th><th>Role</th><th>Action</th><th>Count</th><th>Selection</th><th>Job</th></tr>
             {Html.Join(entries.Select(e => Html.Of($"<tr><td>{Page.Time(e.At)}</td><td>{e.Actor}</td><td>{e.Role}</td><td>{e.Action}</td><td class=\"num\">{e.Count}</td><td>{e.Selection}</td><td>{(e.JobId is { } job ? Html.Of($"<a href=\"/jobs/{job}\">{job}</a>") : Html.Empty)}</td></tr>")))}</table>{next}
             """));
     }

@@ -96,8 +96,10 @@ internal static class DashboardHost
         app.MapGet("/jobs/{jobId:long}", JobsPage.ShowAsync);
         app.MapGet("/audit", AuditPage.RenderAsync);
         app.MapGet("/webhooks", WebhooksPage.RenderAsync);
+        app.MapGet("/suppressions", SuppressionsPage.RenderAsync);
         ActionEndpoints.Map(app);
         WebhookActions.Map(app);
+        SuppressionActions.Map(app);
         return app;
     }
 

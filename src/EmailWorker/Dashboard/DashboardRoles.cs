@@ -1,6 +1,6 @@
 namespace EmailWorker.Dashboard;
 
-/// <summary>The two roles: a viewer reads everything; an operator may also replay and purge. Also the policy names.</summary>
+/// <summary>The two roles: a viewer reads everything; an operator may also replay, purge and change the suppression list. Also the policy names.</summary>
 internal static class DashboardRoles
 {
     public const string Viewer = "viewer";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EmailWorker.Configuration;
 using EmailWorker.Delivery.Suppression;
 using EmailWorker.Diagnostics;
@@ -34,9 +35,11 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
         IReadOnlyList<SuppressionEntry> found;
         try
         {
+            var startedAt = Stopwatch.GetTimestamp();
             using var timeout = new CancellationTokenSource(Timeout);
             var store = await stores.GetAsync(timeout.Token);
             found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(recipients), Scopes, timeout.Token);
+            metrics.SuppressionLookedUp(startedAt);
         }
         catch (Exception ex)
         {

@@ -8,8 +8,6 @@ namespace EmailWorker.Cli.Suppress;
 /// <summary><c>emailworker suppress list [--json]</c>: every entry in key order, read page by page.</summary>
 internal static class SuppressListCommand
 {
-    private const int PageSize = 1000;
-
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "One JSON array instead of a table" };
@@ -30,25 +28,11 @@ internal static class SuppressListCommand
         return command;
     }
 
-    private static async IAsyncEnumerable<SuppressionEntry> EntriesAsync(ISuppressionStore list, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
-    {
-        string? afterKey = null, afterScope = null;
-        while (true)
-        {
-            var page = await list.ListSuppressionsAsync(afterKey, afterScope, PageSize, token);
-            foreach (var entry in page)
-                yield return entry;
-            if (page.Count < PageSize)
-                yield break;
-            (afterKey, afterScope) = (page[^1].Key, page[^1].Scope);
-        }
-    }
-
     private static async Task WriteTextAsync(ISuppressionStore list, TextWriter output, CancellationToken token)
     {
         var count = 0;
         await output.WriteLineAsync("address\tscope\treason\tsince\tby\tsource messageId");
-        await foreach (var e in EntriesAsync(list, token))
+        await foreach (var e in SuppressionPages.AllAsync(list, token))
         {
             count++;
             await output.WriteLineAsync($"{SafeText.Bound(e.Key, 256)}\t{SafeText.Bound(e.Scope, 100)}\t{e.Reason}\t{e.CreatedAt:O}\t{SafeText.Bound(e.CreatedBy, 100)}\t{SafeText.Bound(e.SourceMessageId ?? "-", 200)}");
@@ -62,7 +46,7 @@ internal static class SuppressListCommand
         await using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
-            await foreach (var e in EntriesAsync(list, token))
+            await foreach (var e in SuppressionPages.AllAsync(list, token))
             {
                 writer.WriteStartObject();
                 writer.WriteString("address", e.Key);

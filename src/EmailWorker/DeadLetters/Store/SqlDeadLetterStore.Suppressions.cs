@@ -27,16 +27,17 @@ internal abstract partial class SqlDeadLetterStore : ISuppressionStore
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var added = 0;
+        // One command for the batch, its parameters set per entry: an import adds a thousand a transaction.
+        await using var insert = connection.Command($"INSERT INTO suppressions ({SuppressionColumns}) VALUES (@k, @s, @r, @m, @t, @by) " +
+            "ON CONFLICT (address, scope) DO NOTHING", transaction);
         foreach (var entry in entries)
         {
-            await using var insert = connection.Command($"INSERT INTO suppressions ({SuppressionColumns}) VALUES (@k, @s, @r, @m, @t, @by) " +
-                "ON CONFLICT (address, scope) DO NOTHING", transaction);
-            insert.Add("@k", entry.Key);
-            insert.Add("@s", entry.Scope);
-            insert.Add("@r", entry.Reason);
-            insert.Add("@m", entry.SourceMessageId);
-            insert.Add("@t", entry.CreatedAt.ToUnixTimeMilliseconds());
-            insert.Add("@by", entry.CreatedBy);
+            insert.Set("@k", entry.Key);
+            insert.Set("@s", entry.Scope);
+            insert.Set("@r", entry.Reason);
+            insert.Set("@m", entry.SourceMessageId);
+            insert.Set("@t", entry.CreatedAt.ToUnixTimeMilliseconds());
+            insert.Set("@by", entry.CreatedBy);
             added += await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
@@ -52,19 +53,29 @@ internal abstract partial class SqlDeadLetterStore : ISuppressionStore
         return await delete.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    public async Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? prefix, string? afterKey, string? afterScope, int limit,
+        CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var select = connection.Command("");
-        var after = "";
+        var conditions = new List<string>();
+        if (!string.IsNullOrEmpty(prefix))
+        {
+            // The lower bound starts the walk of the key's index at the prefix; substr, not LIKE, so that % and _ are plain
+            // characters and the test is exact whatever the database's collation.
+            conditions.Add("address >= @p AND substr(address, 1, @n) = @p");
+            select.Add("@p", prefix);
+            select.Add("@n", prefix.Length);
+        }
         if (afterKey is not null)
         {
-            after = "WHERE address > @k OR (address = @k AND scope > @s) ";
+            conditions.Add("(address > @k OR (address = @k AND scope > @s))");
             select.Add("@k", afterKey);
             select.Add("@s", afterScope ?? "");
         }
         select.Add("@limit", limit);
-        select.CommandText = $"SELECT {SuppressionColumns} FROM suppressions {after}ORDER BY address, scope LIMIT @limit";
+        var where = conditions.Count == 0 ? "" : $"WHERE {string.Join(" AND ", conditions)} ";
+        select.CommandText = $"SELECT {SuppressionColumns} FROM suppressions {where}ORDER BY address, scope LIMIT @limit";
         return await ReadSuppressionsAsync(select, cancellationToken);
     }
 

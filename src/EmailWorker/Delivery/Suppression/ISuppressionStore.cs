@@ -22,6 +22,9 @@ internal interface ISuppressionStore
     /// <summary>Removes the entry of (key, scope); false when there was none.</summary>
     Task<bool> RemoveSuppressionAsync(string key, string scope, CancellationToken cancellationToken);
 
-    /// <summary>Entries in (key, scope) order after <paramref name="afterKey"/>/<paramref name="afterScope"/> (null: from the first), at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Entries in (key, scope) order after <paramref name="afterKey"/>/<paramref name="afterScope"/> (null: from the first),
+    /// at most <paramref name="limit"/>; with a <paramref name="prefix"/> (lower case), only the keys that start with it.
+    /// </summary>
+    Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? prefix, string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken);
 }
