@@ -11,7 +11,7 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// ledger, webhooks, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
+// ledger, suppression, webhooks, logging, memory, jit, latency, retry, replay, deadletters, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
 // --throttle-messages N (default 600): the size of the throttling-relay drains.
 var runs = Option("--runs", 3);
 var messages = Option("--messages", 20_000);
@@ -97,6 +97,9 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
         // The shipped configuration keeps the delivered ledger (SQLite, group commit); this is the drain without it.
         if (Wanted("ledger"))
             await VariantAsync(sink, "delivered ledger off (shipped: on)", "ledger off", "EMAILWORKER__DELIVERY__LEDGER", "false");
+        // The shipped configuration checks the suppression list before every attempt (one look-up per message); without it.
+        if (Wanted("suppression"))
+            await VariantAsync(sink, "suppression list off (shipped: on)", "suppression list off", "EMAILWORKER__SUPPRESSION__ENABLED", "false");
         // Webhooks on: one endpoint wanting every email.delivered, a loopback receiver answering 204 (docs/webhooks.md).
         if (Wanted("webhooks"))
         {
