@@ -18,7 +18,6 @@ internal static class MassTransitDrain
     public static async Task<(double PerSecond, double CpuMsPerMessage, double RoundTrips)> MeasureAsync(BrokerEndpoint broker, Sink sink, Batch batch,
         string kind, IEnumerable<string> peerArguments)
     {
-        var before = sink.Count;
         var queue = $"bench-mt-{batch.Prefix}";
         await using (var connection = await broker.CreateFactory().CreateConnectionAsync())
         await using (var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(true, true)))
@@ -32,12 +31,12 @@ internal static class MassTransitDrain
         try
         {
             await using var peer = ChildProcess.Start(Repository.Benchmarks, arguments, broker.WorkerEnvironment());
-            await sink.WaitForAsync(before + Math.Max(batch.WarmUp, 1), TimeSpan.FromMinutes(2));
+            await sink.WaitForAsync(batch.Prefix, Math.Max(batch.WarmUp, 1), TimeSpan.FromMinutes(2));
             var cpuAtWarm = peer.CpuTime;
-            var deliveredAtWarm = sink.Count;
-            await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
+            var deliveredAtWarm = sink.Arrived(batch.Prefix);
+            await sink.WaitForAsync(batch.Prefix, batch.Total, TimeSpan.FromMinutes(5));
             var cpu = peer.CpuTime - cpuAtWarm;
-            return (sink.RateOf(batch), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm), sink.RoundTripsPerMessage(batch));
+            return (sink.RateOf(batch), cpu.TotalMilliseconds / (batch.Total - deliveredAtWarm), sink.RoundTripsPerMessage(batch));
         }
         finally
         {

@@ -100,10 +100,9 @@ internal sealed class PostfixPeer : IAsyncDisposable
     /// </summary>
     public async Task<(double PerSecond, double RoundTrips)> MeasureAsync(Sink sink, Batch batch, int submitConnections)
     {
-        var before = sink.Count;
         await using var pool = await SmtpClientPool.OpenAsync(_port, submitConnections);
         await SubmitAsync(pool, batch.WarmUpIds, submitConnections);
-        await sink.WaitForAsync(before + batch.WarmUp, TimeSpan.FromMinutes(2));
+        await sink.WaitForAsync(batch.Prefix, batch.WarmUp, TimeSpan.FromMinutes(2));
         await DeferRelayingAsync(true);
         try
         {
@@ -115,7 +114,7 @@ internal sealed class PostfixPeer : IAsyncDisposable
             await DeferRelayingAsync(false);
         }
         await RunAsync(Postqueue, "-c", Config, "-f");
-        await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
+        await sink.WaitForAsync(batch.Prefix, batch.Total, TimeSpan.FromMinutes(5));
         // No start given: the window opens at the first measured RCPT the sink saw, i.e. when relaying began.
         return (sink.RateOf(batch), sink.RoundTripsPerMessage(batch));
     }

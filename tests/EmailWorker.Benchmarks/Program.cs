@@ -98,6 +98,9 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
         // The shipped configuration keeps the delivered ledger (SQLite, group commit); this is the drain without it.
         if (Wanted("ledger"))
             await VariantAsync(sink, "delivered ledger off (shipped: on)", "ledger off", "EMAILWORKER__DELIVERY__LEDGER", "false");
+        // The shipped configuration checks the suppression list before every attempt (one look-up per message); without it.
+        if (Wanted("suppression"))
+            await VariantAsync(sink, "suppression list off (shipped: on)", "suppression list off", "EMAILWORKER__SUPPRESSION__ENABLED", "false");
         // Webhooks on: one endpoint wanting every email.delivered, a loopback receiver answering 204 (docs/webhooks.md).
         if (Wanted("webhooks"))
         {

@@ -34,7 +34,6 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         Telemetry telemetry = Telemetry.Metrics, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         await DeclareAndFillAsync(batch.Prefix, batch.WarmUpIds.Concat(batch.MeasuredIds));
-        var before = sink.Count;
         await using var collector = telemetry == Telemetry.MetricsAndTraces ? new Collector() : null;
         var environment = Settings(batch.Prefix, sink.Port, poolSize, concurrency, retrySchedule);
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
@@ -55,10 +54,10 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         }
         await using (var worker = ChildProcess.Start(Repository.Worker, ["run"], environment))
         {
-            await sink.WaitForAsync(before + Math.Max(batch.WarmUp, 1), TimeSpan.FromMinutes(2));
+            await sink.WaitForAsync(batch.Prefix, Math.Max(batch.WarmUp, 1), TimeSpan.FromMinutes(2));
             var cpuAtWarm = worker.CpuTime;
-            var deliveredAtWarm = sink.Count;
-            await sink.WaitForAsync(before + batch.Total, TimeSpan.FromMinutes(5));
+            var deliveredAtWarm = sink.Arrived(batch.Prefix);
+            await sink.WaitForAsync(batch.Prefix, batch.Total, TimeSpan.FromMinutes(5));
             var cpu = worker.CpuTime - cpuAtWarm;
             string? metrics = null;
             if (url is not null)
@@ -66,7 +65,7 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
                 using var http = new HttpClient();
                 metrics = await http.GetStringAsync($"{url}/metrics");
             }
-            var drain = new Drain(sink.RateOf(batch), cpu.TotalMilliseconds / (before + batch.Total - deliveredAtWarm), worker.PeakRssMiB,
+            var drain = new Drain(sink.RateOf(batch), cpu.TotalMilliseconds / (batch.Total - deliveredAtWarm), worker.PeakRssMiB,
                 sink.RoundTripsPerMessage(batch), metrics);
             await scraping.CancelAsync();
             await scraper;
@@ -89,7 +88,6 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
     {
         var prefix = $"bench{Guid.NewGuid():N}"[..13];
         await DeclareAndFillAsync(prefix, []);
-        var before = sink.Count;
         var environment = Settings(prefix, sink.Port, poolSize, concurrency, "30s");
         environment["EMAILWORKER__OBSERVABILITY__URLS"] = $"http://127.0.0.1:{Sink.FreePort()}"; // as shipped: metrics on
         await using var worker = ChildProcess.Start(Repository.Worker, ["run"], environment);
@@ -113,7 +111,7 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
             confirms.Add(channel.BasicPublishAsync($"{prefix}.send", "", mandatory: true, properties, Messages.Json(id)).AsTask());
         }
         await Task.WhenAll(confirms);
-        await sink.WaitForAsync(before + count, TimeSpan.FromMinutes(2));
+        await sink.WaitForAsync(prefix, count, TimeSpan.FromMinutes(2));
         await worker.DisposeAsync();
         await Queues.DeleteTopologyAsync(broker, prefix);
         return [.. sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).Select(r => (double)(r.At - published[r.Recipient])).Order()];

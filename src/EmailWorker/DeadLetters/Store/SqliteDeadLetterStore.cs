@@ -52,6 +52,8 @@ internal sealed class SqliteDeadLetterStore : SqlDeadLetterStore
         return connection;
     }
 
+    protected override bool FindsSuppressionsOnLedgerConnection => true;
+
     /// <summary>The delivered ledger's own connection, outside the pool: its session setting must reach no letter's connection.</summary>
     protected override async ValueTask<DbConnection> OpenLedgerConnectionAsync(CancellationToken cancellationToken)
     {
