@@ -32,13 +32,13 @@ internal static class ThrottledRelay
         new[] { "--rate", Text(rate), "--max-connections", Text(connections) }
             .Concat(changes.SelectMany(c => new[] { "--rate-after", $"{Text(c.After)}:{Text(c.Rate)}" }));
 
-    /// <summary>The worker as shipped (pool 4, concurrency 8, adaptive delivery on) but for a short retry schedule.</summary>
+    /// <summary>The worker as shipped (appsettings.json: adaptive delivery from 4 connections under 128) but for a short retry schedule.</summary>
     public static async Task<Result> WorkerAsync(BrokerEndpoint broker, WorkerRuns runs, IEnumerable<string> sinkLimits, int rate, int messages)
     {
         await using var sink = await Sink.StartAsync(0, limits: sinkLimits);
         var batch = Batch.Create(0, messages);
         await runs.DeclareAndFillAsync(batch.Prefix, batch.MeasuredIds);
-        var environment = runs.Settings(batch.Prefix, sink.Port, poolSize: 4, concurrency: 8, "1s,2s,3s");
+        var environment = runs.Settings(batch.Prefix, sink.Port, WorkerRuns.Shipped, WorkerRuns.Shipped, "1s,2s,3s");
         environment["EMAILWORKER__DEADLETTERS__INGEST"] = "false";
         try
         {
