@@ -220,6 +220,16 @@ wait_consuming() { # wait_consuming N: workers 1..N have started consuming
     done
   done
 }
+consuming_port() { # consuming_port PID NODE...: the server port of worker PID's consuming connection as the nodes list it (empty if none)
+  local pid=$1 node port; shift
+  for node in "$@"; do
+    port=$(ctl "$node" list_connections name client_properties --formatter json | python3 -c '
+import json, sys
+tag = "/%s (consume)" % sys.argv[1]
+print(next((c["name"].rsplit(":", 1)[1] for c in json.load(sys.stdin) if tag in json.dumps(c["client_properties"])), ""))' "$pid")
+    if [ -n "$port" ]; then echo "$port"; return; fi
+  done
+}
 leader_of_work_queue() { # asked on node I
   ctl "$1" list_queues name leader --formatter json | python3 -c 'import json,sys; print([q["leader"] for q in json.load(sys.stdin) if q["name"]=="email.send"][0])'
 }
@@ -235,7 +245,9 @@ queue_depth() { # ready + unacked of the work queue, asked on node I
 # --- 1. failover -------------------------------------------------------------------------------------------------
 phase=failover
 receipts="$work/failover.receipts"
-start_sink 0 "$receipts"
+# A short run (CI's 1,000) drains in about a second on loopback, before the kill at a quarter could land: its relay
+# answers after 50 ms, so the kill comes while the workers are busy.
+start_sink "$(( messages <= 5000 ? 50 : 0 ))" "$receipts"
 log "publishing $messages messages"
 publish 2 fo "$messages"
 wait_depth 2 "$messages"
@@ -250,6 +262,8 @@ until [ "$(receipts_count "$receipts")" -ge "$kill_at" ]; do
   [ $SECONDS -lt $deadline ] || { echo "cluster-test: fewer than $kill_at deliveries in 120 s" >&2; exit 1; }
   sleep 0.1
 done
+# The broker's word on where worker $killed (its first endpoint is the node about to die) consumes: there, now.
+port_before=$(consuming_port "${worker_pids[$killed]}" 1 2 3)
 kill -9 "$(cat "$work/n$killed/beam.pid")"
 kill -9 "${worker_pids[$victim]}"
 wait "${worker_pids[$victim]}" 2>/dev/null || true
@@ -260,6 +274,13 @@ deadline=$((SECONDS + 300))
 until [ "$(unique_count "$receipts")" -ge "$messages" ] && [ "$(queue_depth "$survivor")" = 0 ]; do
   [ $SECONDS -lt $deadline ] || break
   sleep 1
+done
+# ... and on which node it consumes once its connection recovered: a node further down its RabbitMq:Endpoints.
+port_after=""
+deadline=$((SECONDS + 60))
+until [ -n "$port_after" ] || [ $SECONDS -ge $deadline ]; do
+  port_after=$(consuming_port "${worker_pids[$killed]}" "$survivor" $(( survivor % 3 + 1 )))
+  [ -n "$port_after" ] || sleep 1
 done
 sleep 1 # the sink flushes its receipts every 200 ms
 delivered=$(unique_count "$receipts")
@@ -272,6 +293,11 @@ grep -h "RabbitMQ connection" "$work"/worker-failover-*.log | cut -c15- | sort |
 stop_workers
 stop_sink
 echo "failover: messages $messages, delivered $delivered, lost $lost, duplicates $((total - delivered)); work queue leader $leader -> $new_leader; worker connections failed over: $failovers"
+echo "failover: worker $killed consumed through port ${port_before:-none} (the killed node's: ${amqp_ports[$killed]}) before the kill, through port ${port_after:-none} after"
+if [ "$port_before" != "${amqp_ports[$killed]}" ] || [ -z "$port_after" ] || [ "$port_after" = "${amqp_ports[$killed]}" ]; then
+  echo "cluster-test: FAILED, worker $killed did not move its consuming connection from the killed node to another of its endpoints" >&2
+  exit 1
+fi
 
 # --- 2. scale-out behind a 20 ms relay ---------------------------------------------------------------------------
 if [ "$scale_messages" -eq 0 ]; then

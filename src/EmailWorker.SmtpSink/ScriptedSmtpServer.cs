@@ -9,7 +9,8 @@ namespace EmailWorker.SmtpSink;
 
 /// <summary>
 /// A real SMTP server on a loopback port whose replies follow an <see cref="SmtpScript"/>. It can be stopped (listener and
-/// every open connection closed) and started again on the same port, to play a relay outage. With a
+/// every open connection closed) and started again on the same port, to play a relay outage; while stopped it keeps the
+/// port bound without listening, so connections are refused and the port is not handed out meanwhile. With a
 /// <see cref="Certificate"/> it offers STARTTLS, or speaks TLS from the first byte when <see cref="ImplicitTls"/> is set.
 /// </summary>
 public sealed class ScriptedSmtpServer : IAsyncDisposable
@@ -21,6 +22,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     private TcpListener? _listener;
     private CancellationTokenSource? _running;
     private Task _acceptLoop = Task.CompletedTask;
+    private Socket? _portHold;
 
     public ScriptedSmtpServer(int port = 0) => Port = port;
 
@@ -84,6 +86,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
     public void Start()
     {
+        ReleasePort();
         _listener = new TcpListener(IPAddress.Loopback, Port);
         _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Start();
@@ -104,6 +107,35 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         await _acceptLoop;
         _running.Dispose();
         _running = null;
+        HoldPort();
+    }
+
+    /// <summary>
+    /// Binds the stopped server's port without listening: a connection to it is refused, as by a relay that is down, but the
+    /// kernel hands it out neither as an outgoing connection's ephemeral port nor to a bind to port 0 before
+    /// <see cref="Start"/> (tests run side by side, and an outage lasts seconds; with no connection closed in TIME_WAIT
+    /// nothing else kept the port).
+    /// </summary>
+    private void HoldPort()
+    {
+        var hold = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            hold.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            hold.Bind(new IPEndPoint(IPAddress.Loopback, Port));
+            _portHold = hold;
+        }
+        catch (SocketException)
+        {
+            // Taken in the moment since the close: Start will fail naming the port.
+            hold.Dispose();
+        }
+    }
+
+    private void ReleasePort()
+    {
+        _portHold?.Dispose();
+        _portHold = null;
     }
 
     /// <summary>Waits until at least <paramref name="count"/> messages were accepted in all; false when the timeout passed first.</summary>
@@ -193,6 +225,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        ReleasePort();
         _receivedSignal.Dispose();
     }
 }

@@ -22,14 +22,14 @@ internal static class IngestHost
         ["Smtp:Host"] = "127.0.0.1",
     };
 
-    public static IHost Build(Dictionary<string, string?> settings, LogCollector? logs = null)
+    public static IHost Build(Dictionary<string, string?> settings, params ILoggerProvider[] logs)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddLogging(logging =>
         {
-            if (logs is not null)
-                logging.AddProvider(logs);
+            foreach (var provider in logs)
+                logging.AddProvider(provider);
         });
         builder.Services.AddEmailWorker(builder.Configuration);
         return builder.Build();

@@ -58,7 +58,8 @@ public sealed class When_a_recipient_is_suppressed
                 e.GetProperty("sourceMessageId").GetString(), e.GetProperty("createdBy").GetString())),
                 Is.EqualTo(new[] { (Bob, "hard_bounce", "suppress-1", "worker") }));
         });
-        Assert.That(worker.Output, Does.Contain("on the suppression list (hard_bounce, by address)"));
+        // The line travels through the worker's stdout, apart from the events waited for above.
+        Assert.That(await worker.WaitForOutputAsync("on the suppression list (hard_bounce, by address)", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
         Assert.That(worker.Output, Does.Not.Contain("bob@example.org) not sent"), "the log line names no address");
 
         var removed = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "remove", "Bob@Example.org");

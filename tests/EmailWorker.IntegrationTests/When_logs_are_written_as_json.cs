@@ -36,7 +36,7 @@ public sealed class When_logs_are_written_as_json
             lines = When_a_producer_sends_a_traceparent.JsonLogLines(worker.Output);
             ofMessage = [.. lines.Where(e => e.TryGetProperty("MessageId", out var id) && id.GetString() == "json-logged")];
             return Task.FromResult(ofMessage.Any(e => EventId(e) == 10));
-        }, TimeSpan.FromSeconds(10)), Is.True, worker.Output);
+        }, TimeSpan.FromSeconds(30)), Is.True, worker.Output);
         Assert.Multiple(() =>
         {
             Assert.That(lines.All(e => e.TryGetProperty("@t", out _) && e.TryGetProperty("@mt", out _)), Is.True);

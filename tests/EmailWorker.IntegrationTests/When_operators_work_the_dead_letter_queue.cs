@@ -90,7 +90,7 @@ public sealed class When_operators_work_the_dead_letter_queue
 
         // One email.replayed status event per replayed letter, its JSON as documented (null fields left out).
         Assert.That(await WorkerTestContext.EventuallyAsync(
-            () => Task.FromResult(events.Events.Count(e => e.RoutingKey == "email.replayed") >= transient.Length), TimeSpan.FromSeconds(10)), Is.True);
+            () => Task.FromResult(events.Events.Count(e => e.RoutingKey == "email.replayed") >= transient.Length), TimeSpan.FromSeconds(30)), Is.True);
         var replayed = events.Events.Where(e => e.RoutingKey == "email.replayed").Select(e => e.Body).ToArray();
         Assert.Multiple(() =>
         {

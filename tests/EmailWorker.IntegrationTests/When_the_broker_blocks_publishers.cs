@@ -51,7 +51,7 @@ public sealed class When_the_broker_blocks_publishers
             await using var worker = context.StartWorker();
             Assert.That(await worker.WaitForOutputAsync("RabbitMQ blocks publishing", TimeSpan.FromSeconds(60)), Is.True, worker.Output);
             // Held for 30 s of alarm: long enough for any confirm timeout to have given up and requeued before.
-            await Task.Delay(TimeSpan.FromSeconds(30));
+            await Task.Delay(TimeSpan.FromSeconds(30), TestContext.CurrentContext.CancellationToken);
             var duringAlarm = Copies.PerRecipient(context);
             var heldDuringAlarm = await context.QueueCountsAsync(context.WorkQueue);
             await node.ControlAsync("set_vm_memory_high_watermark", "0.4");

@@ -35,7 +35,8 @@ public sealed partial class When_the_relay_is_down
 
         Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(context.CopiesByRecipient().Count == Count), TimeSpan.FromSeconds(60)),
             Is.True, $"delivered {context.CopiesByRecipient().Count} of {Count}\n{worker.Output}");
-        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(events.Events.Count(e => e.RoutingKey == "email.delivered") >= Count), TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(events.Events.Count(e => e.RoutingKey == "email.delivered") >= Count), TimeSpan.FromSeconds(30)),
+            Is.True, worker.Output);
         // Once nothing is ready or unacked, no further copy can come: the counts below are final.
         Assert.That(await context.BecomesEmptyAsync(context.WorkQueue), Is.True, $"{await context.QueueCountsAsync(context.WorkQueue)}");
         Assert.Multiple(async () =>

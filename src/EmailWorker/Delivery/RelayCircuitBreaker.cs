@@ -14,10 +14,11 @@ namespace EmailWorker.Delivery;
 /// fault the probe cannot see (e.g. refused recipients) costs less and less instead of looping every second.
 /// </summary>
 /// <remarks>
-/// <c>relay</c> is the relay's name, for the log; <c>othersUp</c> says whether another relay's breaker is closed (the log
-/// then says its messages go to the others instead of that consumption pauses); none by default.
+/// <c>time</c> runs the pauses between probes (a test's clock fires them when it says); <c>relay</c> is the relay's name,
+/// for the log; <c>othersUp</c> says whether another relay's breaker is closed (the log then says its messages go to the
+/// others instead of that consumption pauses); none by default.
 /// </remarks>
-internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<DeliveryOptions> delivery, ILogger logger,
+internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<DeliveryOptions> delivery, TimeProvider time, ILogger logger,
     string relay = RelaySettings.DefaultName, Func<bool>? othersUp = null) : IAsyncDisposable
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
@@ -56,20 +57,20 @@ internal sealed class RelayCircuitBreaker(SmtpConnectionPool pool, IOptions<Deli
 
     private async Task ProbeUntilClosedAsync(TimeSpan pause, CancellationToken cancellationToken)
     {
-        var openedAt = DateTimeOffset.UtcNow;
+        var openedAt = time.GetUtcNow();
         try
         {
             await RaiseAsync(Opened);
             var delay = pause;
             while (true)
             {
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(delay, time, cancellationToken);
                 if (await ProbeAsync(cancellationToken))
                     break;
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Math.Max(pause.Ticks, MaxProbeInterval.Ticks)));
             }
             Volatile.Write(ref _open, 0);
-            Log.BreakerClosed(logger, DateTimeOffset.UtcNow - openedAt, relay);
+            Log.BreakerClosed(logger, time.GetUtcNow() - openedAt, relay);
             // A trip right after this opens the breaker again; the consumer checks IsOpen before it resumes.
             await RaiseAsync(Closed);
         }

@@ -68,7 +68,11 @@ public sealed class WorkerProcess : IAsyncDisposable
             if (Output.Contains(text, StringComparison.Ordinal))
                 return true;
             if (_process.HasExited)
+            {
+                // The exit is seen before the last lines of its output were read: wait for the end of the output first.
+                await _process.WaitForExitAsync(TestContext.CurrentContext.CancellationToken);
                 return Output.Contains(text, StringComparison.Ordinal);
+            }
             await Task.Delay(50, TestContext.CurrentContext.CancellationToken);
         }
         return false;

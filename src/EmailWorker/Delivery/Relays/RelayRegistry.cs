@@ -31,7 +31,7 @@ internal sealed class RelayRegistry : IAsyncDisposable
             settings.Adaptive ? settings.MaxRatePerSecond : null);
         var gate = new RelayGate(limits, time, metrics, loggers.CreateLogger<RelayGate>());
         var pool = new SmtpConnectionPool(settings.Connection, metrics, gate, loggers.CreateLogger<SmtpConnectionPool>());
-        var breaker = new RelayCircuitBreaker(pool, delivery, loggers.CreateLogger<RelayCircuitBreaker>(), settings.Name,
+        var breaker = new RelayCircuitBreaker(pool, delivery, time, loggers.CreateLogger<RelayCircuitBreaker>(), settings.Name,
             () => _relays.Any(other => !string.Equals(other.Name, settings.Name, StringComparison.OrdinalIgnoreCase) && !other.Breaker.IsOpen));
         breaker.Opened += OnOpenedAsync;
         breaker.Closed += OnClosedAsync;
