@@ -67,7 +67,7 @@ public sealed class RelayPaceControllerStartTests
         Assert.Multiple(() =>
         {
             Assert.That(limits.Distinct(), Is.EqualTo(new[] { 4, 8, 16, 32, 64, 128 }), "doubling, one step at a time");
-            Assert.That(limits.IndexOf(128) * Slice, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(2.5)), "a step to open, a step to judge, five times");
+            Assert.That(limits.IndexOf(128) * Slice, Is.LessThanOrEqualTo(TimeSpan.FromSeconds(1.6)), "a step to open, a step to judge, five times");
             Assert.That(controller.LastChange!.Text, Is.EqualTo("64 → 128 connections while deliveries succeed and work is waiting (start: doubling)"));
         });
     }

@@ -36,7 +36,7 @@ namespace EmailWorker.Delivery;
 internal sealed class RelayPaceController
 {
     public static readonly TimeSpan IncreaseEvery = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan SlowStartStep = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan SlowStartStep = TimeSpan.FromMilliseconds(150);
     public const double DoublingPays = 1.1;
     private const int SlowStartLatencies = 4;
     public static readonly TimeSpan QuietAfterDecrease = TimeSpan.FromSeconds(1);
