@@ -78,6 +78,26 @@ internal sealed class HeaderCodecTests
     }
 
     [Test]
+    public void Should_keep_the_producers_expiration_and_user_id_as_written_now_not_as_they_were()
+    {
+        var source = new Dictionary<string, object?> { [HeaderNames.OriginalExpiration] = "1", [HeaderNames.OriginalUserId] = "stale" };
+
+        var headers = HeaderCodec.Write(source, AttemptState.New, original: ("600000", "billing"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(HeaderCodec.ReadOriginal(headers, HeaderNames.OriginalExpiration), Is.EqualTo("600000"));
+            Assert.That(HeaderCodec.ReadOriginal(headers, HeaderNames.OriginalUserId), Is.EqualTo("billing"));
+            Assert.That(HeaderCodec.Write(source, AttemptState.New).Keys, Is.Empty, "none when the producer set none");
+        });
+    }
+
+    [Test]
+    public void Should_not_read_as_a_producers_property_what_no_property_can_hold() =>
+        Assert.That(HeaderCodec.ReadOriginal(new Dictionary<string, object?> { [HeaderNames.OriginalUserId] = new string('u', 256) },
+            HeaderNames.OriginalUserId), Is.Null, "an AMQP short string is at most 255 bytes");
+
+    [Test]
     public void Should_treat_a_damaged_history_as_absent() =>
         Assert.That(HeaderCodec.ReadState(new Dictionary<string, object?> { [HeaderNames.History] = "[not json" }).History, Is.Empty);
 

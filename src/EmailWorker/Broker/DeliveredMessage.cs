@@ -20,6 +20,10 @@ internal static class DeliveredMessage
             Type = properties.Type,
             AppId = properties.AppId,
             Timestamp = properties.Timestamp.UnixTime,
+            Priority = properties.IsPriorityPresent() ? properties.Priority : null,
+            ReplyTo = properties.ReplyTo,
+            OriginalExpiration = properties.Expiration ?? HeaderCodec.ReadOriginal(properties.Headers, HeaderNames.OriginalExpiration),
+            OriginalUserId = properties.UserId ?? HeaderCodec.ReadOriginal(properties.Headers, HeaderNames.OriginalUserId),
             PublishedAt = AmqpTimestamps.Published(properties),
             Redelivered = delivery.Redelivered,
         };

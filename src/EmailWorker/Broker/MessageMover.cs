@@ -14,7 +14,8 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
 {
     public Task MoveAsync(IncomingMessage source, Move move, CancellationToken cancellationToken)
     {
-        var headers = HeaderCodec.Write(source.Headers, move.State, move.Failure);
+        var headers = HeaderCodec.Write(source.Headers, move.State, move.Failure,
+            original: (source.OriginalExpiration, source.OriginalUserId));
         var (exchange, routingKey) = move.To switch
         {
             Destination.WorkQueue => (names.Work, ""),
@@ -37,7 +38,8 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
     /// <summary>A dead letter back to the work exchange with <paramref name="state"/> (the replay's) and who replayed it.</summary>
     public Task ReplayAsync(IncomingMessage letter, AttemptState state, ReplayStamp stamp, CancellationToken cancellationToken)
     {
-        var headers = HeaderCodec.Write(letter.Headers, state, failure: null, stamp);
+        var headers = HeaderCodec.Write(letter.Headers, state, failure: null, stamp,
+            (letter.OriginalExpiration, letter.OriginalUserId));
         return publisher.PublishAsync(names.Work, "", RepublishedProperties.From(letter, headers), letter.Body, cancellationToken);
     }
 }

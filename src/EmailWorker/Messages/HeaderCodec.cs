@@ -14,6 +14,8 @@ namespace EmailWorker.Messages;
 /// </summary>
 internal static class HeaderCodec
 {
+    private const int MaxShortString = 255;
+
     public static AttemptState ReadState(IDictionary<string, object?>? headers) => new(
         ReadInt(headers, HeaderNames.Attempt) ?? 0,
         ReadTime(headers, HeaderNames.FirstAttemptAt),
@@ -36,10 +38,11 @@ internal static class HeaderCodec
 
     /// <summary>
     /// The headers a message is published on with: the source's headers without the broker's death headers and without
-    /// any of ours, then <paramref name="state"/>, the failure record (dead letters only) and the replay stamp (replays only).
+    /// any of ours, then <paramref name="state"/>, the failure record (dead letters only), the replay stamp (replays only)
+    /// and the producer's expiration and user-id (<paramref name="original"/>, when it set them).
     /// </summary>
     public static Dictionary<string, object?> Write(IDictionary<string, object?>? source, AttemptState state,
-        FailureRecord? failure = null, ReplayStamp? replay = null)
+        FailureRecord? failure = null, ReplayStamp? replay = null, (string? Expiration, string? UserId) original = default)
     {
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (name, value) in source ?? new Dictionary<string, object?>())
@@ -69,8 +72,19 @@ internal static class HeaderCodec
             headers[HeaderNames.ReplayedAt] = Format(replay.At);
             headers[HeaderNames.ReplayedBy] = replay.By;
         }
+        if (original.Expiration is not null)
+            headers[HeaderNames.OriginalExpiration] = original.Expiration;
+        if (original.UserId is not null)
+            headers[HeaderNames.OriginalUserId] = original.UserId;
         return headers;
     }
+
+    /// <summary>
+    /// A producer property our header keeps (<see cref="HeaderNames.OriginalExpiration"/>, <see cref="HeaderNames.OriginalUserId"/>);
+    /// null when absent or longer than the property can be (an AMQP short string, 255 bytes): then it is not what a producer sent.
+    /// </summary>
+    public static string? ReadOriginal(IDictionary<string, object?>? headers, string name) =>
+        ReadString(headers, name) is { } value && Encoding.UTF8.GetByteCount(value) <= MaxShortString ? value : null;
 
     public static string? ReadString(IDictionary<string, object?>? headers, string name) =>
         headers is not null && headers.TryGetValue(name, out var value) ? value switch

@@ -19,6 +19,12 @@ internal static class HeaderNames
     public const string ReplayedAt = "email-replayed-at";
     public const string ReplayedBy = "email-replayed-by";
 
+    // The producer's expiration and user-id: a republish cannot carry them as properties (the expiration would make the
+    // dead letter or the retry copy expire, the broker refuses a user-id that is not the worker's own user), so every
+    // move and replay keeps them here, and the store shows them as the letter's properties.
+    public const string OriginalExpiration = "email-original-expiration";
+    public const string OriginalUserId = "email-original-user-id";
+
     // The failure record: only on dead letters.
     public const string FailureClass = "email-failure-class";
     public const string FailureReason = "email-failure-reason";

@@ -31,6 +31,25 @@ internal sealed record IncomingMessage(ReadOnlyMemory<byte> Body)
     /// <summary>That timestamp when it is readable as a time (seconds, or what can only be milliseconds); null otherwise.</summary>
     public DateTimeOffset? PublishedAt { get; init; }
 
+    /// <summary>The producer's <c>priority</c> (null: not set), published again unchanged.</summary>
+    public byte? Priority { get; init; }
+
+    /// <summary>The producer's <c>reply-to</c>, published again unchanged.</summary>
+    public string? ReplyTo { get; init; }
+
+    /// <summary>
+    /// The producer's <c>expiration</c>: the property as the message first came, then our header. Never published again as
+    /// the property (a dead letter would expire out of the dead-letter queue, a retry copy before its tier's delay is over),
+    /// only kept in <see cref="HeaderNames.OriginalExpiration"/>.
+    /// </summary>
+    public string? OriginalExpiration { get; init; }
+
+    /// <summary>
+    /// The producer's <c>user-id</c>: the property as the message first came, then our header. Never published again as the
+    /// property (the broker refuses a user-id other than the publishing connection's user), only kept in <see cref="HeaderNames.OriginalUserId"/>.
+    /// </summary>
+    public string? OriginalUserId { get; init; }
+
     /// <summary>The broker delivered it before without an ack (to this consumer or another).</summary>
     public bool Redelivered { get; init; }
 }

@@ -8,8 +8,8 @@ namespace EmailWorker.IntegrationTests.Support;
 /// Letters no parser would take, made into dead letters the way production makes them: three bodies that are not JSON
 /// published to the work queue (a worker dead-letters them as invalid), one plain, one with a terminal escape sequence,
 /// a bidi override, a NUL and bytes that are not UTF-8, one of 1.5 MiB of every byte value; and a foreign letter published straight to the dead-letter
-/// exchange with the AMQP properties a worker would not pass on (priority, reply-to, expiration, delivery mode) and a
-/// header that is not UTF-8 text. Done
+/// exchange with AMQP properties a worker's letters never carry as such (a transient delivery mode, an expiration as the
+/// property itself), a priority and reply-to, and a header that is not UTF-8 text. Done
 /// when the store lists all three; <see cref="LetterIdsAsync"/> reads their letter ids from <c>dlq list</c>.
 /// </summary>
 public static class LettersAsTheyCame

@@ -174,7 +174,8 @@ internal static class DeadLetterMapper
 
     /// <summary>
     /// Every AMQP property the letter came with (the headers are kept apart): those a replay publishes again, and the rest
-    /// so that the letter can be shown as it came (<c>dlq show --raw</c>, <c>dlq export</c>).
+    /// so that the letter can be shown as it came (<c>dlq show --raw</c>, <c>dlq export</c>). The producer's expiration and
+    /// user-id of a letter the worker moved come from our headers: the worker never publishes them as properties.
     /// </summary>
     private static LetterProperties PropertiesOf(IReadOnlyBasicProperties properties) => new(
         properties.ContentType,
@@ -187,7 +188,7 @@ internal static class DeadLetterMapper
         properties.IsDeliveryModePresent() ? (byte)properties.DeliveryMode : null,
         properties.IsPriorityPresent() ? properties.Priority : null,
         properties.ReplyTo,
-        properties.Expiration,
-        properties.UserId,
+        properties.Expiration ?? HeaderCodec.ReadOriginal(properties.Headers, HeaderNames.OriginalExpiration),
+        properties.UserId ?? HeaderCodec.ReadOriginal(properties.Headers, HeaderNames.OriginalUserId),
         properties.ClusterId);
 }

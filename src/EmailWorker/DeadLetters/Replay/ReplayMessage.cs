@@ -8,8 +8,10 @@ internal static class ReplayMessage
 {
     /// <summary>
     /// The letter as a message to publish again: the body byte for byte, the stored headers and the AMQP properties it came
-    /// with (a MassTransit envelope keeps its content type, so the worker reads it as an envelope again). A letter stored
-    /// before its properties were kept gets the letter's message id, and JSON as content type when the body is a JSON object.
+    /// with (a MassTransit envelope keeps its content type, so the worker reads it as an envelope again), the priority and
+    /// reply-to among them; the producer's expiration and user-id go in our headers only (the broker would refuse the
+    /// user-id from the CLI's user, and the expiration may long be over). A letter stored before its properties were kept
+    /// gets the letter's message id, and JSON as content type when the body is a JSON object.
     /// </summary>
     public static IncomingMessage From(DeadLetter letter, IDictionary<string, object?> headers)
     {
@@ -29,6 +31,10 @@ internal static class ReplayMessage
                 Type = kept.Type,
                 AppId = kept.AppId,
                 Timestamp = kept.Timestamp ?? 0,
+                Priority = kept.Priority,
+                ReplyTo = kept.ReplyTo,
+                OriginalExpiration = kept.Expiration,
+                OriginalUserId = kept.UserId,
             };
         }
         var body = content.Body;
