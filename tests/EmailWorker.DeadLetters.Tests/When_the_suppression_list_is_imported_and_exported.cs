@@ -46,6 +46,9 @@ public sealed class When_the_suppression_list_is_imported_and_exported(StoreKind
             SuppressionReasons.All[i % 3], i % 2 == 0 ? $"m-{i}" : null, Now.AddMinutes(-i), "worker")).ToList();
         entries.Add(new SuppressionEntry("*@gone.test", SuppressionReasons.Global, SuppressionReasons.Manual, null, Now, "ops, \"night\" shift"));
         entries.Add(new SuppressionEntry("o'brien+tag@x.test", SuppressionReasons.Global, SuppressionReasons.Complaint, null, Now, " Ann "));
+        // A key listed for two streams beside its global entry: the scope column travels with each row.
+        entries.Add(new SuppressionEntry("o'brien+tag@x.test", "broadcast", SuppressionReasons.Manual, null, Now, "ops"));
+        entries.Add(new SuppressionEntry("*@gone.test", "news.v2_eu-1", SuppressionReasons.Complaint, null, Now, "ops"));
         foreach (var chunk in entries.Chunk(500))
             await source.AddSuppressionsAsync(chunk, cancellation);
 
