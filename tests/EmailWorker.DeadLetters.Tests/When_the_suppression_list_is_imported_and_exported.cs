@@ -172,6 +172,28 @@ public sealed class When_the_suppression_list_is_imported_and_exported(StoreKind
         });
     }
 
+    [Test]
+    public async Task Should_import_entries_of_a_stream_and_refuse_a_scope_that_is_not_a_stream_name(CancellationToken cancellation)
+    {
+        var store = await OpenStoreAsync(cancellation);
+        const string good = "address,scope\nann@x.test,broadcast\nann@x.test,global\nbob@x.test,\n";
+        const string bad = "address,scope\ncy@x.test,Broadcast\ndan@x.test,transactional\n";
+
+        var refused = await SuppressionImport.RunAsync(store, () => new MemoryStream(Encoding.UTF8.GetBytes(bad)), SuppressionFileFormat.Csv, Now, "importer", cancellation);
+        var imported = await SuppressionImport.RunAsync(store, () => new MemoryStream(Encoding.UTF8.GetBytes(good)), SuppressionFileFormat.Csv, Now, "importer", cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(refused.Imported, Is.False, "all or nothing: dan's good line was not imported either");
+            Assert.That(refused.Problems.Single(), Does.StartWith("line 2:").And.Contain("scope 'Broadcast'"), "stream names are lower case");
+            Assert.That((imported.Rows, imported.Added), Is.EqualTo((3L, 3L)));
+            Assert.That((await AllAsync(store, cancellation)).Select(e => (e.Key, e.Scope)), Is.EqualTo(new[]
+            {
+                ("ann@x.test", "broadcast"), ("ann@x.test", "global"), ("bob@x.test", "global"),
+            }), "nothing of the refused file; an empty scope is global");
+        });
+    }
+
     private static async Task<List<SuppressionEntry>> AllAsync(ISuppressionStore store, CancellationToken cancellation)
     {
         var all = new List<SuppressionEntry>();

@@ -97,7 +97,7 @@ public sealed class When_a_recipient_is_suppressed
             Assert.That((tooLong.ExitCode, tooLong.Stderr), Is.EqualTo((2, "emailworker: the address is 312 characters long: at most 256\n")));
             Assert.That(badReason.ExitCode, Is.EqualTo(2), badReason.Stderr);
             Assert.That((domain.ExitCode, domain.Stdout), Is.EqualTo((0, "added *@gone.example (manual, scope global)\n")), domain.Stderr);
-            Assert.That((again.ExitCode, again.Stdout), Is.EqualTo((0, "*@gone.example is already on the list: left as it was\n")), again.Stderr);
+            Assert.That((again.ExitCode, again.Stdout), Is.EqualTo((0, "*@gone.example is already on the list (scope global): left as it was\n")), again.Stderr);
             Assert.That(missing.ExitCode, Is.EqualTo(1), missing.Stderr);
         });
     }
