@@ -6,7 +6,8 @@ namespace EmailWorker.IntegrationTests;
 /// <summary>
 /// Suppression per stream end to end: an operator lists ann for the <c>broadcast</c> stream only (<c>suppress add
 /// --stream</c>); a <c>transactional</c> message and one without a stream still reach her, a <c>broadcast</c> one does not
-/// (counted at the SMTP server: RCPTs and copies per recipient) and says so with <c>email.suppressed</c> naming the scope,
+/// (counted at the SMTP server: RCPTs and copies per recipient) and says so with <c>email.suppressed</c> naming the scope
+/// and <c>emailworker_suppression_matched_total{scope="stream"}</c>,
 /// while its other recipient gets it. After <c>suppress remove --stream broadcast</c> a broadcast message reaches her again.
 /// </summary>
 [TestFixture]
@@ -15,6 +16,7 @@ public sealed class When_a_recipient_is_suppressed_for_a_stream
 {
     private const string Ann = "ann@example.org";
     private const string Bob = "bob@example.org";
+    private const string Matched = "emailworker_suppression_matched_total";
 
     [Test]
     public async Task Should_skip_the_recipient_only_for_messages_of_that_stream()
@@ -34,7 +36,8 @@ public sealed class When_a_recipient_is_suppressed_for_a_stream
             Assert.That((added.ExitCode, added.Stdout), Is.EqualTo((0, "added ann@example.org (manual, scope broadcast)\n")), added.Stderr);
         });
         // On as shipped (the test context turns it off for the other tests).
-        await using var worker = await context.StartConsumingAsync(new Dictionary<string, string> { ["EMAILWORKER__SUPPRESSION__ENABLED"] = "true" });
+        using var listener = new WorkerListener();
+        await using var worker = await context.StartConsumingAsync(listener.Environment(new Dictionary<string, string> { ["EMAILWORKER__SUPPRESSION__ENABLED"] = "true" }));
         await using var events = await EventCollector.StartAsync(context);
 
         await context.PublishJsonAsync([Message("stream-t", "transactional", Ann), Message("stream-none", null, Ann), Message("stream-b", "broadcast", Ann, Bob)]);
@@ -44,6 +47,9 @@ public sealed class When_a_recipient_is_suppressed_for_a_stream
         Assert.That(await events.WaitForAsync("stream-b", "email.suppressed"), Is.True, worker.Output);
 
         var suppressed = events.Of("stream-b", "email.suppressed").Single();
+        // The scrape may trail the events by its cache: wait until it has the one recipient suppressed.
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => (await listener.ScrapeAsync()).Sum(Matched) >= 1, TimeSpan.FromSeconds(15)), Is.True);
+        var scrape = await listener.ScrapeAsync();
         Assert.Multiple(() =>
         {
             Assert.That(rcpts, Is.EqualTo(new Dictionary<string, int> { [Ann] = 2, [Bob] = 1 }), "ann: the transactional message and the one without a stream");
@@ -51,6 +57,8 @@ public sealed class When_a_recipient_is_suppressed_for_a_stream
             Assert.That((suppressed.GetProperty("recipient").GetString(), suppressed.GetProperty("scope").GetString(), suppressed.GetProperty("reason").GetString()),
                 Is.EqualTo((Ann, "broadcast", "manual")));
             Assert.That(events.Of("stream-t", "email.suppressed").Concat(events.Of("stream-none", "email.suppressed")), Is.Empty);
+            Assert.That((scrape.Sum(Matched, ("emailworker_suppression_scope", "stream")), scrape.Sum(Matched)), Is.EqualTo((1d, 1d)),
+                "counted by the kind of scope");
         });
         Assert.That(await worker.WaitForOutputAsync("on the suppression list (manual, by address, scope broadcast)", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
 
