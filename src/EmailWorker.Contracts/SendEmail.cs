@@ -43,4 +43,10 @@ public sealed record SendEmail
     /// A named relay is the only one the message goes to: while it is down the message waits.
     /// </summary>
     public string? Relay { get; init; }
+
+    /// <summary>
+    /// The message's stream (e.g. <c>transactional</c>, <c>broadcast</c>): 1–64 characters of lower-case [a-z0-9._-], not
+    /// <c>global</c>. The worker's suppression list skips a recipient listed globally or for this stream; null is only global.
+    /// </summary>
+    public string? Stream { get; init; }
 }

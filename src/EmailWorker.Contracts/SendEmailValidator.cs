@@ -33,6 +33,8 @@ public static class SendEmailValidator
         ValidateHeaders(message.Headers, errors);
         ValidateAttachments(message.Attachments, errors);
         ValidateRelay(message.Relay, limits.KnownRelays, errors);
+        if (message.Stream is not null && !IsValidStreamName(message.Stream))
+            errors.Add(new(ValidationCodes.InvalidStream, "stream", "not a stream name: use 1-64 characters of a-z, 0-9 and . _ - (lower case; not 'global'), or leave it out"));
         return errors;
     }
 
@@ -128,6 +130,17 @@ public static class SendEmailValidator
     /// <summary>1–64 characters of [A-Za-z0-9._-], the names <c>Smtp:Relays</c> allows.</summary>
     public static bool IsValidRelayName(string? relay) =>
         relay is { Length: >= 1 and <= 64 } && relay.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
+    /// <summary>The scope of the suppression entries that hold for every stream; no stream may take its name.</summary>
+    public const string GlobalScope = "global";
+
+    /// <summary>
+    /// 1–64 characters of [a-z0-9._-], not <see cref="GlobalScope"/>. Lower case only: the name is a suppression scope,
+    /// compared exactly, so <c>Broadcast</c> is refused rather than quietly taken for <c>broadcast</c>.
+    /// </summary>
+    public static bool IsValidStreamName(string? stream) =>
+        stream is { Length: >= 1 and <= 64 } && stream != GlobalScope
+        && stream.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-');
 
     private static void ValidateRelay(string? relay, IReadOnlyCollection<string>? known, List<ValidationError> errors)
     {

@@ -46,6 +46,9 @@ public sealed class When_the_suppression_list_is_imported_and_exported(StoreKind
             SuppressionReasons.All[i % 3], i % 2 == 0 ? $"m-{i}" : null, Now.AddMinutes(-i), "worker")).ToList();
         entries.Add(new SuppressionEntry("*@gone.test", SuppressionReasons.Global, SuppressionReasons.Manual, null, Now, "ops, \"night\" shift"));
         entries.Add(new SuppressionEntry("o'brien+tag@x.test", SuppressionReasons.Global, SuppressionReasons.Complaint, null, Now, " Ann "));
+        // A key listed for two streams beside its global entry: the scope column travels with each row.
+        entries.Add(new SuppressionEntry("o'brien+tag@x.test", "broadcast", SuppressionReasons.Manual, null, Now, "ops"));
+        entries.Add(new SuppressionEntry("*@gone.test", "news.v2_eu-1", SuppressionReasons.Complaint, null, Now, "ops"));
         foreach (var chunk in entries.Chunk(500))
             await source.AddSuppressionsAsync(chunk, cancellation);
 
@@ -166,6 +169,28 @@ public sealed class When_the_suppression_list_is_imported_and_exported(StoreKind
                 new SuppressionEntry("ann@x.test", SuppressionReasons.Global, SuppressionReasons.Manual, null, Now, "importer"),
                 new SuppressionEntry("bob@x.test", SuppressionReasons.Global, SuppressionReasons.HardBounce, "m-1", Now.AddDays(-3), "worker"),
             }));
+        });
+    }
+
+    [Test]
+    public async Task Should_import_entries_of_a_stream_and_refuse_a_scope_that_is_not_a_stream_name(CancellationToken cancellation)
+    {
+        var store = await OpenStoreAsync(cancellation);
+        const string good = "address,scope\nann@x.test,broadcast\nann@x.test,global\nbob@x.test,\n";
+        const string bad = "address,scope\ncy@x.test,Broadcast\ndan@x.test,transactional\n";
+
+        var refused = await SuppressionImport.RunAsync(store, () => new MemoryStream(Encoding.UTF8.GetBytes(bad)), SuppressionFileFormat.Csv, Now, "importer", cancellation);
+        var imported = await SuppressionImport.RunAsync(store, () => new MemoryStream(Encoding.UTF8.GetBytes(good)), SuppressionFileFormat.Csv, Now, "importer", cancellation);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(refused.Imported, Is.False, "all or nothing: dan's good line was not imported either");
+            Assert.That(refused.Problems.Single(), Does.StartWith("line 2:").And.Contain("scope 'Broadcast'"), "stream names are lower case");
+            Assert.That((imported.Rows, imported.Added), Is.EqualTo((3L, 3L)));
+            Assert.That((await AllAsync(store, cancellation)).Select(e => (e.Key, e.Scope)), Is.EqualTo(new[]
+            {
+                ("ann@x.test", "broadcast"), ("ann@x.test", "global"), ("bob@x.test", "global"),
+            }), "nothing of the refused file; an empty scope is global");
         });
     }
 

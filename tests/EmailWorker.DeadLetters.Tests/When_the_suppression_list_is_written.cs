@@ -64,6 +64,39 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_find_the_global_entries_and_those_of_the_message_stream_only(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        await store.AddSuppressionsAsync(
+        [
+            Entry("ann@x.test", scope: "broadcast", reason: SuppressionReasons.Manual),
+            Entry("ann@x.test", scope: "transactional", reason: SuppressionReasons.Complaint),
+            Entry("bob@x.test"),
+            Entry("bob@x.test", scope: "broadcast", reason: SuppressionReasons.Complaint),
+            Entry("*@gone.test", scope: "broadcast", reason: SuppressionReasons.Manual),
+            Entry("*@left.test", scope: "news.v2", reason: SuppressionReasons.Manual),
+        ], cancellation);
+        var keys = SuppressionKey.LookupKeys(["Ann@x.test", "bob@x.test", "cy@gone.test", "dan@left.test"]);
+
+        var broadcast = await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global, "broadcast"], cancellation);
+        var transactional = await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global, "transactional"], cancellation);
+        var globalOnly = await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global], cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(broadcast.Select(e => (e.Key, e.Scope)), Is.EquivalentTo(new[]
+            {
+                ("ann@x.test", "broadcast"), ("bob@x.test", "global"), ("bob@x.test", "broadcast"), ("*@gone.test", "broadcast"),
+            }), "both of bob's entries; the other streams' entries not");
+            Assert.That(transactional.Select(e => (e.Key, e.Scope, e.Reason)), Is.EquivalentTo(new[]
+            {
+                ("ann@x.test", "transactional", "complaint"), ("bob@x.test", "global", "hard_bounce"),
+            }));
+            Assert.That(globalOnly.Select(e => (e.Key, e.Scope)), Is.EqualTo(new[] { ("bob@x.test", "global") }), "a message without a stream");
+        });
+    }
+
+    [Test]
     public async Task Should_keep_the_first_entry_when_one_is_added_again(CancellationToken cancellation)
     {
         var store = await OpenAsync(cancellation);

@@ -59,7 +59,7 @@ public sealed class When_a_recipient_is_suppressed
                 Is.EqualTo(new[] { (Bob, "hard_bounce", "suppress-1", "worker") }));
         });
         // The line travels through the worker's stdout, apart from the events waited for above.
-        Assert.That(await worker.WaitForOutputAsync("on the suppression list (hard_bounce, by address)", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        Assert.That(await worker.WaitForOutputAsync("on the suppression list (hard_bounce, by address, scope global)", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
         Assert.That(worker.Output, Does.Not.Contain("bob@example.org) not sent"), "the log line names no address");
 
         var removed = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "remove", "Bob@Example.org");
@@ -96,8 +96,8 @@ public sealed class When_a_recipient_is_suppressed
             Assert.That(badDomain.ExitCode, Is.EqualTo(2), badDomain.Stderr);
             Assert.That((tooLong.ExitCode, tooLong.Stderr), Is.EqualTo((2, "emailworker: the address is 312 characters long: at most 256\n")));
             Assert.That(badReason.ExitCode, Is.EqualTo(2), badReason.Stderr);
-            Assert.That((domain.ExitCode, domain.Stdout), Is.EqualTo((0, "added *@gone.example (manual)\n")), domain.Stderr);
-            Assert.That((again.ExitCode, again.Stdout), Is.EqualTo((0, "*@gone.example is already on the list: left as it was\n")), again.Stderr);
+            Assert.That((domain.ExitCode, domain.Stdout), Is.EqualTo((0, "added *@gone.example (manual, scope global)\n")), domain.Stderr);
+            Assert.That((again.ExitCode, again.Stdout), Is.EqualTo((0, "*@gone.example is already on the list (scope global): left as it was\n")), again.Stderr);
             Assert.That(missing.ExitCode, Is.EqualTo(1), missing.Stderr);
         });
     }

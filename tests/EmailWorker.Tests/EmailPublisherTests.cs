@@ -7,7 +7,8 @@ namespace EmailWorker.Tests;
 
 /// <summary>
 /// The publisher's timeout while every channel is busy: a broker that accepts TCP and never answers keeps the only channel
-/// slot taken, and the time runs out for a second call still waiting for it.
+/// slot taken, and the time runs out for a second call still waiting for it. And its refusal of a bad <c>stream</c> before
+/// any connection.
 /// </summary>
 [TestFixture]
 [CancelAfter(UnitTimeouts.PerTest)]
@@ -45,6 +46,23 @@ public sealed class EmailPublisherTests
         {
             silent.Stop();
         }
+    }
+
+    [Test]
+    public async Task Should_refuse_a_stream_that_is_not_a_stream_name_before_connecting_and_carry_a_good_one()
+    {
+        // Nothing listens on the port: a refusal that got as far as connecting would be a connection failure, not invalid_stream.
+        var options = new EmailPublisherOptions { HostName = "127.0.0.1", Port = 9, Timeout = TimeSpan.FromSeconds(5) };
+        await using var publisher = new EmailPublisher(options);
+
+        var refused = Assert.ThrowsAsync<EmailValidationException>(() => publisher.PublishAsync(Message("m-1") with { Stream = "Broadcast" }));
+        var body = System.Text.Json.JsonSerializer.Serialize(Message("m-2") with { Stream = "broadcast" }, ContractsJsonContext.Default.SendEmail);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Errors.Select(e => (e.Code, e.Field)), Is.EqualTo(new[] { (ValidationCodes.InvalidStream, "stream") }));
+            Assert.That(body, Does.Contain("\"stream\":\"broadcast\""), "the field as the schema names it");
+        });
     }
 
     private static SendEmail Message(string id) => new()

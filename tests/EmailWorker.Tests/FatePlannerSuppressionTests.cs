@@ -14,8 +14,8 @@ internal sealed class FatePlannerSuppressionTests
     private static readonly FatePlanner Planner = new(new RoutingPolicy(new RetrySchedules([TimeSpan.FromSeconds(30)], TimeSpan.FromMinutes(5)), MaxSystemReturns: 3, Worker: "test/1"));
     private static readonly AttemptOutcome Delivered = AttemptOutcome.Delivered("250 2.0.0 queued");
     private static readonly AttemptOutcome Transient = new(OutcomeClass.Transient, "451 4.3.0 try later", 451, "4.3.0");
-    private static readonly SuppressedRecipient Bob = new("Bob@example.org", "bob@example.org", "hard_bounce");
-    private static readonly SuppressedRecipient Cy = new("cy@gone.test", "*@gone.test", "manual");
+    private static readonly SuppressedRecipient Bob = new("Bob@example.org", "bob@example.org", "hard_bounce", "global");
+    private static readonly SuppressedRecipient Cy = new("cy@gone.test", "*@gone.test", "manual", "broadcast");
 
     [Test]
     public void When_every_recipient_is_suppressed_should_ack_without_a_move_and_report_each()

@@ -75,4 +75,20 @@ public sealed class SendEmailReaderTests
             Assert.That(known.Errors, Is.Empty, "relay names are compared without regard to case");
         });
     }
+
+    [Test]
+    public void Should_refuse_a_stream_that_is_not_a_stream_name_with_its_code()
+    {
+        var upper = Read("""{"messageId":"m-1","to":[{"address":"ann@example.org"}],"text":"hi","stream":"Broadcast"}""");
+        var wrongType = Read("""{"messageId":"m-1","to":[{"address":"ann@example.org"}],"text":"hi","stream":7}""");
+        var good = Read("""{"messageId":"m-1","to":[{"address":"ann@example.org"}],"text":"hi","stream":"broadcast"}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(upper.Errors.Select(e => e.Code), Is.EqualTo(new[] { ValidationCodes.InvalidStream }));
+            Assert.That(wrongType.Errors, Is.Not.Empty, "a number is not a stream");
+            Assert.That(good.Errors, Is.Empty);
+            Assert.That(good.Message!.Stream, Is.EqualTo("broadcast"));
+        });
+    }
 }

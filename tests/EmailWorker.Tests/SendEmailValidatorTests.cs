@@ -71,4 +71,26 @@ public sealed class SendEmailValidatorTests
             Assert.That(SendEmailValidator.Validate(Valid() with { Relay = "ses\r\neu" }, Limits).Select(e => e.Code), Is.EqualTo(new[] { ValidationCodes.UnknownRelay }));
         });
     }
+
+    [TestCase("Broadcast", TestName = "Should_refuse_a_stream_in_upper_case")]
+    [TestCase("global", TestName = "Should_refuse_the_global_scope_as_a_stream")]
+    [TestCase("", TestName = "Should_refuse_an_empty_stream")]
+    [TestCase("news letter", TestName = "Should_refuse_a_stream_with_a_space")]
+    [TestCase("news\r\nletter", TestName = "Should_refuse_a_stream_with_a_line_break")]
+    [TestCase("bröadcast", TestName = "Should_refuse_a_stream_beyond_ascii")]
+    public void Should_refuse_a_stream_that_is_not_a_stream_name(string stream) =>
+        Assert.That(SendEmailValidator.Validate(Valid() with { Stream = stream }, Limits).Select(e => (e.Code, e.Field)),
+            Is.EqualTo(new[] { (ValidationCodes.InvalidStream, "stream") }));
+
+    [Test]
+    public void Should_accept_stream_names_of_1_to_64_characters_and_refuse_65()
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var stream in new[] { "transactional", "broadcast", "b", "news.v2_eu-1", new string('a', 64) })
+                Assert.That(SendEmailValidator.Validate(Valid() with { Stream = stream }, Limits), Is.Empty, stream);
+            Assert.That(SendEmailValidator.Validate(Valid() with { Stream = new string('a', 65) }, Limits).Select(e => e.Code),
+                Is.EqualTo(new[] { ValidationCodes.InvalidStream }));
+        });
+    }
 }

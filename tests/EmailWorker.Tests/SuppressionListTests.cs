@@ -33,17 +33,46 @@ internal sealed class SuppressionListTests
         store.Entries.Add(new SuppressionEntry("*@gone.test", "global", "manual", null, Now, "ops"));
         var list = List(store);
 
-        var found = await list.LookUpAsync("m-1", ["ann@x.test", "BOB@x.test", "cy@Gone.Test"]);
+        var found = await list.LookUpAsync("m-1", ["ann@x.test", "BOB@x.test", "cy@Gone.Test"], null);
 
         Assert.Multiple(() =>
         {
             Assert.That(found!.Suppressed, Is.EqualTo(new[]
             {
-                new SuppressedRecipient("BOB@x.test", "bob@x.test", "hard_bounce"),
-                new SuppressedRecipient("cy@Gone.Test", "*@gone.test", "manual"),
+                new SuppressedRecipient("BOB@x.test", "bob@x.test", "hard_bounce", "global"),
+                new SuppressedRecipient("cy@Gone.Test", "*@gone.test", "manual", "global"),
             }));
             Assert.That(found.Remaining, Is.EqualTo(new[] { "ann@x.test" }));
             Assert.That(store.Lookups, Is.EqualTo(1), "one query for the whole message");
+        });
+    }
+
+    [Test]
+    public async Task Should_find_entries_of_the_message_stream_and_global_ones_but_not_another_stream()
+    {
+        var store = new MemoryStore();
+        store.Entries.Add(new SuppressionEntry("ann@x.test", "broadcast", "manual", null, Now, "ops"));
+        store.Entries.Add(new SuppressionEntry("*@gone.test", "transactional", "complaint", null, Now, "ops"));
+        store.Entries.Add(new SuppressionEntry("bob@x.test", "broadcast", "complaint", null, Now, "ops"));
+        store.Entries.Add(new SuppressionEntry("bob@x.test", "global", "hard_bounce", "m-0", Now, "worker"));
+        var list = List(store);
+        string[] recipients = ["ann@x.test", "bob@x.test", "cy@gone.test"];
+
+        var broadcast = await list.LookUpAsync("m-1", recipients, "broadcast");
+        var transactional = await list.LookUpAsync("m-2", recipients, "transactional");
+        var none = await list.LookUpAsync("m-3", recipients, null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(broadcast!.Suppressed, Is.EqualTo(new[]
+            {
+                new SuppressedRecipient("ann@x.test", "ann@x.test", "manual", "broadcast"),
+                new SuppressedRecipient("bob@x.test", "bob@x.test", "hard_bounce", "global"),
+            }), "a key listed globally and for the stream is reported by its global entry");
+            Assert.That(broadcast.Remaining, Is.EqualTo(new[] { "cy@gone.test" }));
+            Assert.That(transactional!.Suppressed.Select(s => (s.Address, s.Scope)),
+                Is.EqualTo(new[] { ("bob@x.test", "global"), ("cy@gone.test", "transactional") }));
+            Assert.That(none!.Suppressed.Select(s => (s.Address, s.Scope)), Is.EqualTo(new[] { ("bob@x.test", "global") }), "no stream: global entries only");
         });
     }
 
@@ -72,7 +101,7 @@ internal sealed class SuppressionListTests
         var store = new MemoryStore();
         var list = List(store, new SuppressionOptions { Enabled = false });
 
-        var found = await list.LookUpAsync("m-1", ["bob@x.test"]);
+        var found = await list.LookUpAsync("m-1", ["bob@x.test"], null);
         await list.AddHardBouncesAsync("m-1", [new RecipientOutcome("bob@x.test", Refusal(OutcomeClass.Permanent, "5.1.1", SmtpStage.RcptTo))]);
 
         Assert.Multiple(() =>
@@ -104,8 +133,8 @@ internal sealed class SuppressionListTests
         var failing = List(new MemoryStore { Fail = true }, services: services);
         var hanging = List(new MemoryStore { Hang = true }, services: services);
 
-        var afterFailure = await failing.LookUpAsync("m-1", ["bob@x.test"]);
-        var afterHang = await hanging.LookUpAsync("m-1", ["bob@x.test"]);
+        var afterFailure = await failing.LookUpAsync("m-1", ["bob@x.test"], null);
+        var afterHang = await hanging.LookUpAsync("m-1", ["bob@x.test"], null);
         await failing.AddHardBouncesAsync("m-1", [new RecipientOutcome("bob@x.test", Refusal(OutcomeClass.Permanent, "5.1.1", SmtpStage.RcptTo))]);
 
         Assert.Multiple(() =>
@@ -137,9 +166,9 @@ internal sealed class SuppressionListTests
         var store = new MemoryStore();
         store.Entries.Add(new SuppressionEntry("bob@x.test", "global", "hard_bounce", "m-0", Now, "worker"));
 
-        await List(store, services: services).LookUpAsync("m-1", ["ann@x.test"]);
-        await List(store, services: services).LookUpAsync("m-2", ["bob@x.test"]);
-        await List(new MemoryStore { Fail = true }, services: services).LookUpAsync("m-3", ["bob@x.test"]);
+        await List(store, services: services).LookUpAsync("m-1", ["ann@x.test"], null);
+        await List(store, services: services).LookUpAsync("m-2", ["bob@x.test"], null);
+        await List(new MemoryStore { Fail = true }, services: services).LookUpAsync("m-3", ["bob@x.test"], null);
 
         lock (timings)
             Assert.That(timings, Has.Count.EqualTo(2).And.All.GreaterThanOrEqualTo(0), "one per answered look-up, found or not; none for a failed one");

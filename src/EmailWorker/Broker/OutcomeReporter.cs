@@ -92,10 +92,13 @@ internal sealed class OutcomeReporter(StatusEventPublisher events, WorkerMetrics
     {
         var recipient = suppressed.Recipient;
         // The key is an address or a domain: personal data stays out of the log (the status event names the recipient, as others do).
-        Log.Suppressed(logger, messageId, recipient.Reason, recipient.Key.StartsWith(SuppressionKey.DomainPrefix, StringComparison.Ordinal) ? "domain" : "address");
-        var outcome = new AttemptOutcome(OutcomeClass.Permanent, $"suppressed: the suppression list holds {recipient.Key} ({recipient.Reason})");
-        events.Publish(Fill(new EmailSuppressed { Recipient = recipient.Address, Reason = recipient.Reason, SuppressedBy = recipient.Key },
+        // The scope is global or the message's stream, a validated name ([a-z0-9._-]): safe to log as it is.
+        Log.Suppressed(logger, messageId, recipient.Reason, recipient.Key.StartsWith(SuppressionKey.DomainPrefix, StringComparison.Ordinal) ? "domain" : "address",
+            recipient.Scope);
+        var outcome = new AttemptOutcome(OutcomeClass.Permanent, $"suppressed: the suppression list holds {recipient.Key} ({recipient.Reason}, scope {recipient.Scope})");
+        events.Publish(Fill(new EmailSuppressed { Recipient = recipient.Address, Reason = recipient.Reason, SuppressedBy = recipient.Key, Scope = recipient.Scope },
             messageId, command, suppressed.Attempt, OutcomeNames.Suppressed, outcome));
+        metrics.SuppressionMatched(recipient.Scope == SuppressionReasons.Global ? SuppressionReasons.Global : "stream");
         Count(OutcomeNames.Suppressed, OutcomeClass.Permanent, suppressed.Attempt);
     }
 

@@ -27,13 +27,14 @@ internal static class SuppressionActions
             return Refused(http, "This store keeps no suppression list.");
         var key = SuppressionRules.Key(form["address"], out var problem);
         var reason = key is null ? null : SuppressionRules.Reason(form["reason"], out problem);
-        var actor = reason is null ? null : SuppressionRules.Actor(http.User.Identity?.Name ?? "?", "the user name", out problem);
+        var scope = reason is null ? null : SuppressionRules.Scope(form["stream"], out problem);
+        var actor = scope is null ? null : SuppressionRules.Actor(http.User.Identity?.Name ?? "?", "the user name", out problem);
         if (actor is null)
             return Refused(http, problem!);
         // Not the request's token: once begun, the change and its audit entry are written even if the browser goes away.
-        var added = await list.AddSuppressionsAsync([new SuppressionEntry(key!, SuppressionReasons.Global, reason!, null, time.GetUtcNow(), actor)], CancellationToken.None);
-        await audit.RecordAsync(http, "suppress-add", $"{key} ({reason})", added, null);
-        return Done(http, added > 0 ? $"Added {key} ({reason})." : $"{key} is on the list already: left as it was.");
+        var added = await list.AddSuppressionsAsync([new SuppressionEntry(key!, scope!, reason!, null, time.GetUtcNow(), actor)], CancellationToken.None);
+        await audit.RecordAsync(http, "suppress-add", $"{key} ({reason}, scope {scope})", added, null);
+        return Done(http, added > 0 ? $"Added {key} ({reason}, scope {scope})." : $"{key} is on the list already (scope {scope}): left as it was.");
     }
 
     private static async Task<IResult> RemoveAsync(HttpContext http, IDeadLetterStore store, ActionAudit audit)
@@ -46,8 +47,8 @@ internal static class SuppressionActions
         if (scope is null)
             return Refused(http, problem!);
         var removed = await list.RemoveSuppressionAsync(key!, scope, CancellationToken.None);
-        await audit.RecordAsync(http, "suppress-remove", key!, removed ? 1 : 0, null);
-        return Done(http, removed ? $"Removed {key}: the worker sends to it again." : $"{key} was not on the list.");
+        await audit.RecordAsync(http, "suppress-remove", $"{key} (scope {scope})", removed ? 1 : 0, null);
+        return Done(http, removed ? $"Removed {key} (scope {scope})." : $"{key} was not on the list (scope {scope}).");
     }
 
     private static IResult Done(HttpContext http, string text) => Page.Render(http, "Suppression list changed", Html.Of($"""

@@ -34,7 +34,8 @@ internal static class SuppressionsPage
             $"<tr><td>{e.Key}</td><td>{e.Scope}</td><td>{e.Reason}</td><td>{Page.Time(e.CreatedAt)}</td><td>{e.CreatedBy}</td><td>{e.SourceMessageId ?? "-"}</td>{Html.When(isOperator, Html.Of($"<td>{RemoveForm(http, e)}</td>"))}</tr>")));
         return Page.Render(http, "Suppression list", Html.Of($"""
             <p>Addresses and whole domains (<code>*@domain</code>) the worker does not send to: added by the worker after a hard bounce, or by an operator
-            (see docs/suppression.md). A message's other recipients still get it.</p>
+            (see docs/suppression.md). A message's other recipients still get it. An entry of scope <code>global</code> holds for every message, one
+            of a stream's name only for messages of that <code>stream</code>.</p>
             {Search(prefix)}{Html.When(isOperator, AddForm(http))}
             <table><tr><th>Address</th><th>Scope</th><th>Reason</th><th>Since</th><th>By</th><th>Source message</th>{Html.When(isOperator, Html.Of($"<th></th>"))}</tr>{rows}</table>
             <p>{(shown.Count == 0 ? Html.Of($"No entry{(prefix.Length > 0 ? " starts with that" : "")}. ") : Html.Empty)}{first}{next}</p>
@@ -61,7 +62,8 @@ internal static class SuppressionsPage
 
     private static Html AddForm(HttpContext http) => Html.Of($"""
         <form method="post" action="/actions/suppressions/add" class="filters">{Page.Csrf(http)}<label>Add <input name="address" placeholder="ann@example.org or *@example.org" maxlength="{SuppressionKey.MaxLength}" required></label>
-        <select name="reason">{Html.Join(SuppressionReasons.All.Select(r => Html.Of($"<option value=\"{r}\"{(r == SuppressionReasons.Manual ? Html.Trusted(" selected") : Html.Empty)}>{r}</option>")))}</select><button type="submit" class="action">Add</button></form>
+        <select name="reason">{Html.Join(SuppressionReasons.All.Select(r => Html.Of($"<option value=\"{r}\"{(r == SuppressionReasons.Manual ? Html.Trusted(" selected") : Html.Empty)}>{r}</option>")))}</select>
+        <label>for stream <input name="stream" placeholder="empty: global" maxlength="64"></label><button type="submit" class="action">Add</button></form>
         """);
 
     private static Html RemoveForm(HttpContext http, SuppressionEntry entry) => Html.Of($"""

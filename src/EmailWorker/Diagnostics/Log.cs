@@ -219,8 +219,8 @@ internal static partial class Log
     [LoggerMessage(504, LogLevel.Warning, "Retention of the delivered ledger failed ({Reason}); it runs again in {RetryDelay}")]
     public static partial void LedgerRetentionFailed(ILogger logger, string reason, TimeSpan retryDelay);
 
-    [LoggerMessage(510, LogLevel.Information, "{MessageId}: a recipient is on the suppression list ({Reason}, by {EntryKind}); not sent to")]
-    public static partial void Suppressed(ILogger logger, string messageId, string reason, string entryKind);
+    [LoggerMessage(510, LogLevel.Information, "{MessageId}: a recipient is on the suppression list ({Reason}, by {EntryKind}, scope {Scope}); not sent to")]
+    public static partial void Suppressed(ILogger logger, string messageId, string reason, string entryKind, string scope);
 
     [LoggerMessage(511, LogLevel.Warning, "The suppression list could not {Operation} for {MessageId} ({Reason}): delivery goes on without the check")]
     public static partial void SuppressionFailed(ILogger logger, string operation, string messageId, string reason);

@@ -29,6 +29,7 @@ internal sealed class WorkerMetrics
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _suppressionAdded;
     private readonly Counter<long> _suppressionFailures;
+    private readonly Counter<long> _suppressionMatched;
     private readonly Histogram<double> _suppressionLookupDuration;
     private readonly KeyValuePair<string, object?> _system = new(Telemetry.MessagingSystem, "rabbitmq");
     private readonly KeyValuePair<string, object?> _destination;
@@ -58,6 +59,8 @@ internal sealed class WorkerMetrics
             "Ledger operations that failed (the message went on as without the ledger), by operation: look, claim or record");
         _suppressionAdded = meter.CreateCounter<long>("emailworker.suppression.added", "{entry}",
             "Entries the worker added to the suppression list (hard bounces)");
+        _suppressionMatched = meter.CreateCounter<long>("emailworker.suppression.matched", "{recipient}",
+            "Recipients not sent to because the suppression list holds them, by the kind of scope that matched: global or stream");
         _suppressionFailures = meter.CreateCounter<long>("emailworker.suppression.failures", "{operation}",
             "Suppression list operations that failed (delivery went on without the check), by operation: look or add");
         // From 0.1 ms: a look-up is one indexed query, well under a millisecond when the database is near.
@@ -82,6 +85,13 @@ internal sealed class WorkerMetrics
 
     /// <summary><paramref name="count"/> hard bounces added to the suppression list.</summary>
     public void SuppressionAdded(int count) => _suppressionAdded.Add(count);
+
+    /// <summary>
+    /// A recipient suppressed by an entry of <paramref name="scopeKind"/>: <c>global</c> or <c>stream</c>, not the stream's
+    /// name, so producers' names cannot multiply the series.
+    /// </summary>
+    public void SuppressionMatched(string scopeKind) =>
+        _suppressionMatched.Add(1, new KeyValuePair<string, object?>(Telemetry.SuppressionScope, scopeKind));
 
     /// <summary>A suppression list operation failed; <paramref name="operation"/> is <c>look</c> or <c>add</c>.</summary>
     public void SuppressionFailed(string operation) =>

@@ -98,7 +98,7 @@ internal sealed class MessageHandler(
         }
 
         // Who is on the suppression list is not sent to: reported at once, the others still go.
-        var suppression = await suppressions.LookUpAsync(messageId, [.. mail.Recipients.Select(r => r.Address)]);
+        var suppression = await suppressions.LookUpAsync(messageId, [.. mail.Recipients.Select(r => r.Address)], command.Stream);
         if (suppression is { Remaining.Count: 0 })
             return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AllSuppressed(state, suppression), stopping);
         if (suppression is { Skips: true })

@@ -11,8 +11,9 @@ namespace EmailWorker.Worker;
 
 /// <summary>
 /// The suppression list as the handler uses it (<c>Suppression:Enabled</c>): before an attempt, one look-up for all the
-/// message's recipients and their domains (global scope: messages carry no stream yet); after it, recipients refused at
-/// RCPT with a hard-bounce code (<c>Suppression:HardBounceCodes</c>) are added. The list only ever takes recipients out:
+/// message's recipients and their domains, in the global scope and the message's stream; after it, recipients refused at
+/// RCPT with a hard-bounce code (<c>Suppression:HardBounceCodes</c>) are added, globally: a mailbox that does not exist
+/// does not exist for any stream. The list only ever takes recipients out:
 /// when its database fails or is slow, delivery goes on without the check, and says so.
 /// </summary>
 internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<SuppressionOptions> options, TimeProvider time, WorkerMetrics metrics,
@@ -20,15 +21,18 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
 {
     /// <summary>How long a handler waits for the list's database before it sends without the check.</summary>
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
-    private static readonly string[] Scopes = [SuppressionReasons.Global];
+    private static readonly string[] GlobalOnly = [SuppressionReasons.Global];
 
     /// <summary>Who the worker's own entries are by.</summary>
     public const string WorkerActor = "worker";
 
     public bool Enabled => options.Value.Enabled;
 
-    /// <summary>Who of <paramref name="recipients"/> is listed; null when the list is off, nobody is listed, or its database failed.</summary>
-    public async Task<SuppressionFindings?> LookUpAsync(string messageId, IReadOnlyList<string> recipients)
+    /// <summary>
+    /// Who of <paramref name="recipients"/> is listed globally or for <paramref name="stream"/> (a validated stream name; null:
+    /// global only); null when the list is off, nobody is listed, or its database failed.
+    /// </summary>
+    public async Task<SuppressionFindings?> LookUpAsync(string messageId, IReadOnlyList<string> recipients, string? stream)
     {
         if (!Enabled || recipients.Count == 0)
             return null;
@@ -38,7 +42,8 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
             var startedAt = Stopwatch.GetTimestamp();
             using var timeout = new CancellationTokenSource(Timeout);
             var store = await stores.GetAsync(timeout.Token);
-            found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(recipients), Scopes, timeout.Token);
+            found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(recipients),
+                stream is null ? GlobalOnly : [SuppressionReasons.Global, stream], timeout.Token);
             metrics.SuppressionLookedUp(startedAt);
         }
         catch (Exception ex)
@@ -48,7 +53,9 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
         }
         if (found.Count == 0)
             return null;
-        var byKey = found.GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        // A key listed both globally and for the stream is reported by its global entry, the one that holds for every stream.
+        var byKey = found.GroupBy(e => e.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Scope == SuppressionReasons.Global ? 0 : 1).First(), StringComparer.Ordinal);
         var suppressed = new List<SuppressedRecipient>();
         var remaining = new List<string>();
         foreach (var address in recipients)
@@ -58,7 +65,7 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
             if (entry is null)
                 remaining.Add(address);
             else
-                suppressed.Add(new SuppressedRecipient(address, entry.Key, entry.Reason));
+                suppressed.Add(new SuppressedRecipient(address, entry.Key, entry.Reason, entry.Scope));
         }
         return new SuppressionFindings(suppressed, remaining);
     }

@@ -3,7 +3,8 @@
 // Publishes a SendEmail command as plain JSON (persistent, publisher confirms, mandatory) to the work exchange, then
 // waits on the status-event exchange for the outcome of that messageId.
 // Environment: AMQP_URL (default amqp://guest:guest@localhost:5672), EMAIL_PREFIX (default "email"),
-// EMAIL_TO, EMAIL_FROM, OUTCOME_TIMEOUT seconds (default 60). Exit code: 0 when delivered, 1 otherwise.
+// EMAIL_TO, EMAIL_FROM, EMAIL_STREAM (default transactional: the stream whose suppression entries apply, lower-case
+// a-z 0-9 . _ -), OUTCOME_TIMEOUT seconds (default 60). Exit code: 0 when delivered, 1 otherwise.
 'use strict';
 
 const amqp = require('amqplib');
@@ -26,6 +27,7 @@ async function main() {
     subject: 'Hello from Node.js',
     text: 'Sent with amqplib.',
     tags: { producer: 'node' },
+    stream: process.env.EMAIL_STREAM || 'transactional',
   };
 
   const connection = await amqp.connect(process.env.AMQP_URL || 'amqp://guest:guest@localhost:5672');

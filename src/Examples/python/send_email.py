@@ -5,7 +5,8 @@ Publishes a SendEmail command as plain JSON (persistent, publisher confirms, man
 on the status-event exchange for the outcome of that messageId. Needs pika (Debian: python3-pika).
 
 Environment: AMQP_URL (default amqp://guest:guest@localhost:5672/%2F), EMAIL_PREFIX (default "email"),
-EMAIL_TO (default ann@example.org), EMAIL_FROM (default shop@example.com), OUTCOME_TIMEOUT seconds (default 60).
+EMAIL_TO (default ann@example.org), EMAIL_FROM (default shop@example.com), EMAIL_STREAM (default transactional: the
+stream whose suppression entries apply, lower-case a-z 0-9 . _ -), OUTCOME_TIMEOUT seconds (default 60).
 Exit code: 0 when delivered, 1 for any other outcome or none within the timeout.
 """
 import json
@@ -34,6 +35,7 @@ def main() -> int:
         "subject": "Hello from Python",
         "text": "Sent with pika.",
         "tags": {"producer": "python"},
+        "stream": os.environ.get("EMAIL_STREAM", "transactional"),
     }
 
     connection = pika.BlockingConnection(parameters)

@@ -57,12 +57,20 @@ public sealed class When_operators_change_the_suppression_list
             [new("csrf", csrf), new("address", "Eve <eve@x.test>"), new("reason", "manual")]);
         using var add = await operatorHttp.PostFormAsync("/actions/suppressions/add", [new("csrf", csrf), new("address", "Ann@Example.org"), new("reason", "complaint")]);
         using var remove = await operatorHttp.PostFormAsync("/actions/suppressions/remove", [new("csrf", csrf), new("address", "r00@x.test"), new("scope", "global")]);
+        using var addForStream = await operatorHttp.PostFormAsync("/actions/suppressions/add",
+            [new("csrf", csrf), new("address", "r01@x.test"), new("reason", "manual"), new("stream", "broadcast")]);
+        using var badStream = await operatorHttp.PostFormAsync("/actions/suppressions/add",
+            [new("csrf", csrf), new("address", "eve@x.test"), new("reason", "manual"), new("stream", "Broadcast")]);
+        using var removeOtherScope = await operatorHttp.PostFormAsync("/actions/suppressions/remove",
+            [new("csrf", csrf), new("address", "r02@x.test"), new("scope", "broadcast")]);
         var badAddressPage = await badAddress.Content.ReadAsStringAsync();
+        var withScopes = await operatorHttp.GetStringAsync("/suppressions?prefix=r01");
         var audit = await operatorHttp.GetStringAsync("/audit");
         var listed = await CliRun.RunAsync(context.WorkerEnvironment(), "suppress", "list", "--json");
         Assert.That(listed.ExitCode, Is.Zero, listed.Stderr);
         var entries = JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray()
-            .ToDictionary(e => e.GetProperty("address").GetString()!, e => (e.GetProperty("reason").GetString(), e.GetProperty("createdBy").GetString()));
+            .ToDictionary(e => (e.GetProperty("address").GetString()!, e.GetProperty("scope").GetString()!),
+                e => (e.GetProperty("reason").GetString(), e.GetProperty("createdBy").GetString()));
         Assert.Multiple(() =>
         {
             Assert.That(operatorPage, Does.Contain("/actions/suppressions/add").And.Contain("/actions/suppressions/remove"));
@@ -70,12 +78,20 @@ public sealed class When_operators_change_the_suppression_list
             Assert.That(badAddress.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
             Assert.That(badAddressPage, Does.Contain("is not a mail address").And.Contain("Eve &lt;eve@x.test&gt;"));
             Assert.That((add.StatusCode, remove.StatusCode), Is.EqualTo((HttpStatusCode.OK, HttpStatusCode.OK)));
-            Assert.That(entries.GetValueOrDefault("ann@example.org"), Is.EqualTo(("complaint", DashboardProcess.Operator)), "added, lower case, by the operator");
-            Assert.That(entries, Does.Not.ContainKey("r00@x.test"));
-            Assert.That(entries, Does.Not.ContainKey("eve@x.test"), "neither the viewer's post, the post without a token nor the bad address added anything");
-            Assert.That(entries, Has.Count.EqualTo(61));
-            Assert.That(audit, Does.Contain("<td>suppress-add</td><td class=\"num\">1</td><td>ann@example.org (complaint)</td>"));
-            Assert.That(audit, Does.Contain("<td>suppress-remove</td><td class=\"num\">1</td><td>r00@x.test</td>"));
+            Assert.That(entries.GetValueOrDefault(("ann@example.org", "global")), Is.EqualTo(("complaint", DashboardProcess.Operator)), "added, lower case, by the operator");
+            Assert.That(entries, Does.Not.ContainKey(("r00@x.test", "global")));
+            Assert.That(entries.GetValueOrDefault(("r01@x.test", "broadcast")), Is.EqualTo(("manual", DashboardProcess.Operator)), "an entry for one stream beside the global one");
+            Assert.That(entries, Does.ContainKey(("r01@x.test", "global")));
+            Assert.That(entries, Does.ContainKey(("r02@x.test", "global")), "removing another scope's entry leaves the global one");
+            Assert.That(badStream.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "a stream name in upper case is refused");
+            Assert.That(removeOtherScope.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(entries.Keys.Select(k => k.Item1), Does.Not.Contain("eve@x.test"), "neither the viewer's post, the post without a token, the bad address nor the bad stream added anything");
+            Assert.That(entries, Has.Count.EqualTo(62));
+            Assert.That(withScopes, Does.Contain("<td>r01@x.test</td><td>broadcast</td>").And.Contain("<td>r01@x.test</td><td>global</td>"));
+            Assert.That(audit, Does.Contain("<td>suppress-add</td><td class=\"num\">1</td><td>ann@example.org (complaint, scope global)</td>"));
+            Assert.That(audit, Does.Contain("<td>suppress-add</td><td class=\"num\">1</td><td>r01@x.test (manual, scope broadcast)</td>"));
+            Assert.That(audit, Does.Contain("<td>suppress-remove</td><td class=\"num\">1</td><td>r00@x.test (scope global)</td>"));
+            Assert.That(audit, Does.Contain("<td>suppress-remove</td><td class=\"num\">0</td><td>r02@x.test (scope broadcast)</td>"));
             Assert.That(audit, Does.Contain($"<td>{DashboardProcess.Operator}</td><td>operator</td><td>suppress-add"));
         });
     }

@@ -9,6 +9,9 @@ internal static class SuppressionInput
     /// <summary>An address or <c>*@domain</c> as the list's key (lower case).</summary>
     public static string Key(string? text) => SuppressionRules.Key(text, out var problem) ?? throw Usage(problem!);
 
+    /// <summary><c>--stream</c>: a stream's name, or none (or <c>global</c>) for the global scope.</summary>
+    public static string Scope(string? stream) => SuppressionRules.Scope(stream, out var problem) ?? throw Usage(problem!.Replace("scope", "--stream", StringComparison.Ordinal));
+
     public static string Reason(string? text) => SuppressionRules.Reason(text, out var problem) ?? throw Usage(problem!);
 
     /// <summary>Who made the entry: <c>--by</c>, else the user running the command.</summary>

@@ -1,3 +1,5 @@
+using EmailWorker.Contracts;
+
 namespace EmailWorker.Delivery.Suppression;
 
 /// <summary>Why an address is suppressed (stored as the name).</summary>
@@ -8,7 +10,7 @@ internal static class SuppressionReasons
     public const string Manual = "manual";
 
     /// <summary>The scope of an entry that holds for every message.</summary>
-    public const string Global = "global";
+    public const string Global = SendEmailValidator.GlobalScope;
 
     public static readonly IReadOnlyList<string> All = [HardBounce, Complaint, Manual];
 }

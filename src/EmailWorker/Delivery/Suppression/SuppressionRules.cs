@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using EmailWorker.Contracts;
 using EmailWorker.Diagnostics;
 
 namespace EmailWorker.Delivery.Suppression;
@@ -47,14 +48,17 @@ internal static class SuppressionRules
             : Fail($"reason '{SafeText.Bound(text ?? "", 40)}' is not one of {string.Join(", ", SuppressionReasons.All)}", out problem);
     }
 
-    /// <summary>Only <c>global</c> (none given is global): messages carry no stream yet, so an entry of another scope would never match.</summary>
+    /// <summary>
+    /// <c>global</c> (none given is global) or a stream's name as messages carry it (<see cref="SendEmailValidator.IsValidStreamName"/>:
+    /// lower case, so an entry written <c>Broadcast</c> is refused rather than never matching).
+    /// </summary>
     public static string? Scope(string? text, out string? problem)
     {
         problem = null;
         var value = string.IsNullOrWhiteSpace(text) ? SuppressionReasons.Global : text.Trim();
-        return value == SuppressionReasons.Global
+        return value == SuppressionReasons.Global || SendEmailValidator.IsValidStreamName(value)
             ? value
-            : Fail($"scope '{SafeText.Bound(value, 40)}' is not {SuppressionReasons.Global}: messages carry no stream yet", out problem);
+            : Fail($"scope '{SafeText.Bound(value, 70)}' is not {SuppressionReasons.Global} or a stream name (1-64 characters of a-z, 0-9 and . _ -, lower case)", out problem);
     }
 
     /// <summary>Who made the entry, at most <see cref="MaxActorLength"/> characters of printable text.</summary>
