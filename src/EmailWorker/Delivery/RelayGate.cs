@@ -158,6 +158,23 @@ internal sealed class RelayGate
         }
     }
 
+    /// <summary>How long a sender about to open a new connection waits first (after a refused one); zero when it may now.</summary>
+    public TimeSpan ConnectWait()
+    {
+        lock (_lock)
+        {
+            var wait = _controller.ConnectHoldUntil - _time.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>The relay accepted a new connection.</summary>
+    public void Connected()
+    {
+        lock (_lock)
+            _controller.Connected();
+    }
+
     /// <summary>Whether more connections are open than the limit allows: the one being returned is closed.</summary>
     public bool IsSurplus(int openConnections)
     {

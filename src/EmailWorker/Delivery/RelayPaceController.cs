@@ -48,6 +48,8 @@ internal sealed class RelayPaceController
     public static readonly TimeSpan PlateauHold = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan FirstHold = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan FirstConnectHold = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan MaxConnectHold = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan FirstConnectionProbe = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxConnectionProbe = TimeSpan.FromMinutes(1);
     public const double LatencyTolerance = 2;
@@ -69,6 +71,7 @@ internal sealed class RelayPaceController
     private double? _refusedRate;
     private DateTimeOffset? _plateauSince;
     private TimeSpan _hold = FirstHold;
+    private TimeSpan _connectHold = FirstConnectHold;
     private int? _refusedConnections;
     private TimeSpan _connectionProbe = FirstConnectionProbe;
     private double? _smoothedLatency;
@@ -101,6 +104,16 @@ internal sealed class RelayPaceController
 
     /// <summary>No transaction may start before this (after a rate refusal: the relay's window is spent).</summary>
     public DateTimeOffset HoldUntil { get; private set; } = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// No new connection may be opened before this: after a refused connection the relay holds what it allows us, and
+    /// however many senders wait for a slot, one attempt per hold reaches it (<see cref="FirstConnectHold"/>, doubling
+    /// while refusals continue up to <see cref="MaxConnectHold"/>, back to the first once a connection is accepted).
+    /// </summary>
+    public DateTimeOffset ConnectHoldUntil { get; private set; } = DateTimeOffset.MinValue;
+
+    /// <summary>The relay accepted a new connection: the next refusal holds openings for the shortest time again.</summary>
+    public void Connected() => _connectHold = FirstConnectHold;
 
     /// <summary>Why the limits are what they are, since the last change; null while they are the configured ones.</summary>
     public string? LastReason => LastChange?.Text;
@@ -226,6 +239,13 @@ internal sealed class RelayPaceController
         _slowStart = false;
         if (signal.Kind == ThrottleKind.Connections)
         {
+            // Every refusal holds openings, also within an episode (the limit is lowered once per episode, and a sender
+            // held at the minimum with none open would otherwise try again as fast as senders take its one slot).
+            if (now >= ConnectHoldUntil)
+            {
+                ConnectHoldUntil = now + _connectHold;
+                _connectHold = Min(_connectHold * 2, MaxConnectHold);
+            }
             if (now - _connectionsDecreasedAt < EpisodeLength)
                 return null;
             _connectionsDecreasedAt = now;

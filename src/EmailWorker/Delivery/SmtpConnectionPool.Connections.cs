@@ -125,6 +125,9 @@ internal sealed partial class SmtpConnectionPool
         }
         if (client.IsConnected)
             return;
+        // After a refused connection the relay holds what it allows us: the next opening waits for the gate's hold.
+        if (_gate.ConnectWait() is var wait && wait > TimeSpan.Zero)
+            await Task.Delay(wait, cancellationToken);
         try
         {
             await client.ConnectAsync(cancellationToken);
@@ -136,6 +139,7 @@ internal sealed partial class SmtpConnectionPool
             throw new RelayUnavailableException(ex);
         }
         client.LastUsed = DateTimeOffset.UtcNow;
+        _gate.Connected();
         Log.SmtpConnected(_logger, _options.Host, _options.Port, _gate.Relay);
     }
 
