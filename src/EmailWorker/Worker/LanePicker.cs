@@ -11,6 +11,8 @@ namespace EmailWorker.Worker;
 /// </summary>
 internal sealed class LanePicker
 {
+    // 0.1 added ten times is 0.9999999999999999: without a tolerance a share of 0.1 would give bulk one slot in eleven.
+    private const double Tolerance = 1e-9;
     private readonly double _bulkShare;
     private double _bulkCredit;
 
@@ -29,7 +31,7 @@ internal sealed class LanePicker
         if (normalWaits && bulkWaits)
         {
             _bulkCredit += _bulkShare;
-            if (_bulkCredit < 1)
+            if (_bulkCredit < 1 - Tolerance)
                 return Lane.Normal;
             _bulkCredit -= 1;
             return Lane.Bulk;
