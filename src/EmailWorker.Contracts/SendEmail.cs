@@ -49,4 +49,10 @@ public sealed record SendEmail
     /// <c>global</c>. The worker's suppression list skips a recipient listed globally or for this stream; null is only global.
     /// </summary>
     public string? Stream { get; init; }
+
+    /// <summary>
+    /// The lane: <c>high</c>, <c>normal</c> (null means normal) or <c>bulk</c> (<see cref="EmailPriority"/>). It chooses the
+    /// exchange the message is published to; the worker serves high first and gives bulk a bounded share while others wait.
+    /// </summary>
+    public string? Priority { get; init; }
 }

@@ -35,6 +35,8 @@ public static class SendEmailValidator
         ValidateRelay(message.Relay, limits.KnownRelays, errors);
         if (message.Stream is not null && !IsValidStreamName(message.Stream))
             errors.Add(new(ValidationCodes.InvalidStream, "stream", "not a stream name: use 1-64 characters of a-z, 0-9 and . _ - (lower case; not 'global'), or leave it out"));
+        if (!EmailPriority.IsValid(message.Priority))
+            errors.Add(new(ValidationCodes.InvalidPriority, "priority", "not a priority: use high, normal or bulk (lower case), or leave it out"));
         return errors;
     }
 

@@ -19,6 +19,7 @@ public static class ValidationCodes
     public const string Expired = "expired";
     public const string UnknownRelay = "unknown_relay";
     public const string InvalidStream = "invalid_stream";
+    public const string InvalidPriority = "invalid_priority";
 
     /// <summary>The worker could not build a MIME message from a body that passed every other rule (never from a producer).</summary>
     public const string InvalidMime = "invalid_mime";

@@ -10,7 +10,8 @@ using RabbitMQ.Client.Exceptions;
 namespace EmailWorker.Publisher;
 
 /// <summary>
-/// Publishes <see cref="SendEmail"/> commands as persistent plain JSON to the work exchange. A command is validated first
+/// Publishes <see cref="SendEmail"/> commands as persistent plain JSON to the work exchange of their lane
+/// (<see cref="EmailPriority.ExchangeFor"/>: <c>email.send</c>, <c>email.send.high</c> or <c>email.send.bulk</c>). A command is validated first
 /// (<see cref="EmailValidationException"/>, nothing sent); then it is published with publisher confirms and the
 /// <c>mandatory</c> flag, and <see cref="PublishAsync"/> returns only when the broker has confirmed it. A return, a nack,
 /// a timeout or a lost connection throws <see cref="EmailPublishException"/> — never a silent success. One connection is
@@ -51,6 +52,7 @@ public sealed class EmailPublisher : IAsyncDisposable
         if (body.Length > _options.Limits.MaxMessageBytes)
             throw new EmailValidationException([new ValidationError(ValidationCodes.TooLarge, "body",
                 $"{body.Length} bytes; at most {_options.Limits.MaxMessageBytes} are accepted")]);
+        var exchange = EmailPriority.ExchangeFor(_options.Exchange, message.Priority);
         using var deadline = new CancellationTokenSource(_options.Timeout, _time);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
@@ -58,7 +60,7 @@ public sealed class EmailPublisher : IAsyncDisposable
             // Every channel busy for the whole timeout is a timeout like a slow confirm, not a bare cancellation.
             await _channelSlots.WaitAsync(timeout.Token);
         }
-        catch (OperationCanceledException ex) when (Translate(message.MessageId, ex, cancellationToken) is { } failure)
+        catch (OperationCanceledException ex) when (Translate(message.MessageId, exchange, ex, cancellationToken) is { } failure)
         {
             throw failure;
         }
@@ -74,9 +76,9 @@ public sealed class EmailPublisher : IAsyncDisposable
                 CorrelationId = message.CorrelationId,
                 Headers = TraceHeaders.Of(Activity.Current),
             };
-            await channel.BasicPublishAsync(_options.Exchange, "", mandatory: true, properties, body, timeout.Token);
+            await channel.BasicPublishAsync(exchange, "", mandatory: true, properties, body, timeout.Token);
         }
-        catch (Exception ex) when (Translate(message.MessageId, ex, cancellationToken) is { } failure)
+        catch (Exception ex) when (Translate(message.MessageId, exchange, ex, cancellationToken) is { } failure)
         {
             throw failure;
         }
@@ -87,16 +89,16 @@ public sealed class EmailPublisher : IAsyncDisposable
         }
     }
 
-    private EmailPublishException? Translate(string messageId, Exception exception, CancellationToken callerToken) => exception switch
+    private EmailPublishException? Translate(string messageId, string exchange, Exception exception, CancellationToken callerToken) => exception switch
     {
         OperationCanceledException when callerToken.IsCancellationRequested => null,
         OperationCanceledException => new(messageId, PublishFailure.TimedOut, $"no confirm within {_options.Timeout.TotalSeconds:0.#} s", exception),
-        PublishException { IsReturn: true } => new(messageId, PublishFailure.Unroutable, $"no queue is bound to exchange '{_options.Exchange}'", exception),
+        PublishException { IsReturn: true } => new(messageId, PublishFailure.Unroutable, $"no queue is bound to exchange '{exchange}'", exception),
         PublishException => new(messageId, PublishFailure.Refused, "the broker refused the message (nack)", exception),
         BrokerUnreachableException => new(messageId, PublishFailure.Unreachable,
             $"RabbitMQ at {BrokerEndpoints.Describe(_endpoints)} cannot be reached or refused the login", exception),
         OperationInterruptedException { ShutdownReason.ReplyCode: Constants.NotFound } => new(messageId, PublishFailure.Refused,
-            $"exchange '{_options.Exchange}' does not exist", exception),
+            $"exchange '{exchange}' does not exist", exception),
         OperationInterruptedException or AlreadyClosedException or IOException => new(messageId, PublishFailure.ConnectionLost, exception.Message, exception),
         _ => null,
     };

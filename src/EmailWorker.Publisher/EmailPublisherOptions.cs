@@ -24,7 +24,10 @@ public sealed class EmailPublisherOptions
 
     public string Password { get; set; } = "guest";
 
-    /// <summary>The work exchange: <c>&lt;Topology:Prefix&gt;.send</c> of the worker.</summary>
+    /// <summary>
+    /// The work exchange: <c>&lt;Topology:Prefix&gt;.send</c> of the worker. A message whose <c>priority</c> is <c>high</c> or
+    /// <c>bulk</c> goes to this name with <c>.high</c> or <c>.bulk</c> appended.
+    /// </summary>
     public string Exchange { get; set; } = "email.send";
 
     /// <summary>How long one publish may take, connecting included, before it fails.</summary>

@@ -129,10 +129,16 @@ public sealed partial class DeployFilesTests
     }
 
     [TestCase("producer", "write", "email.send", true)]
+    [TestCase("producer", "write", "email.send.high", true)] // the lanes' exchanges
+    [TestCase("producer", "write", "email.send.bulk", true)]
+    [TestCase("producer", "write", "email.send.other", false)]
     [TestCase("producer", "write", "email.dead", false)]
     [TestCase("producer", "read", "email.dead", false)]
     [TestCase("producer", "configure", "email.send", false)]
     [TestCase("worker", "read", "email.send", true)]
+    [TestCase("worker", "read", "email.send.high", true)]
+    [TestCase("worker", "read", "email.send.bulk", true)]
+    [TestCase("worker", "write", "email.send.high", true)] // a return to the high lane's work queue
     [TestCase("worker", "read", "email.dead", true)] // emailworker run ingests the dead letters into the store
     [TestCase("worker", "write", "email.retry", true)]
     [TestCase("worker", "write", "email.dead", true)]
@@ -143,6 +149,7 @@ public sealed partial class DeployFilesTests
     [TestCase("operator", "read", "email.dead", true)]
     [TestCase("operator", "read", "email.send", false)]
     [TestCase("operator", "write", "email.send", true)]
+    [TestCase("operator", "write", "email.send.bulk", true)] // a replay back to the letter's lane
     [TestCase("operator", "write", "email.dead", false)]
     [TestCase("operator", "write", "email.events", true)] // the email.replayed events of a replay
     [TestCase("monitoring", "read", "email.send", false)]

@@ -8,7 +8,7 @@ namespace EmailWorker.Tests;
 /// <summary>
 /// The publisher's timeout while every channel is busy: a broker that accepts TCP and never answers keeps the only channel
 /// slot taken, and the time runs out for a second call still waiting for it. And its refusal of a bad <c>stream</c> before
-/// any connection.
+/// any connection, and of a priority that names no lane.
 /// </summary>
 [TestFixture]
 [CancelAfter(UnitTimeouts.PerTest)]
@@ -63,6 +63,20 @@ public sealed class EmailPublisherTests
             Assert.That(refused!.Errors.Select(e => (e.Code, e.Field)), Is.EqualTo(new[] { (ValidationCodes.InvalidStream, "stream") }));
             Assert.That(body, Does.Contain("\"stream\":\"broadcast\""), "the field as the schema names it");
         });
+    }
+
+    [TestCase("urgent")]
+    [TestCase("High")]
+    [TestCase("")]
+    public async Task Should_refuse_a_priority_that_names_no_lane_before_connecting(string priority)
+    {
+        // Nothing listens on the port: a refusal that got as far as connecting would be a connection failure, not invalid_priority.
+        var options = new EmailPublisherOptions { HostName = "127.0.0.1", Port = 9, Timeout = TimeSpan.FromSeconds(5) };
+        await using var publisher = new EmailPublisher(options);
+
+        var refused = Assert.ThrowsAsync<EmailValidationException>(() => publisher.PublishAsync(Message("m-1") with { Priority = priority }));
+
+        Assert.That(refused!.Errors.Select(e => (e.Code, e.Field)), Is.EqualTo(new[] { (ValidationCodes.InvalidPriority, "priority") }));
     }
 
     private static SendEmail Message(string id) => new()

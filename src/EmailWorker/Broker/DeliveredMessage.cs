@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using EmailWorker.Messages;
 using RabbitMQ.Client.Events;
 
@@ -7,7 +8,7 @@ namespace EmailWorker.Broker;
 internal static class DeliveredMessage
 {
     /// <summary>The client reuses the body's buffer once its callback returns: the message gets its own copy.</summary>
-    public static IncomingMessage From(BasicDeliverEventArgs delivery)
+    public static IncomingMessage From(BasicDeliverEventArgs delivery, Lane lane)
     {
         var properties = delivery.BasicProperties;
         return new IncomingMessage(delivery.Body.ToArray())
@@ -26,6 +27,7 @@ internal static class DeliveredMessage
             OriginalUserId = properties.UserId ?? HeaderCodec.ReadOriginal(properties.Headers, HeaderNames.OriginalUserId),
             PublishedAt = AmqpTimestamps.Published(properties),
             Redelivered = delivery.Redelivered,
+            Lane = lane,
         };
     }
 }

@@ -1,10 +1,11 @@
+using EmailWorker.Configuration;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
 namespace EmailWorker.Broker;
 
 /// <summary>
-/// Every queue of the topology (work, each retry tier, dead) with its depth and consumers over AMQP and its unacked count
+/// Every queue of the topology (each lane's work queue and retry tiers, dead) with its depth and consumers over AMQP and its unacked count
 /// from the management API: what <c>emailworker status</c> and the dashboard's overview show.
 /// </summary>
 internal static class QueueSurvey
@@ -29,8 +30,13 @@ internal static class QueueSurvey
         return (queues, unackedProblem);
     }
 
+    /// <summary>Each lane's work queue (role <c>work</c>, <c>work high</c>, <c>work bulk</c>), then every tier by lane, then the dead letters.</summary>
     private static IEnumerable<(string Name, string Role)> Queues(OperatorContext context) =>
-        context.Names.Tiers.Select(tier => (tier.QueueName, "retry")).Prepend((context.Names.Work, "work")).Append((context.Names.Dead, "dead"));
+        Lanes.All.Select(lane => (context.Names.WorkFor(lane), Role("work", lane)))
+            .Concat(context.Names.Tiers.Select(tier => (tier.QueueName, Role("retry", tier.Lane))))
+            .Append((context.Names.Dead, "dead"));
+
+    private static string Role(string role, Lane lane) => lane == Lane.Normal ? role : $"{role} {lane.Name()}";
 
     private static async Task<QueueStatus> ReadAsync(IConnection connection, string queue, string role, CancellationToken cancellationToken)
     {

@@ -22,8 +22,9 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
     /// <summary>Passive declares only (they need no permission and change nothing); a missing entity stops start-up naming it.</summary>
     public async Task VerifyExistsAsync(IConnection connection, CancellationToken cancellationToken)
     {
-        var exchanges = new[] { names.Work, names.RetryExchange, names.Dead, names.Events };
-        var queues = names.Tiers.Select(tier => tier.QueueName).Prepend(names.Work).Append(names.Dead);
+        var workQueues = Lanes.All.Select(names.WorkFor).ToArray();
+        var exchanges = workQueues.Concat([names.RetryExchange, names.Dead, names.Events]);
+        var queues = workQueues.Concat(names.Tiers.Select(tier => tier.QueueName)).Append(names.Dead);
         foreach (var (kind, name) in exchanges.Select(e => ("Exchange", e)).Concat(queues.Select(q => ("Queue", q))))
         {
             // A failed passive declare closes its channel: one channel per check.
@@ -60,9 +61,13 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
         // A refused declaration closes the channel; a channel of its own keeps that away from the consumers.
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
 
-        await ExchangeAsync(channel, names.Work, ExchangeType.Fanout, cancellationToken);
-        await QueueAsync(channel, names.Work, WorkQueueArguments(), cancellationToken);
-        await channel.QueueBindAsync(names.Work, names.Work, "", cancellationToken: cancellationToken);
+        // One exchange and queue per lane, the same arguments each: the normal lane's is the work queue as it was before lanes.
+        foreach (var work in Lanes.All.Select(names.WorkFor))
+        {
+            await ExchangeAsync(channel, work, ExchangeType.Fanout, cancellationToken);
+            await QueueAsync(channel, work, WorkQueueArguments(), cancellationToken);
+            await channel.QueueBindAsync(work, work, "", cancellationToken: cancellationToken);
+        }
 
         await ExchangeAsync(channel, names.RetryExchange, ExchangeType.Direct, cancellationToken);
         foreach (var tier in names.Tiers)
@@ -94,7 +99,8 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
         var arguments = QuorumArguments();
         // Per-queue TTL, not per-message: a quorum queue only expires the message at its head.
         arguments["x-message-ttl"] = (long)tier.Delay.TotalMilliseconds;
-        arguments["x-dead-letter-exchange"] = names.Work;
+        // Back to the work exchange of the tier's own lane: a retried message keeps its lane.
+        arguments["x-dead-letter-exchange"] = names.WorkFor(tier.Lane);
         arguments["x-dead-letter-strategy"] = "at-least-once";
         arguments["x-overflow"] = "reject-publish";
         return arguments;

@@ -7,8 +7,14 @@ internal sealed class DeliveryOptions
 {
     public const string Section = "Delivery";
 
-    /// <summary>Unacknowledged messages the broker hands this worker at a time.</summary>
+    /// <summary>Unacknowledged messages the broker hands this worker at a time, per lane (each lane's queue has its own consumer).</summary>
     public int PrefetchCount { get; set; } = 256;
+
+    /// <summary>
+    /// The share of handling slots bulk messages take while normal ones wait too (0 &lt; share &lt; 1): 0.2 is one slot in five.
+    /// High messages always go first; a lane alone takes every slot.
+    /// </summary>
+    public double BulkShare { get; set; } = 0.2;
 
     /// <summary>Messages processed concurrently; each needs an SMTP connection from the pool while it is sent.</summary>
     public int ConcurrencyLimit { get; set; } = 256;

@@ -147,6 +147,8 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
         errors.Require(options.PrefetchCount is >= 1 and <= ushort.MaxValue, "PrefetchCount",
             $"is {options.PrefetchCount}: use 1 to {ushort.MaxValue}");
         errors.Require(options.ConcurrencyLimit is >= 1 and <= 1024, "ConcurrencyLimit", $"is {options.ConcurrencyLimit}: use 1 to 1024");
+        errors.Require(options.BulkShare is > 0 and < 1, "BulkShare",
+            $"is {options.BulkShare}: use a share above 0 and below 1 (0.2: bulk takes one handling slot in five while normal messages wait)");
         errors.Require(options.ConcurrencyLimit <= options.PrefetchCount, "ConcurrencyLimit",
             $"is {options.ConcurrencyLimit} but PrefetchCount is {options.PrefetchCount}: a worker cannot process more messages than it is given");
         errors.Require(string.IsNullOrEmpty(options.DefaultFrom)

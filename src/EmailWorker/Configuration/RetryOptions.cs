@@ -32,7 +32,7 @@ internal sealed class RetryOptions
     /// </summary>
     public int MaxSystemReturns { get; set; } = 10;
 
-    /// <summary>At most this many tier queues, however the schedules and the jitter combine.</summary>
+    /// <summary>At most this many tier queues per lane (the topology has each lane's: three times as many), however the schedules and the jitter combine.</summary>
     public const int MaxTierQueues = 100;
 
     /// <summary>The schedules and jitter as the planner and the topology use them (valid options assumed: validated at start-up).</summary>

@@ -32,12 +32,13 @@ internal sealed class WorkerMetrics
     private readonly Counter<long> _suppressionMatched;
     private readonly Histogram<double> _suppressionLookupDuration;
     private readonly KeyValuePair<string, object?> _system = new(Telemetry.MessagingSystem, "rabbitmq");
-    private readonly KeyValuePair<string, object?> _destination;
+    // Per lane: the work queue the delivery came from (High, Normal, Bulk order).
+    private readonly KeyValuePair<string, object?>[] _destinations;
 
     public WorkerMetrics(IMeterFactory meters, TopologyNames names)
     {
         var meter = meters.Create(Telemetry.Name);
-        _destination = new(Telemetry.DestinationName, names.Work);
+        _destinations = [.. Lanes.All.Select(lane => new KeyValuePair<string, object?>(Telemetry.DestinationName, names.WorkFor(lane)))];
         _messages = meter.CreateCounter<long>("emailworker.messages", "{message}",
             "Messages (or the part of one for some of its recipients) by what became of them, counted once the outcome is durable");
         _consumed = meter.CreateCounter<long>("messaging.client.consumed.messages", "{message}", "Deliveries taken from the work queue");
@@ -110,16 +111,16 @@ internal sealed class WorkerMetrics
     public void Outcome(string outcome, string outcomeClass) =>
         _messages.Add(1, new KeyValuePair<string, object?>(Telemetry.Outcome, outcome), new KeyValuePair<string, object?>(Telemetry.Class, outcomeClass));
 
-    public void Consumed() => _consumed.Add(1, _system, _destination);
+    public void Consumed(Lane lane) => _consumed.Add(1, _system, _destinations[(int)lane]);
 
     /// <summary>A delivery handled since <paramref name="startedAt"/> (a <see cref="Stopwatch"/> timestamp); <paramref name="errorType"/> when it failed.</summary>
-    public void Processed(long startedAt, string? errorType)
+    public void Processed(long startedAt, string? errorType, Lane lane)
     {
         var seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         if (errorType is null)
-            _processDuration.Record(seconds, _system, _destination);
+            _processDuration.Record(seconds, _system, _destinations[(int)lane]);
         else
-            _processDuration.Record(seconds, _system, _destination, new KeyValuePair<string, object?>(Telemetry.ErrorType, errorType));
+            _processDuration.Record(seconds, _system, _destinations[(int)lane], new KeyValuePair<string, object?>(Telemetry.ErrorType, errorType));
     }
 
     /// <summary>One SMTP transaction at <paramref name="relay"/> (a configured name) since <paramref name="startedAt"/>, by its reply's class.</summary>

@@ -39,10 +39,12 @@ internal static class HeaderCodec
     /// <summary>
     /// The headers a message is published on with: the source's headers without the broker's death headers and without
     /// any of ours, then <paramref name="state"/>, the failure record (dead letters only), the replay stamp (replays only)
-    /// and the producer's expiration and user-id (<paramref name="original"/>, when it set them).
+    /// the producer's expiration and user-id (<paramref name="original"/>, when it set them) and the lane (only when not
+    /// normal: a message of the normal lane carries the headers it had before there were lanes).
     /// </summary>
     public static Dictionary<string, object?> Write(IDictionary<string, object?>? source, AttemptState state,
-        FailureRecord? failure = null, ReplayStamp? replay = null, (string? Expiration, string? UserId) original = default)
+        FailureRecord? failure = null, ReplayStamp? replay = null, (string? Expiration, string? UserId) original = default,
+        Lane lane = Lane.Normal)
     {
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (name, value) in source ?? new Dictionary<string, object?>())
@@ -76,8 +78,14 @@ internal static class HeaderCodec
             headers[HeaderNames.OriginalExpiration] = original.Expiration;
         if (original.UserId is not null)
             headers[HeaderNames.OriginalUserId] = original.UserId;
+        if (lane != Lane.Normal)
+            headers[HeaderNames.Lane] = lane.Name();
         return headers;
     }
+
+    /// <summary>The lane a move wrote (<see cref="HeaderNames.Lane"/>); null when there is none or it names no lane.</summary>
+    public static Lane? ReadLane(IDictionary<string, object?>? headers) =>
+        Lanes.TryParse(ReadString(headers, HeaderNames.Lane), out var lane) ? lane : null;
 
     /// <summary>
     /// A producer property our header keeps (<see cref="HeaderNames.OriginalExpiration"/>, <see cref="HeaderNames.OriginalUserId"/>);

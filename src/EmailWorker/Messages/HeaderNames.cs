@@ -14,6 +14,9 @@ internal static class HeaderNames
     public const string RemainingRecipients = "email-remaining-recipients";
     public const string SystemReturns = "email-system-returns";
 
+    // The lane the message was served in, when not normal: written on every move, read when a dead letter is replayed.
+    public const string Lane = "email-lane";
+
     // Replay: written by `dlq replay`.
     public const string ReplayCount = "email-replay-count";
     public const string ReplayedAt = "email-replayed-at";
@@ -35,6 +38,9 @@ internal static class HeaderNames
 
     /// <summary>What the broker writes when it dead-letters a message itself (x-death and friends).</summary>
     public const string BrokerFirstDeathReason = "x-first-death-reason";
+
+    /// <summary>The queue the broker first dead-lettered the message from (its delivery limit: the lane's work queue).</summary>
+    public const string BrokerFirstDeathQueue = "x-first-death-queue";
 
 
     /// <summary>

@@ -1,3 +1,5 @@
+using EmailWorker.Configuration;
+
 namespace EmailWorker.Messages;
 
 /// <summary>
@@ -49,6 +51,12 @@ internal sealed record IncomingMessage(ReadOnlyMemory<byte> Body)
     /// property (the broker refuses a user-id other than the publishing connection's user), only kept in <see cref="HeaderNames.OriginalUserId"/>.
     /// </summary>
     public string? OriginalUserId { get; init; }
+
+    /// <summary>
+    /// The lane whose work queue it came from: its moves stay in that lane (retry tiers, a return to the work queue) and
+    /// its dead letter records it for a replay. A body whose <c>priority</c> names another lane is still served in this one.
+    /// </summary>
+    public Lane Lane { get; init; } = Lane.Normal;
 
     /// <summary>The broker delivered it before without an ack (to this consumer or another).</summary>
     public bool Redelivered { get; init; }

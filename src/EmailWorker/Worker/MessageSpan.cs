@@ -7,7 +7,7 @@ using EmailWorker.Messages;
 namespace EmailWorker.Worker;
 
 /// <summary>
-/// Starts the span of one delivery handled (<c>process email.send</c>, kind Consumer), continuing the producer's trace from
+/// Starts the span of one delivery handled (<c>process email.send</c>, <c>process email.send.high</c>, ..., kind Consumer), continuing the producer's trace from
 /// the W3C <c>traceparent</c>/<c>tracestate</c> headers of the message. When RabbitMQ.Client's own <c>deliver</c> span is current
 /// (its activity sources are listened to) and belongs to that trace, the span nests under it.
 /// </summary>
@@ -16,7 +16,8 @@ internal sealed class MessageSpan(TopologyNames names)
     /// <summary>The <c>error.type</c> of a delivery given back to the broker without a recorded outcome.</summary>
     public const string Requeued = "requeued";
 
-    private readonly string _name = $"process {names.Work}";
+    // Per lane (High, Normal, Bulk order): the span is named after the work queue the delivery came from.
+    private readonly string[] _names = [.. Lanes.All.Select(lane => $"process {names.WorkFor(lane)}")];
 
     public Activity? Start(IncomingMessage message)
     {
@@ -26,11 +27,11 @@ internal sealed class MessageSpan(TopologyNames names)
         var remote = Extract(message.Headers);
         var current = Activity.Current;
         var parent = current is not null && (remote == default || current.TraceId == remote.TraceId) ? current.Context : remote;
-        var span = Telemetry.Source.StartActivity(_name, ActivityKind.Consumer, parent);
+        var span = Telemetry.Source.StartActivity(_names[(int)message.Lane], ActivityKind.Consumer, parent);
         if (span is { IsAllDataRequested: true })
         {
             span.SetTag(Telemetry.MessagingSystem, "rabbitmq");
-            span.SetTag(Telemetry.DestinationName, names.Work);
+            span.SetTag(Telemetry.DestinationName, names.WorkFor(message.Lane));
             span.SetTag(Telemetry.OperationType, "process");
         }
         return span;

@@ -88,7 +88,7 @@ internal sealed class PlanExecutor(MessageMover mover, OutcomeReporter reporter,
                     if (ticket is { } held)
                         failing.Update(held, ex.Message);
                     else
-                        ticket = failing.Add(mover.QueueOf(move), ex.Message);
+                        ticket = failing.Add(mover.QueueOf(move, source.Lane), ex.Message);
                 }
                 try
                 {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace EmailWorker.Worker;
 
 /// <summary>
-/// <c>/healthz/ready</c>: both broker connections open and a consumer registered on the work queue → Healthy (200).
+/// <c>/healthz/ready</c>: both broker connections open and a consumer registered on every lane's work queue → Healthy (200).
 /// Consumption paused by the relay breakers (every relay down) or by a broker that blocks publishers → Degraded, still 200: the cause is
 /// outside this worker, every replica shares it, and reporting it unready would only stall a rolling update; the breaker
 /// gauge and its alert say it instead. One relay of several down → Degraded too, naming it: the others carry its traffic. Moves that fail and are held for another try (a retry tier whose queue is gone)
@@ -41,7 +41,7 @@ internal sealed class ReadinessCheck(
                 ConsumerState.PausedWhileBrokerBlocks => HealthCheckResult.Degraded("consumption paused: RabbitMQ blocks publishers"),
                 ConsumerState.Starting => HealthCheckResult.Unhealthy("starting"),
                 ConsumerState.Stopped => HealthCheckResult.Unhealthy("stopping"),
-                _ => HealthCheckResult.Unhealthy("not consuming the work queue"),
+                _ => HealthCheckResult.Unhealthy($"not consuming the work queue of every lane: no consumer on {string.Join(", ", consumer.NotConsumed)}"),
             },
         };
         return Task.FromResult(result);

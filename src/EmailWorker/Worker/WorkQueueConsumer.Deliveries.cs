@@ -1,53 +1,78 @@
 using System.Diagnostics;
 using EmailWorker.Broker;
+using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using EmailWorker.Messages;
 using RabbitMQ.Client.Events;
 
 namespace EmailWorker.Worker;
 
-/// <summary>Each delivery: counted, handed to the handler within the concurrency limit, settled by its decision.</summary>
+/// <summary>
+/// Each delivery: registered, left waiting in its lane, handed to the handler when a slot is free and its lane's turn
+/// comes, settled by its decision.
+/// </summary>
 internal sealed partial class WorkQueueConsumer
 {
     /// <summary>
-    /// Called by the client one delivery at a time, in delivery order: registering the tag here, before any handling
-    /// starts, is what lets <see cref="DeliverySettler"/> ack a run of deliveries with one multiple ack safely.
-    /// Waiting for a free handling slot is the back-pressure; the prefetch bounds what the client buffers meanwhile.
+    /// Called by the client one delivery at a time, in delivery order, for every lane's consumer: registering the tag
+    /// here, before any handling starts, is what lets <see cref="DeliverySettler"/> ack a run of deliveries with one
+    /// multiple ack safely. It never waits: the delivery waits in its lane (bounded by the lane consumer's prefetch), so
+    /// a high delivery the client has read is never held up behind a bulk one.
     /// </summary>
-    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
+    private Task OnReceivedAsync(Lane lane, BasicDeliverEventArgs delivery)
+    {
+        _settler!.Delivered(delivery.DeliveryTag);
+        // Deliveries that arrive once stopping began are left unacked, not nacked: the channel's close returns them.
+        // (A nack would hand them straight back to a consumer the client recovered after a cancel failed.)
+        if (Volatile.Read(ref _stopped))
+            return Task.CompletedTask;
+        // Converted here, once: below the consumer nothing sees the broker's types (the body is copied: the client reuses its buffer).
+        _waiting.Add(lane, new PendingDelivery(delivery.DeliveryTag, DeliveredMessage.From(delivery, lane)));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Waiting for a free slot is the back-pressure; the lane is chosen once a slot is free, so a high delivery that
+    /// arrived while every slot was busy takes the next one.
+    /// </summary>
+    private async Task DispatchAsync()
     {
         var settler = _settler!;
-        settler.Delivered(delivery.DeliveryTag);
-        // Counted before waiting for a slot, so a drain that starts meanwhile waits for this delivery too.
-        _inFlight.Enter();
-        var handed = false;
-        try
+        while (true)
         {
-            // Deliveries that arrive once stopping began are left unacked, not nacked: the channel's close returns them.
-            // (A nack would hand them straight back to a consumer the client recovered after a cancel failed.)
-            if (Volatile.Read(ref _stopped))
+            PendingDelivery next;
+            try
+            {
+                await _slots!.WaitAsync(_dispatching.Token);
+                try
+                {
+                    (_, next) = await _waiting.TakeAsync(_dispatching.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _slots.Release();
+                    throw;
+                }
+            }
+            catch (OperationCanceledException)
+            {
                 return;
-            await _slots!.WaitAsync(CancellationToken.None);
+            }
+            // Counted before looking at the stop, so a drain that starts meanwhile waits for this delivery too.
+            _inFlight.Enter();
             if (Volatile.Read(ref _stopped))
             {
                 _slots.Release();
-                return;
-            }
-            // Converted here, once: below the consumer nothing sees the broker's types (the body is copied: the client reuses its buffer).
-            var incoming = DeliveredMessage.From(delivery);
-            handed = true;
-            _ = Task.Run(() => HandleAndSettleAsync(settler, delivery.DeliveryTag, incoming));
-        }
-        finally
-        {
-            if (!handed)
                 _inFlight.Exit();
+                continue;
+            }
+            _ = Task.Run(() => HandleAndSettleAsync(settler, next.DeliveryTag, next.Message));
         }
     }
 
     private async Task HandleAndSettleAsync(DeliverySettler settler, ulong deliveryTag, IncomingMessage incoming)
     {
-        metrics.Consumed();
+        metrics.Consumed(incoming.Lane);
         var started = Stopwatch.GetTimestamp();
         using var span = messageSpan.Start(incoming);
         string? errorType = null;
@@ -80,10 +105,13 @@ internal sealed partial class WorkQueueConsumer
         }
         finally
         {
-            metrics.Processed(started, errorType);
+            metrics.Processed(started, errorType, incoming.Lane);
             MessageSpan.End(span, errorType);
             _slots!.Release();
             _inFlight.Exit();
         }
     }
+
+    /// <summary>A delivery waiting in its lane: its tag for the settler and the message for the handler.</summary>
+    private sealed record PendingDelivery(ulong DeliveryTag, IncomingMessage Message);
 }

@@ -1,3 +1,4 @@
+using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using RabbitMQ.Client;
 
@@ -14,17 +15,33 @@ internal sealed partial class WorkQueueConsumer
     {
         if (!Volatile.Read(ref _stopped) && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
         {
-            Log.ConsumerChannelClosed(logger, names.Work, reason.ReplyCode, reason.ReplyText);
+            Log.ConsumerChannelClosed(logger, string.Join(", ", Lanes.All.Select(names.WorkFor)), reason.ReplyCode, reason.ReplyText);
             fatalStop.Request($"the broker closed the consumer channel: {reason.ReplyCode} {reason.ReplyText}");
         }
         return Task.CompletedTask;
     }
 
-    /// <summary>A cancel that fails still clears the tag (see <see cref="ConsumerTag"/>), so the next resume consumes.</summary>
+    /// <summary>
+    /// Every lane's consumer is cancelled; a cancel that fails still clears its tag (see <see cref="ConsumerTag"/>), so the
+    /// next resume consumes, and the other lanes are cancelled all the same.
+    /// </summary>
     private async Task PauseAsync()
     {
-        if (Volatile.Read(ref _consumerTag) is { } consumerTag && await consumerTag.CancelAsync())
-            Log.ConsumptionPaused(logger, names.Work);
+        Exception? failed = null;
+        foreach (var lane in Lanes.All)
+        {
+            try
+            {
+                if (Volatile.Read(ref _consumerTags) is { } tags && await tags[(int)lane].CancelAsync())
+                    Log.ConsumptionPaused(logger, names.WorkFor(lane));
+            }
+            catch (Exception ex)
+            {
+                failed ??= ex;
+            }
+        }
+        if (failed is not null)
+            throw failed;
     }
 
     /// <summary>
@@ -44,10 +61,10 @@ internal sealed partial class WorkQueueConsumer
             // No token is passed in: an OperationCanceledException here is an RPC that timed out, tried again like any failure.
             catch (Exception ex) when (!Volatile.Read(ref _stopped))
             {
-                Log.ResumeFailed(logger, names.Work, attempt, ex.Message);
+                Log.ResumeFailed(logger, string.Join(", ", NotConsumed), attempt, ex.Message);
                 if (attempt == ResumeAttempts)
                 {
-                    fatalStop.Request($"could not consume {names.Work} again: {ex.Message}");
+                    fatalStop.Request($"could not consume {string.Join(", ", NotConsumed)} again: {ex.Message}");
                     return;
                 }
             }
@@ -55,27 +72,42 @@ internal sealed partial class WorkQueueConsumer
         }
     }
 
+    /// <summary>Consumes every lane that has no consumer; a lane whose consume fails throws after the others were tried, and the resume tries it again.</summary>
     private async Task ConsumeAsync()
     {
-        // The breakers may all have opened again since one raised Closed: consuming now would only cycle messages.
-        if (Volatile.Read(ref _consumerTag) is { } consumerTag
-            && await consumerTag.ConsumeAsync(() => !Volatile.Read(ref _stopped) && !relays.AllDown && !Volatile.Read(ref _brokerBlocked)))
-            Log.ConsumptionResumed(logger, names.Work);
+        if (Volatile.Read(ref _consumerTags) is not { } tags)
+            return;
+        Exception? failed = null;
+        foreach (var lane in Lanes.All)
+        {
+            try
+            {
+                // The breakers may all have opened again since one raised Closed: consuming now would only cycle messages.
+                if (await tags[(int)lane].ConsumeAsync(() => !Volatile.Read(ref _stopped) && !relays.AllDown && !Volatile.Read(ref _brokerBlocked)))
+                    Log.ConsumptionResumed(logger, names.WorkFor(lane));
+            }
+            catch (Exception ex)
+            {
+                failed ??= ex;
+            }
+        }
+        if (failed is not null)
+            throw failed;
     }
 
-    private WorkQueueBasicConsumer NewConsumer(IChannel channel)
+    private WorkQueueBasicConsumer NewConsumer(IChannel channel, Lane lane)
     {
-        var consumer = new WorkQueueBasicConsumer(channel, OnCancelledByBrokerAsync);
-        consumer.ReceivedAsync += OnReceivedAsync;
+        var consumer = new WorkQueueBasicConsumer(channel, _ => OnCancelledByBrokerAsync(lane));
+        consumer.ReceivedAsync += (_, delivery) => OnReceivedAsync(lane, delivery);
         return consumer;
     }
 
-    private Task OnCancelledByBrokerAsync(string consumerTag)
+    private Task OnCancelledByBrokerAsync(Lane lane)
     {
         if (!Volatile.Read(ref _stopped))
         {
-            Log.ConsumerCancelledByBroker(logger, names.Work);
-            fatalStop.Request($"the broker cancelled the consumer of {names.Work} (was the queue deleted?)");
+            Log.ConsumerCancelledByBroker(logger, names.WorkFor(lane));
+            fatalStop.Request($"the broker cancelled the consumer of {names.WorkFor(lane)} (was the queue deleted?)");
         }
         return Task.CompletedTask;
     }

@@ -11,8 +11,9 @@ using RabbitMQ.Client;
 namespace EmailWorker.Worker;
 
 /// <summary>
-/// Consumes the work queue: declares the topology at start-up, hands each delivery to <see cref="MessageHandler"/> with
-/// up to <c>Delivery:ConcurrencyLimit</c> at once, and acks or requeues it by the handler's decision. It pauses while
+/// Consumes the work queue of every lane (one consumer each, on one channel): declares the topology at start-up, hands
+/// each delivery to <see cref="MessageHandler"/> with up to <c>Delivery:ConcurrencyLimit</c> at once — the next free slot
+/// going to the lane <see cref="LanePicker"/> chooses — and acks or requeues it by the handler's decision. It pauses while
 /// every relay's circuit breaker is open or the broker blocks publishers (no move could be confirmed), and resumes when neither is.
 /// Its start and stop here; each delivery's way in <c>WorkQueueConsumer.Deliveries.cs</c>; pausing and resuming in
 /// <c>WorkQueueConsumer.Pausing.cs</c>.
@@ -36,8 +37,11 @@ internal sealed partial class WorkQueueConsumer(
     private readonly CancellationTokenSource _startAborted = new();
     private Task _startup = Task.CompletedTask;
     private readonly InFlightCounter _inFlight = inFlight;
+    private readonly CancellationTokenSource _dispatching = new();
+    private readonly LaneDispatcher<PendingDelivery> _waiting = new(new LanePicker(options.Value.BulkShare));
+    private Task _dispatch = Task.CompletedTask;
     private IChannel? _channel;
-    private ConsumerTag? _consumerTag;
+    private ConsumerTag[]? _consumerTags;
     private DeliverySettler? _settler;
     private SemaphoreSlim? _slots;
     private bool _started;
@@ -45,16 +49,25 @@ internal sealed partial class WorkQueueConsumer(
     private bool _brokerBlocked;
 
     /// <summary>
-    /// Whether the work queue is being consumed, and if not, why (the readiness check reads it). An open breaker or a
-    /// blocked broker counts as paused from the moment it is known, before the consumer's cancel has gone through.
+    /// Whether every lane's work queue is being consumed, and if not, why (the readiness check reads it): a lane without
+    /// its consumer is not consuming, whatever the others do. An open breaker or a blocked broker counts as paused from
+    /// the moment it is known, before the consumers' cancels have gone through.
     /// </summary>
     public ConsumerState State =>
         !Volatile.Read(ref _started) ? ConsumerState.Starting
         : Volatile.Read(ref _stopped) ? ConsumerState.Stopped
         : relays.AllDown ? ConsumerState.PausedByBreaker
         : Volatile.Read(ref _brokerBlocked) ? ConsumerState.PausedWhileBrokerBlocks
-        : Volatile.Read(ref _consumerTag) is { IsConsuming: true } ? ConsumerState.Consuming
+        : NotConsumed.Count == 0 ? ConsumerState.Consuming
         : ConsumerState.NotConsuming;
+
+    /// <summary>The work queues of the lanes without a consumer at this moment (all of them before start-up).</summary>
+    public IReadOnlyList<string> NotConsumed => Volatile.Read(ref _consumerTags) is { } tags
+        ? [.. Lanes.All.Where(lane => !tags[(int)lane].IsConsuming).Select(names.WorkFor)]
+        : [.. Lanes.All.Select(names.WorkFor)];
+
+    /// <summary>How many deliveries of <paramref name="lane"/> this worker holds, waiting for a handling slot.</summary>
+    public int Waiting(Lane lane) => _waiting.Waiting(lane);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -76,10 +89,11 @@ internal sealed partial class WorkQueueConsumer(
         try
         {
             await ConnectAsync(cancellationToken);
+            _dispatch = Task.Run(DispatchAsync, CancellationToken.None);
             await ConsumeAsync();
             Volatile.Write(ref _started, true);
             var delivery = options.Value;
-            Log.WorkerStarted(logger, names.Work, broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
+            Log.WorkerStarted(logger, string.Join(", ", Lanes.All.Select(names.WorkFor)), broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -100,10 +114,12 @@ internal sealed partial class WorkQueueConsumer(
         _channel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false), cancellationToken);
         _settler = new DeliverySettler(_channel, logger);
         var channel = _channel;
-        Volatile.Write(ref _consumerTag, new ConsumerTag(
-            () => channel.BasicConsumeAsync(names.Work, autoAck: false, NewConsumer(channel)),
-            tag => channel.BasicCancelAsync(tag)));
+        // One consumer per lane on the one channel: delivery tags stay one sequence, so the settler's multiple acks hold.
+        Volatile.Write(ref _consumerTags, [.. Lanes.All.Select(lane => new ConsumerTag(
+            () => channel.BasicConsumeAsync(names.WorkFor(lane), autoAck: false, NewConsumer(channel, lane)),
+            tag => channel.BasicCancelAsync(tag)))]);
         _slots = new SemaphoreSlim(delivery.ConcurrencyLimit, delivery.ConcurrencyLimit);
+        // Not global: the prefetch holds for each lane's consumer, so a bulk backlog never fills a high consumer's window.
         await _channel.BasicQosAsync(0, (ushort)delivery.PrefetchCount, global: false, cancellationToken);
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
         relays.EveryRelayDown += PauseAsync;
@@ -130,24 +146,20 @@ internal sealed partial class WorkQueueConsumer(
         await _startup;
         relays.EveryRelayDown -= PauseAsync;
         relays.RelayRecovered -= ResumeAsync;
-        var consumerTag = Volatile.Read(ref _consumerTag);
-        if (consumerTag is null)
+        // Stopped first: deliveries waiting for a slot are no longer handed over (the channel's close returns them).
+        Volatile.Write(ref _stopped, true);
+        await _dispatching.CancelAsync();
+        await _dispatch;
+        foreach (var consumerTag in Volatile.Read(ref _consumerTags) ?? [])
         {
-            // The channel was never opened, so nothing was consumed.
-            Volatile.Write(ref _stopped, true);
-            return;
-        }
-        try
-        {
-            await consumerTag.CancelAsync(() =>
+            try
             {
-                Volatile.Write(ref _stopped, true);
-                return _channel is { IsOpen: true };
-            });
-        }
-        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
-        {
-            // The channel is gone already: the broker has requeued what it held.
+                await consumerTag.CancelAsync(() => _channel is { IsOpen: true });
+            }
+            catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+            {
+                // The channel is gone already: the broker has requeued what it held.
+            }
         }
     }
 
@@ -177,14 +189,17 @@ internal sealed partial class WorkQueueConsumer(
             await _channel.CloseAsync(CancellationToken.None);
             await _channel.DisposeAsync();
         }
-        Log.WorkerStopped(logger, names.Work);
+        Log.WorkerStopped(logger, string.Join(", ", Lanes.All.Select(names.WorkFor)));
     }
 
     public void Dispose()
     {
         _stopping.Dispose();
         _startAborted.Dispose();
-        _consumerTag?.Dispose();
+        _dispatching.Dispose();
+        _waiting.Dispose();
+        foreach (var consumerTag in _consumerTags ?? [])
+            consumerTag.Dispose();
         _slots?.Dispose();
     }
 }

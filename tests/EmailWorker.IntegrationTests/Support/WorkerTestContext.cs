@@ -250,7 +250,7 @@ public sealed class WorkerTestContext : IAsyncDisposable
             }
             await using (var channel = await connection.CreateChannelAsync(cancellationToken: token))
             {
-                foreach (var exchange in new[] { "send", "retry", "dead", "events" })
+                foreach (var exchange in new[] { "send", "send.high", "send.bulk", "retry", "dead", "events" })
                     await DeleteQuietlyAsync(() => channel.ExchangeDeleteAsync($"{Prefix}.{exchange}", cancellationToken: token));
             }
         });
@@ -263,7 +263,12 @@ public sealed class WorkerTestContext : IAsyncDisposable
         }
     }
 
-    private IEnumerable<string> QueueNames() => WaitingQueues().Append(DeadQueue);
+    /// <summary>Every queue the worker declares: the normal lane's waiting queues, the other lanes', the dead letters.</summary>
+    private IEnumerable<string> QueueNames() => WaitingQueues().Concat(LaneQueues("high")).Concat(LaneQueues("bulk")).Append(DeadQueue);
+
+    /// <summary>The work queue and retry tiers of the lane <paramref name="lane"/> (high or bulk), e.g. <c>t….send.high</c>, <c>t….retry.high.1s</c>.</summary>
+    public IEnumerable<string> LaneQueues(string lane) =>
+        new[] { $"{WorkQueue}.{lane}" }.Concat(RetrySchedule.Split(',').Concat(MoreRetryTiers).Select(d => $"{Prefix}.retry.{lane}.{d.Trim()}"));
 
     /// <summary>Where a message waits for delivery: the work queue and every retry tier.</summary>
     public IEnumerable<string> WaitingQueues() =>

@@ -16,8 +16,13 @@ internal static class SendCommand
         var text = new Option<string?>("--text") { Description = "Plain-text body" };
         var from = new Option<string?>("--from") { Description = "Sender address (default: Delivery:DefaultFrom)" };
         var file = new Option<FileInfo?>("--file") { Description = "A SendEmail JSON file instead of the options above" };
-        var command = new Command("send", "Publish one message to the work exchange (validated first).");
-        foreach (var option in new Option[] { to, subject, text, from, file })
+        var priority = new Option<string?>("--priority")
+        {
+            Description = "The lane: high, normal or bulk (published to the lane's exchange; with --file, instead of the file's priority)",
+        };
+        priority.AcceptOnlyFromAmong([.. EmailPriority.All]);
+        var command = new Command("send", "Publish one message to the work exchange of its lane (validated first).");
+        foreach (var option in new Option[] { to, subject, text, from, file, priority })
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
@@ -29,6 +34,8 @@ internal static class SendCommand
                 Subject = parse.GetValue(subject),
                 Text = parse.GetValue(text),
             };
+            if (parse.GetValue(priority) is { } lane)
+                message = message with { Priority = lane };
             await using var publisher = new EmailPublisher(new EmailPublisherOptions
             {
                 HostName = context.Broker.Host,
