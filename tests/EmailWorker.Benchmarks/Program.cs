@@ -11,7 +11,8 @@ if (args is ["peer", ..])
     return await PeerProcess.RunAsync(args[1..]);
 
 // Usage: [--runs N] [--messages N] [--store-runs N] [--store-size N] [--ingest N] [--only group,group] (groups: broker, smtp, naive, tuned, postfix, drain, observability,
-// ledger, webhooks, logging, memory, jit, latency, retry, replay, deadletters, suppression, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
+// ledger, webhooks, logging, memory, jit, latency, retry, replay, deadletters, suppression, lanes, remote, oneflight, throttle, sweep; all when left out — for profiling one path).
+// lanes: a bulk backlog of 100,000 (or --messages N when given) and high messages published during its drain.
 // --suppression-size N (default 1000000): the suppression list's entries in the suppression group.
 // --throttle-messages N (default 600): the size of the throttling-relay drains.
 var runs = Option("--runs", 3);
@@ -148,6 +149,16 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
         }
         if (Wanted("replay"))
             table.Record($"replay: dlq replay --all of {ReplayMessages} dead letters", "msgs/s", await ReplayRun.MeasureAsync(broker, ReplayMessages));
+        if (Wanted("lanes"))
+        {
+            var lanesBulk = args.Contains("--messages") ? messages : 100_000;
+            var lanes = await LanesDrain.MeasureAsync(broker, worker, sink, lanesBulk);
+            table.Record($"lanes: high publish→250 p50, {lanesBulk} bulk queued (shipped settings)", "ms", Figure.Percentile(lanes.HighLatencies, 50));
+            table.Record($"lanes: high publish→250 p99, {lanesBulk} bulk queued", "ms", Figure.Percentile(lanes.HighLatencies, 99));
+            table.Record($"lanes: high publish→250 max, {lanesBulk} bulk queued", "ms", lanes.HighLatencies[^1]);
+            table.Record("lanes: high messages measured", "", lanes.HighLatencies.Length);
+            table.Record("lanes: bulk drain while high was published", "msgs/s", lanes.BulkPerSecond);
+        }
     }
     // The list is imported once (a million entries take a while), then drained against with and without it --runs times.
     if (Wanted("suppression"))

@@ -5,8 +5,9 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 /// <summary>
-/// The Python and Node.js examples in src/Examples publish plain JSON with a W3C traceparent, and print the outcome event of
-/// their message; the worker (exporting to an in-test OTLP receiver) continues their trace.
+/// The Python and Node.js examples in src/Examples publish plain JSON with a W3C traceparent to the lane they are told (here
+/// high: the broker counts it in at the high lane's exchange), and print the outcome event of their message; the worker
+/// (exporting to an in-test OTLP receiver) continues their trace.
 /// </summary>
 [TestFixture]
 [CancelAfter(TestTimeouts.PerTest)]
@@ -33,8 +34,11 @@ public sealed class When_producers_use_other_languages
         using var delivered = JsonDocument.Parse(lines.Single(line => line.StartsWith("delivered: ", StringComparison.Ordinal))["delivered: ".Length..]);
         var traceId = lines.Single(line => line.StartsWith("trace ", StringComparison.Ordinal))["trace ".Length..].Trim();
         // The worker continued the example's trace (spans are exported in batches, every 5 s by default).
-        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(otlp.Spans.Any(s => s.TraceId == traceId && s.Name == $"process {context.WorkQueue}")),
+        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(otlp.Spans.Any(s => s.TraceId == traceId && s.Name == $"process {context.WorkQueue}.high")),
             TimeSpan.FromSeconds(30)), Is.True, $"trace {traceId}; spans: {string.Join(", ", otlp.Spans)}");
+        // The broker's own count (its statistics trail by a second): the message went in at the high lane's exchange.
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await ExchangeStats.PublishedInAsync(context.Broker, $"{context.WorkQueue}.high") == 1,
+            TimeSpan.FromSeconds(15)), Is.True, "published to the high lane's exchange");
         Assert.Multiple(() =>
         {
             Assert.That(sentId, Does.StartWith(idPrefix));
@@ -52,6 +56,7 @@ public sealed class When_producers_use_other_languages
         var broker = context.Broker;
         start.Environment["AMQP_URL"] = $"amqp://{Uri.EscapeDataString(broker.Username)}:{Uri.EscapeDataString(broker.Password)}@{broker.Host}:{broker.Port}/{Uri.EscapeDataString(broker.VirtualHost)}";
         start.Environment["EMAIL_PREFIX"] = context.Prefix;
+        start.Environment["EMAIL_PRIORITY"] = "high";
         start.Environment["OUTCOME_TIMEOUT"] = "60";
         using var process = ChildProcesses.Track(Process.Start(start)!);
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -4,7 +4,8 @@
 // waits on the status-event exchange for the outcome of that messageId.
 // Environment: AMQP_URL (default amqp://guest:guest@localhost:5672), EMAIL_PREFIX (default "email"),
 // EMAIL_TO, EMAIL_FROM, EMAIL_STREAM (default transactional: the stream whose suppression entries apply, lower-case
-// a-z 0-9 . _ -), OUTCOME_TIMEOUT seconds (default 60). Exit code: 0 when delivered, 1 otherwise.
+// a-z 0-9 . _ -), EMAIL_PRIORITY (default normal: the lane, high, normal or bulk; high and bulk go to the work exchange's
+// name + ".high" / ".bulk"), OUTCOME_TIMEOUT seconds (default 60). Exit code: 0 when delivered, 1 otherwise.
 'use strict';
 
 const amqp = require('amqplib');
@@ -28,7 +29,14 @@ async function main() {
     text: 'Sent with amqplib.',
     tags: { producer: 'node' },
     stream: process.env.EMAIL_STREAM || 'transactional',
+    priority: process.env.EMAIL_PRIORITY || 'normal',
   };
+  // The broker cannot route on a body field: the lane is the exchange published to (normal: the work exchange itself).
+  if (!['high', 'normal', 'bulk'].includes(command.priority)) {
+    console.error(`EMAIL_PRIORITY must be high, normal or bulk, not ${JSON.stringify(command.priority)}`);
+    return 1;
+  }
+  const exchange = command.priority === 'normal' ? `${prefix}.send` : `${prefix}.send.${command.priority}`;
 
   const connection = await amqp.connect(process.env.AMQP_URL || 'amqp://guest:guest@localhost:5672');
   try {
@@ -47,11 +55,11 @@ async function main() {
 
     let returned = false;
     channel.on('return', () => { returned = true; });
-    channel.publish(`${prefix}.send`, '', Buffer.from(JSON.stringify(command)),
+    channel.publish(exchange, '', Buffer.from(JSON.stringify(command)),
       { contentType: 'application/json', persistent: true, messageId, mandatory: true, headers: { traceparent } });
     await channel.waitForConfirms();
     if (returned) {
-      console.error(`not sent: no queue is bound to ${prefix}.send`);
+      console.error(`not sent: no queue is bound to ${exchange}`);
       return 1;
     }
     console.log(`sent ${messageId}`);

@@ -6,7 +6,8 @@ on the status-event exchange for the outcome of that messageId. Needs pika (Debi
 
 Environment: AMQP_URL (default amqp://guest:guest@localhost:5672/%2F), EMAIL_PREFIX (default "email"),
 EMAIL_TO (default ann@example.org), EMAIL_FROM (default shop@example.com), EMAIL_STREAM (default transactional: the
-stream whose suppression entries apply, lower-case a-z 0-9 . _ -), OUTCOME_TIMEOUT seconds (default 60).
+stream whose suppression entries apply, lower-case a-z 0-9 . _ -), EMAIL_PRIORITY (default normal: the lane, high,
+normal or bulk; high and bulk go to the work exchange's name + ".high" / ".bulk"), OUTCOME_TIMEOUT seconds (default 60).
 Exit code: 0 when delivered, 1 for any other outcome or none within the timeout.
 """
 import json
@@ -36,7 +37,13 @@ def main() -> int:
         "text": "Sent with pika.",
         "tags": {"producer": "python"},
         "stream": os.environ.get("EMAIL_STREAM", "transactional"),
+        "priority": os.environ.get("EMAIL_PRIORITY", "normal"),
     }
+    # The broker cannot route on a body field: the lane is the exchange published to (normal: the work exchange itself).
+    if command["priority"] not in ("high", "normal", "bulk"):
+        print(f"EMAIL_PRIORITY must be high, normal or bulk, not {command['priority']!r}", file=sys.stderr)
+        return 1
+    exchange = f"{prefix}.send" if command["priority"] == "normal" else f"{prefix}.send.{command['priority']}"
 
     connection = pika.BlockingConnection(parameters)
     channel = connection.channel()
@@ -45,7 +52,7 @@ def main() -> int:
     channel.queue_bind(events, f"{prefix}.events", routing_key="email.#")
     channel.confirm_delivery()
     try:
-        channel.basic_publish(f"{prefix}.send", "", json.dumps(command).encode(),
+        channel.basic_publish(exchange, "", json.dumps(command).encode(),
                               pika.BasicProperties(content_type="application/json", delivery_mode=2, message_id=message_id,
                                                    headers={"traceparent": traceparent}),
                               mandatory=True)
