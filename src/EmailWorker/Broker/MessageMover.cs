@@ -35,6 +35,17 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
         _ => throw new ArgumentOutOfRangeException(nameof(move), move.To, "unknown destination"),
     };
 
+    /// <summary>
+    /// A held message (scheduled send) into the work exchange once due, as its producer published it: the body and
+    /// properties unchanged, the headers as they came (ours rewritten by the codec, the broker's dropped). The one function
+    /// through which a due message enters the work exchange.
+    /// </summary>
+    public Task ReleaseAsync(IncomingMessage held, CancellationToken cancellationToken)
+    {
+        var headers = HeaderCodec.Write(held.Headers, HeaderCodec.ReadState(held.Headers), original: (held.OriginalExpiration, held.OriginalUserId));
+        return publisher.PublishAsync(names.Work, "", RepublishedProperties.From(held, headers), held.Body, cancellationToken);
+    }
+
     /// <summary>A dead letter back to the work exchange with <paramref name="state"/> (the replay's) and who replayed it.</summary>
     public Task ReplayAsync(IncomingMessage letter, AttemptState state, ReplayStamp stamp, CancellationToken cancellationToken)
     {
