@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text.Json;
+using EmailWorker.Contracts;
+using EmailWorker.Diagnostics;
+using EmailWorker.Scheduling;
+
+namespace EmailWorker.Cli.Scheduled;
+
+/// <summary>
+/// <c>emailworker scheduled cancel &lt;messageId&gt; [--json]</c>: a held message is never sent (its body is dropped, the row
+/// kept as <c>cancelled</c>); exit code 1 when it is not held (unknown, cancelled before, released, or being released now).
+/// </summary>
+internal static class ScheduledCancelCommand
+{
+    public static Command Create()
+    {
+        var messageId = new Argument<string>("messageId") { Description = "The messageId of the held message" };
+        var json = new Option<bool>("--json") { Description = "The message as a JSON object after the cancel" };
+        var command = new Command("cancel", "Cancel a message held until its sendAt: it is never sent.");
+        command.Arguments.Add(messageId);
+        command.Options.Add(json);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
+        {
+            var id = parse.GetValue(messageId) ?? "";
+            if (!SendEmailValidator.IsValidMessageId(id))
+                throw new OperatorException($"'{SafeText.Bound(id, 200)}' is not a messageId (1-200 characters of A-Z, a-z, 0-9 and . _ : @ -)", ExitCodes.Usage);
+            var (store, scheduled) = await ScheduledStoreSession.OpenAsync(context, token);
+            await using (store)
+            {
+                var outcome = await scheduled.CancelScheduledAsync(id, Environment.UserName, DateTimeOffset.UtcNow, token);
+                if (outcome != CancelOutcome.Cancelled)
+                    throw new OperatorException(Problem(id, outcome));
+                context.Audit.Warning("Scheduled message {MessageId} cancelled by {Operator} in {Store}", id, Environment.UserName, store.Description);
+                var entry = await scheduled.GetScheduledAsync(id, token);
+                if (parse.GetValue(json) && entry is not null)
+                {
+                    using var buffer = new MemoryStream();
+                    await using (var writer = new Utf8JsonWriter(buffer))
+                        ScheduledEntryJson.Write(writer, entry);
+                    await Console.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+                }
+                else
+                {
+                    await Console.Out.WriteLineAsync($"cancelled {id}{(entry is null ? "" : $" (was due at {entry.SendAt:O})")}: it will not be sent");
+                }
+            }
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+
+    private static string Problem(string id, CancelOutcome outcome) => outcome switch
+    {
+        CancelOutcome.NotFound => $"no scheduled message has the messageId {id}",
+        CancelOutcome.AlreadyCancelled => $"{id} was cancelled before",
+        CancelOutcome.AlreadyReleased => $"too late: {id} was released to the work queue when it was due",
+        _ => $"too late: {id} is being released to the work queue at this moment",
+    };
+}
