@@ -25,22 +25,21 @@ public sealed class When_a_message_is_scheduled
         var sendAt = new Dictionary<string, DateTimeOffset>
         {
             ["scheduled-a"] = Millis(start.AddSeconds(5)),
-            // Due with b: by the time b arrives, the cancelled one would have been released too.
-            ["scheduled-cancelled"] = Millis(start.AddSeconds(10)),
-            ["scheduled-b"] = Millis(start.AddSeconds(10)),
+            // Due with b: by the time b arrives, the cancelled one would have been released too. Far enough ahead that the
+            // worker is killed while it holds b (checked in the store below).
+            ["scheduled-cancelled"] = Millis(start.AddSeconds(15)),
+            ["scheduled-b"] = Millis(start.AddSeconds(15)),
         };
-        await context.PublishJsonAsync([.. sendAt.Select(s => Message(s.Key, s.Value)), Message("now", null)]);
+        await context.PublishJsonAsync([.. sendAt.Select(s => Message(s.Key, s.Value))]);
 
         Assert.That(await WorkerTestContext.EventuallyAsync(async () => (await HeldAsync(context)).Count == 3, TimeSpan.FromSeconds(10)), Is.True, worker.Output);
         var cancelled = await CliRun.RunAsync(context.WorkerEnvironment(), "scheduled", "cancel", "scheduled-cancelled");
         var cancelledAgain = await CliRun.RunAsync(context.WorkerEnvironment(), "scheduled", "cancel", "scheduled-cancelled");
-        Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(context.DeliveredMessageIds().Contains("now")), TimeSpan.FromSeconds(10)),
-            Is.True, worker.Output);
-        var deliveredBeforeRestart = context.DeliveredMessageIds();
 
-        // Killed while it holds them (acked on the broker, kept in the store only), then started again.
+        // Killed while it holds b (acked on the broker, kept in the store only), then started again.
         worker.KillHard();
         await worker.DisposeAsync();
+        Assert.That(await HeldAsync(context), Does.Contain("scheduled-b"), "the worker was killed while holding b");
         await using var restarted = await context.StartConsumingAsync(overrides);
         Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(context.DeliveredMessageIds().IsSupersetOf(["scheduled-a", "scheduled-b"])),
             TimeSpan.FromSeconds(20)), Is.True, restarted.Output);
@@ -55,11 +54,10 @@ public sealed class When_a_message_is_scheduled
             .ToDictionary(e => e.GetProperty("messageId").GetString()!, e => e.GetProperty("state").GetString());
         Assert.Multiple(() =>
         {
-            Assert.That((cancelled.ExitCode, cancelled.Stdout), Is.EqualTo((0,
-                $"cancelled scheduled-cancelled (was due at {sendAt["scheduled-cancelled"]:O}): it will not be sent\n")), cancelled.Stderr);
+            Assert.That(cancelled.ExitCode, Is.Zero, cancelled.Stderr);
+            Assert.That(cancelled.Stdout, Does.EndWith($"cancelled scheduled-cancelled (was due at {sendAt["scheduled-cancelled"]:O}): it will not be sent\n"));
             Assert.That((cancelledAgain.ExitCode, cancelledAgain.Stderr), Is.EqualTo((1, "emailworker: scheduled-cancelled was cancelled before\n")));
-            Assert.That(deliveredBeforeRestart, Does.Not.Contain("scheduled-a").And.Not.Contain("scheduled-b"), "held, not sent, before the restart");
-            Assert.That(received.Keys, Is.EquivalentTo(new[] { "now", "scheduled-a", "scheduled-b", "barrier" }), "never the cancelled one");
+            Assert.That(received.Keys, Is.EquivalentTo(new[] { "scheduled-a", "scheduled-b", "barrier" }), "never the cancelled one");
             foreach (var id in new[] { "scheduled-a", "scheduled-b" })
             {
                 Assert.That(received[id], Has.Count.EqualTo(1), $"{id} exactly once");

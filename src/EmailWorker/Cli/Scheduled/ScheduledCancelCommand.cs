@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using EmailWorker.Contracts;
 using EmailWorker.Diagnostics;
 using EmailWorker.Scheduling;
@@ -7,18 +6,18 @@ using EmailWorker.Scheduling;
 namespace EmailWorker.Cli.Scheduled;
 
 /// <summary>
-/// <c>emailworker scheduled cancel &lt;messageId&gt; [--json]</c>: a held message is never sent (its body is dropped, the row
-/// kept as <c>cancelled</c>); exit code 1 when it is not held (unknown, cancelled before, released, or being released now).
+/// <c>emailworker scheduled cancel &lt;messageId&gt;</c>: a held message is never sent (its body is dropped, the row kept as
+/// <c>cancelled</c>); exit code 1 when it is not held (unknown, cancelled before, released, or being released now). No
+/// <c>--json</c>: the audit line goes to standard output too (as for <c>dlq purge</c>); <c>scheduled list --all --json</c>
+/// shows the row.
 /// </summary>
 internal static class ScheduledCancelCommand
 {
     public static Command Create()
     {
         var messageId = new Argument<string>("messageId") { Description = "The messageId of the held message" };
-        var json = new Option<bool>("--json") { Description = "The message as a JSON object after the cancel" };
         var command = new Command("cancel", "Cancel a message held until its sendAt: it is never sent.");
         command.Arguments.Add(messageId);
-        command.Options.Add(json);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, async (context, token) =>
         {
             var id = parse.GetValue(messageId) ?? "";
@@ -32,17 +31,7 @@ internal static class ScheduledCancelCommand
                     throw new OperatorException(Problem(id, outcome));
                 context.Audit.Warning("Scheduled message {MessageId} cancelled by {Operator} in {Store}", id, Environment.UserName, store.Description);
                 var entry = await scheduled.GetScheduledAsync(id, token);
-                if (parse.GetValue(json) && entry is not null)
-                {
-                    using var buffer = new MemoryStream();
-                    await using (var writer = new Utf8JsonWriter(buffer))
-                        ScheduledEntryJson.Write(writer, entry);
-                    await Console.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
-                }
-                else
-                {
-                    await Console.Out.WriteLineAsync($"cancelled {id}{(entry is null ? "" : $" (was due at {entry.SendAt:O})")}: it will not be sent");
-                }
+                await Console.Out.WriteLineAsync($"cancelled {id}{(entry is null ? "" : $" (was due at {entry.SendAt:O})")}: it will not be sent");
             }
             return ExitCodes.Ok;
         }, cancellationToken));

@@ -3,7 +3,7 @@ using EmailWorker.Scheduling;
 
 namespace EmailWorker.Cli.Scheduled;
 
-/// <summary>One scheduled message as a JSON object: the same fields for <c>list --json</c> and <c>cancel --json</c>.</summary>
+/// <summary>One scheduled message as a JSON object of <c>scheduled list --json</c>.</summary>
 internal static class ScheduledEntryJson
 {
     public static void Write(Utf8JsonWriter writer, ScheduledEntry entry)
