@@ -5,8 +5,10 @@ using EmailWorker.IntegrationTests.Support;
 namespace EmailWorker.IntegrationTests;
 
 /// <summary>
-/// The Python and Node.js examples in src/Examples publish plain JSON with a W3C traceparent, and print the outcome event of
-/// their message; the worker (exporting to an in-test OTLP receiver) continues their trace.
+/// The Python and Node.js examples in src/Examples publish plain JSON with a W3C traceparent and a <c>sendAt</c> a few
+/// seconds ahead (<c>EMAIL_SEND_AFTER</c>), and print the outcome event of their message; the worker held it in the store
+/// until then (read back with <c>scheduled list --all --json</c>) and, exporting to an in-test OTLP receiver, continues
+/// their trace across the hold.
 /// </summary>
 [TestFixture]
 [CancelAfter(TestTimeouts.PerTest)]
@@ -35,8 +37,12 @@ public sealed class When_producers_use_other_languages
         // The worker continued the example's trace (spans are exported in batches, every 5 s by default).
         Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(otlp.Spans.Any(s => s.TraceId == traceId && s.Name == $"process {context.WorkQueue}")),
             TimeSpan.FromSeconds(30)), Is.True, $"trace {traceId}; spans: {string.Join(", ", otlp.Spans)}");
+        var scheduled = await CliRun.RunAsync(context.WorkerEnvironment(), "scheduled", "list", "--all", "--json");
         Assert.Multiple(() =>
         {
+            Assert.That(scheduled.ExitCode, Is.Zero, scheduled.Stderr);
+            Assert.That(JsonDocument.Parse(scheduled.Stdout).RootElement.EnumerateArray().Select(e => (e.GetProperty("messageId").GetString(), e.GetProperty("state").GetString())),
+                Is.EqualTo(new[] { (sentId, "released") }), "held until its sendAt, then released");
             Assert.That(sentId, Does.StartWith(idPrefix));
             Assert.That(context.DeliveredMessageIds(), Is.EquivalentTo(new[] { sentId }));
             Assert.That(delivered.RootElement.GetProperty("messageId").GetString(), Is.EqualTo(sentId));
@@ -53,6 +59,8 @@ public sealed class When_producers_use_other_languages
         start.Environment["AMQP_URL"] = $"amqp://{Uri.EscapeDataString(broker.Username)}:{Uri.EscapeDataString(broker.Password)}@{broker.Host}:{broker.Port}/{Uri.EscapeDataString(broker.VirtualHost)}";
         start.Environment["EMAIL_PREFIX"] = context.Prefix;
         start.Environment["OUTCOME_TIMEOUT"] = "60";
+        // Beyond Scheduled:WaitInMemory (2 s): held in the store, not in the handler.
+        start.Environment["EMAIL_SEND_AFTER"] = "4";
         using var process = ChildProcesses.Track(Process.Start(start)!);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
