@@ -264,8 +264,8 @@ internal static partial class Log
     [LoggerMessage(752, LogLevel.Warning, "{MessageId}: could not be held until its sendAt ({Reason}); it goes back to the work queue")]
     public static partial void ScheduledHoldFailed(ILogger logger, string messageId, string reason);
 
-    [LoggerMessage(753, LogLevel.Information, "{MessageId}: released to the work queue, due at {SendAt:O} ({Late} after it)")]
-    public static partial void ScheduledReleased(ILogger logger, string messageId, DateTimeOffset sendAt, TimeSpan late);
+    [LoggerMessage(753, LogLevel.Information, "{MessageId}: released to the work queue, due at {SendAt:O} ({LateMilliseconds} ms after it)")]
+    public static partial void ScheduledReleased(ILogger logger, string messageId, DateTimeOffset sendAt, long lateMilliseconds);
 
     [LoggerMessage(754, LogLevel.Warning, "Scheduled send: releasing due messages failed ({Reason}); trying again in {RetryDelay}")]
     public static partial void ScheduledReleaseFailed(ILogger logger, string reason, TimeSpan retryDelay);

@@ -101,7 +101,7 @@ internal sealed class ScheduledReleaser(IScheduledStoreSource stores, MessageMov
                 if (!await store.MarkReleasedAsync(held.MessageId, _owner, time.GetUtcNow(), marking.Token))
                     Log.ScheduledLeaseLost(logger, held.MessageId);
             }
-            Log.ScheduledReleased(logger, held.MessageId, held.SendAt, time.GetUtcNow() - held.SendAt);
+            Log.ScheduledReleased(logger, held.MessageId, held.SendAt, (long)(time.GetUtcNow() - held.SendAt).TotalMilliseconds);
         }
         // None claimed: another worker took them meanwhile; look again after a poll, not at once.
         return claimed.Count == 0 ? poll : TimeSpan.Zero;
