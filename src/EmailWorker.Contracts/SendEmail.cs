@@ -39,6 +39,12 @@ public sealed record SendEmail
     public DateTimeOffset? ExpiresAt { get; init; }
 
     /// <summary>
+    /// Never deliver before this instant: the worker holds the message in its store until then (at most
+    /// <see cref="SendEmailLimits.SendAtHorizon"/> ahead, not after <see cref="ExpiresAt"/>); null or past sends now.
+    /// </summary>
+    public DateTimeOffset? SendAt { get; init; }
+
+    /// <summary>
     /// The relay to send through, by its configured name (<c>Smtp:Relays</c>); null lets the worker's routes choose.
     /// A named relay is the only one the message goes to: while it is down the message waits.
     /// </summary>

@@ -17,4 +17,7 @@ public sealed record SendEmailLimits
     /// case); null checks only that it is a well-formed name.
     /// </summary>
     public IReadOnlyCollection<string>? KnownRelays { get; init; }
+
+    /// <summary>How far ahead <c>sendAt</c> may be (the worker's <c>Scheduled:Horizon</c>, default 30 days); checked when the clock is given.</summary>
+    public TimeSpan SendAtHorizon { get; init; } = TimeSpan.FromDays(30);
 }

@@ -16,7 +16,10 @@ public static class SendEmailValidator
         AllowUnquotedCommasInAddresses = false,
     };
 
-    /// <summary>Checks every rule; with <paramref name="now"/>, a message whose <c>expiresAt</c> has passed is refused too.</summary>
+    /// <summary>
+    /// Checks every rule; with <paramref name="now"/>, a message whose <c>expiresAt</c> has passed, or whose <c>sendAt</c> is
+    /// further ahead than <see cref="SendEmailLimits.SendAtHorizon"/>, is refused too.
+    /// </summary>
     public static IReadOnlyList<ValidationError> Validate(SendEmail message, SendEmailLimits limits, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -24,6 +27,7 @@ public static class SendEmailValidator
         var errors = new List<ValidationError>();
         if (now is { } instant && message.ExpiresAt is { } expiresAt && expiresAt <= instant)
             errors.Add(new(ValidationCodes.Expired, "expiresAt", $"{expiresAt:O} has passed; the message would never be delivered"));
+        ValidateSendAt(message, limits, now, errors);
         ValidateMessageId(message.MessageId, errors);
         ValidateAddresses(message, limits, errors);
         NoLineBreaks(message.Subject, "subject", errors);
@@ -38,6 +42,17 @@ public static class SendEmailValidator
         if (!EmailPriority.IsValid(message.Priority))
             errors.Add(new(ValidationCodes.InvalidPriority, "priority", "not a priority: use high, normal or bulk (lower case), or leave it out"));
         return errors;
+    }
+
+    private static void ValidateSendAt(SendEmail message, SendEmailLimits limits, DateTimeOffset? now, List<ValidationError> errors)
+    {
+        if (message.SendAt is not { } sendAt)
+            return;
+        if (message.ExpiresAt is { } expiresAt && sendAt > expiresAt)
+            errors.Add(new(ValidationCodes.SendAtAfterExpiry, "sendAt", $"{sendAt:O} is after expiresAt {expiresAt:O}; the message would never be delivered"));
+        if (now is { } instant && sendAt - instant > limits.SendAtHorizon)
+            errors.Add(new(ValidationCodes.SendAtBeyondHorizon, "sendAt",
+                $"{sendAt:O} is more than {limits.SendAtHorizon.TotalDays:0.##} days ahead; schedule it at most that far ahead"));
     }
 
     /// <summary>1–200 characters of [A-Za-z0-9._:@-] (DESIGN §2).</summary>

@@ -21,6 +21,12 @@ public static class ValidationCodes
     public const string InvalidStream = "invalid_stream";
     public const string InvalidPriority = "invalid_priority";
 
+    /// <summary><c>sendAt</c> is further ahead than the worker's horizon (<c>Scheduled:Horizon</c>).</summary>
+    public const string SendAtBeyondHorizon = "send_at_beyond_horizon";
+
+    /// <summary><c>sendAt</c> is after <c>expiresAt</c>: the message could never be delivered.</summary>
+    public const string SendAtAfterExpiry = "send_at_after_expiry";
+
     /// <summary>The worker could not build a MIME message from a body that passed every other rule (never from a producer).</summary>
     public const string InvalidMime = "invalid_mime";
 }

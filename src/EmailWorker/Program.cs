@@ -7,6 +7,7 @@ using EmailWorker.Cli.Topology;
 using EmailWorker.Diagnostics;
 using EmailWorker.Cli.Run;
 using EmailWorker.Cli.Dashboard;
+using EmailWorker.Cli.Scheduled;
 using EmailWorker.Cli.Suppress;
 using EmailWorker.Cli.Webhooks;
 
@@ -30,6 +31,7 @@ internal static class Program
             TopologyCommand.Create(),
             DashboardCommand.Create(),
             SuppressCommand.Create(),
+            ScheduledCommand.Create(),
             WebhooksCommand.Create(),
         };
         var parse = root.Parse(args);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EmailWorker.Broker;
 using EmailWorker.DeadLetters.Ingest;
 using EmailWorker.DeadLetters.Store;
 

@@ -6,8 +6,10 @@ namespace EmailWorker.IntegrationTests;
 
 /// <summary>
 /// The Python and Node.js examples in src/Examples publish plain JSON with a W3C traceparent to the lane they are told (here
-/// high: the broker counts it in at the high lane's exchange), and print the outcome event of their message; the worker
-/// (exporting to an in-test OTLP receiver) continues their trace.
+/// high) and a <c>sendAt</c> a few seconds ahead (<c>EMAIL_SEND_AFTER</c>), and print the outcome event of their message;
+/// the worker held it in the store until then (read back with <c>scheduled list --all --json</c>), released it into the
+/// lane it came from (the broker counts both publishes in at the high lane's exchange) and, exporting to an in-test OTLP
+/// receiver, continues their trace across the hold.
 /// </summary>
 [TestFixture]
 [CancelAfter(TestTimeouts.PerTest)]
@@ -36,11 +38,16 @@ public sealed class When_producers_use_other_languages
         // The worker continued the example's trace (spans are exported in batches, every 5 s by default).
         Assert.That(await WorkerTestContext.EventuallyAsync(() => Task.FromResult(otlp.Spans.Any(s => s.TraceId == traceId && s.Name == $"process {context.WorkQueue}.high")),
             TimeSpan.FromSeconds(30)), Is.True, $"trace {traceId}; spans: {string.Join(", ", otlp.Spans)}");
-        // The broker's own count (its statistics trail by a second): the message went in at the high lane's exchange.
-        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await ExchangeStats.PublishedInAsync(context.Broker, $"{context.WorkQueue}.high") == 1,
-            TimeSpan.FromSeconds(15)), Is.True, "published to the high lane's exchange");
+        // The broker's own count (its statistics trail by a second): the example published in at the high lane's exchange,
+        // and the hold's release published it there again — a release into any other lane would leave this at 1.
+        Assert.That(await WorkerTestContext.EventuallyAsync(async () => await ExchangeStats.PublishedInAsync(context.Broker, $"{context.WorkQueue}.high") == 2,
+            TimeSpan.FromSeconds(15)), Is.True, "published to the high lane's exchange, then released into it");
+        var scheduled = await CliRun.RunAsync(context.WorkerEnvironment(), "scheduled", "list", "--all", "--json");
         Assert.Multiple(() =>
         {
+            Assert.That(scheduled.ExitCode, Is.Zero, scheduled.Stderr);
+            Assert.That(JsonDocument.Parse(scheduled.Stdout).RootElement.EnumerateArray().Select(e => (e.GetProperty("messageId").GetString(), e.GetProperty("state").GetString())),
+                Is.EqualTo(new[] { (sentId, "released") }), "held until its sendAt, then released");
             Assert.That(sentId, Does.StartWith(idPrefix));
             Assert.That(context.DeliveredMessageIds(), Is.EquivalentTo(new[] { sentId }));
             Assert.That(delivered.RootElement.GetProperty("messageId").GetString(), Is.EqualTo(sentId));
@@ -58,6 +65,8 @@ public sealed class When_producers_use_other_languages
         start.Environment["EMAIL_PREFIX"] = context.Prefix;
         start.Environment["EMAIL_PRIORITY"] = "high";
         start.Environment["OUTCOME_TIMEOUT"] = "60";
+        // Beyond Scheduled:WaitInMemory (2 s): held in the store, not in the handler.
+        start.Environment["EMAIL_SEND_AFTER"] = "4";
         using var process = ChildProcesses.Track(Process.Start(start)!);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

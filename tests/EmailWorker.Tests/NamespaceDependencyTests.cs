@@ -20,7 +20,7 @@ public sealed partial class NamespaceDependencyTests
         ["Cli"],
         ["Hosting", "Dashboard"],
         ["Worker", "DeadLetters"],
-        ["Broker", "Routing", "Webhooks"],
+        ["Broker", "Routing", "Webhooks", "Scheduling"],
         ["Messages", "Outcomes", "Delivery"],
         ["Smtp"],
         ["Diagnostics", "Configuration"],

@@ -93,4 +93,37 @@ public sealed class SendEmailValidatorTests
                 Is.EqualTo(new[] { ValidationCodes.InvalidStream }));
         });
     }
+
+    private static readonly DateTimeOffset Now = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public void Should_accept_a_send_at_up_to_the_horizon_and_refuse_one_beyond_it()
+    {
+        var atHorizon = SendEmailValidator.Validate(Valid() with { SendAt = Now + Limits.SendAtHorizon }, Limits, Now);
+        var beyond = SendEmailValidator.Validate(Valid() with { SendAt = Now + Limits.SendAtHorizon + TimeSpan.FromSeconds(1) }, Limits, Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(atHorizon, Is.Empty);
+            Assert.That(beyond.Select(e => (e.Code, e.Field)), Is.EqualTo(new[] { (ValidationCodes.SendAtBeyondHorizon, "sendAt") }));
+        });
+    }
+
+    [Test]
+    public void Should_take_the_horizon_from_the_limits() =>
+        Assert.That(SendEmailValidator.Validate(Valid() with { SendAt = Now.AddDays(2) }, Limits with { SendAtHorizon = TimeSpan.FromDays(1) }, Now)
+            .Select(e => e.Code), Is.EqualTo(new[] { ValidationCodes.SendAtBeyondHorizon }));
+
+    [Test]
+    public void Should_refuse_a_send_at_after_expires_at_even_without_a_clock()
+    {
+        var errors = SendEmailValidator.Validate(Valid() with { SendAt = Now.AddHours(2), ExpiresAt = Now.AddHours(1) }, Limits);
+
+        Assert.That(errors.Select(e => (e.Code, e.Field)), Is.EqualTo(new[] { (ValidationCodes.SendAtAfterExpiry, "sendAt") }));
+    }
+
+    [Test]
+    public void Should_accept_a_send_at_in_the_past_or_equal_to_expires_at() =>
+        Assert.That(SendEmailValidator.Validate(Valid() with { SendAt = Now.AddDays(-1), ExpiresAt = Now.AddDays(1) }, Limits, Now)
+            .Concat(SendEmailValidator.Validate(Valid() with { SendAt = Now.AddHours(1), ExpiresAt = Now.AddHours(1) }, Limits, Now)), Is.Empty);
 }

@@ -36,6 +36,19 @@ internal sealed class MessageMover(ConfirmedPublisher publisher, TopologyNames n
     };
 
     /// <summary>
+    /// A held message (scheduled send) into the work exchange of its lane once due, as its producer published it: the body
+    /// and properties unchanged, the headers as they came (ours rewritten by the codec, the broker's dropped). The one
+    /// function through which a due message enters a work exchange. Its lane is the one it was held from
+    /// (<see cref="HeaderNames.Lane"/>, written by the hold), else normal.
+    /// </summary>
+    public Task ReleaseAsync(IncomingMessage held, CancellationToken cancellationToken)
+    {
+        var lane = HeaderCodec.ReadLane(held.Headers) ?? Lane.Normal;
+        var headers = HeaderCodec.Write(held.Headers, HeaderCodec.ReadState(held.Headers), original: (held.OriginalExpiration, held.OriginalUserId), lane: lane);
+        return publisher.PublishAsync(names.WorkFor(lane), "", RepublishedProperties.From(held, headers), held.Body, cancellationToken);
+    }
+
+    /// <summary>
     /// A dead letter back to the work exchange of its lane (<see cref="LaneOf"/>) with <paramref name="state"/> (the
     /// replay's) and who replayed it.
     /// </summary>

@@ -97,9 +97,11 @@ internal static class DashboardHost
         app.MapGet("/audit", AuditPage.RenderAsync);
         app.MapGet("/webhooks", WebhooksPage.RenderAsync);
         app.MapGet("/suppressions", SuppressionsPage.RenderAsync);
+        app.MapGet("/scheduled", ScheduledPage.RenderAsync);
         ActionEndpoints.Map(app);
         WebhookActions.Map(app);
         SuppressionActions.Map(app);
+        ScheduledActions.Map(app);
         return app;
     }
 

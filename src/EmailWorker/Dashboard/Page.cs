@@ -10,7 +10,7 @@ namespace EmailWorker.Dashboard;
 internal static class Page
 {
     private static readonly (string Path, string Label)[] Navigation =
-        [("/", "Overview"), ("/groups", "Groups"), ("/letters", "Letters"), ("/jobs", "Replay jobs"), ("/webhooks", "Webhooks"), ("/suppressions", "Suppression list"), ("/audit", "Audit log")];
+        [("/", "Overview"), ("/groups", "Groups"), ("/letters", "Letters"), ("/jobs", "Replay jobs"), ("/webhooks", "Webhooks"), ("/suppressions", "Suppression list"), ("/scheduled", "Scheduled"), ("/audit", "Audit log")];
 
     /// <summary>A whole page; <paramref name="refreshSeconds"/> reloads it (job progress) without any script.</summary>
     public static IResult Render(HttpContext http, string title, Html body, int? refreshSeconds = null, int status = StatusCodes.Status200OK)

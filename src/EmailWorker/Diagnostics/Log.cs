@@ -254,4 +254,22 @@ internal static partial class Log
 
     [LoggerMessage(608, LogLevel.Information, "Retention removed {Deleted} delivered webhook(s) older than {Retention} from the outbox")]
     public static partial void WebhookRetentionDeleted(ILogger logger, long deleted, TimeSpan retention);
+
+    [LoggerMessage(750, LogLevel.Information, "{MessageId}: held until its sendAt {SendAt:O}")]
+    public static partial void ScheduledHeld(ILogger logger, string messageId, DateTimeOffset sendAt);
+
+    [LoggerMessage(751, LogLevel.Information, "{MessageId}: held, cancelled or released before under this message id; acked without holding it again")]
+    public static partial void ScheduledKnown(ILogger logger, string messageId);
+
+    [LoggerMessage(752, LogLevel.Warning, "{MessageId}: could not be held until its sendAt ({Reason}); it goes back to the work queue")]
+    public static partial void ScheduledHoldFailed(ILogger logger, string messageId, string reason);
+
+    [LoggerMessage(753, LogLevel.Information, "{MessageId}: released to the work queue, due at {SendAt:O} ({LateMilliseconds} ms after it)")]
+    public static partial void ScheduledReleased(ILogger logger, string messageId, DateTimeOffset sendAt, long lateMilliseconds);
+
+    [LoggerMessage(754, LogLevel.Warning, "Scheduled send: releasing due messages failed ({Reason}); trying again in {RetryDelay}")]
+    public static partial void ScheduledReleaseFailed(ILogger logger, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(755, LogLevel.Warning, "{MessageId}: published when due, but its lease had ended before it was marked released: it may be published once more")]
+    public static partial void ScheduledLeaseLost(ILogger logger, string messageId);
 }

@@ -11,6 +11,7 @@ using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
 using EmailWorker.Routing;
+using EmailWorker.Scheduling;
 using EmailWorker.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,7 @@ internal static class ServiceCollectionExtensions
         .AddValidated<HostingOptions, HostingOptionsValidator>(configuration, HostingOptions.Section)
         .AddValidated<DeadLetterOptions, DeadLetterOptionsValidator>(configuration, DeadLetterOptions.Section)
         .AddValidated<SuppressionOptions, SuppressionOptionsValidator>(configuration, SuppressionOptions.Section)
+        .AddValidated<ScheduledOptions, ScheduledOptionsValidator>(configuration, ScheduledOptions.Section)
         .AddValidated<WebhookOptions, WebhookOptionsValidator>(configuration, WebhookOptions.Section);
 
     /// <summary>The worker: broker connection, topology, the relays (each with its SMTP pool and breaker), their router and the work-queue consumer.</summary>
@@ -80,6 +82,9 @@ internal static class ServiceCollectionExtensions
         services.AddDeliveryLedger();
         services.AddSingleton<ISuppressionStoreSource, SuppressionStoreSource>();
         services.AddSingleton<SuppressionList>();
+        services.AddSingleton<IScheduledStoreSource, ScheduledStoreSource>();
+        services.AddSingleton<ScheduledHold>();
+        services.AddHostedService<ScheduledReleaser>();
         services.AddHostedService<DeadLetterIngester>();
         services.AddWebhooks();
         return services;

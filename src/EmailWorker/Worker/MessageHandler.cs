@@ -7,6 +7,7 @@ using EmailWorker.Diagnostics;
 using EmailWorker.Outcomes;
 using EmailWorker.Messages;
 using EmailWorker.Routing;
+using EmailWorker.Scheduling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using EmailWorker.Smtp;
@@ -28,6 +29,7 @@ internal sealed class MessageHandler(
     PlanExecutor executor,
     DeliveryLedger ledger,
     SuppressionList suppressions,
+    ScheduledHold scheduled,
     IOptions<SmtpOptions> smtpOptions,
     TimeProvider time,
     ILogger<MessageHandler> logger)
@@ -80,6 +82,8 @@ internal sealed class MessageHandler(
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, read.Errors, now), stopping);
         if (command.ExpiresAt is { } expiresAt && expiresAt <= now)
             return await executor.CarryOutAsync(incoming, messageId, command, planner.Expired(state, expiresAt, now), stopping);
+        if (await ScheduledAsync(incoming, state, command, messageId, now, stopping) is { } held)
+            return held;
         OutgoingMail mail;
         try
         {
@@ -131,6 +135,30 @@ internal sealed class MessageHandler(
         // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
         using var grace = new CancellationTokenSource(ReturnGrace);
         return await executor.CarryOutAsync(incoming, messageId, command, plan, grace.Token, relay);
+    }
+
+    /// <summary>
+    /// Never before <c>sendAt</c>: a message due later is held in the store (acked once that committed), or waits here when
+    /// due within moments; null when it is due, to be sent now.
+    /// </summary>
+    private async Task<bool?> ScheduledAsync(IncomingMessage incoming, AttemptState state, SendEmail command, string messageId, DateTimeOffset now,
+        CancellationToken stopping)
+    {
+        switch (scheduled.Rule.Judge(command.SendAt, now))
+        {
+            case SendAtVerdict.BeyondHorizon:
+                var far = new ValidationError(ValidationCodes.SendAtBeyondHorizon, "sendAt",
+                    $"{command.SendAt:O} is more than {scheduled.Rule.Horizon.TotalDays:0.##} days ahead (Scheduled:Horizon)");
+                return await executor.CarryOutAsync(incoming, messageId, command, planner.Rejected(state, [far], now), stopping);
+            case SendAtVerdict.Hold:
+                // The store could not take it: back to the tail of the work queue as it came, nothing counted.
+                return await scheduled.HoldAsync(incoming, command.MessageId, command.SendAt!.Value, stopping)
+                    || await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.NotTried(state), stopping);
+            case SendAtVerdict.WaitInMemory when !await scheduled.WaitUntilAsync(command.SendAt!.Value, stopping):
+                return await executor.CarryOutAsync(incoming, messageId, command, Plan.GiveBack, stopping);
+            default:
+                return null;
+        }
     }
 
     /// <summary>

@@ -5,7 +5,9 @@
 // Environment: AMQP_URL (default amqp://guest:guest@localhost:5672), EMAIL_PREFIX (default "email"),
 // EMAIL_TO, EMAIL_FROM, EMAIL_STREAM (default transactional: the stream whose suppression entries apply, lower-case
 // a-z 0-9 . _ -), EMAIL_PRIORITY (default normal: the lane, high, normal or bulk; high and bulk go to the work exchange's
-// name + ".high" / ".bulk"), OUTCOME_TIMEOUT seconds (default 60). Exit code: 0 when delivered, 1 otherwise.
+// name + ".high" / ".bulk"), EMAIL_SEND_AFTER seconds (unset: send now; else sendAt is that many seconds from now, 0 to
+// 2592000 = the worker's default horizon of 30 days), OUTCOME_TIMEOUT seconds (default 60; longer than EMAIL_SEND_AFTER
+// for a scheduled message). Exit code: 0 when delivered, 1 otherwise.
 'use strict';
 
 const amqp = require('amqplib');
@@ -37,6 +39,15 @@ async function main() {
     return 1;
   }
   const exchange = command.priority === 'normal' ? `${prefix}.send` : `${prefix}.send.${command.priority}`;
+  const sendAfter = process.env.EMAIL_SEND_AFTER;
+  if (sendAfter !== undefined) {
+    if (!/^[0-9]{1,7}$/.test(sendAfter) || Number(sendAfter) > 2592000) {
+      console.error('EMAIL_SEND_AFTER: give whole seconds from 0 to 2592000');
+      return 2;
+    }
+    // sendAt: the worker holds the message until then and never sends it before.
+    command.sendAt = new Date(Date.now() + Number(sendAfter) * 1000).toISOString();
+  }
 
   const connection = await amqp.connect(process.env.AMQP_URL || 'amqp://guest:guest@localhost:5672');
   try {

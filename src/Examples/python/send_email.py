@@ -7,7 +7,9 @@ on the status-event exchange for the outcome of that messageId. Needs pika (Debi
 Environment: AMQP_URL (default amqp://guest:guest@localhost:5672/%2F), EMAIL_PREFIX (default "email"),
 EMAIL_TO (default ann@example.org), EMAIL_FROM (default shop@example.com), EMAIL_STREAM (default transactional: the
 stream whose suppression entries apply, lower-case a-z 0-9 . _ -), EMAIL_PRIORITY (default normal: the lane, high,
-normal or bulk; high and bulk go to the work exchange's name + ".high" / ".bulk"), OUTCOME_TIMEOUT seconds (default 60).
+normal or bulk; high and bulk go to the work exchange's name + ".high" / ".bulk"), EMAIL_SEND_AFTER seconds (unset:
+send now; else sendAt is that many seconds from now, 0 to 2592000 = the worker's default horizon of 30 days),
+OUTCOME_TIMEOUT seconds (default 60; a scheduled message needs it longer than EMAIL_SEND_AFTER).
 Exit code: 0 when delivered, 1 for any other outcome or none within the timeout.
 """
 import json
@@ -44,6 +46,13 @@ def main() -> int:
         print(f"EMAIL_PRIORITY must be high, normal or bulk, not {command['priority']!r}", file=sys.stderr)
         return 1
     exchange = f"{prefix}.send" if command["priority"] == "normal" else f"{prefix}.send.{command['priority']}"
+    send_after = os.environ.get("EMAIL_SEND_AFTER")
+    if send_after is not None:
+        if not send_after.isdigit() or int(send_after) > 2592000:
+            print("EMAIL_SEND_AFTER: give whole seconds from 0 to 2592000", file=sys.stderr)
+            return 2
+        # sendAt: the worker holds the message until then and never sends it before.
+        command["sendAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + int(send_after)))
 
     connection = pika.BlockingConnection(parameters)
     channel = connection.channel()

@@ -1,6 +1,9 @@
 namespace EmailWorker.DeadLetters.Store;
 
-/// <summary>The retention's delete: letters replayed or purged long enough ago, their contents, and replay jobs ended before the cutoff.</summary>
+/// <summary>
+/// The retention's delete: letters replayed or purged long enough ago, their contents, replay jobs ended before the cutoff,
+/// and scheduled messages released or cancelled before it.
+/// </summary>
 internal abstract partial class SqlDeadLetterStore
 {
     public async Task<long> DeleteHistoryAsync(DateTimeOffset before, CancellationToken cancellationToken)
@@ -46,6 +49,11 @@ internal abstract partial class SqlDeadLetterStore
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await jobs.CommitAsync(cancellationToken);
+        await using (var scheduled = connection.Command("DELETE FROM scheduled_messages WHERE state <> 0 AND changed_at < @before"))
+        {
+            scheduled.Add("@before", cutoff);
+            await scheduled.ExecuteNonQueryAsync(cancellationToken);
+        }
         return deleted;
     }
 }

@@ -180,5 +180,28 @@ internal static class StoreSchema
             // Endpoints that answered 410 Gone, with the URL that did: sending resumes when an operator replays or the URL changes.
             "CREATE TABLE webhook_disabled_endpoints (endpoint TEXT PRIMARY KEY, url TEXT NOT NULL, disabled_at BIGINT NOT NULL)",
         ],
+        [
+            // Scheduled send (Scheduling/): a message whose sendAt is ahead, held until due, one row per message id (a
+            // redelivery or a duplicate finds it and is not held twice). state 0 held, 1 cancelled, 2 released; the body,
+            // headers and properties are dropped once it is cancelled or released. The releaser claims due rows by
+            // (state, send_at) with a lease, as the webhook outbox does; lists walk (send_at, message_id).
+            $"""
+            CREATE TABLE scheduled_messages (
+                message_id TEXT PRIMARY KEY,
+                send_at BIGINT NOT NULL,
+                state INTEGER NOT NULL,
+                held_at BIGINT NOT NULL,
+                headers TEXT NOT NULL,
+                properties TEXT NOT NULL,
+                body {dialect.Blob} NOT NULL,
+                body_bytes BIGINT NOT NULL,
+                lease_owner TEXT NULL,
+                lease_until BIGINT NOT NULL,
+                changed_at BIGINT NULL,
+                changed_by TEXT NULL)
+            """,
+            "CREATE INDEX scheduled_messages_due ON scheduled_messages (state, send_at, message_id)",
+            "CREATE INDEX scheduled_messages_order ON scheduled_messages (send_at, message_id)",
+        ],
     ];
 }

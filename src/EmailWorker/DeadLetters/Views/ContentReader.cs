@@ -1,6 +1,6 @@
 using System.Text.Json;
 using EmailWorker.Contracts;
-using EmailWorker.DeadLetters.Ingest;
+using EmailWorker.Broker;
 using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Views;

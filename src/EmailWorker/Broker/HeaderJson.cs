@@ -3,11 +3,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using EmailWorker.Broker;
 using RabbitMQ.Client;
 
 
-namespace EmailWorker.DeadLetters.Ingest;
+namespace EmailWorker.Broker;
 
 /// <summary>
 /// AMQP headers as canonical JSON: names sorted (ordinal) at every level, so the same headers always give the same text and
