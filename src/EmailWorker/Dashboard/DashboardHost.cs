@@ -98,6 +98,7 @@ internal static class DashboardHost
         app.MapGet("/webhooks", WebhooksPage.RenderAsync);
         app.MapGet("/suppressions", SuppressionsPage.RenderAsync);
         ActionEndpoints.Map(app);
+        LetterEditEndpoints.Map(app);
         WebhookActions.Map(app);
         SuppressionActions.Map(app);
         return app;
