@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using EmailWorker.IntegrationTests.Support;
 
 namespace EmailWorker.IntegrationTests;
@@ -11,7 +13,7 @@ namespace EmailWorker.IntegrationTests;
 /// </summary>
 [TestFixture]
 [CancelAfter(TestTimeouts.PerTest)]
-public sealed class When_a_dead_letter_is_edited_and_sent
+public sealed partial class When_a_dead_letter_is_edited_and_sent
 {
     [Test]
     public async Task Should_deliver_the_edited_message_exactly_once_and_never_the_original()
@@ -66,4 +68,51 @@ public sealed class When_a_dead_letter_is_edited_and_sent
             Assert.That(states.Where(s => s.Key != letterId).Select(s => s.Value), Is.EqualTo(new[] { "replayed" }), "the copy, sent by its job");
         });
     }
+
+    /// <summary>
+    /// The command stops after the store committed the edit and before anything was published (the broker is away): the
+    /// copy stays queued in its job, and resuming the job sends the copy, never the original.
+    /// </summary>
+    [Test]
+    public async Task Should_send_the_edit_and_never_the_original_when_its_job_is_resumed_after_an_interruption()
+    {
+        await using var context = new WorkerTestContext();
+        var apply = await CliRun.RunAsync(context.WorkerEnvironment(), "topology", "apply");
+        Assert.That(apply.ExitCode, Is.Zero, apply.Stderr);
+        await DeadLetterFactory.PublishAsync(context, [("away-1", "permanent", "bob@exmaple.org")]);
+        var list = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "list", "--json");
+        var letterId = JsonDocument.Parse(list.Stdout).RootElement[0].GetProperty("letterId").GetString()!;
+        var file = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"edited-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {"messageId":"away-1","from":{"address":"shop@example.com"},"to":[{"address":"bob@example.org"}],"subject":"Subject of away-1","text":"fixed"}
+            """);
+        var away = context.WorkerEnvironment(new Dictionary<string, string>
+        {
+            ["EMAILWORKER__RABBITMQ__HOST"] = "127.0.0.1",
+            ["EMAILWORKER__RABBITMQ__PORT"] = WorkerListener.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["EMAILWORKER__RABBITMQ__ENDPOINTS"] = "",
+        });
+
+        var interrupted = await CliRun.RunAsync(away, "dlq", "edit", letterId, "--from-file", file, "--yes");
+
+        Assert.That(interrupted.ExitCode, Is.EqualTo(1), interrupted.Stdout);
+        var jobId = ResumeHint().Match(interrupted.Stderr) is { Success: true } hint ? hint.Groups[1].Value : null;
+        Assert.That(jobId, Is.Not.Null, interrupted.Stderr);
+        await using var worker = context.StartWorker();
+        Assert.That(await worker.WaitForOutputAsync("Worker consuming", TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        var resume = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "jobs", "resume", jobId!);
+        Assert.That(resume.ExitCode, Is.Zero, resume.Stderr);
+        Assert.That(await context.Smtp.WaitForMessagesAsync(1, TimeSpan.FromSeconds(30)), Is.True, worker.Output);
+        Assert.That(await context.BecomesEmptyAsync(context.WorkQueue), Is.True);
+        var received = context.Smtp.Messages.ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(received, Has.Count.EqualTo(1));
+            Assert.That(received[0].Recipients, Is.EqualTo(new[] { "bob@example.org" }), "the edit, not the original");
+            Assert.That(Encoding.UTF8.GetString(received[0].Data), Does.Contain("fixed"));
+        });
+    }
+
+    [GeneratedRegex(@"dlq jobs resume (\d+)")]
+    private static partial Regex ResumeHint();
 }
