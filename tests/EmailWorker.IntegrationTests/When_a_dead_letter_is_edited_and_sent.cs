@@ -54,9 +54,12 @@ public sealed partial class When_a_dead_letter_is_edited_and_sent
         var history = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "list", "--json", "--history");
         var states = JsonDocument.Parse(history.Stdout).RootElement.EnumerateArray()
             .ToDictionary(r => r.GetProperty("letterId").GetString()!, r => r.GetProperty("state").GetString());
+        var show = await CliRun.RunAsync(context.WorkerEnvironment(), "dlq", "show", letterId);
         var received = context.Smtp.Messages.ToList();
         Assert.Multiple(() =>
         {
+            Assert.That(show.Stdout, Does.Contain("replaced by its edited copy").And.Contain("by ops-test (cli)"));
+            Assert.That(show.Stdout, Does.Contain("  - to: ann@exmaple.org\n  + to: ann@example.org\n"), "both versions kept");
             Assert.That(received, Has.Count.EqualTo(1), "the edited message once");
             Assert.That(received[0].Recipients, Is.EqualTo(new[] { "ann@example.org" }), "to the fixed recipient, never the original's");
             Assert.That(Encoding.UTF8.GetString(received[0].Data), Does.Contain("Subject: Your order 7"));
