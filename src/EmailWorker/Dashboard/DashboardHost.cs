@@ -99,6 +99,7 @@ internal static class DashboardHost
         app.MapGet("/suppressions", SuppressionsPage.RenderAsync);
         app.MapGet("/scheduled", ScheduledPage.RenderAsync);
         ActionEndpoints.Map(app);
+        LetterEditEndpoints.Map(app);
         WebhookActions.Map(app);
         SuppressionActions.Map(app);
         ScheduledActions.Map(app);

@@ -38,12 +38,16 @@ internal static class LetterDetailPage
         var actions = Page.IsOperator(http) && letter.State == LetterState.Dead
             ? ActionButtons.For(http, Html.Of($"<input type=\"hidden\" name=\"id\" value=\"{record.LetterId}\">"), "this letter")
             : Html.Empty;
+        var editLink = Html.When(Page.IsOperator(http) && letter.State == LetterState.Dead && command is not null,
+            Html.Of($"<p><a class=\"action\" href=\"/letters/{record.LetterId}/edit\">Edit &amp; retry…</a></p>"));
+        var edit = await store.GetEditAsync(record.LetterId, http.RequestAborted);
         return Page.Render(http, $"Letter {record.MessageId}", Html.Of($"""
-            {actions}
+            {actions}{editLink}
+            {LetterEditRecord.Render(edit, record.LetterId)}
             <p><a href="/letters/{record.LetterId}?view=raw">Raw: the properties, headers and body as they came</a></p>
             <h2>Failure record</h2><dl>
             <dt>Letter id</dt><dd>{record.LetterId}</dd><dt>Message id</dt><dd>{record.MessageId}</dd>
-            <dt>State</dt><dd>{record.State}{Mark("replayed", record.Replayed)}{Mark("purged", record.Purged)}</dd>
+            <dt>State</dt><dd>{record.State}{Mark("replayed", record.Replayed)}{Mark("purged", record.Purged)}{Mark("edited", letter.Edited)}</dd>
             <dt>Class</dt><dd>{record.Class}</dd><dt>Reason</dt><dd>{record.Reason}</dd>
             <dt>SMTP reply</dt><dd>{record.SmtpCode} {record.EnhancedCode}</dd><dt>Attempts</dt><dd>{record.Attempts}</dd>
             <dt>First failure</dt><dd>{Time(record.FirstFailureAt)}</dd><dt>Last failure</dt><dd>{Time(record.LastFailureAt)}</dd>

@@ -7,7 +7,7 @@ namespace EmailWorker.Dashboard;
 /// <summary>
 /// The dashboard's binder onto <see cref="LetterSelection"/>: the filters of the list, the dry run and the actions, read from
 /// a query string or a form by the names of the <c>dlq</c> options (<c>class</c>, <c>reason</c>, <c>to-domain</c>,
-/// <c>group</c>, <c>code</c>, <c>since</c>, <c>until</c>, and <c>state</c>: dead, replayed, purged or all), with the
+/// <c>group</c>, <c>code</c>, <c>since</c>, <c>until</c>, and <c>state</c>: dead, replayed, purged, edited or all), with the
 /// selection's rules (a refused value is a message for the page); and the selection written back as links, hidden fields
 /// and the words of the audit log. <see cref="Values"/> keeps the text as the operator wrote it, so it goes back unchanged.
 /// An action (replay, purge) acts on letters ticked in the list or one letter (<c>id</c> fields), or on the dead letters

@@ -25,6 +25,8 @@ internal static class Stylesheet
         dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; } dt { font-weight: 600; } dd { margin: 0; }
         progress { width: 320px; }
         td.reason { max-width: 420px; word-break: break-word; }
+        table.diff td { font-family: monospace; white-space: pre-wrap; word-break: break-word; } tr.removed { background: #fbeaea; } tr.added { background: #eaf6ea; }
+        form.edit textarea, form.edit input[type=text] { width: 100%; box-sizing: border-box; }
         svg.chart { background: #fff; border: 1px solid #d5dae3; max-width: 100%; height: auto; }
         svg.chart text { font-size: 11px; fill: #1d2330; } svg.chart text.scale, svg.chart text.axis { fill: #667; }
         svg.chart line.base { stroke: #d5dae3; } svg.chart rect.gap { fill: #f0f0f0; }

@@ -10,7 +10,7 @@ namespace EmailWorker.Cli.DeadLetters;
 
 /// <summary>
 /// <c>emailworker dlq show &lt;id&gt;</c>: everything about one letter (by letter id) or one message's dead letters (by
-/// messageId); with <c>--raw</c> each letter as it came instead: every AMQP property and header and the body's bytes,
+/// messageId), with the edit that replaced it or made it (<see cref="EditRecordText"/>); with <c>--raw</c> each letter as it came instead: every AMQP property and header and the body's bytes,
 /// escaped (<see cref="RawLetterText"/>), or with <c>--json</c> the body as base64.
 /// </summary>
 internal static class DlqShowCommand
@@ -63,7 +63,12 @@ internal static class DlqShowCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(details, ViewJsonContext.Default.ListDeadLetterDetail));
             else
             {
-                details.ForEach(detail => Write(detail, Console.Out));
+                for (var i = 0; i < details.Count; i++)
+                {
+                    Write(details[i], Console.Out);
+                    if (await store.GetEditAsync(shown[i].LetterId, token) is { } edit)
+                        EditRecordText.Write(edit, shown[i].LetterId, Console.Out);
+                }
                 LedgerRows.Write(ledger, Console.Out);
             }
             return ExitCodes.Ok;

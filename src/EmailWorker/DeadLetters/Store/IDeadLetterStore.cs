@@ -133,6 +133,18 @@ internal interface IDeadLetterStore : IAsyncDisposable
 
     Task<ReplayJob> SetReplayJobStateAsync(long jobId, ReplayJobState state, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Edit &amp; retry, in one transaction: marks the dead letter <paramref name="originalLetterId"/> edited, stores
+    /// <paramref name="edited"/> (its edited copy) as a new dead letter, creates a replay job of that copy alone (run it as any
+    /// job: resumed or abandoned the same way), and keeps both bodies, who and the audit entry. Refused with
+    /// <see cref="LetterNotEditableException"/> when the letter is not dead (replayed, purged or edited first), and like a new
+    /// replay with <see cref="ReplayJobBusyException"/> or <see cref="ReplayJobInterruptedException"/>; nothing changes then.
+    /// </summary>
+    Task<QueuedEdit> EditAsync(string originalLetterId, IngestedLetter edited, LetterMark mark, string role, CancellationToken cancellationToken);
+
+    /// <summary>The edit that replaced this letter or made it; null when there is none.</summary>
+    Task<LetterEdit?> GetEditAsync(string letterId, CancellationToken cancellationToken);
+
     /// <summary>Appends an operator action to the audit log; returns it with its id.</summary>
     Task<AuditEntry> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken);
 

@@ -8,14 +8,14 @@ internal static class LetterColumns
 {
     public const string Summary =
         "d.seq, d.letter_id, d.message_id, d.class, d.reason, d.smtp_code, d.enhanced_code, d.attempts, d.first_failure_at, " +
-        "d.last_failure_at, d.recipients, d.group_key, d.stored_at, d.replayed_at, d.replayed_by, d.purged_at, d.purged_by";
+        "d.last_failure_at, d.recipients, d.group_key, d.stored_at, d.replayed_at, d.replayed_by, d.purged_at, d.purged_by, d.edited_at, d.edited_by";
 
     public const string Full = Summary + ", c.history, c.headers, c.body, c.properties";
 
     /// <summary>What <see cref="Full"/> is read from: a letter's row and its content (kept apart, see <c>StoreSchema</c>).</summary>
     public const string FullFrom = "dead_letters d JOIN dead_letter_contents c ON c.seq = d.seq";
 
-    private const int SummaryCount = 17;
+    private const int SummaryCount = 19;
 
     /// <summary>How many columns <see cref="Full"/> names.</summary>
     public const int FullCount = SummaryCount + 4;
@@ -37,7 +37,8 @@ internal static class LetterColumns
         reader.GetString(first + 11),
         reader.Time(first + 12),
         Mark(reader, first + 13),
-        Mark(reader, first + 15));
+        Mark(reader, first + 15),
+        Edited: Mark(reader, first + 17));
 
     /// <summary>A letter with its content (the body as the query read it: whole, unless it cut it for display).</summary>
     public static DeadLetter ReadFull(DbDataReader reader, int first = 0) => ReadSummary(reader, first) with

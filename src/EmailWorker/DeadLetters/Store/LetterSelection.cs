@@ -119,7 +119,7 @@ internal sealed record LetterSelection
                 selection = selection with { State = known };
                 break;
             case var state:
-                problems.Add($"{Name("state")} '{state}' is none of dead, replayed, purged, all");
+                problems.Add($"{Name("state")} '{state}' is none of dead, replayed, purged, edited, all");
                 break;
         }
         return (selection, problems);

@@ -1,8 +1,8 @@
 namespace EmailWorker.DeadLetters.Store;
 
 /// <summary>
-/// The retention's delete: letters replayed or purged long enough ago, their contents, replay jobs ended before the cutoff,
-/// and scheduled messages released or cancelled before it.
+/// The retention's delete: letters replayed, purged or edited long enough ago, their contents, replay jobs ended before the
+/// cutoff, and scheduled messages released or cancelled before it.
 /// </summary>
 internal abstract partial class SqlDeadLetterStore
 {
@@ -15,7 +15,7 @@ internal abstract partial class SqlDeadLetterStore
         // deleted are those of the letters this very statement deleted (RETURNING), never a second evaluation of the chunk:
         // on PostgreSQL another sweeper (another host) may have deleted the same chunk meanwhile, and a second query would
         // then pick the next letters, leaving the first ones' contents behind for good.
-        const string chunk = "SELECT seq FROM dead_letters WHERE state <> 0 AND COALESCE(purged_at, replayed_at) < @before ORDER BY seq LIMIT 5000";
+        const string chunk = "SELECT seq FROM dead_letters WHERE state <> 0 AND COALESCE(purged_at, edited_at, replayed_at) < @before ORDER BY seq LIMIT 5000";
         while (true)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

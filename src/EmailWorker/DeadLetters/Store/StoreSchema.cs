@@ -2,7 +2,7 @@ namespace EmailWorker.DeadLetters.Store;
 
 /// <summary>
 /// The store's tables, as numbered migrations applied in order at open (the version is kept in <c>schema_version</c>).
-/// Times are Unix milliseconds (UTC) in both stores, so the same SQL compares them. <c>state</c>: 0 dead, 1 replayed, 2 purged.
+/// Times are Unix milliseconds (UTC) in both stores, so the same SQL compares them. <c>state</c>: 0 dead, 1 replayed, 2 purged, 3 edited.
 /// </summary>
 internal static class StoreSchema
 {
@@ -202,6 +202,26 @@ internal static class StoreSchema
             """,
             "CREATE INDEX scheduled_messages_due ON scheduled_messages (state, send_at, message_id)",
             "CREATE INDEX scheduled_messages_order ON scheduled_messages (send_at, message_id)",
+        ],
+        [
+            // Edit & retry (DeadLetters/Edit): an edited letter is marked state 3 with when and by whom, in the transaction that
+            // stores its edited copy as a new letter and queues a replay job of that copy alone. letter_edits keeps both
+            // versions and who edited, apart from the retention (which deletes the letters themselves).
+            "ALTER TABLE dead_letters ADD COLUMN edited_at BIGINT NULL",
+            "ALTER TABLE dead_letters ADD COLUMN edited_by TEXT NULL",
+            $"""
+            CREATE TABLE letter_edits (
+                id {dialect.Identity},
+                original_letter_id TEXT NOT NULL UNIQUE,
+                edited_letter_id TEXT NOT NULL UNIQUE,
+                message_id TEXT NOT NULL,
+                edited_at BIGINT NOT NULL,
+                edited_by TEXT NOT NULL,
+                role TEXT NOT NULL,
+                job_id BIGINT NOT NULL,
+                original_body {dialect.Blob} NOT NULL,
+                edited_body {dialect.Blob} NOT NULL)
+            """,
         ],
     ];
 }

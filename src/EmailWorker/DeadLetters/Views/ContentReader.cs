@@ -19,6 +19,8 @@ internal static class ContentReader
                 To = command.To ?? [],
                 Cc = command.Cc ?? [],
                 Bcc = command.Bcc ?? [],
+                ReplyTo = command.ReplyTo ?? [],
+                Headers = command.Headers ?? new Dictionary<string, string>(),
                 Attachments = command.Attachments ?? [],
                 Tags = command.Tags ?? new Dictionary<string, string>(),
             };
