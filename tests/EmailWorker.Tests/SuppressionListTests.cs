@@ -113,6 +113,80 @@ internal sealed class SuppressionListTests
     }
 
     [Test]
+    public async Task Should_add_a_soft_bounce_entry_once_the_count_of_messages_is_reached()
+    {
+        var store = new MemoryStore();
+        var list = List(store, new SuppressionOptions { SoftFailures = new SoftFailureOptions { Count = 2 } });
+        RecipientOutcome[] outcomes = [new("Ann@x.test", Refusal(OutcomeClass.Transient, "4.2.2", SmtpStage.RcptTo)), new("bob@x.test", AttemptOutcome.Delivered("250 ok"))];
+
+        await list.CountSoftFailuresAsync("m-1", 0, outcomes, null);
+        var afterOne = store.Entries.Count;
+        await list.CountSoftFailuresAsync("m-1", 1, outcomes, null);
+        var afterRetry = store.Entries.Count;
+        await list.CountSoftFailuresAsync("m-2", 0, outcomes, null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((afterOne, afterRetry), Is.EqualTo((0, 0)), "one message, tried twice, is one count");
+            Assert.That(store.Entries.Select(e => (e.Key, e.Scope, e.Reason, e.SourceMessageId, e.CreatedBy)),
+                Is.EqualTo(new[] { ("ann@x.test", "global", "soft_bounce", (string?)"m-2", "worker") }));
+            Assert.That(store.Cleared, Is.Empty, "bob's delivery writes nothing: the look-up found no count for him");
+        });
+    }
+
+    [Test]
+    public async Task Should_clear_a_count_the_look_up_found_when_the_address_is_delivered_to()
+    {
+        var store = new MemoryStore();
+        store.SoftFailures["ann@x.test"] = 1;
+        var list = List(store);
+
+        var found = await list.LookUpAsync("m-1", ["Ann@x.test", "bob@x.test"], null);
+        await list.CountSoftFailuresAsync("m-1", 0, [new("Ann@x.test", AttemptOutcome.Delivered("250 ok")), new("bob@x.test", AttemptOutcome.Delivered("250 ok"))], found);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found!.Suppressed, Is.Empty);
+            Assert.That(found.Remaining, Is.EqualTo(new[] { "Ann@x.test", "bob@x.test" }));
+            Assert.That(store.Cleared, Is.EqualTo(new[] { "ann@x.test" }));
+            Assert.That(store.SoftFailures, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Should_neither_count_nor_look_for_counts_when_soft_failures_are_off()
+    {
+        var store = new MemoryStore();
+        store.SoftFailures["ann@x.test"] = 1;
+        var list = List(store, new SuppressionOptions { SoftFailures = new SoftFailureOptions { Count = 0 } });
+
+        var found = await list.LookUpAsync("m-1", ["ann@x.test"], null);
+        await list.CountSoftFailuresAsync("m-1", 0, [new("bob@x.test", Refusal(OutcomeClass.Transient, "4.2.2", SmtpStage.RcptTo))], found);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found, Is.Null);
+            Assert.That(store.SoftFailures, Is.EqualTo(new Dictionary<string, int> { ["ann@x.test"] = 1 }));
+        });
+    }
+
+    [Test]
+    public void Should_refuse_soft_failure_settings_out_of_range()
+    {
+        var validator = new SuppressionOptionsValidator();
+        static SuppressionOptions With(SoftFailureOptions soft) => new() { SoftFailures = soft };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Count = 0 })).Succeeded, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Count = -1 })).Failed, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Window = "30s" })).Failed, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Window = "a week" })).Failed, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Codes = ["452"] })).Failed, Is.True);
+        });
+    }
+
+    [Test]
     public void Should_refuse_hard_bounce_codes_that_are_not_permanent_enhanced_codes()
     {
         var validator = new SuppressionOptionsValidator();
@@ -222,6 +296,8 @@ internal sealed class SuppressionListTests
     private sealed class MemoryStore : ISuppressionStore, ISuppressionStoreSource
     {
         public List<SuppressionEntry> Entries { get; } = [];
+        public Dictionary<string, int> SoftFailures { get; } = new(StringComparer.Ordinal);
+        public List<string> Cleared { get; } = [];
         public int Lookups { get; private set; }
         public bool Fail { get; init; }
         public bool Hang { get; init; }
@@ -234,12 +310,40 @@ internal sealed class SuppressionListTests
             return Fail ? throw new InvalidOperationException("database is down") : this;
         }
 
-        public Task<IReadOnlyList<SuppressionEntry>> FindSuppressionsAsync(IReadOnlyCollection<string> keys, IReadOnlyCollection<string> scopes,
+        public Task<SuppressionLookup> FindSuppressionsAsync(IReadOnlyCollection<string> keys, IReadOnlyCollection<string> scopes, bool withSoftFailures,
             CancellationToken cancellationToken)
         {
             Lookups++;
-            return Task.FromResult<IReadOnlyList<SuppressionEntry>>([.. Entries.Where(e => keys.Contains(e.Key) && scopes.Contains(e.Scope))]);
+            return Task.FromResult(new SuppressionLookup([.. Entries.Where(e => keys.Contains(e.Key) && scopes.Contains(e.Scope))],
+                withSoftFailures ? [.. SoftFailures.Keys.Where(keys.Contains)] : []));
         }
+
+        public Task<IReadOnlyList<string>> CountSoftFailuresAsync(IReadOnlyCollection<string> addresses, string messageId, SoftFailureCount count, string actor,
+            CancellationToken cancellationToken)
+        {
+            var added = new List<string>();
+            foreach (var address in addresses)
+            {
+                var failures = SoftFailures.GetValueOrDefault(address) + 1;
+                SoftFailures[address] = failures;
+                if (failures < count.Threshold)
+                    continue;
+                SoftFailures.Remove(address);
+                Entries.Add(new SuppressionEntry(address, "global", SuppressionReasons.SoftBounce, messageId, count.Now, actor));
+                added.Add(address);
+            }
+            return Task.FromResult<IReadOnlyList<string>>(added);
+        }
+
+        public Task ClearSoftFailuresAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken)
+        {
+            foreach (var address in addresses)
+                SoftFailures.Remove(address);
+            Cleared.AddRange(addresses);
+            return Task.CompletedTask;
+        }
+
+        public Task<int> DeleteSoftFailuresAsync(DateTimeOffset windowStart, CancellationToken cancellationToken) => Task.FromResult(0);
 
         public Task<int> AddSuppressionsAsync(IReadOnlyCollection<SuppressionEntry> entries, CancellationToken cancellationToken)
         {

@@ -10,4 +10,7 @@ internal sealed class SuppressionOptions
 
     /// <summary>Enhanced status codes of a permanent RCPT refusal that add the recipient to the list (a hard bounce).</summary>
     public List<string> HardBounceCodes { get; set; } = ["5.1.1", "5.1.10", "5.2.1"];
+
+    /// <summary>Soft failures counted toward a <c>soft_bounce</c> entry.</summary>
+    public SoftFailureOptions SoftFailures { get; set; } = new();
 }

@@ -80,6 +80,7 @@ internal static class ServiceCollectionExtensions
         services.AddDeliveryLedger();
         services.AddSingleton<ISuppressionStoreSource, SuppressionStoreSource>();
         services.AddSingleton<SuppressionList>();
+        services.AddHostedService<SoftFailureSweeper>();
         services.AddHostedService<DeadLetterIngester>();
         services.AddWebhooks();
         return services;

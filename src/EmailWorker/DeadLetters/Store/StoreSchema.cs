@@ -180,5 +180,18 @@ internal static class StoreSchema
             // Endpoints that answered 410 Gone, with the URL that did: sending resumes when an operator replays or the URL changes.
             "CREATE TABLE webhook_disabled_endpoints (endpoint TEXT PRIMARY KEY, url TEXT NOT NULL, disabled_at BIGINT NOT NULL)",
         ],
+        [
+            // Soft failures per address (lower case) toward a soft_bounce entry of the suppression list: how many messages
+            // failed soft since first_failed_at, the start of the run's window. Written only on a soft failure, deleted on
+            // a delivery to the address (the look-up tells a worker a row exists), at the entry, or when the window has passed.
+            """
+            CREATE TABLE suppression_soft_failures (
+                address TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                first_failed_at BIGINT NOT NULL,
+                last_failed_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX suppression_soft_failures_age ON suppression_soft_failures (first_failed_at)",
+        ],
     ];
 }
