@@ -10,7 +10,7 @@ namespace EmailWorker.DeadLetters.Tests;
 /// Soft failures toward a <c>soft_bounce</c> entry, the same against SQLite and a real PostgreSQL cluster: the count reaches
 /// its threshold and becomes a global entry (the count gone), a run older than the window starts again, the look-up
 /// tells which recipients have a count, a delivery clears one, the sweep drops runs past their window, two stores on one
-/// database count together, and a store of the previous schema gets the table.
+/// database count together, the keys added after a generation are read for the worker's filter, and a store of the previous schema gets the table.
 /// </summary>
 [TestFixture(StoreKind.Sqlite)]
 [TestFixture(StoreKind.Postgres)]
@@ -116,6 +116,31 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
     }
 
     [Test]
+    public async Task Should_read_the_keys_added_after_a_generation(CancellationToken cancellation)
+    {
+        var store = await OpenAsync(cancellation);
+        var other = await OpenAsync(cancellation);
+        await store.AddSuppressionsAsync([Entry("ann@x.test"), Entry("*@gone.test")], cancellation);
+        var first = await store.ReadKeysSinceAsync(-1, cancellation);
+        await other.AddSuppressionsAsync([Entry("bob@x.test", "broadcast")], cancellation);
+        await other.CountSoftFailuresAsync(["cy@x.test"], "m-2", Count(5, Now), "worker", cancellation);
+        await store.AddSuppressionsAsync([Entry("ann@x.test")], cancellation);
+
+        var later = await store.ReadKeysSinceAsync(first.Generation, cancellation);
+        var all = await store.ReadKeysSinceAsync(-1, cancellation);
+        var none = await store.ReadKeysSinceAsync(all.Generation, cancellation);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Keys, Is.EquivalentTo(new[] { "ann@x.test", "*@gone.test" }));
+            Assert.That(later.Keys, Is.EquivalentTo(new[] { "bob@x.test", "cy@x.test" }), "another store's entry and count; ann listed already added no row");
+            Assert.That(later.Generation, Is.GreaterThan(first.Generation));
+            Assert.That(all.Keys, Is.EquivalentTo(new[] { "ann@x.test", "*@gone.test", "bob@x.test", "cy@x.test" }));
+            Assert.That((none.Keys, none.Generation), Is.EqualTo((Array.Empty<string>(), all.Generation)));
+        });
+    }
+
+    [Test]
     public async Task Should_add_the_table_to_a_store_of_the_previous_schema(CancellationToken cancellation)
     {
         var dialect = kind == StoreKind.Sqlite ? SqlDialect.Sqlite : SqlDialect.Postgres;
@@ -134,6 +159,9 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
 
         Assert.That((await LookUpAsync(store, cancellation)).SoftFailing, Is.EqualTo(new[] { "ann@x.test" }));
     }
+
+    private static SuppressionEntry Entry(string key, string scope = SuppressionReasons.Global) =>
+        new(key, scope, SuppressionReasons.Manual, null, Now, "ops");
 
     private static SoftFailureCount Count(int threshold, DateTimeOffset now) => new(threshold, Window, now);
 

@@ -187,6 +187,62 @@ internal sealed class SuppressionListTests
     }
 
     [Test]
+    public async Task Should_answer_from_the_filter_only_while_it_is_current()
+    {
+        var store = new MemoryStore();
+        store.Entries.Add(new SuppressionEntry("bob@x.test", "global", "hard_bounce", "m-0", Now, "worker"));
+        var clock = new StepClock();
+        var settings = Options.Create(new SuppressionOptions());
+        var filter = new SuppressionFilter(store, settings, clock, NullLogger<SuppressionFilter>.Instance);
+        var metrics = new WorkerMetrics(Shared.GetRequiredService<IMeterFactory>(), new TopologyNames("suppression-test", []));
+        var list = new SuppressionList(store, filter, settings, clock, metrics, NullLogger<SuppressionList>.Instance);
+
+        await list.LookUpAsync("m-1", ["ann@x.test"], null);
+        var beforeLoad = store.Lookups;
+        await filter.RefreshAsync(CancellationToken.None);
+        var annAfterLoad = await list.LookUpAsync("m-2", ["ann@x.test"], null);
+        var bobAfterLoad = await list.LookUpAsync("m-3", ["Bob@x.test"], null);
+        var afterLoad = store.Lookups;
+        // Another process lists cy: the filter learns it at its next refresh; until then it is current and answers "no".
+        store.Entries.Add(new SuppressionEntry("cy@x.test", "global", "manual", null, Now, "ops"));
+        var cyBeforeRefresh = filter.MayHold(["cy@x.test"]);
+        await filter.RefreshAsync(CancellationToken.None);
+        var cyAfterRefresh = filter.MayHold(["cy@x.test"]);
+        filter.Added(["dan@x.test"]);
+        var danAdded = filter.MayHold(["dan@x.test"]);
+        clock.Advance(TimeSpan.FromSeconds(2.5));
+        var staleAnn = filter.MayHold(["ann@x.test"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeLoad, Is.EqualTo(1), "not loaded yet: asked the database");
+            Assert.That(annAfterLoad, Is.Null);
+            Assert.That(bobAfterLoad!.Suppressed.Select(r => r.Key), Is.EqualTo(new[] { "bob@x.test" }));
+            Assert.That(afterLoad, Is.EqualTo(2), "ann was answered by the filter, bob by the database");
+            Assert.That((cyBeforeRefresh, cyAfterRefresh), Is.EqualTo((false, true)));
+            Assert.That(danAdded, Is.True, "the worker's own additions go in at once");
+            Assert.That(staleAnn, Is.True, "not refreshed for longer than twice the interval: every key goes to the database");
+        });
+    }
+
+    [Test]
+    public void Should_never_say_no_to_a_key_the_bloom_filter_holds()
+    {
+        var filter = new KeyBloomFilter(10_000);
+        var keys = Enumerable.Range(0, 10_000).Select(i => $"s{i:D7}@list.test").ToList();
+        foreach (var key in keys)
+            filter.Add(key);
+
+        var wrong = Enumerable.Range(0, 10_000).Count(i => filter.MayContain($"r{i:D7}@other.test"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(keys.All(filter.MayContain), Is.True);
+            Assert.That(wrong, Is.LessThan(300), "about 1 % wrong at its capacity");
+        });
+    }
+
+    [Test]
     public void Should_refuse_hard_bounce_codes_that_are_not_permanent_enhanced_codes()
     {
         var validator = new SuppressionOptionsValidator();
@@ -255,7 +311,9 @@ internal sealed class SuppressionListTests
     {
         var provider = services ?? Shared;
         var metrics = new WorkerMetrics(provider.GetRequiredService<IMeterFactory>(), new TopologyNames("suppression-test", []));
-        return new SuppressionList(store, Options.Create(options ?? new SuppressionOptions()), TimeProvider.System, metrics, NullLogger<SuppressionList>.Instance);
+        var settings = Options.Create(options ?? new SuppressionOptions());
+        return new SuppressionList(store, new SuppressionFilter(store, settings, TimeProvider.System, NullLogger<SuppressionFilter>.Instance), settings,
+            TimeProvider.System, metrics, NullLogger<SuppressionList>.Instance);
     }
 
     private sealed class MetricCollector : IDisposable
@@ -345,6 +403,13 @@ internal sealed class SuppressionListTests
 
         public Task<int> DeleteSoftFailuresAsync(DateTimeOffset windowStart, CancellationToken cancellationToken) => Task.FromResult(0);
 
+        /// <summary>An entry's generation is its position in <see cref="Entries"/> (1 on); the counts are all of generation 0.</summary>
+        public Task<SuppressionKeyChanges> ReadKeysSinceAsync(long generation, CancellationToken cancellationToken) =>
+            Task.FromResult(new SuppressionKeyChanges(
+                [.. Entries.Select((e, i) => (e.Key, Generation: i + 1L)).Where(e => e.Generation > generation).Select(e => e.Key),
+                    .. SoftFailures.Keys.Where(_ => generation < 0)],
+                Math.Max(generation, Entries.Count)));
+
         public Task<int> AddSuppressionsAsync(IReadOnlyCollection<SuppressionEntry> entries, CancellationToken cancellationToken)
         {
             var added = entries.Where(e => !Entries.Exists(x => x.Key == e.Key && x.Scope == e.Scope)).ToList();
@@ -357,5 +422,17 @@ internal sealed class SuppressionListTests
 
         public Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? prefix, string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<SuppressionEntry>>(Entries);
+    }
+
+    /// <summary>A clock whose timestamps the test moves (the filter's age is measured in timestamps).</summary>
+    private sealed class StepClock : TimeProvider
+    {
+        private long _ticks = TimeSpan.TicksPerDay;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 }

@@ -219,6 +219,8 @@ internal sealed partial class SuppressionOptionsValidator : IValidateOptions<Sup
         foreach (var code in options.HardBounceCodes)
             errors.Require(code is not null && EnhancedCode().IsMatch(code), "HardBounceCodes",
                 $"has '{code}': use permanent enhanced status codes such as 5.1.1");
+        errors.Require(Duration.TryParse(options.FilterRefresh, out var refresh) && refresh >= TimeSpan.FromMilliseconds(100) && refresh <= TimeSpan.FromMinutes(1),
+            "FilterRefresh", $"is '{options.FilterRefresh}': write a duration from 100ms to 1m, e.g. 1s");
         var soft = options.SoftFailures;
         errors.Require(soft.Count is >= 0 and <= 1000, "SoftFailures:Count", $"is {soft.Count}: use 0 (off) to 1000 messages, e.g. 5");
         errors.Require(Duration.TryParse(soft.Window, out var window) && window >= TimeSpan.FromMinutes(1) && window <= TimeSpan.FromDays(365),

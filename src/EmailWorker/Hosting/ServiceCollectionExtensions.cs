@@ -79,6 +79,8 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<ILedgerStoreSource, LedgerStoreSource>();
         services.AddDeliveryLedger();
         services.AddSingleton<ISuppressionStoreSource, SuppressionStoreSource>();
+        services.AddSingleton<SuppressionFilter>();
+        services.AddHostedService(sp => sp.GetRequiredService<SuppressionFilter>());
         services.AddSingleton<SuppressionList>();
         services.AddHostedService<SoftFailureSweeper>();
         services.AddHostedService<DeadLetterIngester>();

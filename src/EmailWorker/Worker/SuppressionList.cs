@@ -17,8 +17,8 @@ namespace EmailWorker.Worker;
 /// after <c>Suppression:SoftFailures:Count</c> messages within its window. The list only ever takes recipients out:
 /// when its database fails or is slow, delivery goes on without the check, and says so.
 /// </summary>
-internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<SuppressionOptions> options, TimeProvider time, WorkerMetrics metrics,
-    ILogger<SuppressionList> logger)
+internal sealed class SuppressionList(ISuppressionStoreSource stores, SuppressionFilter filter, IOptions<SuppressionOptions> options, TimeProvider time,
+    WorkerMetrics metrics, ILogger<SuppressionList> logger)
 {
     /// <summary>How long a handler waits for the list's database before it sends without the check.</summary>
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
@@ -38,12 +38,19 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
         if (!Enabled || recipients.Count == 0)
             return null;
         SuppressionLookup found;
+        var startedAt = Stopwatch.GetTimestamp();
+        var keys = SuppressionKey.LookupKeys(recipients);
+        // Most messages: none of their keys is in the filter, so none is listed (nor has a soft-failure count).
+        if (!filter.MayHold(keys))
+        {
+            metrics.SuppressionLookedUp(startedAt);
+            return null;
+        }
         try
         {
-            var startedAt = Stopwatch.GetTimestamp();
             using var timeout = new CancellationTokenSource(Timeout);
             var store = await stores.GetAsync(timeout.Token);
-            found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(recipients),
+            found = await store.FindSuppressionsAsync(keys,
                 stream is null ? GlobalOnly : [SuppressionReasons.Global, stream], options.Value.SoftFailures.Enabled, timeout.Token);
             metrics.SuppressionLookedUp(startedAt);
         }
@@ -90,6 +97,7 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
             using var timeout = new CancellationTokenSource(Timeout);
             var store = await stores.GetAsync(timeout.Token);
             var added = await store.AddSuppressionsAsync(entries, timeout.Token);
+            filter.Added(entries.Select(e => e.Key));
             if (added > 0)
             {
                 metrics.SuppressionAdded(added, SuppressionReasons.HardBounce);
@@ -129,6 +137,8 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
                 return;
             var added = await store.CountSoftFailuresAsync(failed, messageId, new SoftFailureCount(soft.Count, soft.WindowValue, time.GetUtcNow()),
                 WorkerActor, timeout.Token);
+            // Each has a count or an entry now: the next message to it is looked up in the database.
+            filter.Added(failed);
             if (added.Count > 0)
             {
                 metrics.SuppressionAdded(added.Count, SuppressionReasons.SoftBounce);

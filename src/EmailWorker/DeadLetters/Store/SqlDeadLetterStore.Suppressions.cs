@@ -53,16 +53,19 @@ internal abstract partial class SqlDeadLetterStore : ISuppressionStore
             return [];
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var generation = await NextGenerationAsync(connection, transaction, cancellationToken);
         // One statement counts, atomically against other workers sharing the database: a run older than the window
         // starts again at 1.
         await using var upsert = connection.Command(
-            "INSERT INTO suppression_soft_failures (address, failures, first_failed_at, last_failed_at) VALUES (@a, 1, @now, @now) " +
+            "INSERT INTO suppression_soft_failures (address, failures, first_failed_at, last_failed_at, generation) VALUES (@a, 1, @now, @now, @g) " +
             "ON CONFLICT (address) DO UPDATE SET " +
             "failures = CASE WHEN suppression_soft_failures.first_failed_at < @start THEN 1 ELSE suppression_soft_failures.failures + 1 END, " +
             "first_failed_at = CASE WHEN suppression_soft_failures.first_failed_at < @start THEN @now ELSE suppression_soft_failures.first_failed_at END, " +
             "last_failed_at = @now RETURNING failures", transaction);
-        await using var insert = connection.Command($"INSERT INTO suppressions ({SuppressionColumns}) VALUES (@a, @s, @r, @m, @now, @by) " +
+        await using var insert = connection.Command($"INSERT INTO suppressions ({SuppressionColumns}, generation) VALUES (@a, @s, @r, @m, @now, @by, @g) " +
             "ON CONFLICT (address, scope) DO NOTHING", transaction);
+        upsert.Add("@g", generation);
+        insert.Add("@g", generation);
         await using var delete = connection.Command("DELETE FROM suppression_soft_failures WHERE address = @a", transaction);
         var now = count.Now.ToUnixTimeMilliseconds();
         var added = new List<string>();
@@ -90,6 +93,30 @@ internal abstract partial class SqlDeadLetterStore : ISuppressionStore
         return added;
     }
 
+    public async Task<SuppressionKeyChanges> ReadKeysSinceAsync(long generation, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var select = connection.Command("SELECT address, generation FROM suppressions WHERE generation > @g " +
+            "UNION ALL SELECT address, generation FROM suppression_soft_failures WHERE generation > @g");
+        select.Add("@g", generation);
+        var keys = new List<string>();
+        var last = generation;
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetString(0));
+            last = Math.Max(last, reader.GetInt64(1));
+        }
+        return new SuppressionKeyChanges(keys, last);
+    }
+
+    /// <summary>Bumps the list's change counter: the transaction's first statement, so it holds the lock to its commit (see StoreSchema).</summary>
+    private static async Task<long> NextGenerationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var bump = connection.Command("UPDATE suppression_generation SET value = value + 1 WHERE id = 1 RETURNING value", transaction);
+        return Convert.ToInt64(await bump.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task ClearSoftFailuresAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken)
     {
         if (addresses.Count == 0)
@@ -114,10 +141,12 @@ internal abstract partial class SqlDeadLetterStore : ISuppressionStore
             return 0;
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var generation = await NextGenerationAsync(connection, transaction, cancellationToken);
         var added = 0;
         // One command for the batch, its parameters set per entry: an import adds a thousand a transaction.
-        await using var insert = connection.Command($"INSERT INTO suppressions ({SuppressionColumns}) VALUES (@k, @s, @r, @m, @t, @by) " +
+        await using var insert = connection.Command($"INSERT INTO suppressions ({SuppressionColumns}, generation) VALUES (@k, @s, @r, @m, @t, @by, @g) " +
             "ON CONFLICT (address, scope) DO NOTHING", transaction);
+        insert.Add("@g", generation);
         foreach (var entry in entries)
         {
             insert.Set("@k", entry.Key);

@@ -189,9 +189,17 @@ internal static class StoreSchema
                 address TEXT PRIMARY KEY,
                 failures INTEGER NOT NULL,
                 first_failed_at BIGINT NOT NULL,
-                last_failed_at BIGINT NOT NULL)
+                last_failed_at BIGINT NOT NULL,
+                generation BIGINT NOT NULL)
             """,
             "CREATE INDEX suppression_soft_failures_age ON suppression_soft_failures (first_failed_at)",
+            // The list's change counter (Worker/SuppressionFilter): every transaction that adds entries or counts bumps it
+            // first, so it holds the row's lock (PostgreSQL) or the file's (SQLite) to its commit, and stamps its new rows
+            // with it: rows become visible in generation order, and "generation > the last one read" misses none.
+            "CREATE TABLE suppression_generation (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
+            "INSERT INTO suppression_generation (id, value) VALUES (1, 0)",
+            "ALTER TABLE suppressions ADD COLUMN generation BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX suppressions_generation ON suppressions (generation)",
         ],
     ];
 }

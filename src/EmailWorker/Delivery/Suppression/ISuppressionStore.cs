@@ -26,6 +26,12 @@ internal interface ISuppressionStore
     Task<IReadOnlyList<string>> CountSoftFailuresAsync(IReadOnlyCollection<string> addresses, string messageId, SoftFailureCount count, string actor,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The keys of the entries and soft-failure counts added in a generation after <paramref name="generation"/> (-1: every
+    /// one), with the last generation read: what a filter in memory needs to stay a superset of the list.
+    /// </summary>
+    Task<SuppressionKeyChanges> ReadKeysSinceAsync(long generation, CancellationToken cancellationToken);
+
     /// <summary>Deletes the soft-failure counts of the addresses (lower case): each was delivered to.</summary>
     Task ClearSoftFailuresAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken);
 
