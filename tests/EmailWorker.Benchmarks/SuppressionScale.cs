@@ -64,6 +64,7 @@ internal static class SuppressionScale
                     };
                     record($"EmailWorker, {label}", "msgs/s", drain.PerSecond);
                     record($"EmailWorker CPU per message, {label}", "ms", drain.CpuMsPerMessage);
+                    record($"EmailWorker peak RSS, {label}", "MiB", drain.PeakRssMiB);
                     rates[variant] = drain.PerSecond;
                     var lookup = MeanSeconds(drain.Metrics, "emailworker_suppression_lookup_duration_seconds");
                     record($"suppression look-up, mean, {label}", "µs", lookup * 1e6);

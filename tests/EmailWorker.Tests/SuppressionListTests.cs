@@ -404,11 +404,16 @@ internal sealed class SuppressionListTests
         public Task<int> DeleteSoftFailuresAsync(DateTimeOffset windowStart, CancellationToken cancellationToken) => Task.FromResult(0);
 
         /// <summary>An entry's generation is its position in <see cref="Entries"/> (1 on); the counts are all of generation 0.</summary>
-        public Task<SuppressionKeyChanges> ReadKeysSinceAsync(long generation, CancellationToken cancellationToken) =>
-            Task.FromResult(new SuppressionKeyChanges(
-                [.. Entries.Select((e, i) => (e.Key, Generation: i + 1L)).Where(e => e.Generation > generation).Select(e => e.Key),
-                    .. SoftFailures.Keys.Where(_ => generation < 0)],
-                Math.Max(generation, Entries.Count)));
+        public Task<long> ReadKeysSinceAsync(long generation, Action<string> key, CancellationToken cancellationToken)
+        {
+            foreach (var entry in Entries.Skip((int)Math.Max(generation, 0)))
+                key(entry.Key);
+            foreach (var address in SoftFailures.Keys.Where(_ => generation < 0))
+                key(address);
+            return Task.FromResult(Math.Max(generation, Entries.Count));
+        }
+
+        public Task<long> CountKeysAsync(CancellationToken cancellationToken) => Task.FromResult((long)(Entries.Count + SoftFailures.Count));
 
         public Task<int> AddSuppressionsAsync(IReadOnlyCollection<SuppressionEntry> entries, CancellationToken cancellationToken)
         {

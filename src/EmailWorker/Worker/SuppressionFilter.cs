@@ -21,6 +21,9 @@ internal sealed class SuppressionFilter(ISuppressionStoreSource stores, IOptions
 {
     /// <summary>A filter sized for twice the keys it is loaded with is reloaded (larger) once it holds more than its capacity.</summary>
     private const int Headroom = 2;
+
+    /// <summary>100 million keys (~120 MiB of bits): past it the filter stays at this size and answers "maybe" more often.</summary>
+    private const int MaxCapacity = 100_000_000;
     private readonly object _adding = new();
     private volatile KeyBloomFilter? _current;
     private List<string>? _addedWhileLoading;
@@ -89,9 +92,9 @@ internal sealed class SuppressionFilter(ISuppressionStoreSource stores, IOptions
         var current = _current;
         if (current is not null && current.Count <= current.Capacity)
         {
-            var changes = await store.ReadKeysSinceAsync(_generation, timeout.Token);
-            Added(changes.Keys);
-            _generation = changes.Generation;
+            var added = new List<string>();
+            _generation = await store.ReadKeysSinceAsync(_generation, added.Add, timeout.Token);
+            Added(added);
         }
         else
         {
@@ -100,7 +103,10 @@ internal sealed class SuppressionFilter(ISuppressionStoreSource stores, IOptions
         Volatile.Write(ref _refreshStartedAt, startedAt);
     }
 
-    /// <summary>Reads every key into a new filter; the worker's own additions meanwhile are kept aside and added to it.</summary>
+    /// <summary>
+    /// Reads every key into a new filter, as read (a million keys are never held as strings at once); the worker's own
+    /// additions meanwhile are kept aside and added to it. Keys added by others between the count and the read only fill it sooner.
+    /// </summary>
     private async Task LoadAsync(ISuppressionStore store, CancellationToken cancellationToken)
     {
         lock (_adding)
@@ -108,18 +114,17 @@ internal sealed class SuppressionFilter(ISuppressionStoreSource stores, IOptions
         try
         {
             // Not bounded by MaxAge: a million keys take longer; the filter in use (if any) is not consulted meanwhile.
-            var all = await store.ReadKeysSinceAsync(-1, cancellationToken);
-            var filter = new KeyBloomFilter(all.Keys.Count * Headroom);
-            foreach (var key in all.Keys)
-                filter.Add(key);
+            var count = await store.CountKeysAsync(cancellationToken);
+            var filter = new KeyBloomFilter((int)Math.Min(count * Headroom, MaxCapacity));
+            var generation = await store.ReadKeysSinceAsync(-1, filter.Add, cancellationToken);
             lock (_adding)
             {
                 foreach (var key in _addedWhileLoading)
                     filter.Add(key);
                 _current = filter;
             }
-            _generation = all.Generation;
-            Log.SuppressionFilterLoaded(logger, all.Keys.Count, filter.Capacity);
+            _generation = generation;
+            Log.SuppressionFilterLoaded(logger, filter.Count, filter.Capacity);
         }
         finally
         {

@@ -93,21 +93,27 @@ internal abstract partial class SqlDeadLetterStore : ISuppressionStore
         return added;
     }
 
-    public async Task<SuppressionKeyChanges> ReadKeysSinceAsync(long generation, CancellationToken cancellationToken)
+    public async Task<long> ReadKeysSinceAsync(long generation, Action<string> key, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var select = connection.Command("SELECT address, generation FROM suppressions WHERE generation > @g " +
             "UNION ALL SELECT address, generation FROM suppression_soft_failures WHERE generation > @g");
         select.Add("@g", generation);
-        var keys = new List<string>();
         var last = generation;
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            keys.Add(reader.GetString(0));
+            key(reader.GetString(0));
             last = Math.Max(last, reader.GetInt64(1));
         }
-        return new SuppressionKeyChanges(keys, last);
+        return last;
+    }
+
+    public async Task<long> CountKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var count = connection.Command("SELECT (SELECT COUNT(*) FROM suppressions) + (SELECT COUNT(*) FROM suppression_soft_failures)");
+        return Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Bumps the list's change counter: the transaction's first statement, so it holds the lock to its commit (see StoreSchema).</summary>

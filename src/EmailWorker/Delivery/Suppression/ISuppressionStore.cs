@@ -27,10 +27,14 @@ internal interface ISuppressionStore
         CancellationToken cancellationToken);
 
     /// <summary>
-    /// The keys of the entries and soft-failure counts added in a generation after <paramref name="generation"/> (-1: every
-    /// one), with the last generation read: what a filter in memory needs to stay a superset of the list.
+    /// Passes each key of the entries and soft-failure counts added in a generation after <paramref name="generation"/>
+    /// (-1: every one) to <paramref name="key"/> as it is read, and returns the last generation read (at least
+    /// <paramref name="generation"/>): what a filter in memory needs to stay a superset of the list.
     /// </summary>
-    Task<SuppressionKeyChanges> ReadKeysSinceAsync(long generation, CancellationToken cancellationToken);
+    Task<long> ReadKeysSinceAsync(long generation, Action<string> key, CancellationToken cancellationToken);
+
+    /// <summary>How many entries and soft-failure counts there are: what a filter in memory is sized for.</summary>
+    Task<long> CountKeysAsync(CancellationToken cancellationToken);
 
     /// <summary>Deletes the soft-failure counts of the addresses (lower case): each was delivered to.</summary>
     Task ClearSoftFailuresAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken);
