@@ -16,7 +16,8 @@ internal static class SoftFailureRule
     /// <summary>The addresses (lower case, each once) that failed soft in the attempt made after <paramref name="attemptsBefore"/> earlier ones.</summary>
     public static IReadOnlyList<string> FailedSoft(IReadOnlyList<RecipientOutcome> outcomes, int attemptsBefore, IReadOnlyCollection<string> codes)
     {
-        if (attemptsBefore > 0 || codes.Count == 0)
+        // Every delivered message passes here: nothing is allocated unless a recipient failed transiently.
+        if (attemptsBefore > 0 || codes.Count == 0 || !outcomes.Any(o => o.Outcome.Class == OutcomeClass.Transient))
             return [];
         var dataReplies = outcomes.Count(o => o.Outcome.Stage == SmtpStage.Data);
         return
