@@ -46,9 +46,9 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
             Entry("dan@x.test"),
         ], cancellation);
 
-        var found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(["ann@x.test", "Bob@X.test", "eve@Gone.TEST", "cy@x.test"]),
-            [SuppressionReasons.Global], cancellation);
-        var withStream = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(["cy@x.test"]), [SuppressionReasons.Global, "broadcast"], cancellation);
+        var found = (await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(["ann@x.test", "Bob@X.test", "eve@Gone.TEST", "cy@x.test"]),
+            [SuppressionReasons.Global], withSoftFailures: false, cancellation)).Entries;
+        var withStream = (await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(["cy@x.test"]), [SuppressionReasons.Global, "broadcast"], withSoftFailures: false, cancellation)).Entries;
 
         Assert.Multiple(() =>
         {
@@ -78,9 +78,9 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
         ], cancellation);
         var keys = SuppressionKey.LookupKeys(["Ann@x.test", "bob@x.test", "cy@gone.test", "dan@left.test"]);
 
-        var broadcast = await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global, "broadcast"], cancellation);
-        var transactional = await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global, "transactional"], cancellation);
-        var globalOnly = await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global], cancellation);
+        var broadcast = (await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global, "broadcast"], withSoftFailures: false, cancellation)).Entries;
+        var transactional = (await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global, "transactional"], withSoftFailures: false, cancellation)).Entries;
+        var globalOnly = (await store.FindSuppressionsAsync(keys, [SuppressionReasons.Global], withSoftFailures: false, cancellation)).Entries;
 
         Assert.Multiple(() =>
         {
@@ -103,7 +103,7 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
         var first = await store.AddSuppressionsAsync([Entry("bob@x.test")], cancellation);
         var again = await store.AddSuppressionsAsync([Entry("bob@x.test", reason: SuppressionReasons.Manual), Entry("cy@x.test")], cancellation);
 
-        var found = await store.FindSuppressionsAsync(["bob@x.test", "cy@x.test"], [SuppressionReasons.Global], cancellation);
+        var found = (await store.FindSuppressionsAsync(["bob@x.test", "cy@x.test"], [SuppressionReasons.Global], withSoftFailures: false, cancellation)).Entries;
 
         Assert.Multiple(() =>
         {

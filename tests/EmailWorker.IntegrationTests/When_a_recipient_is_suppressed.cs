@@ -129,7 +129,7 @@ public sealed class When_a_recipient_is_suppressed
             Assert.That(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
             {
                 "emailworker: line 3: 'Cy <cy@example.org>' is not a mail address: write it bare, e.g. ann@example.org (or *@example.org for a domain)",
-                "emailworker: line 4: reason 'dislike' is not one of hard_bounce, complaint, manual",
+                "emailworker: line 4: reason 'dislike' is not one of hard_bounce, soft_bounce, complaint, manual",
                 "emailworker: 2 wrong entries: nothing was imported",
             }));
             Assert.That((imported.ExitCode, imported.Stdout), Is.EqualTo((0, "{\"imported\":true,\"rows\":3,\"added\":3,\"problemCount\":0,\"problems\":[]}\n")), imported.Stderr);

@@ -113,6 +113,136 @@ internal sealed class SuppressionListTests
     }
 
     [Test]
+    public async Task Should_add_a_soft_bounce_entry_once_the_count_of_messages_is_reached()
+    {
+        var store = new MemoryStore();
+        var list = List(store, new SuppressionOptions { SoftFailures = new SoftFailureOptions { Count = 2 } });
+        RecipientOutcome[] outcomes = [new("Ann@x.test", Refusal(OutcomeClass.Transient, "4.2.2", SmtpStage.RcptTo)), new("bob@x.test", AttemptOutcome.Delivered("250 ok"))];
+
+        await list.CountSoftFailuresAsync("m-1", 0, outcomes, null);
+        var afterOne = store.Entries.Count;
+        await list.CountSoftFailuresAsync("m-1", 1, outcomes, null);
+        var afterRetry = store.Entries.Count;
+        await list.CountSoftFailuresAsync("m-2", 0, outcomes, null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((afterOne, afterRetry), Is.EqualTo((0, 0)), "one message, tried twice, is one count");
+            Assert.That(store.Entries.Select(e => (e.Key, e.Scope, e.Reason, e.SourceMessageId, e.CreatedBy)),
+                Is.EqualTo(new[] { ("ann@x.test", "global", "soft_bounce", (string?)"m-2", "worker") }));
+            Assert.That(store.Cleared, Is.Empty, "bob's delivery writes nothing: the look-up found no count for him");
+        });
+    }
+
+    [Test]
+    public async Task Should_clear_a_count_the_look_up_found_when_the_address_is_delivered_to()
+    {
+        var store = new MemoryStore();
+        store.SoftFailures["ann@x.test"] = 1;
+        var list = List(store);
+
+        var found = await list.LookUpAsync("m-1", ["Ann@x.test", "bob@x.test"], null);
+        await list.CountSoftFailuresAsync("m-1", 0, [new("Ann@x.test", AttemptOutcome.Delivered("250 ok")), new("bob@x.test", AttemptOutcome.Delivered("250 ok"))], found);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found!.Suppressed, Is.Empty);
+            Assert.That(found.Remaining, Is.EqualTo(new[] { "Ann@x.test", "bob@x.test" }));
+            Assert.That(store.Cleared, Is.EqualTo(new[] { "ann@x.test" }));
+            Assert.That(store.SoftFailures, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Should_neither_count_nor_look_for_counts_when_soft_failures_are_off()
+    {
+        var store = new MemoryStore();
+        store.SoftFailures["ann@x.test"] = 1;
+        var list = List(store, new SuppressionOptions { SoftFailures = new SoftFailureOptions { Count = 0 } });
+
+        var found = await list.LookUpAsync("m-1", ["ann@x.test"], null);
+        await list.CountSoftFailuresAsync("m-1", 0, [new("bob@x.test", Refusal(OutcomeClass.Transient, "4.2.2", SmtpStage.RcptTo))], found);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(found, Is.Null);
+            Assert.That(store.SoftFailures, Is.EqualTo(new Dictionary<string, int> { ["ann@x.test"] = 1 }));
+        });
+    }
+
+    [Test]
+    public void Should_refuse_soft_failure_settings_out_of_range()
+    {
+        var validator = new SuppressionOptionsValidator();
+        static SuppressionOptions With(SoftFailureOptions soft) => new() { SoftFailures = soft };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Count = 0 })).Succeeded, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Count = -1 })).Failed, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Window = "30s" })).Failed, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Window = "a week" })).Failed, Is.True);
+            Assert.That(validator.Validate(null, With(new SoftFailureOptions { Codes = ["452"] })).Failed, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task Should_answer_from_the_filter_only_while_it_is_current()
+    {
+        var store = new MemoryStore();
+        store.Entries.Add(new SuppressionEntry("bob@x.test", "global", "hard_bounce", "m-0", Now, "worker"));
+        var clock = new StepClock();
+        var settings = Options.Create(new SuppressionOptions());
+        var filter = new SuppressionFilter(store, settings, clock, NullLogger<SuppressionFilter>.Instance);
+        var metrics = new WorkerMetrics(Shared.GetRequiredService<IMeterFactory>(), new TopologyNames("suppression-test", []));
+        var list = new SuppressionList(store, filter, settings, clock, metrics, NullLogger<SuppressionList>.Instance);
+
+        await list.LookUpAsync("m-1", ["ann@x.test"], null);
+        var beforeLoad = store.Lookups;
+        await filter.RefreshAsync(CancellationToken.None);
+        var annAfterLoad = await list.LookUpAsync("m-2", ["ann@x.test"], null);
+        var bobAfterLoad = await list.LookUpAsync("m-3", ["Bob@x.test"], null);
+        var afterLoad = store.Lookups;
+        // Another process lists cy: the filter learns it at its next refresh; until then it is current and answers "no".
+        store.Entries.Add(new SuppressionEntry("cy@x.test", "global", "manual", null, Now, "ops"));
+        var cyBeforeRefresh = filter.MayHold(["cy@x.test"]);
+        await filter.RefreshAsync(CancellationToken.None);
+        var cyAfterRefresh = filter.MayHold(["cy@x.test"]);
+        filter.Added(["dan@x.test"]);
+        var danAdded = filter.MayHold(["dan@x.test"]);
+        clock.Advance(TimeSpan.FromSeconds(2.5));
+        var staleAnn = filter.MayHold(["ann@x.test"]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(beforeLoad, Is.EqualTo(1), "not loaded yet: asked the database");
+            Assert.That(annAfterLoad, Is.Null);
+            Assert.That(bobAfterLoad!.Suppressed.Select(r => r.Key), Is.EqualTo(new[] { "bob@x.test" }));
+            Assert.That(afterLoad, Is.EqualTo(2), "ann was answered by the filter, bob by the database");
+            Assert.That((cyBeforeRefresh, cyAfterRefresh), Is.EqualTo((false, true)));
+            Assert.That(danAdded, Is.True, "the worker's own additions go in at once");
+            Assert.That(staleAnn, Is.True, "not refreshed for longer than twice the interval: every key goes to the database");
+        });
+    }
+
+    [Test]
+    public void Should_never_say_no_to_a_key_the_bloom_filter_holds()
+    {
+        var filter = new KeyBloomFilter(10_000);
+        var keys = Enumerable.Range(0, 10_000).Select(i => $"s{i:D7}@list.test").ToList();
+        foreach (var key in keys)
+            filter.Add(key);
+
+        var wrong = Enumerable.Range(0, 10_000).Count(i => filter.MayContain($"r{i:D7}@other.test"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(keys.All(filter.MayContain), Is.True);
+            Assert.That(wrong, Is.LessThan(300), "about 1 % wrong at its capacity");
+        });
+    }
+
+    [Test]
     public void Should_refuse_hard_bounce_codes_that_are_not_permanent_enhanced_codes()
     {
         var validator = new SuppressionOptionsValidator();
@@ -181,7 +311,9 @@ internal sealed class SuppressionListTests
     {
         var provider = services ?? Shared;
         var metrics = new WorkerMetrics(provider.GetRequiredService<IMeterFactory>(), new TopologyNames("suppression-test", []));
-        return new SuppressionList(store, Options.Create(options ?? new SuppressionOptions()), TimeProvider.System, metrics, NullLogger<SuppressionList>.Instance);
+        var settings = Options.Create(options ?? new SuppressionOptions());
+        return new SuppressionList(store, new SuppressionFilter(store, settings, TimeProvider.System, NullLogger<SuppressionFilter>.Instance), settings,
+            TimeProvider.System, metrics, NullLogger<SuppressionList>.Instance);
     }
 
     private sealed class MetricCollector : IDisposable
@@ -222,6 +354,8 @@ internal sealed class SuppressionListTests
     private sealed class MemoryStore : ISuppressionStore, ISuppressionStoreSource
     {
         public List<SuppressionEntry> Entries { get; } = [];
+        public Dictionary<string, int> SoftFailures { get; } = new(StringComparer.Ordinal);
+        public List<string> Cleared { get; } = [];
         public int Lookups { get; private set; }
         public bool Fail { get; init; }
         public bool Hang { get; init; }
@@ -234,12 +368,52 @@ internal sealed class SuppressionListTests
             return Fail ? throw new InvalidOperationException("database is down") : this;
         }
 
-        public Task<IReadOnlyList<SuppressionEntry>> FindSuppressionsAsync(IReadOnlyCollection<string> keys, IReadOnlyCollection<string> scopes,
+        public Task<SuppressionLookup> FindSuppressionsAsync(IReadOnlyCollection<string> keys, IReadOnlyCollection<string> scopes, bool withSoftFailures,
             CancellationToken cancellationToken)
         {
             Lookups++;
-            return Task.FromResult<IReadOnlyList<SuppressionEntry>>([.. Entries.Where(e => keys.Contains(e.Key) && scopes.Contains(e.Scope))]);
+            return Task.FromResult(new SuppressionLookup([.. Entries.Where(e => keys.Contains(e.Key) && scopes.Contains(e.Scope))],
+                withSoftFailures ? [.. SoftFailures.Keys.Where(keys.Contains)] : []));
         }
+
+        public Task<IReadOnlyList<string>> CountSoftFailuresAsync(IReadOnlyCollection<string> addresses, string messageId, SoftFailureCount count, string actor,
+            CancellationToken cancellationToken)
+        {
+            var added = new List<string>();
+            foreach (var address in addresses)
+            {
+                var failures = SoftFailures.GetValueOrDefault(address) + 1;
+                SoftFailures[address] = failures;
+                if (failures < count.Threshold)
+                    continue;
+                SoftFailures.Remove(address);
+                Entries.Add(new SuppressionEntry(address, "global", SuppressionReasons.SoftBounce, messageId, count.Now, actor));
+                added.Add(address);
+            }
+            return Task.FromResult<IReadOnlyList<string>>(added);
+        }
+
+        public Task ClearSoftFailuresAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken)
+        {
+            foreach (var address in addresses)
+                SoftFailures.Remove(address);
+            Cleared.AddRange(addresses);
+            return Task.CompletedTask;
+        }
+
+        public Task<int> DeleteSoftFailuresAsync(DateTimeOffset windowStart, CancellationToken cancellationToken) => Task.FromResult(0);
+
+        /// <summary>An entry's generation is its position in <see cref="Entries"/> (1 on); the counts are all of generation 0.</summary>
+        public Task<long> ReadKeysSinceAsync(long generation, Action<string> key, CancellationToken cancellationToken)
+        {
+            foreach (var entry in Entries.Skip((int)Math.Max(generation, 0)))
+                key(entry.Key);
+            foreach (var address in SoftFailures.Keys.Where(_ => generation < 0))
+                key(address);
+            return Task.FromResult(Math.Max(generation, Entries.Count));
+        }
+
+        public Task<long> CountKeysAsync(CancellationToken cancellationToken) => Task.FromResult((long)(Entries.Count + SoftFailures.Count));
 
         public Task<int> AddSuppressionsAsync(IReadOnlyCollection<SuppressionEntry> entries, CancellationToken cancellationToken)
         {
@@ -253,5 +427,17 @@ internal sealed class SuppressionListTests
 
         public Task<IReadOnlyList<SuppressionEntry>> ListSuppressionsAsync(string? prefix, string? afterKey, string? afterScope, int limit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<SuppressionEntry>>(Entries);
+    }
+
+    /// <summary>A clock whose timestamps the test moves (the filter's age is measured in timestamps).</summary>
+    private sealed class StepClock : TimeProvider
+    {
+        private long _ticks = TimeSpan.TicksPerDay;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 }

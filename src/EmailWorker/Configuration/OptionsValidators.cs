@@ -221,9 +221,21 @@ internal sealed partial class SuppressionOptionsValidator : IValidateOptions<Sup
         foreach (var code in options.HardBounceCodes)
             errors.Require(code is not null && EnhancedCode().IsMatch(code), "HardBounceCodes",
                 $"has '{code}': use permanent enhanced status codes such as 5.1.1");
+        errors.Require(Duration.TryParse(options.FilterRefresh, out var refresh) && refresh >= TimeSpan.FromMilliseconds(100) && refresh <= TimeSpan.FromMinutes(1),
+            "FilterRefresh", $"is '{options.FilterRefresh}': write a duration from 100ms to 1m, e.g. 1s");
+        var soft = options.SoftFailures;
+        errors.Require(soft.Count is >= 0 and <= 1000, "SoftFailures:Count", $"is {soft.Count}: use 0 (off) to 1000 messages, e.g. 5");
+        errors.Require(Duration.TryParse(soft.Window, out var window) && window >= TimeSpan.FromMinutes(1) && window <= TimeSpan.FromDays(365),
+            "SoftFailures:Window", $"is '{soft.Window}': write a duration from 1m to 365d, e.g. 7d");
+        foreach (var code in soft.Codes)
+            errors.Require(code is not null && SoftCode().IsMatch(code), "SoftFailures:Codes",
+                $"has '{code}': use enhanced status codes such as 4.2.2 (a full mailbox)");
         return errors.ToResult();
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^5\.[0-9]{1,3}\.[0-9]{1,3}$")]
     private static partial System.Text.RegularExpressions.Regex EnhancedCode();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[45]\.[0-9]{1,3}\.[0-9]{1,3}$")]
+    private static partial System.Text.RegularExpressions.Regex SoftCode();
 }

@@ -228,6 +228,21 @@ internal static partial class Log
     [LoggerMessage(512, LogLevel.Information, "{MessageId}: {Count} recipient(s) added to the suppression list after a hard bounce")]
     public static partial void SuppressionAdded(ILogger logger, string messageId, int count);
 
+    [LoggerMessage(513, LogLevel.Information, "{MessageId}: {Count} recipient(s) added to the suppression list after {Threshold} messages failed soft within {Window}")]
+    public static partial void SuppressionAddedAfterSoftFailures(ILogger logger, string messageId, int count, int threshold, string window);
+
+    [LoggerMessage(514, LogLevel.Information, "Removed {Deleted} soft-failure count(s) whose window of {Window} has passed")]
+    public static partial void SoftFailuresSwept(ILogger logger, int deleted, string window);
+
+    [LoggerMessage(515, LogLevel.Warning, "Removing the soft-failure counts past their window failed ({Reason}); it runs again in {RetryDelay}")]
+    public static partial void SoftFailureSweepFailed(ILogger logger, string reason, TimeSpan retryDelay);
+
+    [LoggerMessage(516, LogLevel.Information, "The suppression list's filter holds {Keys} key(s) (room for {Capacity})")]
+    public static partial void SuppressionFilterLoaded(ILogger logger, int keys, int capacity);
+
+    [LoggerMessage(517, LogLevel.Warning, "The suppression list's filter could not be brought up to date ({Reason}): after {MaxAge} every message is looked up in the database until it is")]
+    public static partial void SuppressionFilterFailed(ILogger logger, string reason, TimeSpan maxAge);
+
     [LoggerMessage(600, LogLevel.Information, "Webhooks: the outbox writer consumes {Queue} for {EndpointCount} endpoint(s) into the store's outbox")]
     public static partial void WebhookWriterStarted(ILogger logger, string queue, int endpointCount);
 

@@ -25,6 +25,7 @@ internal static class Telemetry
     public const string LedgerOperation = "emailworker.ledger.operation";
     public const string SuppressionOperation = "emailworker.suppression.operation";
     public const string SuppressionScope = "emailworker.suppression.scope";
+    public const string SuppressionReason = "emailworker.suppression.reason";
     public const string Relay = "emailworker.relay";
     public const string Reply = "emailworker.smtp.reply";
     public const string Stage = "emailworker.smtp.stage";

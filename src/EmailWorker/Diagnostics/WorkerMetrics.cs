@@ -59,11 +59,11 @@ internal sealed class WorkerMetrics
         _ledgerFailures = meter.CreateCounter<long>("emailworker.ledger.failures", "{operation}",
             "Ledger operations that failed (the message went on as without the ledger), by operation: look, claim or record");
         _suppressionAdded = meter.CreateCounter<long>("emailworker.suppression.added", "{entry}",
-            "Entries the worker added to the suppression list (hard bounces)");
+            "Entries the worker added to the suppression list, by reason: hard_bounce or soft_bounce");
         _suppressionMatched = meter.CreateCounter<long>("emailworker.suppression.matched", "{recipient}",
             "Recipients not sent to because the suppression list holds them, by the kind of scope that matched: global or stream");
         _suppressionFailures = meter.CreateCounter<long>("emailworker.suppression.failures", "{operation}",
-            "Suppression list operations that failed (delivery went on without the check), by operation: look or add");
+            "Suppression list operations that failed (delivery went on without the check), by operation: look, add or count");
         // From 0.1 ms: a look-up is one indexed query, well under a millisecond when the database is near.
         _suppressionLookupDuration = meter.CreateHistogram("emailworker.suppression.lookup.duration", "s",
             "One look-up of a message's recipients on the suppression list", advice: new InstrumentAdvice<double>
@@ -84,8 +84,9 @@ internal sealed class WorkerMetrics
     /// <summary>A ledger operation failed; <paramref name="operation"/> is <c>look</c>, <c>claim</c> or <c>record</c>.</summary>
     public void LedgerFailed(string operation) => _ledgerFailures.Add(1, new KeyValuePair<string, object?>(Telemetry.LedgerOperation, operation));
 
-    /// <summary><paramref name="count"/> hard bounces added to the suppression list.</summary>
-    public void SuppressionAdded(int count) => _suppressionAdded.Add(count);
+    /// <summary><paramref name="count"/> entries of <paramref name="reason"/> (hard_bounce or soft_bounce) the worker added to the suppression list.</summary>
+    public void SuppressionAdded(int count, string reason) =>
+        _suppressionAdded.Add(count, new KeyValuePair<string, object?>(Telemetry.SuppressionReason, reason));
 
     /// <summary>
     /// A recipient suppressed by an entry of <paramref name="scopeKind"/>: <c>global</c> or <c>stream</c>, not the stream's
@@ -94,7 +95,7 @@ internal sealed class WorkerMetrics
     public void SuppressionMatched(string scopeKind) =>
         _suppressionMatched.Add(1, new KeyValuePair<string, object?>(Telemetry.SuppressionScope, scopeKind));
 
-    /// <summary>A suppression list operation failed; <paramref name="operation"/> is <c>look</c> or <c>add</c>.</summary>
+    /// <summary>A suppression list operation failed; <paramref name="operation"/> is <c>look</c>, <c>add</c> or <c>count</c>.</summary>
     public void SuppressionFailed(string operation) =>
         _suppressionFailures.Add(1, new KeyValuePair<string, object?>(Telemetry.SuppressionOperation, operation));
 

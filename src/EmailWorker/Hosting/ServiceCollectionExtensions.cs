@@ -81,7 +81,10 @@ internal static class ServiceCollectionExtensions
         services.AddSingleton<ILedgerStoreSource, LedgerStoreSource>();
         services.AddDeliveryLedger();
         services.AddSingleton<ISuppressionStoreSource, SuppressionStoreSource>();
+        services.AddSingleton<SuppressionFilter>();
+        services.AddHostedService(sp => sp.GetRequiredService<SuppressionFilter>());
         services.AddSingleton<SuppressionList>();
+        services.AddHostedService<SoftFailureSweeper>();
         services.AddSingleton<IScheduledStoreSource, ScheduledStoreSource>();
         services.AddSingleton<ScheduledHold>();
         services.AddHostedService<ScheduledReleaser>();

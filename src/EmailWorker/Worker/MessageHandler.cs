@@ -227,6 +227,7 @@ internal sealed class MessageHandler(
             settled.AddRange(throttled);
             // Added before the source is acked: the next message to a mailbox that does not exist is not sent.
             await suppressions.AddHardBouncesAsync(command.MessageId, settled);
+            await suppressions.CountSoftFailuresAsync(command.MessageId, state.Attempts, settled, suppression);
             // The outcome is recorded as of now: a retry tier's delay starts when the message is published to it.
             var plan = planner.Attempted(state, settled, finalReply, command.ExpiresAt, time.GetUtcNow(), sends, findings, Random.Shared.NextDouble(), suppression);
             // Stopped while throttled: the return still gets its moment (as an interrupted attempt does).

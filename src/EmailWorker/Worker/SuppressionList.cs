@@ -13,11 +13,12 @@ namespace EmailWorker.Worker;
 /// The suppression list as the handler uses it (<c>Suppression:Enabled</c>): before an attempt, one look-up for all the
 /// message's recipients and their domains, in the global scope and the message's stream; after it, recipients refused at
 /// RCPT with a hard-bounce code (<c>Suppression:HardBounceCodes</c>) are added, globally: a mailbox that does not exist
-/// does not exist for any stream. The list only ever takes recipients out:
+/// does not exist for any stream; recipients that fail soft (a full mailbox) are counted, and added as <c>soft_bounce</c>
+/// after <c>Suppression:SoftFailures:Count</c> messages within its window. The list only ever takes recipients out:
 /// when its database fails or is slow, delivery goes on without the check, and says so.
 /// </summary>
-internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<SuppressionOptions> options, TimeProvider time, WorkerMetrics metrics,
-    ILogger<SuppressionList> logger)
+internal sealed class SuppressionList(ISuppressionStoreSource stores, SuppressionFilter filter, IOptions<SuppressionOptions> options, TimeProvider time,
+    WorkerMetrics metrics, ILogger<SuppressionList> logger)
 {
     /// <summary>How long a handler waits for the list's database before it sends without the check.</summary>
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
@@ -36,14 +37,21 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
     {
         if (!Enabled || recipients.Count == 0)
             return null;
-        IReadOnlyList<SuppressionEntry> found;
+        SuppressionLookup found;
+        var startedAt = Stopwatch.GetTimestamp();
+        var keys = SuppressionKey.LookupKeys(recipients);
+        // Most messages: none of their keys is in the filter, so none is listed (nor has a soft-failure count).
+        if (!filter.MayHold(keys))
+        {
+            metrics.SuppressionLookedUp(startedAt);
+            return null;
+        }
         try
         {
-            var startedAt = Stopwatch.GetTimestamp();
             using var timeout = new CancellationTokenSource(Timeout);
             var store = await stores.GetAsync(timeout.Token);
-            found = await store.FindSuppressionsAsync(SuppressionKey.LookupKeys(recipients),
-                stream is null ? GlobalOnly : [SuppressionReasons.Global, stream], timeout.Token);
+            found = await store.FindSuppressionsAsync(keys,
+                stream is null ? GlobalOnly : [SuppressionReasons.Global, stream], options.Value.SoftFailures.Enabled, timeout.Token);
             metrics.SuppressionLookedUp(startedAt);
         }
         catch (Exception ex)
@@ -51,10 +59,10 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
             Failed("look", "look up the recipients", messageId, ex);
             return null;
         }
-        if (found.Count == 0)
+        if (found.Entries.Count == 0 && found.SoftFailing.Count == 0)
             return null;
         // A key listed both globally and for the stream is reported by its global entry, the one that holds for every stream.
-        var byKey = found.GroupBy(e => e.Key, StringComparer.Ordinal)
+        var byKey = found.Entries.GroupBy(e => e.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Scope == SuppressionReasons.Global ? 0 : 1).First(), StringComparer.Ordinal);
         var suppressed = new List<SuppressedRecipient>();
         var remaining = new List<string>();
@@ -67,7 +75,7 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
             else
                 suppressed.Add(new SuppressedRecipient(address, entry.Key, entry.Reason, entry.Scope));
         }
-        return new SuppressionFindings(suppressed, remaining);
+        return new SuppressionFindings(suppressed, remaining) { SoftFailing = found.SoftFailing };
     }
 
     /// <summary>Adds the recipients refused at RCPT with a hard-bounce code, naming <paramref name="messageId"/> as the source.</summary>
@@ -89,15 +97,57 @@ internal sealed class SuppressionList(ISuppressionStoreSource stores, IOptions<S
             using var timeout = new CancellationTokenSource(Timeout);
             var store = await stores.GetAsync(timeout.Token);
             var added = await store.AddSuppressionsAsync(entries, timeout.Token);
+            filter.Added(entries.Select(e => e.Key));
             if (added > 0)
             {
-                metrics.SuppressionAdded(added);
+                metrics.SuppressionAdded(added, SuppressionReasons.HardBounce);
                 Log.SuppressionAdded(logger, messageId, added);
             }
         }
         catch (Exception ex)
         {
             Failed("add", "add the hard bounces", messageId, ex);
+        }
+    }
+
+    /// <summary>
+    /// Counts the recipients that failed soft in this attempt (<see cref="SoftFailureRule"/>), adding a <c>soft_bounce</c>
+    /// entry for those that reach <c>Suppression:SoftFailures:Count</c>, and clears the counts of those delivered to. Both
+    /// are writes only where there is something to write: a failure, or a count the look-up found.
+    /// </summary>
+    public async Task CountSoftFailuresAsync(string messageId, int attemptsBefore, IReadOnlyList<RecipientOutcome> outcomes, SuppressionFindings? findings)
+    {
+        var soft = options.Value.SoftFailures;
+        if (!Enabled || !soft.Enabled)
+            return;
+        var failed = SoftFailureRule.FailedSoft(outcomes, attemptsBefore, soft.Codes);
+        var delivered = findings is { SoftFailing.Count: > 0 }
+            ? outcomes.Where(o => o.Outcome.Class == OutcomeClass.Delivered).Select(o => SuppressionKey.Of(o.Address))
+                .Where(findings.SoftFailing.Contains).Distinct(StringComparer.Ordinal).ToList()
+            : [];
+        if (failed.Count == 0 && delivered.Count == 0)
+            return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(Timeout);
+            var store = await stores.GetAsync(timeout.Token);
+            if (delivered.Count > 0)
+                await store.ClearSoftFailuresAsync(delivered, timeout.Token);
+            if (failed.Count == 0)
+                return;
+            var added = await store.CountSoftFailuresAsync(failed, messageId, new SoftFailureCount(soft.Count, soft.WindowValue, time.GetUtcNow()),
+                WorkerActor, timeout.Token);
+            // Each has a count or an entry now: the next message to it is looked up in the database.
+            filter.Added(failed);
+            if (added.Count > 0)
+            {
+                metrics.SuppressionAdded(added.Count, SuppressionReasons.SoftBounce);
+                Log.SuppressionAddedAfterSoftFailures(logger, messageId, added.Count, soft.Count, soft.Window);
+            }
+        }
+        catch (Exception ex)
+        {
+            Failed("count", "count the soft failures", messageId, ex);
         }
     }
 

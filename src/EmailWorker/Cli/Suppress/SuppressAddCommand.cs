@@ -13,7 +13,7 @@ internal static class SuppressAddCommand
     public static Command Create()
     {
         var address = new Argument<string>("address") { Description = "A mail address, or *@domain for every address of a domain" };
-        var reason = new Option<string>("--reason") { Description = "manual (default), complaint or hard_bounce" };
+        var reason = new Option<string>("--reason") { Description = "manual (default), complaint, hard_bounce or soft_bounce" };
         var by = new Option<string>("--by") { Description = "Who adds it (default: the user running the command)" };
         var stream = new Option<string>("--stream") { Description = "Only for messages of this stream (e.g. broadcast); default: global, every message" };
         var command = new Command("add", "Add an address or a domain to the suppression list (global scope, or one stream's): the worker stops sending to it.");

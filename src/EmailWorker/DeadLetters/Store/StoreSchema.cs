@@ -223,5 +223,26 @@ internal static class StoreSchema
                 edited_body {dialect.Blob} NOT NULL)
             """,
         ],
+        [
+            // Soft failures per address (lower case) toward a soft_bounce entry of the suppression list: how many messages
+            // failed soft since first_failed_at, the start of the run's window. Written only on a soft failure, deleted on
+            // a delivery to the address (the look-up tells a worker a row exists), at the entry, or when the window has passed.
+            """
+            CREATE TABLE suppression_soft_failures (
+                address TEXT PRIMARY KEY,
+                failures INTEGER NOT NULL,
+                first_failed_at BIGINT NOT NULL,
+                last_failed_at BIGINT NOT NULL,
+                generation BIGINT NOT NULL)
+            """,
+            "CREATE INDEX suppression_soft_failures_age ON suppression_soft_failures (first_failed_at)",
+            // The list's change counter (Worker/SuppressionFilter): every transaction that adds entries or counts bumps it
+            // first, so it holds the row's lock (PostgreSQL) or the file's (SQLite) to its commit, and stamps its new rows
+            // with it: rows become visible in generation order, and "generation > the last one read" misses none.
+            "CREATE TABLE suppression_generation (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
+            "INSERT INTO suppression_generation (id, value) VALUES (1, 0)",
+            "ALTER TABLE suppressions ADD COLUMN generation BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX suppressions_generation ON suppressions (generation)",
+        ],
     ];
 }
