@@ -15,7 +15,7 @@ internal sealed partial class WorkQueueConsumer
     {
         if (!Volatile.Read(ref _stopped) && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
         {
-            Log.ConsumerChannelClosed(logger, string.Join(", ", Lanes.All.Select(names.WorkFor)), reason.ReplyCode, reason.ReplyText);
+            Log.ConsumerChannelClosed(logger, string.Join(", ", Lanes.NormalFirst.Select(names.WorkFor)), reason.ReplyCode, reason.ReplyText);
             fatalStop.Request($"the broker closed the consumer channel: {reason.ReplyCode} {reason.ReplyText}");
         }
         return Task.CompletedTask;
