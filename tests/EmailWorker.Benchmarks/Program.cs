@@ -158,6 +158,7 @@ await using (var postfix = Wanted("postfix") ? await StartPostfixAsync(sink.Port
             table.Record($"lanes: high publish→250 max, {lanesBulk} bulk queued", "ms", lanes.HighLatencies[^1]);
             table.Record("lanes: high messages measured", "", lanes.HighLatencies.Length);
             table.Record("lanes: bulk drain while high was published", "msgs/s", lanes.BulkPerSecond);
+            table.Record("lanes: topology apply, every lane's queues and tiers (process start included)", "s", lanes.TopologyApply.TotalSeconds);
         }
     }
     // The list is imported once (a million entries take a while), then drained against with and without it --runs times.

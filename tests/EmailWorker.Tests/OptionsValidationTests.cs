@@ -60,6 +60,18 @@ public sealed class OptionsValidationTests
         Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { ConcurrencyLimit = 10, PrefetchCount = 5 }).FailureMessage,
             Does.Contain("Delivery:ConcurrencyLimit"));
 
+    [TestCase(0.0)]
+    [TestCase(1.0)]
+    [TestCase(-0.2)]
+    [TestCase(double.NaN)]
+    public void Should_refuse_a_bulk_share_that_is_not_a_bounded_share(double share) =>
+        Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { BulkShare = share }).FailureMessage,
+            Does.Contain("Delivery:BulkShare"));
+
+    [Test]
+    public void Should_accept_the_shipped_bulk_share() =>
+        Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions()).Succeeded, Is.True);
+
     [Test]
     public void Should_refuse_a_default_sender_that_is_not_an_address() =>
         Assert.That(new DeliveryOptionsValidator().Validate(null, new DeliveryOptions { DefaultFrom = "not an address" }).FailureMessage,

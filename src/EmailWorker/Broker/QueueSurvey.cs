@@ -32,7 +32,7 @@ internal static class QueueSurvey
 
     /// <summary>Each lane's work queue (role <c>work</c>, <c>work high</c>, <c>work bulk</c>), then every tier by lane, then the dead letters.</summary>
     private static IEnumerable<(string Name, string Role)> Queues(OperatorContext context) =>
-        Lanes.All.Select(lane => (context.Names.WorkFor(lane), Role("work", lane)))
+        Lanes.NormalFirst.Select(lane => (context.Names.WorkFor(lane), Role("work", lane)))
             .Concat(context.Names.Tiers.Select(tier => (tier.QueueName, Role("retry", tier.Lane))))
             .Append((context.Names.Dead, "dead"));
 

@@ -22,7 +22,7 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
     /// <summary>Passive declares only (they need no permission and change nothing); a missing entity stops start-up naming it.</summary>
     public async Task VerifyExistsAsync(IConnection connection, CancellationToken cancellationToken)
     {
-        var workQueues = Lanes.All.Select(names.WorkFor).ToArray();
+        var workQueues = Lanes.NormalFirst.Select(names.WorkFor).ToArray();
         var exchanges = workQueues.Concat([names.RetryExchange, names.Dead, names.Events]);
         var queues = workQueues.Concat(names.Tiers.Select(tier => tier.QueueName)).Append(names.Dead);
         foreach (var (kind, name) in exchanges.Select(e => ("Exchange", e)).Concat(queues.Select(q => ("Queue", q))))
@@ -62,7 +62,7 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
 
         // One exchange and queue per lane, the same arguments each: the normal lane's is the work queue as it was before lanes.
-        foreach (var work in Lanes.All.Select(names.WorkFor))
+        foreach (var work in Lanes.NormalFirst.Select(names.WorkFor))
         {
             await ExchangeAsync(channel, work, ExchangeType.Fanout, cancellationToken);
             await QueueAsync(channel, work, WorkQueueArguments(), cancellationToken);

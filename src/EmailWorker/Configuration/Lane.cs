@@ -20,6 +20,12 @@ internal static class Lanes
     /// <summary>Every lane, in the order they are served.</summary>
     public static IReadOnlyList<Lane> All { get; } = [Lane.High, Lane.Normal, Lane.Bulk];
 
+    /// <summary>
+    /// Every lane, the normal one first: the order names are declared, checked and listed in, so what a deployment had
+    /// before there were lanes comes first (a missing <c>email.send</c> is the one named, <c>status</c> shows it on top).
+    /// </summary>
+    public static IReadOnlyList<Lane> NormalFirst { get; } = [Lane.Normal, Lane.High, Lane.Bulk];
+
     /// <summary>The lane's name on the wire and in queue names: <c>high</c>, <c>normal</c>, <c>bulk</c>.</summary>
     public static string Name(this Lane lane) => lane switch
     {

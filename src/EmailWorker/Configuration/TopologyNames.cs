@@ -7,7 +7,7 @@ internal sealed record TopologyNames(string Prefix, IReadOnlyList<RetryTier> Tie
 {
     /// <summary>Every lane's tiers: the normal lane's first, as they were before there were lanes.</summary>
     public static TopologyNames From(TopologyOptions topology, RetryOptions retry) =>
-        new(topology.Prefix, Lanes.All.OrderBy(lane => lane != Lane.Normal)
+        new(topology.Prefix, Lanes.NormalFirst
             .SelectMany(lane => retry.Schedules.TierDelays.Select(delay => new RetryTier(topology.Prefix, delay, lane))).ToArray());
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using RabbitMQ.Client;
@@ -15,7 +16,7 @@ internal sealed partial class WorkQueueConsumer
     {
         if (!Volatile.Read(ref _stopped) && reason.Initiator == ShutdownInitiator.Peer && reason.ReplyCode != Constants.ConnectionForced)
         {
-            Log.ConsumerChannelClosed(logger, string.Join(", ", Lanes.All.Select(names.WorkFor)), reason.ReplyCode, reason.ReplyText);
+            Log.ConsumerChannelClosed(logger, string.Join(", ", Lanes.NormalFirst.Select(names.WorkFor)), reason.ReplyCode, reason.ReplyText);
             fatalStop.Request($"the broker closed the consumer channel: {reason.ReplyCode} {reason.ReplyText}");
         }
         return Task.CompletedTask;
@@ -25,24 +26,11 @@ internal sealed partial class WorkQueueConsumer
     /// Every lane's consumer is cancelled; a cancel that fails still clears its tag (see <see cref="ConsumerTag"/>), so the
     /// next resume consumes, and the other lanes are cancelled all the same.
     /// </summary>
-    private async Task PauseAsync()
+    private Task PauseAsync() => EveryLaneAsync(async (lane, consumerTag) =>
     {
-        Exception? failed = null;
-        foreach (var lane in Lanes.All)
-        {
-            try
-            {
-                if (Volatile.Read(ref _consumerTags) is { } tags && await tags[(int)lane].CancelAsync())
-                    Log.ConsumptionPaused(logger, names.WorkFor(lane));
-            }
-            catch (Exception ex)
-            {
-                failed ??= ex;
-            }
-        }
-        if (failed is not null)
-            throw failed;
-    }
+        if (await consumerTag.CancelAsync())
+            Log.ConsumptionPaused(logger, names.WorkFor(lane));
+    });
 
     /// <summary>
     /// Consumes again once nothing holds consumption paused. A consume that fails (the connection is recovering) is tried
@@ -73,7 +61,18 @@ internal sealed partial class WorkQueueConsumer
     }
 
     /// <summary>Consumes every lane that has no consumer; a lane whose consume fails throws after the others were tried, and the resume tries it again.</summary>
-    private async Task ConsumeAsync()
+    private Task ConsumeAsync() => EveryLaneAsync(async (lane, consumerTag) =>
+    {
+        // The breakers may all have opened again since one raised Closed: consuming now would only cycle messages.
+        if (await consumerTag.ConsumeAsync(() => !Volatile.Read(ref _stopped) && !relays.AllDown && !Volatile.Read(ref _brokerBlocked)))
+            Log.ConsumptionResumed(logger, names.WorkFor(lane));
+    });
+
+    /// <summary>
+    /// <paramref name="action"/> on every lane's consumer (none before the channel is open): one that throws does not
+    /// keep the others from theirs, and the first failure is thrown at the end.
+    /// </summary>
+    private async Task EveryLaneAsync(Func<Lane, ConsumerTag, Task> action)
     {
         if (Volatile.Read(ref _consumerTags) is not { } tags)
             return;
@@ -82,9 +81,7 @@ internal sealed partial class WorkQueueConsumer
         {
             try
             {
-                // The breakers may all have opened again since one raised Closed: consuming now would only cycle messages.
-                if (await tags[(int)lane].ConsumeAsync(() => !Volatile.Read(ref _stopped) && !relays.AllDown && !Volatile.Read(ref _brokerBlocked)))
-                    Log.ConsumptionResumed(logger, names.WorkFor(lane));
+                await action(lane, tags[(int)lane]);
             }
             catch (Exception ex)
             {
@@ -92,7 +89,7 @@ internal sealed partial class WorkQueueConsumer
             }
         }
         if (failed is not null)
-            throw failed;
+            ExceptionDispatchInfo.Throw(failed);
     }
 
     private WorkQueueBasicConsumer NewConsumer(IChannel channel, Lane lane)

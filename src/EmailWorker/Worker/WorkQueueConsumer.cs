@@ -93,7 +93,7 @@ internal sealed partial class WorkQueueConsumer(
             await ConsumeAsync();
             Volatile.Write(ref _started, true);
             var delivery = options.Value;
-            Log.WorkerStarted(logger, string.Join(", ", Lanes.All.Select(names.WorkFor)), broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
+            Log.WorkerStarted(logger, string.Join(", ", Lanes.NormalFirst.Select(names.WorkFor)), broker.Endpoint, delivery.ConcurrencyLimit, delivery.PrefetchCount);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -189,7 +189,7 @@ internal sealed partial class WorkQueueConsumer(
             await _channel.CloseAsync(CancellationToken.None);
             await _channel.DisposeAsync();
         }
-        Log.WorkerStopped(logger, string.Join(", ", Lanes.All.Select(names.WorkFor)));
+        Log.WorkerStopped(logger, string.Join(", ", Lanes.NormalFirst.Select(names.WorkFor)));
     }
 
     public void Dispose()

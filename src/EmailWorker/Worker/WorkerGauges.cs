@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using EmailWorker.Configuration;
 using EmailWorker.Diagnostics;
 using EmailWorker.Delivery.Relays;
 
@@ -7,12 +8,14 @@ namespace EmailWorker.Worker;
 /// <summary>
 /// The worker's state as gauges, read only when a reader collects (a scrape, an OTLP export), so they cost nothing per
 /// message: relay breaker open, SMTP connections in use, messages in flight, and the dead-letter store's size when a store
-/// is registered (<see cref="IDeadLetterCount"/>), and each relay's current limits (adaptive delivery); the relay gauges
-/// carry the relay's name as <c>emailworker.relay</c>.
+/// is registered (<see cref="IDeadLetterCount"/>), each relay's current limits (adaptive delivery), and the deliveries
+/// each lane holds waiting for a handling slot when the worker consumes; the relay gauges carry the relay's name as
+/// <c>emailworker.relay</c>, the lane's its work queue as <c>messaging.destination.name</c>.
 /// </summary>
 internal sealed class WorkerGauges
 {
-    public WorkerGauges(IMeterFactory meters, RelayRegistry relays, InFlightCounter inFlight, IDeadLetterCount? deadLetters = null)
+    public WorkerGauges(IMeterFactory meters, RelayRegistry relays, InFlightCounter inFlight, TopologyNames names,
+        IDeadLetterCount? deadLetters = null, WorkQueueConsumer? consumer = null)
     {
         var meter = meters.Create(Telemetry.Name);
         meter.CreateObservableGauge("emailworker.relay.connections.limit",
@@ -29,6 +32,12 @@ internal sealed class WorkerGauges
             "{connection}", "Pooled SMTP connections held by an attempt or a probe");
         meter.CreateObservableGauge("emailworker.messages.in_flight", () => inFlight.Count, "{message}",
             "Deliveries taken from the work queue and not yet acked or requeued");
+        if (consumer is not null)
+        {
+            meter.CreateObservableGauge("emailworker.messages.waiting",
+                () => Lanes.All.Select(lane => new Measurement<int>(consumer.Waiting(lane), new KeyValuePair<string, object?>(Telemetry.DestinationName, names.WorkFor(lane)))),
+                "{message}", "Deliveries this worker holds per lane, waiting for a handling slot (high ones are handed out first)");
+        }
         if (deadLetters is not null)
         {
             meter.CreateObservableGauge("emailworker.dead_letters", () => deadLetters.Current is { } count ? [new Measurement<long>(count)] : Array.Empty<Measurement<long>>(),

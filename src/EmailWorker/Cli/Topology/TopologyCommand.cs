@@ -47,13 +47,13 @@ internal static class TopologyCommand
     }
 
     private static IEnumerable<(string Name, string Type)> Exchanges(OperatorContext context) =>
-        Lanes.All.Select(lane => (context.Names.WorkFor(lane), ExchangeType.Fanout)).Concat(
+        Lanes.NormalFirst.Select(lane => (context.Names.WorkFor(lane), ExchangeType.Fanout)).Concat(
         [
             (context.Names.RetryExchange, ExchangeType.Direct), (context.Names.Dead, ExchangeType.Fanout), (context.Names.Events, ExchangeType.Topic),
         ]);
 
     private static IEnumerable<(string Name, IDictionary<string, object?> Arguments)> Queues(OperatorContext context) =>
-        Lanes.All.Select(lane => (context.Names.WorkFor(lane), (IDictionary<string, object?>)context.Declarer.WorkQueueArguments()))
+        Lanes.NormalFirst.Select(lane => (context.Names.WorkFor(lane), (IDictionary<string, object?>)context.Declarer.WorkQueueArguments()))
             .Concat(context.Names.Tiers.Select(t => (t.QueueName, (IDictionary<string, object?>)context.Declarer.TierQueueArguments(t))))
             .Append((context.Names.Dead, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }));
 
