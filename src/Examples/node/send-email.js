@@ -13,7 +13,8 @@
 const amqp = require('amqplib');
 const crypto = require('node:crypto');
 
-const FINAL_OUTCOMES = new Set(['delivered', 'dead-lettered', 'rejected', 'expired']);
+// The message has one recipient, so a 'suppressed' event (the recipient is on the suppression list) is its end too.
+const FINAL_OUTCOMES = new Set(['delivered', 'dead-lettered', 'rejected', 'expired', 'suppressed']);
 
 async function main() {
   const prefix = process.env.EMAIL_PREFIX || 'email';

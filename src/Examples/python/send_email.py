@@ -20,7 +20,8 @@ import uuid
 
 import pika
 
-FINAL_OUTCOMES = {"delivered", "dead-lettered", "rejected", "expired"}
+# The message has one recipient, so a "suppressed" event (the recipient is on the suppression list) is its end too.
+FINAL_OUTCOMES = {"delivered", "dead-lettered", "rejected", "expired", "suppressed"}
 
 
 def main() -> int:
