@@ -68,6 +68,10 @@ public sealed class ThrowawayRabbitNode : IAsyncDisposable
                 $"management.ssl.certfile = {tls.ServerCertificateFile}\nmanagement.ssl.keyfile = {tls.ServerKeyFile}\n";
         }
         File.WriteAllText(Path.Combine(directory, "rabbitmq.conf"), config);
+        // A quorum queue reports its ready and unacknowledged counts to the statistics on its tick, every 5 s by default:
+        // the management API's unacked count of a queue a worker has just taken everything from could stay 0 that long.
+        // Every 500 ms here, so that count trails by at most the tick plus the statistics interval.
+        File.WriteAllText(Path.Combine(directory, "advanced.config"), "[{rabbit, [{quorum_tick_interval, 500}]}].\n");
         var node = new ThrowawayRabbitNode(directory, nodeName, amqpPort, managementPort, tlsPort, managementTlsPort, StartServer(directory, nodeName, amqpPort));
         await node.WaitUntilAcceptingAsync(timeout);
         return node;

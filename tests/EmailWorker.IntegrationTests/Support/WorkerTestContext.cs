@@ -179,9 +179,32 @@ public sealed class WorkerTestContext : IAsyncDisposable
         return await QueueCountsAsync(queue) is { } counts ? counts.IsEmpty : ok.ConsumerCount == 0;
     }
 
-    /// <summary>Polls <see cref="IsEmptyAsync"/> until it holds; false when it never did within the timeout (default 15 s).</summary>
-    public Task<bool> BecomesEmptyAsync(string queue, TimeSpan? timeout = null) =>
-        EventuallyAsync(() => IsEmptyAsync(queue), timeout ?? TimeSpan.FromSeconds(15));
+    /// <summary>
+    /// Polls <see cref="IsEmptyAsync"/> until it has held for <see cref="StatisticsLag"/> without a break; false when it
+    /// never did within the timeout (default 15 s). Once is not enough: a consumer that has just taken every message leaves
+    /// AMQP's ready count at 0 at once, while the management API still says 0 unacknowledged from before it took them.
+    /// </summary>
+    public async Task<bool> BecomesEmptyAsync(string queue, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        DateTime? emptySince = null;
+        while (true)
+        {
+            var now = DateTime.UtcNow;
+            emptySince = await IsEmptyAsync(queue) ? emptySince ?? now : null;
+            if (emptySince is { } since && now - since >= StatisticsLag)
+                return true;
+            if (now >= deadline)
+                return false;
+            await Task.Delay(100, TestContext.CurrentContext.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// How long the management API's counts may trail the queue: the tests' node ticks its quorum queues every 500 ms and
+    /// collects statistics every second (ThrowawayRabbitNode), with room for a loaded machine.
+    /// </summary>
+    private static readonly TimeSpan StatisticsLag = TimeSpan.FromSeconds(2);
 
     public async Task<uint> ConsumerCountAsync(string queue)
     {
