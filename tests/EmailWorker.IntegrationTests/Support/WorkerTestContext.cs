@@ -169,35 +169,42 @@ public sealed class WorkerTestContext : IAsyncDisposable
     /// for minutes; then a queue without a consumer counts as empty on AMQP's ready count alone — unacknowledged messages
     /// are held by consumers, and nothing here takes messages with basic.get while the worker runs.
     /// </summary>
-    public async Task<bool> IsEmptyAsync(string queue)
-    {
-        var connection = await ConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        var ok = await channel.QueueDeclarePassiveAsync(queue);
-        if (ok.MessageCount != 0)
-            return false;
-        return await QueueCountsAsync(queue) is { } counts ? counts.IsEmpty : ok.ConsumerCount == 0;
-    }
+    public async Task<bool> IsEmptyAsync(string queue) => await EmptinessAsync(queue) is { Empty: true };
 
     /// <summary>
-    /// Polls <see cref="IsEmptyAsync"/> until it has held for <see cref="StatisticsLag"/> without a break; false when it
-    /// never did within the timeout (default 15 s). Once is not enough: a consumer that has just taken every message leaves
-    /// AMQP's ready count at 0 at once, while the management API still says 0 unacknowledged from before it took them.
+    /// Polls <see cref="IsEmptyAsync"/> until it holds; false when it did not within the timeout (default 15 s). While the
+    /// queue has a consumer it must hold for <see cref="StatisticsLag"/> without a break (the check may then take that much
+    /// past the timeout): a consumer that has just taken every message leaves AMQP's ready count at 0 at once, while the
+    /// management API still says 0 unacknowledged from before it took them. Without a consumer nothing can be unacked.
     /// </summary>
     public async Task<bool> BecomesEmptyAsync(string queue, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15)) + StatisticsLag;
         DateTime? emptySince = null;
         while (true)
         {
             var now = DateTime.UtcNow;
-            emptySince = await IsEmptyAsync(queue) ? emptySince ?? now : null;
+            var (empty, consumed) = await EmptinessAsync(queue);
+            if (empty && !consumed)
+                return true;
+            emptySince = empty ? emptySince ?? now : null;
             if (emptySince is { } since && now - since >= StatisticsLag)
                 return true;
             if (now >= deadline)
                 return false;
             await Task.Delay(100, TestContext.CurrentContext.CancellationToken);
         }
+    }
+
+    private async Task<(bool Empty, bool Consumed)> EmptinessAsync(string queue)
+    {
+        var connection = await ConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var ok = await channel.QueueDeclarePassiveAsync(queue);
+        var consumed = ok.ConsumerCount > 0;
+        if (ok.MessageCount != 0)
+            return (false, consumed);
+        return (await QueueCountsAsync(queue) is { } counts ? counts.IsEmpty : !consumed, consumed);
     }
 
     /// <summary>
