@@ -13,9 +13,23 @@ trap 'rm -rf "$results"' EXIT
 # most: see README); the hang timeout is the backstop for a hang that no cancellation token reaches: after 7 minutes in
 # one test the test host and its children are killed and the run fails.
 # No dump: it would be gigabytes on a CI machine, and the trx names the test that hung.
-dotnet test EmailWorker.sln -c Release --logger "trx" --results-directory "$results" \
-  --blame-hang-timeout 7m --blame-hang-dump-type none "$@"
-status=$?
+# Built once, then every test project runs at the same time: the integration tests spend most of their time waiting on
+# brokers, relays and timeouts, so the unit and store tests run beside them instead of after them (dotnet test on the
+# solution ran the projects one after another here: about 2.5 minutes more).
+status=0
+if ! dotnet build EmailWorker.sln -c Release -nologo -v minimal; then
+  status=1
+else
+  pids=()
+  for project in tests/*Tests; do
+    dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$(basename "$project").trx" --results-directory "$results" \
+      --blame-hang-timeout 7m --blame-hang-dump-type none "$@" &
+    pids+=("$!")
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || status=1
+  done
+fi
 
 # Sum the counters of every TRX file (one per test project).
 read -r passed failed skipped < <(
