@@ -15,36 +15,14 @@ namespace EmailWorker.DeadLetters.Tests;
 public sealed class When_a_dead_letter_is_edited(StoreKind kind)
 {
     private static readonly SendEmailLimits Limits = new() { HasDefaultSender = true };
-    private IDeadLetterStore _store = null!;
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "edit");
+    private SqlDeadLetterStore _store = null!;
 
     [SetUp]
-    public async Task OpenAsync()
-    {
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-edit-").FullName;
-            _store = await SqliteDeadLetterStore.OpenAsync(_directory, CancellationToken.None);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"edit_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), CancellationToken.None);
-        }
-    }
+    public async Task OpenAsync() => _store = await _throwaway.OpenAsync(CancellationToken.None);
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        await _store.DisposeAsync();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_mark_the_original_edited_store_its_copy_and_queue_the_copy_alone_in_one_transaction(CancellationToken cancellation)

@@ -1,7 +1,4 @@
-using System.Data.Common;
 using System.Text;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using EmailWorker.DeadLetters.Store;
 
 namespace EmailWorker.DeadLetters.Tests;
@@ -18,39 +15,25 @@ public sealed class When_an_older_store_is_opened(StoreKind kind)
     // The schema before migration 4 moved a letter's content out of its row.
     private const int Previous = 3;
 
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "store");
 
     [TearDown]
-    public async Task CleanUpAsync()
-    {
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-    }
+    public Task CleanUpAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_keep_every_letter_with_its_content(CancellationToken cancellation)
     {
-        var dialect = kind == StoreKind.Sqlite ? SqlDialect.Sqlite : SqlDialect.Postgres;
-        await using (var connection = await OpenRawAsync())
+        await using (var connection = await _throwaway.OpenRawAtVersionAsync(Previous))
         {
-            foreach (var statement in StoreSchema.Migrations(dialect).Take(Previous).SelectMany(m => m).Prepend("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
-                await Execute(connection, statement);
-            for (var version = 1; version <= Previous; version++)
-                await Execute(connection, $"INSERT INTO schema_version (version) VALUES ({version})");
-            await Execute(connection,
+            await ThrowawayStore.ExecuteAsync(connection,
                 "INSERT INTO dead_letters (letter_id, message_id, class, reason, smtp_code, enhanced_code, attempts, first_failure_at, last_failure_at, " +
                 "recipients, history, headers, body, group_key, stored_at, state) VALUES ('letter-1', 'm-1', 'permanent', 'user unknown', 550, '5.1.1', 1, " +
                 "1000, 2000, '[\"a@example.org\"]', '[{\"attempt\":1}]', '{\"email-failure-class\":\"permanent\"}', @body, 'g1', 3000, 0)",
                 ("@body", Encoding.UTF8.GetBytes("{\"messageId\":\"m-1\"}")));
-            await Execute(connection, "INSERT INTO dead_letter_groups (group_key, label, class, smtp_code, enhanced_code) VALUES ('g1', 'user unknown', 'permanent', 550, '5.1.1')");
+            await ThrowawayStore.ExecuteAsync(connection, "INSERT INTO dead_letter_groups (group_key, label, class, smtp_code, enhanced_code) VALUES ('g1', 'user unknown', 'permanent', 550, '5.1.1')");
         }
 
-        await using var store = kind == StoreKind.Sqlite
-            ? (IDeadLetterStore)await SqliteDeadLetterStore.OpenAsync(_directory!, cancellation)
-            : await PostgresDeadLetterStore.OpenAsync((await ServersSetUp.PostgresAsync()).ConnectionString(_database!), cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         var letter = await store.GetAsync("letter-1", cancellation);
         var inserted = await store.InsertAsync([TestLetters.Make(2)], cancellation);
         var both = await Traffic.ToListAsync(store.StreamFullAsync(new LetterSelection(), cancellationToken: cancellation));
@@ -69,43 +52,5 @@ public sealed class When_an_older_store_is_opened(StoreKind kind)
             Assert.That(both[1].LoadedContent.Body, Is.EqualTo(TestLetters.Make(2).Content.Body), "a letter stored after the upgrade has its content too");
             Assert.That(groups.Sum(g => g.Count), Is.EqualTo(2));
         });
-    }
-
-    private async Task<DbConnection> OpenRawAsync()
-    {
-        DbConnection connection;
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-store-").FullName;
-            connection = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = Path.Combine(_directory, SqliteDeadLetterStore.FileName),
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Pooling = false,
-            }.ToString());
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"store_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            connection = new NpgsqlConnection(cluster.ConnectionString(_database));
-        }
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task Execute(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
-        await command.ExecuteNonQueryAsync();
     }
 }

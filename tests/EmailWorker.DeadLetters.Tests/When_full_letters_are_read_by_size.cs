@@ -19,36 +19,14 @@ public sealed class When_full_letters_are_read_by_size(StoreKind kind)
     /// <summary>Body sizes in KiB: three fit the budget together, the fourth passes it alone, then four that fit together again.</summary>
     private static readonly int[] SizesKiB = [300, 300, 300, 1536, 200, 200, 200, 200];
 
-    private IDeadLetterStore _store = null!;
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "store");
+    private SqlDeadLetterStore _store = null!;
 
     [SetUp]
-    public async Task OpenAsync()
-    {
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-store-").FullName;
-            _store = await SqliteDeadLetterStore.OpenAsync(_directory, CancellationToken.None);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"store_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), CancellationToken.None);
-        }
-    }
+    public async Task OpenAsync() => _store = await _throwaway.OpenAsync(CancellationToken.None);
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        await _store.DisposeAsync();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     private static byte[] Body(int number, int kib)
     {

@@ -12,36 +12,14 @@ namespace EmailWorker.DeadLetters.Tests;
 public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
 {
     private static readonly LetterMark Operator = new(TestLetters.Start.AddDays(1), "ops@test");
-    private IDeadLetterStore _store = null!;
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "store");
+    private SqlDeadLetterStore _store = null!;
 
     [SetUp]
-    public async Task OpenAsync()
-    {
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-store-").FullName;
-            _store = await SqliteDeadLetterStore.OpenAsync(_directory, CancellationToken.None);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"store_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), CancellationToken.None);
-        }
-    }
+    public async Task OpenAsync() => _store = await _throwaway.OpenAsync(CancellationToken.None);
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        await _store.DisposeAsync();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_keep_the_dashboard_key_ring_in_order_and_each_key_once()
@@ -406,7 +384,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     /// <summary>Another host's transaction that holds every letter's content (SQLite: the file's write lock).</summary>
     private async Task<(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)> HoldAllContentsAsync()
     {
-        var connection = await OpenRawAsync();
+        var connection = await _throwaway.OpenRawAsync(postgresPooling: false);
         var transaction = await connection.BeginTransactionAsync();
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -417,18 +395,9 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
         return (connection, transaction);
     }
 
-    private async Task<System.Data.Common.DbConnection> OpenRawAsync()
-    {
-        System.Data.Common.DbConnection connection = kind == StoreKind.Sqlite
-            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory!, SqliteDeadLetterStore.FileName)};Pooling=False")
-            : new Npgsql.NpgsqlConnection((await ServersSetUp.PostgresAsync()).ConnectionString(_database!) + ";Pooling=false");
-        await connection.OpenAsync();
-        return connection;
-    }
-
     private async Task<long> CountRawAsync(string sql)
     {
-        await using var connection = await OpenRawAsync();
+        await using var connection = await _throwaway.OpenRawAsync(postgresPooling: false);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
@@ -621,7 +590,7 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     /// <summary>Another process's write transaction on the job: SQLite's write lock, or PostgreSQL's lock on the job's row.</summary>
     private async Task<(System.Data.Common.DbConnection, System.Data.Common.DbTransaction)> HoldJobLockAsync(long jobId)
     {
-        var connection = await OpenRawAsync();
+        var connection = await _throwaway.OpenRawAsync(postgresPooling: false);
         var transaction = await connection.BeginTransactionAsync();
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -687,11 +656,8 @@ public sealed class When_letters_are_kept_in_the_store(StoreKind kind)
     public async Task Should_open_an_existing_store_without_losing_letters(CancellationToken cancellation)
     {
         await _store.InsertAsync([TestLetters.Make(1)], cancellation);
-        await _store.DisposeAsync();
 
-        _store = kind == StoreKind.Sqlite
-            ? await SqliteDeadLetterStore.OpenAsync(_directory!, cancellation)
-            : await PostgresDeadLetterStore.OpenAsync((await ServersSetUp.PostgresAsync()).ConnectionString(_database!), cancellation);
+        _store = await _throwaway.ReopenAsync(cancellation);
 
         Assert.That(await _store.CountAsync(new LetterSelection(), cancellation), Is.EqualTo(1));
     }

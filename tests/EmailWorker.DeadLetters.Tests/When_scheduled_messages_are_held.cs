@@ -15,27 +15,15 @@ namespace EmailWorker.DeadLetters.Tests;
 public sealed class When_scheduled_messages_are_held(StoreKind kind)
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly List<SqlDeadLetterStore> _stores = [];
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "scheduled");
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        foreach (var store in _stores)
-            await store.DisposeAsync();
-        _stores.Clear();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-        (_directory, _database) = (null, null);
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_hold_a_message_id_once_and_give_back_its_body_headers_and_properties(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         var body = new byte[] { (byte)'{', 0xff, 0x00, (byte)'}' };
         var message = new IncomingMessage(body)
         {
@@ -68,7 +56,7 @@ public sealed class When_scheduled_messages_are_held(StoreKind kind)
     [Test]
     public async Task Should_claim_due_messages_earliest_first_and_none_twice_while_leased(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await HoldAsync(store, "later", Now.AddHours(1), cancellation);
         await HoldAsync(store, "due-2", Now.AddSeconds(-1), cancellation);
         await HoldAsync(store, "due-1", Now.AddSeconds(-2), cancellation);
@@ -93,8 +81,8 @@ public sealed class When_scheduled_messages_are_held(StoreKind kind)
     [Test]
     public async Task Should_let_two_stores_claiming_at_once_take_each_message_once(CancellationToken cancellation)
     {
-        var first = await OpenAsync(cancellation);
-        var second = await OpenAsync(cancellation);
+        var first = await _throwaway.OpenAsync(cancellation);
+        var second = await _throwaway.OpenAsync(cancellation);
         var ids = Enumerable.Range(0, 60).Select(i => $"m-{i:D2}").ToList();
         foreach (var id in ids)
             await HoldAsync(first, id, Now.AddSeconds(-1), cancellation);
@@ -110,7 +98,7 @@ public sealed class When_scheduled_messages_are_held(StoreKind kind)
     [Test]
     public async Task Should_mark_released_only_for_the_lease_owner_and_drop_the_content(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await HoldAsync(store, "m-1", Now.AddSeconds(-1), cancellation);
         await store.ClaimDueAsync("a", Now, Now.AddMinutes(1), 10, cancellation);
 
@@ -130,7 +118,7 @@ public sealed class When_scheduled_messages_are_held(StoreKind kind)
     [Test]
     public async Task Should_cancel_a_held_message_so_it_is_never_claimed_and_say_why_another_cannot_be(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await HoldAsync(store, "held", Now.AddMinutes(5), cancellation);
         await HoldAsync(store, "leased", Now.AddSeconds(-1), cancellation);
         await HoldAsync(store, "released", Now.AddSeconds(-2), cancellation);
@@ -162,7 +150,7 @@ public sealed class When_scheduled_messages_are_held(StoreKind kind)
     [Test]
     public async Task Should_list_by_send_at_page_by_page_and_by_state(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await HoldAsync(store, "c", Now.AddMinutes(2), cancellation);
         await HoldAsync(store, "b", Now.AddMinutes(1), cancellation);
         await HoldAsync(store, "a", Now.AddMinutes(1), cancellation);
@@ -187,26 +175,4 @@ public sealed class When_scheduled_messages_are_held(StoreKind kind)
     private static Task<bool> HoldAsync(SqlDeadLetterStore store, string messageId, DateTimeOffset sendAt, CancellationToken cancellation) =>
         store.HoldAsync(new HeldMessage(messageId, sendAt, Now.AddHours(-1), new IncomingMessage(new byte[] { 1, 2 }) { ContentType = "application/json" }),
             cancellation);
-
-    private async Task<SqlDeadLetterStore> OpenAsync(CancellationToken cancellation)
-    {
-        SqlDeadLetterStore store;
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory ??= Directory.CreateTempSubdirectory("emailworker-scheduled-").FullName;
-            store = await SqliteDeadLetterStore.OpenAsync(_directory, cancellation);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            if (_database is null)
-            {
-                _database = $"scheduled_{Guid.NewGuid():N}";
-                await cluster.CreateDatabaseAsync(_database);
-            }
-            store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), cancellation);
-        }
-        _stores.Add(store);
-        return store;
-    }
 }

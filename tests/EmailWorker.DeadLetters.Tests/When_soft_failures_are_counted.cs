@@ -1,6 +1,3 @@
-using System.Data.Common;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Delivery.Suppression;
 
@@ -19,28 +16,15 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Window = TimeSpan.FromHours(1);
-    private readonly List<SqlDeadLetterStore> _stores = [];
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "soft");
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        foreach (var store in _stores)
-            await store.DisposeAsync();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-        // One fixture object runs every test: each test starts with no store.
-        (_directory, _database) = (null, null);
-        _stores.Clear();
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_add_a_global_soft_bounce_entry_at_the_threshold_and_drop_the_count(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
 
         var first = await store.CountSoftFailuresAsync(["ann@x.test", "bob@x.test"], "m-1", Count(3, Now), "worker", cancellation);
         var second = await store.CountSoftFailuresAsync(["ann@x.test"], "m-2", Count(3, Now.AddMinutes(1)), "worker", cancellation);
@@ -63,7 +47,7 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
     [Test]
     public async Task Should_start_a_run_again_once_its_window_has_passed(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
 
         await store.CountSoftFailuresAsync(["ann@x.test"], "m-1", Count(2, Now), "worker", cancellation);
         var late = await store.CountSoftFailuresAsync(["ann@x.test"], "m-2", Count(2, Now + Window + TimeSpan.FromMinutes(1)), "worker", cancellation);
@@ -79,7 +63,7 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
     [Test]
     public async Task Should_clear_the_counts_of_addresses_delivered_to_and_sweep_the_old_ones(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.CountSoftFailuresAsync(["ann@x.test", "bob@x.test"], "m-1", Count(5, Now), "worker", cancellation);
         await store.CountSoftFailuresAsync(["cy@x.test"], "m-2", Count(5, Now + Window * 2), "worker", cancellation);
 
@@ -99,8 +83,8 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
     [Test]
     public async Task Should_count_together_across_stores_sharing_the_database(CancellationToken cancellation)
     {
-        var one = await OpenAsync(cancellation);
-        var other = await OpenAsync(cancellation);
+        var one = await _throwaway.OpenAsync(cancellation);
+        var other = await _throwaway.OpenAsync(cancellation);
 
         // Eight messages fail for ann at once, four through each store (two workers): the eighth count makes the one entry.
         var counts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
@@ -118,8 +102,8 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
     [Test]
     public async Task Should_read_the_keys_added_after_a_generation(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
-        var other = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
+        var other = await _throwaway.OpenAsync(cancellation);
         await store.AddSuppressionsAsync([Entry("ann@x.test"), Entry("*@gone.test")], cancellation);
         var first = await ReadAsync(store, -1, cancellation);
         await other.AddSuppressionsAsync([Entry("bob@x.test", "broadcast")], cancellation);
@@ -146,18 +130,11 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
     [Test]
     public async Task Should_add_the_table_to_a_store_of_the_previous_schema(CancellationToken cancellation)
     {
-        var dialect = kind == StoreKind.Sqlite ? SqlDialect.Sqlite : SqlDialect.Postgres;
         // The schema before the migration that added the table (the last one).
-        var previous = StoreSchema.Migrations(dialect).Count - 1;
-        await using (var connection = await OpenRawAsync())
-        {
-            foreach (var statement in StoreSchema.Migrations(dialect).Take(previous).SelectMany(m => m).Prepend("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
-                await Execute(connection, statement);
-            for (var version = 1; version <= previous; version++)
-                await Execute(connection, $"INSERT INTO schema_version (version) VALUES ({version})");
-        }
+        var previous = StoreSchema.Migrations(_throwaway.Dialect).Count - 1;
+        await _throwaway.WriteOlderSchemaAsync(previous);
 
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.CountSoftFailuresAsync(["ann@x.test"], "m-1", Count(5, Now), "worker", cancellation);
 
         Assert.That((await LookUpAsync(store, cancellation)).SoftFailing, Is.EqualTo(new[] { "ann@x.test" }));
@@ -177,57 +154,4 @@ public sealed class When_soft_failures_are_counted(StoreKind kind)
 
     private static Task<SuppressionLookup> LookUpAsync(SqlDeadLetterStore store, CancellationToken cancellation) =>
         store.FindSuppressionsAsync(SuppressionKey.LookupKeys(["Ann@x.test", "bob@x.test", "cy@x.test"]), [SuppressionReasons.Global], withSoftFailures: true, cancellation);
-
-    private async Task<SqlDeadLetterStore> OpenAsync(CancellationToken cancellation)
-    {
-        SqlDeadLetterStore store;
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory ??= Directory.CreateTempSubdirectory("emailworker-soft-").FullName;
-            store = await SqliteDeadLetterStore.OpenAsync(_directory, cancellation);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            if (_database is null)
-            {
-                _database = $"soft_{Guid.NewGuid():N}";
-                await cluster.CreateDatabaseAsync(_database);
-            }
-            store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), cancellation);
-        }
-        _stores.Add(store);
-        return store;
-    }
-
-    private async Task<DbConnection> OpenRawAsync()
-    {
-        DbConnection connection;
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-soft-").FullName;
-            connection = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = Path.Combine(_directory, SqliteDeadLetterStore.FileName),
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Pooling = false,
-            }.ToString());
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"soft_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            connection = new NpgsqlConnection(cluster.ConnectionString(_database));
-        }
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task Execute(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 }

@@ -13,36 +13,14 @@ namespace EmailWorker.DeadLetters.Tests;
 public sealed class When_the_delivered_ledger_is_written(StoreKind kind)
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly ThrowawayStore _throwaway = new(kind, "ledger");
     private SqlDeadLetterStore _store = null!;
-    private string? _directory;
-    private string? _database;
 
     [SetUp]
-    public async Task OpenAsync()
-    {
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-ledger-").FullName;
-            _store = await SqliteDeadLetterStore.OpenAsync(_directory, CancellationToken.None);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"ledger_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), CancellationToken.None);
-        }
-    }
+    public async Task OpenAsync() => _store = await _throwaway.OpenAsync(CancellationToken.None);
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        await _store.DisposeAsync();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_find_nothing_on_the_first_claim_and_the_claims_on_the_second(CancellationToken cancellation)

@@ -16,23 +16,15 @@ namespace EmailWorker.DeadLetters.Tests;
 public sealed class When_the_suppression_list_is_imported_and_exported(StoreKind kind)
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly List<SqlDeadLetterStore> _stores = [];
-    private readonly List<string> _directories = [];
-    private readonly List<string> _databases = [];
+    private readonly List<ThrowawayStore> _throwaways = [];
 
     [TearDown]
     public async Task CloseAsync()
     {
-        foreach (var store in _stores)
-            await store.DisposeAsync();
-        foreach (var directory in _directories)
-            Directory.Delete(directory, recursive: true);
-        foreach (var database in _databases)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(database);
+        foreach (var throwaway in _throwaways)
+            await throwaway.CleanUpAsync();
         // One fixture object runs every test: each test starts with no store.
-        _stores.Clear();
-        _directories.Clear();
-        _databases.Clear();
+        _throwaways.Clear();
     }
 
     [TestCase("csv")]
@@ -202,24 +194,11 @@ public sealed class When_the_suppression_list_is_imported_and_exported(StoreKind
         return all;
     }
 
-    private async Task<SqlDeadLetterStore> OpenStoreAsync(CancellationToken cancellation)
+    /// <summary>Each a new empty store, in a directory or database of its own.</summary>
+    private Task<SqlDeadLetterStore> OpenStoreAsync(CancellationToken cancellation)
     {
-        SqlDeadLetterStore store;
-        if (kind == StoreKind.Sqlite)
-        {
-            var directory = Directory.CreateTempSubdirectory("emailworker-suppress-io-").FullName;
-            _directories.Add(directory);
-            store = await SqliteDeadLetterStore.OpenAsync(directory, cancellation);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            var database = $"suppress_io_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(database);
-            _databases.Add(database);
-            store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(database), cancellation);
-        }
-        _stores.Add(store);
-        return store;
+        var throwaway = new ThrowawayStore(kind, "suppress-io");
+        _throwaways.Add(throwaway);
+        return throwaway.OpenAsync(cancellation);
     }
 }

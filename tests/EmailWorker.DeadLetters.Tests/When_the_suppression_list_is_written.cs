@@ -1,7 +1,3 @@
-using System.Data.Common;
-using Microsoft.Data.Sqlite;
-using Npgsql;
-using EmailWorker.DeadLetters.Store;
 using EmailWorker.Delivery.Suppression;
 
 namespace EmailWorker.DeadLetters.Tests;
@@ -17,27 +13,15 @@ namespace EmailWorker.DeadLetters.Tests;
 public sealed class When_the_suppression_list_is_written(StoreKind kind)
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-    private SqlDeadLetterStore? _store;
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "suppress");
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        if (_store is not null)
-            await _store.DisposeAsync();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-        // One fixture object runs every test: each test starts with no store.
-        (_store, _directory, _database) = (null, null, null);
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_find_exact_and_domain_entries_of_the_asked_scopes(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddSuppressionsAsync(
         [
             Entry("bob@x.test"),
@@ -66,7 +50,7 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
     [Test]
     public async Task Should_find_the_global_entries_and_those_of_the_message_stream_only(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddSuppressionsAsync(
         [
             Entry("ann@x.test", scope: "broadcast", reason: SuppressionReasons.Manual),
@@ -99,7 +83,7 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
     [Test]
     public async Task Should_keep_the_first_entry_when_one_is_added_again(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         var first = await store.AddSuppressionsAsync([Entry("bob@x.test")], cancellation);
         var again = await store.AddSuppressionsAsync([Entry("bob@x.test", reason: SuppressionReasons.Manual), Entry("cy@x.test")], cancellation);
 
@@ -115,7 +99,7 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
     [Test]
     public async Task Should_remove_one_entry(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddSuppressionsAsync([Entry("bob@x.test"), Entry("bob@x.test", scope: "broadcast")], cancellation);
 
         var removed = await store.RemoveSuppressionAsync("bob@x.test", SuppressionReasons.Global, cancellation);
@@ -132,7 +116,7 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
     [Test]
     public async Task Should_page_the_list_in_key_order(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddSuppressionsAsync([.. Enumerable.Range(0, 25).Select(i => Entry($"r{i:D2}@x.test"))], cancellation);
 
         var pages = new List<string>();
@@ -151,7 +135,7 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
     [Test]
     public async Task Should_page_the_keys_that_start_with_a_prefix(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddSuppressionsAsync([.. new[] { "a_b1@x.test", "a_b2@x.test", "a_b3@x.test", "axb@x.test", "a%b@x.test", "b@a_b.test", "*@a_b.test" }.Select(k => Entry(k))],
             cancellation);
 
@@ -172,18 +156,11 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
     [Test]
     public async Task Should_add_the_table_to_a_store_of_the_previous_schema(CancellationToken cancellation)
     {
-        var dialect = kind == StoreKind.Sqlite ? SqlDialect.Sqlite : SqlDialect.Postgres;
         // The schema before migration 8, which added the table (later migrations came after it).
         const int previous = 7;
-        await using (var connection = await OpenRawAsync())
-        {
-            foreach (var statement in StoreSchema.Migrations(dialect).Take(previous).SelectMany(m => m).Prepend("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
-                await Execute(connection, statement);
-            for (var version = 1; version <= previous; version++)
-                await Execute(connection, $"INSERT INTO schema_version (version) VALUES ({version})");
-        }
+        await _throwaway.WriteOlderSchemaAsync(previous);
 
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         var added = await store.AddSuppressionsAsync([Entry("bob@x.test")], cancellation);
 
         Assert.That(added, Is.EqualTo(1));
@@ -191,55 +168,4 @@ public sealed class When_the_suppression_list_is_written(StoreKind kind)
 
     private static SuppressionEntry Entry(string key, string scope = SuppressionReasons.Global, string reason = SuppressionReasons.HardBounce) =>
         new(key, scope, reason, "m-1", Now, "worker");
-
-    private async Task<SqlDeadLetterStore> OpenAsync(CancellationToken cancellation)
-    {
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory ??= Directory.CreateTempSubdirectory("emailworker-suppress-").FullName;
-            _store = await SqliteDeadLetterStore.OpenAsync(_directory, cancellation);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            if (_database is null)
-            {
-                _database = $"suppress_{Guid.NewGuid():N}";
-                await cluster.CreateDatabaseAsync(_database);
-            }
-            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), cancellation);
-        }
-        return _store;
-    }
-
-    private async Task<DbConnection> OpenRawAsync()
-    {
-        DbConnection connection;
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-suppress-").FullName;
-            connection = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = Path.Combine(_directory, SqliteDeadLetterStore.FileName),
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Pooling = false,
-            }.ToString());
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"suppress_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            connection = new NpgsqlConnection(cluster.ConnectionString(_database));
-        }
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task Execute(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 }

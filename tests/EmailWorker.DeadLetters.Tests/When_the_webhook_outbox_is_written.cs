@@ -1,7 +1,4 @@
-using System.Data.Common;
 using System.Diagnostics;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using EmailWorker.DeadLetters.Store;
 using EmailWorker.Webhooks;
 
@@ -19,26 +16,15 @@ namespace EmailWorker.DeadLetters.Tests;
 public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 6, 0, 0, TimeSpan.Zero);
-    private SqlDeadLetterStore? _store;
-    private string? _directory;
-    private string? _database;
+    private readonly ThrowawayStore _throwaway = new(kind, "webhooks");
 
     [TearDown]
-    public async Task CloseAsync()
-    {
-        if (_store is not null)
-            await _store.DisposeAsync();
-        if (_directory is not null)
-            Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-            await (await ServersSetUp.PostgresAsync()).DropDatabaseAsync(_database);
-        (_store, _directory, _database) = (null, null, null);
-    }
+    public Task CloseAsync() => _throwaway.CleanUpAsync();
 
     [Test]
     public async Task Should_add_a_redelivered_event_once(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
 
         var first = await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_1", "b"), Entry("msg_2", "a")], cancellation);
         var again = await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_3", "a")], cancellation);
@@ -54,7 +40,7 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_lease_claimed_rows_so_another_claim_skips_them_until_the_lease_ends(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_2", "a"), Entry("msg_3", "b")], cancellation);
 
         var mine = await store.ClaimDueAsync(["a", "b"], "w1", Now, Now.AddMinutes(1), 2, cancellation);
@@ -74,7 +60,7 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_give_two_claims_at_once_disjoint_rows(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddToOutboxAsync([.. Enumerable.Range(1, 200).Select(i => Entry($"msg_{i}", "a"))], cancellation);
 
         var claims = await Task.WhenAll(Enumerable.Range(1, 4).Select(w =>
@@ -91,7 +77,7 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_record_an_attempt_only_under_its_lease(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddToOutboxAsync([Entry("msg_1", "a")], cancellation);
         var row = (await store.ClaimDueAsync(["a"], "w1", Now, Now.AddMinutes(1), 1, cancellation)).Single();
         var taken = (await store.ClaimDueAsync(["a"], "w2", Now.AddMinutes(2), Now.AddMinutes(3), 1, cancellation)).Single();
@@ -113,7 +99,7 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_record_a_wave_in_one_call_skipping_rows_whose_lease_was_lost(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_2", "a"), Entry("msg_3", "a")], cancellation);
         var wave = await store.ClaimDueAsync(["a"], "w1", Now, Now.AddMinutes(1), 3, cancellation);
         var lost = wave[2];
@@ -136,7 +122,7 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_replay_failed_rows_and_enable_their_endpoint(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_2", "a"), Entry("msg_3", "b")], cancellation);
         foreach (var row in await store.ClaimDueAsync(["a", "b"], "w1", Now, Now.AddMinutes(1), 10, cancellation))
             await RecordAsync(store, row.Id, "w1", OutboxState.Failed, Now, 410, "410 Gone", Now, cancellation);
@@ -161,7 +147,7 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_sweep_delivered_rows_by_age_only(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         await store.AddToOutboxAsync([Entry("msg_1", "a"), Entry("msg_2", "a"), Entry("msg_3", "a")], cancellation);
         var rows = await store.ClaimDueAsync(["a"], "w1", Now, Now.AddMinutes(1), 10, cancellation);
         await RecordAsync(store, rows[0].Id, "w1", OutboxState.Delivered, Now, 204, null, Now, cancellation);
@@ -180,18 +166,11 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_add_the_tables_to_a_store_of_the_previous_schema(CancellationToken cancellation)
     {
-        var dialect = kind == StoreKind.Sqlite ? SqlDialect.Sqlite : SqlDialect.Postgres;
         // The schema before migration 9, which added the outbox.
         const int previous = 8;
-        await using (var connection = await OpenRawAsync())
-        {
-            foreach (var statement in StoreSchema.Migrations(dialect).Take(previous).SelectMany(m => m).Prepend("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
-                await Execute(connection, statement);
-            for (var version = 1; version <= previous; version++)
-                await Execute(connection, $"INSERT INTO schema_version (version) VALUES ({version})");
-        }
+        await _throwaway.WriteOlderSchemaAsync(previous);
 
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
 
         Assert.That(await store.AddToOutboxAsync([Entry("msg_1", "a")], cancellation), Is.EqualTo(1));
     }
@@ -203,7 +182,7 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
     [Test]
     public async Task Should_take_ten_thousand_rows_in_batches_of_256(CancellationToken cancellation)
     {
-        var store = await OpenAsync(cancellation);
+        var store = await _throwaway.OpenAsync(cancellation);
         var payload = new string('x', 400);
         var watch = Stopwatch.StartNew();
         for (var start = 0; start < 10_000; start += 256)
@@ -224,55 +203,4 @@ public sealed class When_the_webhook_outbox_is_written(StoreKind kind)
 
     private static OutboxEntry Entry(string webhookId, string endpoint) =>
         new(webhookId, endpoint, "email.delivered", $"m-{webhookId}", "{\"type\":\"email.delivered\"}", Now);
-
-    private async Task<SqlDeadLetterStore> OpenAsync(CancellationToken cancellation)
-    {
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory ??= Directory.CreateTempSubdirectory("emailworker-webhooks-").FullName;
-            _store = await SqliteDeadLetterStore.OpenAsync(_directory, cancellation);
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            if (_database is null)
-            {
-                _database = $"webhooks_{Guid.NewGuid():N}";
-                await cluster.CreateDatabaseAsync(_database);
-            }
-            _store = await PostgresDeadLetterStore.OpenAsync(cluster.ConnectionString(_database), cancellation);
-        }
-        return _store;
-    }
-
-    private async Task<DbConnection> OpenRawAsync()
-    {
-        DbConnection connection;
-        if (kind == StoreKind.Sqlite)
-        {
-            _directory = Directory.CreateTempSubdirectory("emailworker-webhooks-").FullName;
-            connection = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = Path.Combine(_directory, SqliteDeadLetterStore.FileName),
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Pooling = false,
-            }.ToString());
-        }
-        else
-        {
-            var cluster = await ServersSetUp.PostgresAsync();
-            _database = $"webhooks_{Guid.NewGuid():N}";
-            await cluster.CreateDatabaseAsync(_database);
-            connection = new NpgsqlConnection(cluster.ConnectionString(_database));
-        }
-        await connection.OpenAsync();
-        return connection;
-    }
-
-    private static async Task Execute(DbConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
 }
