@@ -129,6 +129,7 @@ internal sealed class OperatorContext : IAsyncDisposable
             await _connection.CloseAsync();
             await _connection.DisposeAsync();
         }
+        Declarer.Dispose();
         if (_ownsAudit)
             (Audit as IDisposable)?.Dispose();
     }

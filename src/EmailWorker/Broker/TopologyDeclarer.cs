@@ -9,15 +9,33 @@ namespace EmailWorker.Broker;
 /// Declares every exchange, queue and binding of DESIGN §3. Declaring is idempotent; an entity that exists with other
 /// arguments makes the broker refuse (406), which becomes a <see cref="TopologyMismatchException"/> naming it.
 /// </summary>
-internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOptions> options)
+internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOptions> options) : IDisposable
 {
+    /// <summary>Declarations of one queue that a concurrent creation answers with 404, at most, before start-up fails.</summary>
+    internal const int DeclareAttempts = 5;
+
+    // The consumer, the dead-letter ingester and the webhook outbox writer prepare at the same moment of start-up.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
     /// <summary>
     /// What the worker does at start-up: declare (<c>Topology:Declare=true</c>) or, for a user without configure permission,
     /// check passively that every exchange and queue exists. An explicit option rather than a fall-back on 403: a worker
     /// that was meant to declare must not silently run against a topology someone else left behind.
     /// </summary>
-    public Task PrepareAsync(IConnection connection, CancellationToken cancellationToken) =>
-        options.Value.Declare ? DeclareAsync(connection, cancellationToken) : VerifyExistsAsync(connection, cancellationToken);
+    public async Task PrepareAsync(IConnection connection, CancellationToken cancellationToken)
+    {
+        // One at a time: a quorum queue another declaration is still creating answers 404 (see DeclareAsync), and the
+        // services of one worker need not race each other for it.
+        await _oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            await (options.Value.Declare ? DeclareAsync(connection, cancellationToken) : VerifyExistsAsync(connection, cancellationToken));
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
 
     /// <summary>Passive declares only (they need no permission and change nothing); a missing entity stops start-up naming it.</summary>
     public async Task VerifyExistsAsync(IConnection connection, CancellationToken cancellationToken)
@@ -43,16 +61,30 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
             }
         }
     }
+    /// <summary>
+    /// Declares everything, again from the start while another process creates one of the quorum queues at this moment: the
+    /// broker then has the queue's record but not yet its leader and refuses the declaration with 404 ("home node … is down
+    /// or inaccessible"), which a non-passive declare gets for no other reason. Declaring is idempotent, so once the queue
+    /// is up the next round succeeds; after <see cref="DeclareAttempts"/> rounds the broker's words stop start-up.
+    /// </summary>
     public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await DeclareAllAsync(connection, cancellationToken);
-        }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.AccessRefused)
-        {
-            throw new BrokerConfigurationException($"The broker refused to declare the topology ({ex.ShutdownReason.ReplyText}): " +
-                "give this user configure permission, or declare it with 'emailworker topology apply' as an admin and set Topology:Declare=false");
+            try
+            {
+                await DeclareAllAsync(connection, cancellationToken);
+                return;
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound && attempt < DeclareAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.AccessRefused)
+            {
+                throw new BrokerConfigurationException($"The broker refused to declare the topology ({ex.ShutdownReason.ReplyText}): " +
+                    "give this user configure permission, or declare it with 'emailworker topology apply' as an admin and set Topology:Declare=false");
+            }
         }
     }
 
@@ -82,6 +114,8 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
 
         await ExchangeAsync(channel, names.Events, ExchangeType.Topic, cancellationToken);
     }
+
+    public void Dispose() => _oneAtATime.Dispose();
 
     public Dictionary<string, object?> WorkQueueArguments()
     {

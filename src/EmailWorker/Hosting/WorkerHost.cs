@@ -85,8 +85,11 @@ internal static class WorkerHost
     private static void Configure(IHostApplicationBuilder builder, IConfiguration configuration, ObservabilityOptions observability, bool listener)
     {
         builder.Configuration.AddConfiguration(configuration);
-        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration).WriteToBufferedConsole(observability));
-        builder.Services.AddEmailWorker(builder.Configuration);
+        // Bound from the loaded root, not from builder.Configuration: a chained configuration (.NET 10) reads an empty value
+        // as absent, so EMAILWORKER__RETRY__MAILBOXFULL= would leave the class default where the commands, which bind the
+        // root, see "" (the Schedule) — and the worker would declare retry tiers that `topology verify` does not know.
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(configuration).WriteToBufferedConsole(observability));
+        builder.Services.AddEmailWorker(configuration);
         builder.Services.AddObservability(observability, listener);
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>(
             (host, hosting) => host.ShutdownTimeout = hosting.Value.ShutdownTimeoutValue);

@@ -294,7 +294,7 @@ public sealed class WorkerTestContext : IAsyncDisposable
     }
 
     /// <summary>Every queue the worker declares: the normal lane's waiting queues, the other lanes', the dead letters.</summary>
-    private IEnumerable<string> QueueNames() => WaitingQueues().Concat(LaneQueues("high")).Concat(LaneQueues("bulk")).Append(DeadQueue);
+    public IEnumerable<string> QueueNames() => WaitingQueues().Concat(LaneQueues("high")).Concat(LaneQueues("bulk")).Append(DeadQueue);
 
     /// <summary>The work queue and retry tiers of the lane <paramref name="lane"/> (high or bulk), e.g. <c>t….send.high</c>, <c>t….retry.high.1s</c>.</summary>
     public IEnumerable<string> LaneQueues(string lane) =>
