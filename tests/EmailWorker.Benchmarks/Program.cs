@@ -234,6 +234,28 @@ if (Wanted("remote"))
     }
 }
 
+// The delivered ledger where the relay is far away (20 ms a reply), as a worker mostly meets it: as shipped and at the
+// shipped pool of 4 connections, ledger on and off in alternating order, equal message counts.
+if (Wanted("ledger-remote"))
+{
+    await using var remote = await Sink.StartAsync(RemoteDelayMs);
+    var ledgerOff = new Dictionary<string, string> { ["EMAILWORKER__DELIVERY__LEDGER"] = "false" };
+    for (var run = 1; run <= runs; run++)
+    {
+        Console.Error.WriteLine($"remote-relay ledger run {run}/{runs}");
+        foreach (var off in run % 2 == 1 ? [false, true] : new[] { true, false })
+        {
+            var label = off ? "ledger off" : "ledger on";
+            var shipped = await worker.DrainAsync(remote, Batch.Create(remoteWarmUp, remoteMessages), WorkerRuns.Shipped, WorkerRuns.Shipped,
+                extraEnvironment: off ? ledgerOff : null);
+            table.Record($"remote relay: EmailWorker as shipped, {label}", "msgs/s", shipped.PerSecond);
+            var few = await worker.DrainAsync(remote, Batch.Create(Math.Min(remoteWarmUp, 200), Math.Min(remoteMessages, 1500)), PoolSize, PoolSize,
+                extraEnvironment: off ? ledgerOff : null);
+            table.Record($"remote relay: EmailWorker pool {PoolSize}, concurrency {PoolSize}, {label}", "msgs/s", few.PerSecond);
+        }
+    }
+}
+
 if (Wanted("sweep"))
 {
     // (c) the 20 ms remote relay: the worker as shipped (appsettings.json: adaptive on, starting at 4 connections under a

@@ -26,6 +26,8 @@ internal sealed class Table(Stopwatch clock)
         new("CPU per message: shipped (ledger on) ÷ ledger off", "EmailWorker CPU per message", "EmailWorker CPU per message, ledger off"),
         new("as shipped (adaptive, 256 handlers): ledger on ÷ off", "EmailWorker as shipped (appsettings.json), ledger on", "EmailWorker as shipped (appsettings.json), ledger off", "≥ 0.95", m => m >= 0.95),
         new("as shipped: CPU per message, ledger on ÷ off", "EmailWorker as shipped (appsettings.json), CPU per message, ledger on", "EmailWorker as shipped (appsettings.json), CPU per message, ledger off"),
+        new("remote relay, as shipped: ledger on ÷ off", "remote relay: EmailWorker as shipped, ledger on", "remote relay: EmailWorker as shipped, ledger off"),
+        new("remote relay, pool 4: ledger on ÷ off", "remote relay: EmailWorker pool 4, concurrency 4, ledger on", "remote relay: EmailWorker pool 4, concurrency 4, ledger off"),
         new("shipped (suppression list on) ÷ list off", "EmailWorker end to end", "EmailWorker, suppression list off"),
         new("CPU per message: shipped (suppression list on) ÷ list off", "EmailWorker CPU per message", "EmailWorker CPU per message, suppression list off"),
         new("tiered compilation on ÷ shipped (off)", "EmailWorker, tiered compilation on", "EmailWorker end to end"),
