@@ -8,6 +8,7 @@ public sealed class When_the_configuration_is_invalid
 {
     [TestCase("EMAILWORKER__SMTP__HOST", "", "Smtp:Host")]
     [TestCase("EMAILWORKER__SMTP__PORT", "0", "Smtp:Port")]
+    [TestCase("EMAILWORKER__SMTP__PORT", "", "Smtp:Port")]
     [TestCase("EMAILWORKER__SMTP__SECURITY", "Sometimes", "Smtp:Security")]
     [TestCase("EMAILWORKER__SMTP__TRUSTEDCAFILE", "/nonexistent/relay-ca.pem", "Smtp:TrustedCaFile")]
     [TestCase("EMAILWORKER__RETRY__SCHEDULE", "30s,soon", "Retry:Schedule")]
@@ -24,7 +25,7 @@ public sealed class When_the_configuration_is_invalid
 
         Assert.Multiple(() =>
         {
-            Assert.That(exitCode, Is.Not.Null.And.Not.Zero, worker.Output);
+            Assert.That(exitCode, Is.EqualTo(2), worker.Output);
             Assert.That(worker.Output, Does.Contain(key));
             Assert.That(worker.Output, Does.Contain("Invalid configuration"));
         });

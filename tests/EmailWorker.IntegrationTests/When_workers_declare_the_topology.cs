@@ -15,6 +15,8 @@ public sealed class When_workers_declare_the_topology
 
         Assert.That(await BrokerQueues.NamesAsync(context.Broker, context.Prefix + "."), Is.EquivalentTo(context.QueueNames()),
             "the queues `emailworker topology verify` checks for the same configuration\n" + worker.Output);
+        await using var verify = WorkerProcess.Start(context.WorkerEnvironment(), "topology", "verify");
+        Assert.That(await verify.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(0), "the command finds what the worker declared\n" + verify.Output);
     }
 
     [Test]

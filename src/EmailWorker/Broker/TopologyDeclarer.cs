@@ -65,7 +65,8 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
     /// Declares everything, again from the start while another process creates one of the quorum queues at this moment: the
     /// broker then has the queue's record but not yet its leader and refuses the declaration with 404 ("home node … is down
     /// or inaccessible"), which a non-passive declare gets for no other reason. Declaring is idempotent, so once the queue
-    /// is up the next round succeeds; after <see cref="DeclareAttempts"/> rounds the broker's words stop start-up.
+    /// is up the next round succeeds; after <see cref="DeclareAttempts"/> rounds start-up stops with the broker's words. (A
+    /// quorum queue that has lost its majority answers 404 too: the same rounds, then the same stop.)
     /// </summary>
     public async Task DeclareAsync(IConnection connection, CancellationToken cancellationToken)
     {
@@ -76,8 +77,13 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
                 await DeclareAllAsync(connection, cancellationToken);
                 return;
             }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound && attempt < DeclareAttempts)
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.NotFound)
             {
+                if (attempt == DeclareAttempts)
+                {
+                    throw new BrokerConfigurationException($"The broker still refused to declare the topology after {DeclareAttempts} rounds " +
+                        $"({ex.ShutdownReason.ReplyText}): a quorum queue is not up on the broker; check its nodes (rabbitmq-queues quorum_status)");
+                }
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
             }
             catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == Constants.AccessRefused)

@@ -39,6 +39,12 @@ internal static class WorkerHost
             SerilogLog.Fatal("Invalid configuration: {Problems}", string.Join("; ", ex.Failures));
             return ExitCodes.Usage;
         }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // The binder's own words for a value of the wrong type (an empty Smtp:Port, a word where a number goes), as the commands report them.
+            SerilogLog.Fatal("Invalid configuration: {Problems}", ex.Message);
+            return ExitCodes.Usage;
+        }
         catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {
             SerilogLog.Fatal("Cannot start: {Problem}; choose a free port in Observability:Urls (EMAILWORKER__OBSERVABILITY__URLS), or empty for no listener", ex.Message);
@@ -85,8 +91,8 @@ internal static class WorkerHost
     private static void Configure(IHostApplicationBuilder builder, IConfiguration configuration, ObservabilityOptions observability, bool listener)
     {
         builder.Configuration.AddConfiguration(configuration);
-        // Bound from the loaded root, not from builder.Configuration: a chained configuration (.NET 10) reads an empty value
-        // as absent, so EMAILWORKER__RETRY__MAILBOXFULL= would leave the class default where the commands, which bind the
+        // Bound from the loaded root, not from builder.Configuration: a chained configuration (up to .NET 10) reads an empty
+        // value as absent, so EMAILWORKER__RETRY__MAILBOXFULL= would leave the class default where the commands, which bind the
         // root, see "" (the Schedule) — and the worker would declare retry tiers that `topology verify` does not know.
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(configuration).WriteToBufferedConsole(observability));
         builder.Services.AddEmailWorker(configuration);

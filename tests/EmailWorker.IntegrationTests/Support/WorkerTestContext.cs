@@ -273,9 +273,11 @@ public sealed class WorkerTestContext : IAsyncDisposable
         {
             // A new connection when the shared one did not survive the scenario's fault.
             var connection = await ConnectionAsync();
+            // Every queue of the prefix the broker lists too: one a worker declared beyond the expected ones is not left behind.
+            var listed = await ListedQueuesAsync();
             await using (var channel = await connection.CreateChannelAsync(cancellationToken: token))
             {
-                foreach (var queue in QueueNames())
+                foreach (var queue in QueueNames().Union(listed))
                     await DeleteQuietlyAsync(() => channel.QueueDeleteAsync(queue, cancellationToken: token));
             }
             await using (var channel = await connection.CreateChannelAsync(cancellationToken: token))
@@ -290,6 +292,19 @@ public sealed class WorkerTestContext : IAsyncDisposable
         {
             await Cleanup.QuietlyAsync(token => shared.CloseAsync(200, "test done", TimeSpan.FromSeconds(5), abort: false, token));
             await Cleanup.QuietlyAsync(_ => shared.DisposeAsync().AsTask());
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> ListedQueuesAsync()
+    {
+        try
+        {
+            return await BrokerQueues.NamesAsync(Broker, Prefix + ".");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            // No management API to ask (or it did not answer): the expected queues are still deleted.
+            return [];
         }
     }
 
