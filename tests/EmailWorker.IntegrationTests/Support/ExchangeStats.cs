@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using EmailWorker.TestSupport;
 
 namespace EmailWorker.IntegrationTests.Support;
@@ -12,17 +9,10 @@ namespace EmailWorker.IntegrationTests.Support;
 /// </summary>
 public static class ExchangeStats
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-
     public static async Task<long> PublishedInAsync(BrokerEndpoint broker, string exchange)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get,
-            $"http://{broker.Host}:{broker.ManagementPort}/api/exchanges/{Uri.EscapeDataString(broker.VirtualHost)}/{Uri.EscapeDataString(exchange)}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
-        using var response = await Http.SendAsync(request, TestContext.CurrentContext.CancellationToken);
-        response.EnsureSuccessStatusCode();
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.CurrentContext.CancellationToken));
+        using var document = await ManagementApi.GetAsync(broker, $"exchanges/{ManagementApi.Entity(broker, exchange)}")
+            ?? throw new HttpRequestException($"exchange {exchange} does not exist", null, System.Net.HttpStatusCode.NotFound);
         return document.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("publish_in", out var published)
             ? published.GetInt64()
             : 0;

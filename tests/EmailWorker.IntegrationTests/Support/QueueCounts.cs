@@ -1,7 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using EmailWorker.TestSupport;
 
 namespace EmailWorker.IntegrationTests.Support;
@@ -13,8 +10,6 @@ namespace EmailWorker.IntegrationTests.Support;
 /// </summary>
 public sealed record QueueCounts(long Ready, long Unacked)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-
     public bool IsEmpty => Ready == 0 && Unacked == 0;
 
     public override string ToString() => $"{Ready} ready, {Unacked} unacked";
@@ -29,15 +24,9 @@ public sealed record QueueCounts(long Ready, long Unacked)
     /// <summary>Whether the queue exists (a scenario may have deleted it) and, if so, its counts (null until it has statistics).</summary>
     public static async Task<(bool Present, QueueCounts? Counts)> ReadIfPresentAsync(BrokerEndpoint broker, string queue)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get,
-            $"http://{broker.Host}:{broker.ManagementPort}/api/queues/{Uri.EscapeDataString(broker.VirtualHost)}/{Uri.EscapeDataString(queue)}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{broker.Username}:{broker.Password}")));
-        using var response = await Http.SendAsync(request, TestContext.CurrentContext.CancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        using var document = await ManagementApi.GetAsync(broker, $"queues/{ManagementApi.Entity(broker, queue)}");
+        if (document is null)
             return (false, null);
-        response.EnsureSuccessStatusCode();
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.CurrentContext.CancellationToken));
         var root = document.RootElement;
         return (true, root.TryGetProperty("messages_ready", out var ready) && ready.TryGetInt64(out var readyCount)
                && root.TryGetProperty("messages_unacknowledged", out var unacked) && unacked.TryGetInt64(out var unackedCount)
