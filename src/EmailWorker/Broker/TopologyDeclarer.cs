@@ -61,6 +61,7 @@ internal sealed class TopologyDeclarer(TopologyNames names, IOptions<TopologyOpt
             }
         }
     }
+
     /// <summary>
     /// Declares everything, again from the start while another process creates one of the quorum queues at this moment: the
     /// broker then has the queue's record but not yet its leader and refuses the declaration with 404 ("home node … is down
