@@ -6,7 +6,10 @@ using RabbitMQ.Client;
 
 namespace EmailWorker.Tests;
 
-/// <summary>The settler's ack loop against a channel whose first ack fails with something other than a closed channel.</summary>
+/// <summary>
+/// The settler's ack loop against a channel whose first ack fails with something other than a closed channel, and its
+/// wait for the delivered ledger's records before it acks.
+/// </summary>
 [TestFixture]
 [CancelAfter(10_000)]
 internal sealed class DeliverySettlerTests
@@ -16,7 +19,7 @@ internal sealed class DeliverySettlerTests
     {
         var channel = DispatchProxy.Create<IChannel, AckRecorder>();
         var recorder = (AckRecorder)(object)channel;
-        await using var settler = new DeliverySettler(channel, NullLogger.Instance);
+        await using var settler = new DeliverySettler(channel, () => Task.CompletedTask, NullLogger.Instance).Start();
 
         settler.Delivered(1);
         settler.Ack(1);
@@ -30,7 +33,32 @@ internal sealed class DeliverySettlerTests
         Assert.That(recorder.Acked, Does.Contain(2UL), "the delivery after the failed ack is acked");
     }
 
-    /// <summary>A channel of which only basic.ack works: the first one throws, the later ones are recorded.</summary>
+    [Test]
+    public async Task Should_not_ack_before_the_ledger_has_recorded_what_was_done(CancellationToken cancellationToken)
+    {
+        var channel = DispatchProxy.Create<IChannel, AckRecorder>();
+        var recorder = (AckRecorder)(object)channel;
+        recorder.FailFirst = false;
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var settler = new DeliverySettler(channel, () =>
+        {
+            asked.TrySetResult();
+            return recorded.Task;
+        }, NullLogger.Instance).Start();
+
+        settler.Delivered(1);
+        settler.Ack(1);
+        await asked.Task.WaitAsync(cancellationToken);
+        Assert.That(recorder.Attempts, Is.Zero, "no ack while the ledger's records are not yet durable");
+        recorded.SetResult();
+        while (!recorder.Acked.Contains(1UL))
+            await Task.Delay(10, cancellationToken);
+
+        Assert.That(recorder.Acked, Is.EquivalentTo(new[] { 1UL }), "acked once the records are durable");
+    }
+
+    /// <summary>A channel of which only basic.ack works: the first one throws (unless told not to), the later ones are recorded.</summary>
 #pragma warning disable CA1852 // DispatchProxy derives from it at run time: it must not be sealed.
     public class AckRecorder : DispatchProxy
 #pragma warning restore CA1852
@@ -41,13 +69,16 @@ internal sealed class DeliverySettlerTests
 
         public int Attempts => Volatile.Read(ref _attempts);
 
+        /// <summary>Whether the first ack fails.</summary>
+        public bool FailFirst { get; set; } = true;
+
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             if (targetMethod?.Name != nameof(IChannel.BasicAckAsync))
                 throw new NotSupportedException(targetMethod?.Name);
             // A proxy returns the ValueTask boxed; the settler awaits it once.
 #pragma warning disable CA2012
-            if (Interlocked.Increment(ref _attempts) == 1)
+            if (Interlocked.Increment(ref _attempts) == 1 && FailFirst)
                 return ValueTask.FromException(new InvalidOperationException("an ack that failed unexpectedly"));
             Acked.Add((ulong)args![0]!);
             return ValueTask.CompletedTask;

@@ -59,10 +59,11 @@ internal sealed partial class SmtpConnectionPool : IAsyncDisposable
     /// Sends one message over a pooled connection, connecting it first when it is not open. The <paramref name="deadline"/>
     /// starts once a connection is taken: waiting for a free one is not the relay's slowness. <paramref name="beforeTransaction"/>
     /// runs once the connection is ready, just before MAIL FROM (the delivered ledger claims its recipients there, so a
-    /// handler still waiting for a connection has claimed nothing).
+    /// handler still waiting for a connection has claimed nothing); when it says false nothing is sent, the connection
+    /// goes back as it was, and the report is null.
     /// </summary>
-    public async Task<SendReport> SendAsync(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients,
-        TimeSpan deadline, CancellationToken cancellationToken, Func<Task>? beforeTransaction = null)
+    public async Task<SendReport?> SendAsync(MimeMessage message, MailboxAddress sender, IReadOnlyList<MailboxAddress> recipients,
+        TimeSpan deadline, CancellationToken cancellationToken, Func<Task<bool>>? beforeTransaction = null)
     {
         var permit = await _gate.AcquireAsync(paced: true, cancellationToken);
         var client = Take();
@@ -76,8 +77,8 @@ internal sealed partial class SmtpConnectionPool : IAsyncDisposable
         try
         {
             await EnsureConnectedAsync(client, attempt.Token);
-            if (beforeTransaction is not null)
-                await beforeTransaction();
+            if (beforeTransaction is not null && !await beforeTransaction())
+                return null;
             // The relay's latency, for the gate's latency signal: from MAIL FROM on, not our own connect or ledger write.
             var transactionStarted = Stopwatch.GetTimestamp();
             var reply = await client.SendAsync(message, sender, recipients, attempt.Token);

@@ -1,6 +1,7 @@
 using EmailWorker.Configuration;
 using EmailWorker.Delivery.Ledger;
 using EmailWorker.Diagnostics;
+using EmailWorker.Messages;
 using EmailWorker.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,11 @@ namespace EmailWorker.Worker;
 /// already (<c>delivered</c>) and who is in doubt (<c>sending</c>: an earlier attempt never recorded its end); once a
 /// connection is ready, claim the recipients sent to as <c>sending</c> — durably, before any of the content goes out;
 /// after the attempt, record the 250's recipients as <c>delivered</c> and release the claims of the refused and the
-/// untried, before the source is acked. The ledger adds to the broker's guarantees and never takes from them: when its
-/// database fails the message goes on as without the ledger (at-least-once), and says so.
+/// untried — not waited for by the handler, but by the acks: <see cref="RecordedAsync"/> before each ack batch.
+/// The look-up is skipped for a copy seen for the first time (<see cref="MayHaveRows"/>): the claim itself returns any
+/// row that exists, and finding one there gives the message back to be looked up. The ledger adds to the broker's
+/// guarantees and never takes from them: when its database fails the message goes on as without the ledger
+/// (at-least-once), and says so.
 /// </summary>
 internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<DeliveryOptions> options, WorkerMetrics metrics,
     ILogger<DeliveryLedger> logger)
@@ -21,6 +25,7 @@ internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<Deliver
     /// <summary>How long a handler waits for the ledger's database before it goes on without it.</summary>
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(10);
     private const int MaxReplyLength = 300;
+    private static readonly IReadOnlySet<string> NoKeys = new HashSet<string>();
 
     public bool Enabled => options.Value.Ledger;
 
@@ -28,6 +33,14 @@ internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<Deliver
 
     /// <summary>The ledger's key for an address: the same mailbox however the producer spelled its case.</summary>
     public static string Key(string address) => address.ToLowerInvariant();
+
+    /// <summary>
+    /// Whether the ledger may hold rows of this copy's message: it was handed out before (redelivered), or carries an
+    /// earlier attempt, return or replay. A copy with neither is most often the message's first; when it is not (a
+    /// producer published the message twice), its claim finds the rows and gives it back to be looked up.
+    /// </summary>
+    public static bool MayHaveRows(IncomingMessage incoming, AttemptState state) => incoming.Redelivered
+        || state.Attempts > 0 || state.FirstAttemptAt is not null || state.Recipients is not null || state.SystemReturns > 0 || state.ReplayCount > 0;
 
     /// <summary>What the ledger holds for the recipients; null when the ledger is off or its database failed.</summary>
     public async Task<LedgerFindings?> LookUpAsync(string messageId, IReadOnlyList<string> recipients)
@@ -52,37 +65,58 @@ internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<Deliver
         return new LedgerFindings(deliveredBefore, inDoubt, assume, remaining);
     }
 
-    /// <summary>Claims the recipients as <c>sending</c>; returns once the claim is durable (or failed, which is logged).</summary>
-    public async Task ClaimAsync(string messageId, IReadOnlyList<string> recipients)
+    /// <summary>
+    /// Claims the recipients as <c>sending</c>; returns once the claim is durable, with the keys of those whose rows
+    /// were there already (none when the claim failed, which is logged).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> ClaimAsync(string messageId, IReadOnlyList<string> recipients)
     {
         try
         {
-            await commits.WriteAsync(LedgerWrite.Claiming(messageId, Keys(recipients))).WaitAsync(WriteTimeout);
+            var found = await commits.WriteAsync(LedgerWrite.Claiming(messageId, Keys(recipients))).WaitAsync(WriteTimeout);
+            return found.Select(e => e.Recipient).ToHashSet(StringComparer.Ordinal);
         }
         catch (Exception ex)
         {
             Failed("claim the recipients", messageId, ex);
+            return NoKeys;
         }
     }
 
     /// <summary>
     /// Records <paramref name="delivered"/> with the relay's <paramref name="reply"/> and releases the claims of
     /// <paramref name="released"/>; recipients in neither stay claimed (the relay may have the mail: in doubt next time).
+    /// Returns at once: the record is durable before the source's ack goes out (<see cref="RecordedAsync"/>).
     /// </summary>
-    public async Task SettleAsync(string messageId, IReadOnlyList<string> delivered, string reply, IReadOnlyList<string> released)
+    public void Settle(string messageId, IReadOnlyList<string> delivered, string reply, IReadOnlyList<string> released)
     {
         if (!Enabled || (delivered.Count == 0 && released.Count == 0))
             return;
+        var write = new LedgerWrite(messageId, [], Keys(delivered), SafeText.Bound(reply, MaxReplyLength), Keys(released));
+        commits.Record(write, ex => Failed("record the attempt", messageId, ex));
+    }
+
+    /// <summary>
+    /// Completes once every record made before it is durable (or failed, or took longer than the handlers would wait
+    /// for the database, which is logged): what the acks wait for.
+    /// </summary>
+    public async Task RecordedAsync()
+    {
+        if (!Enabled)
+            return;
         try
         {
-            var write = new LedgerWrite(messageId, [], Keys(delivered), SafeText.Bound(reply, MaxReplyLength), Keys(released));
-            await commits.WriteAsync(write).WaitAsync(WriteTimeout);
+            await commits.RecordedAsync().WaitAsync(WriteTimeout);
         }
-        catch (Exception ex)
+        catch (TimeoutException)
         {
-            Failed("record the attempt", messageId, ex);
+            metrics.LedgerFailed("record");
+            Log.LedgerRecordsLate(logger, WriteTimeout);
         }
     }
+
+    /// <summary>A claim found rows its look-up did not show (<see cref="LedgerClaims.ClaimAsync"/>): said, the copy given back.</summary>
+    public void ClaimedElsewhere(string messageId, int recipientCount) => Log.LedgerClaimedElsewhere(logger, messageId, recipientCount);
 
     private void Failed(string operation, string messageId, Exception ex)
     {

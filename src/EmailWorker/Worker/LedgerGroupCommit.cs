@@ -10,12 +10,14 @@ namespace EmailWorker.Worker;
 /// has gathered — the look-ups as one statement, the writes in one transaction — so the cost of the statements and of a
 /// durable commit (an fsync in SQLite, a round trip and a WAL flush in PostgreSQL) is shared by all handlers meanwhile. No
 /// timer: while one batch runs the next gathers, so an idle worker waits for nothing and a busy one works in batches as
-/// large as its concurrency.
+/// large as its concurrency. A record nobody waits for (<see cref="Record"/>) is made durable before the acks that
+/// depend on it by <see cref="RecordedAsync"/>: one wait per ack batch instead of one per message.
 /// </summary>
 internal sealed class LedgerGroupCommit : IAsyncDisposable
 {
     /// <summary>Requests per batch at most (each handler has at most one waiting, so this is rarely reached).</summary>
     private const int MaxRequests = 256;
+    private static readonly IReadOnlyList<LedgerEntry> Nothing = [];
     private readonly ILedgerStoreSource _stores;
     private readonly WorkerMetrics _metrics;
     private readonly TimeProvider _time;
@@ -31,26 +33,41 @@ internal sealed class LedgerGroupCommit : IAsyncDisposable
     }
 
     /// <summary>Completes once the write is committed (with the rows found for its claims), or fails with the commit.</summary>
-    public Task<IReadOnlyList<LedgerEntry>> WriteAsync(LedgerWrite write) => Enqueue(new Pending(write, null));
+    public Task<IReadOnlyList<LedgerEntry>> WriteAsync(LedgerWrite write) => Enqueue(new Pending(Kind.Write, write, null, Waited: true));
+
+    /// <summary>
+    /// Queues a write nobody waits for: it is committed with the next batch, <paramref name="failed"/> is called if that
+    /// batch fails, and <see cref="RecordedAsync"/> tells when it is done.
+    /// </summary>
+    public void Record(LedgerWrite write, Action<Exception> failed) => Add(new Pending(Kind.Write, write, null, Waited: false) { Failed = failed });
+
+    /// <summary>Completes once every write queued before it has been committed or has failed (never faults).</summary>
+    public Task RecordedAsync() => Enqueue(new Pending(Kind.Barrier, null, null, Waited: true));
 
     /// <summary>The ledger's rows for one message, read in the next batch.</summary>
-    public Task<IReadOnlyList<LedgerEntry>> LookUpAsync(string messageId) => Enqueue(new Pending(null, messageId));
+    public Task<IReadOnlyList<LedgerEntry>> LookUpAsync(string messageId) => Enqueue(new Pending(Kind.LookUp, null, messageId, Waited: true));
 
     private Task<IReadOnlyList<LedgerEntry>> Enqueue(Pending pending)
     {
+        Add(pending);
+        return pending.Task;
+    }
+
+    private void Add(Pending pending)
+    {
         if (!_queue.Writer.TryWrite(pending))
-            pending.Done.SetException(new ObjectDisposedException(nameof(LedgerGroupCommit)));
-        return pending.Done.Task;
+            pending.Fail(new ObjectDisposedException(nameof(LedgerGroupCommit)));
     }
 
     private async Task LoopAsync()
     {
         var lookUps = new List<Pending>();
         var writes = new List<Pending>();
+        var barriers = new List<Pending>();
         while (await _queue.Reader.WaitToReadAsync())
         {
-            while (lookUps.Count + writes.Count < MaxRequests && _queue.Reader.TryRead(out var pending))
-                (pending.Write is null ? lookUps : writes).Add(pending);
+            while (lookUps.Count + writes.Count + barriers.Count < MaxRequests && _queue.Reader.TryRead(out var pending))
+                (pending.Kind switch { Kind.LookUp => lookUps, Kind.Write => writes, _ => barriers }).Add(pending);
             if (lookUps.Count > 0)
                 await RunAsync(lookUps, (store, batch) => store.LookUpLedgerAsync([.. batch.Select(p => p.MessageId!)], CancellationToken.None));
             if (writes.Count > 0)
@@ -61,8 +78,12 @@ internal sealed class LedgerGroupCommit : IAsyncDisposable
                     _metrics.LedgerCommitted(started, batch.Count);
                     return found;
                 });
+            // Every write queued before a barrier is in this batch or an earlier one: done either way.
+            foreach (var barrier in barriers)
+                barrier.Complete(Nothing);
             lookUps.Clear();
             writes.Clear();
+            barriers.Clear();
         }
     }
 
@@ -73,12 +94,12 @@ internal sealed class LedgerGroupCommit : IAsyncDisposable
             var store = await _stores.GetAsync(CancellationToken.None);
             var found = await work(store, batch);
             for (var i = 0; i < batch.Count; i++)
-                batch[i].Done.TrySetResult(found[i]);
+                batch[i].Complete(found[i]);
         }
         catch (Exception ex)
         {
             foreach (var pending in batch)
-                pending.Done.TrySetException(ex);
+                pending.Fail(ex);
         }
     }
 
@@ -89,9 +110,35 @@ internal sealed class LedgerGroupCommit : IAsyncDisposable
         await _loop;
     }
 
-    /// <summary>A write (<see cref="Write"/>) or a look-up of one message's rows (<see cref="MessageId"/>).</summary>
-    private sealed record Pending(LedgerWrite? Write, string? MessageId)
+    private enum Kind
     {
-        public TaskCompletionSource<IReadOnlyList<LedgerEntry>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        LookUp,
+        Write,
+        Barrier,
+    }
+
+    /// <summary>
+    /// A look-up of one message's rows, a write or a barrier. Only a waited-for one has a task: a record's failure goes to
+    /// its <see cref="Failed"/> instead of a task nobody observes.
+    /// </summary>
+    private sealed record Pending(Kind Kind, LedgerWrite? Write, string? MessageId, bool Waited)
+    {
+        private readonly TaskCompletionSource<IReadOnlyList<LedgerEntry>>? _done = Waited ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
+        public Action<Exception>? Failed { get; init; }
+
+        public Task<IReadOnlyList<LedgerEntry>> Task => _done!.Task;
+
+        public void Complete(IReadOnlyList<LedgerEntry> found) => _done?.TrySetResult(found);
+
+        public void Fail(Exception ex)
+        {
+            // A barrier never faults: it only says when the writes before it are over, however they ended.
+            if (Kind == Kind.Barrier)
+                _done?.TrySetResult(Nothing);
+            else
+                _done?.TrySetException(ex);
+            Failed?.Invoke(ex);
+        }
     }
 }

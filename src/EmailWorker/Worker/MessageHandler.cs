@@ -111,8 +111,11 @@ internal sealed class MessageHandler(
             mail = mail with { Recipients = [.. mail.Recipients.Where(r => allowed.Contains(r.Address))] };
         }
 
-        // Who has it already (or is in doubt and assumed to) is left out of the attempt.
-        var findings = await ledger.LookUpAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)]);
+        // Who has it already (or is in doubt and assumed to) is left out of the attempt. A copy seen for the first time is
+        // not looked up: its claim finds any row there is (LedgerClaims).
+        var findings = DeliveryLedger.MayHaveRows(incoming, state)
+            ? await ledger.LookUpAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)])
+            : null;
         if (findings is { Remaining.Count: 0 })
             return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AlreadyDelivered(state, findings, suppression), stopping);
         if (findings is { Skips: true })
@@ -126,10 +129,10 @@ internal sealed class MessageHandler(
         if ((relays.Choose(route) ?? await RecoveredInTimeAsync(route, stopping)) is not { } first)
             return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.NotTried(state), stopping);
 
-        var claims = new LedgerClaims(ledger, command.MessageId);
+        var claims = new LedgerClaims(ledger, command.MessageId, findings);
         var (plan, interrupted, relay) = await AttemptAsync(command, mail, route, first, state, messageId, findings, suppression, claims, stopping);
-        // Recorded before the source is acked: a redelivery from here on skips who got the 250.
-        await claims.SettleAsync();
+        // Durable before the source is acked (the acks wait for it): a redelivery from then on skips who got the 250.
+        claims.Settle();
         if (!interrupted)
             return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping, relay);
         // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
@@ -266,6 +269,9 @@ internal sealed class MessageHandler(
             // Claimed once a connection is ready, before MAIL FROM: a handler waiting for one has claimed nothing.
             var report = await relay.Pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping,
                 claims.Enabled ? () => claims.ClaimAsync(addresses) : null);
+            // The ledger found another copy's claims: nothing was sent; given back (or returned) to be looked up.
+            if (report is null)
+                return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow(), findings, suppression));
             return (PerRecipient(addresses, report.Refusals, AttemptOutcome.Delivered(report.FinalReply)), report.FinalReply, null);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

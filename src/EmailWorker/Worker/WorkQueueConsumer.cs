@@ -24,6 +24,7 @@ internal sealed partial class WorkQueueConsumer(
     TopologyDeclarer declarer,
     TopologyNames names,
     MessageHandler handler,
+    DeliveryLedger ledger,
     RelayRegistry relays,
     IOptions<DeliveryOptions> options,
     FatalStop fatalStop,
@@ -112,7 +113,7 @@ internal sealed partial class WorkQueueConsumer(
         var delivery = options.Value;
         // The client dispatches one delivery at a time (in order); handling runs up to ConcurrencyLimit at once.
         _channel = await connection.CreateChannelAsync(new CreateChannelOptions(false, false), cancellationToken);
-        _settler = new DeliverySettler(_channel, logger);
+        _settler = new DeliverySettler(_channel, ledger.RecordedAsync, logger).Start();
         var channel = _channel;
         // One consumer per lane on the one channel: delivery tags stay one sequence, so the settler's multiple acks hold.
         Volatile.Write(ref _consumerTags, [.. Lanes.All.Select(lane => new ConsumerTag(
