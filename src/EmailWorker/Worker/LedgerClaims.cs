@@ -24,13 +24,18 @@ internal sealed class LedgerClaims(DeliveryLedger ledger, string messageId, Ledg
     public async Task<bool> ClaimAsync(IReadOnlyList<string> recipients)
     {
         var found = await ledger.ClaimAsync(messageId, recipients);
-        var unexpected = recipients.Where(r => found.Contains(DeliveryLedger.Key(r)) && !_claimed.Contains(r)
-            && findings?.InDoubt.Contains(r, StringComparer.OrdinalIgnoreCase) != true).ToList();
-        _claimed.UnionWith(recipients.Where(r => !unexpected.Contains(r, StringComparer.OrdinalIgnoreCase)));
-        if (unexpected.Count == 0)
+        var unexpected = recipients.Count(r => found.Contains(DeliveryLedger.Key(r)) && !_claimed.Contains(r)
+            && findings?.InDoubt.Contains(r, StringComparer.OrdinalIgnoreCase) != true);
+        if (unexpected == 0)
+        {
+            _claimed.UnionWith(recipients);
             return true;
-        Untried(recipients);
-        ledger.ClaimedElsewhere(messageId, unexpected.Count);
+        }
+        // Only the rows this claim made are released: the others are another copy's, or in doubt from before.
+        var made = recipients.Where(r => !found.Contains(DeliveryLedger.Key(r))).ToList();
+        _claimed.UnionWith(made);
+        Untried(made);
+        ledger.ClaimedElsewhere(messageId, unexpected);
         return false;
     }
 

@@ -22,6 +22,18 @@ internal static class DbCommandExtensions
             command.Add(name, value);
     }
 
+    /// <summary>
+    /// Sets the parameter at <paramref name="index"/>, adding it as <paramref name="name"/> on the command's first use: for
+    /// a kept command whose parameters are always set in the same order, without looking each one up by its name.
+    /// </summary>
+    public static void SetAt(this DbCommand command, int index, string name, object? value)
+    {
+        if (index < command.Parameters.Count)
+            command.Parameters[index].Value = value ?? DBNull.Value;
+        else
+            command.Add(name, value);
+    }
+
     /// <summary>Sets <c>@prefix0, @prefix1, …</c> (as named by <see cref="List"/>) to the values.</summary>
     public static void SetList(this DbCommand command, string prefix, IReadOnlyList<string> values)
     {

@@ -11,7 +11,7 @@ internal sealed class LedgerConnection(Func<CancellationToken, ValueTask<DbConne
 {
     private const int MaxKeptCommands = 256;
     private readonly SemaphoreSlim _turn = new(1, 1);
-    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Statement, int Rows), DbCommand> _commands = [];
     private DbConnection? _connection;
 
     /// <summary>Runs <paramref name="work"/> in one transaction of its own on this connection, one caller at a time.</summary>
@@ -50,15 +50,21 @@ internal sealed class LedgerConnection(Func<CancellationToken, ValueTask<DbConne
     /// The command for <paramref name="sql"/>, kept from an earlier batch (with its parameters: set them with
     /// <see cref="DbCommandExtensions.Set"/>) or made now. Only for use inside <see cref="InTransactionAsync{T}"/> or <see cref="ReadAsync{T}"/>.
     /// </summary>
-    public DbCommand Command(string sql, DbTransaction? transaction = null)
+    public DbCommand Command(string sql, DbTransaction? transaction = null) => Command(sql, 0, static (sql, _) => sql, transaction);
+
+    /// <summary>
+    /// The command for <paramref name="statement"/> over <paramref name="rows"/> rows, its text written by
+    /// <paramref name="text"/> only when it is not kept: a batch's text is not built again for every batch.
+    /// </summary>
+    public DbCommand Command(string statement, int rows, Func<string, int, string> text, DbTransaction? transaction = null)
     {
-        if (!_commands.TryGetValue(sql, out var command))
+        if (!_commands.TryGetValue((statement, rows), out var command))
         {
             // A batch's statements have as many rows as it has handlers: a handful of sizes in steady traffic, any when the
             // load changes. Past the bound they are made afresh rather than kept without end.
             if (_commands.Count >= MaxKeptCommands)
                 DisposeCommands();
-            _commands[sql] = command = _connection!.Command(sql);
+            _commands[(statement, rows)] = command = _connection!.Command(text(statement, rows));
         }
         command.Transaction = transaction;
         return command;

@@ -15,6 +15,9 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
     /// <summary>Rows per statement at most: two parameters each, far below SQLite's and PostgreSQL's limits.</summary>
     private const int LedgerRowsPerStatement = 500;
 
+    /// <summary>The parameters' names by row, made once: a batch sets its parameters by position (<see cref="DbCommandExtensions.SetAt"/>).</summary>
+    private static readonly string[] MessageIdNames = Names("@m"), RecipientNames = Names("@r"), ReplyNames = Names("@reply");
+
     private LedgerConnection? _ledger;
 
     /// <summary>The ledger's own connection (<see cref="LedgerConnection"/>); by default one from the pool, held.</summary>
@@ -39,8 +42,10 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
             var rows = new List<LedgerEntry>();
             foreach (var chunk in distinct.Chunk(LedgerRowsPerStatement))
             {
-                var select = Ledger.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id IN ({DbCommandExtensions.List("m", chunk.Length)})");
-                select.SetList("m", chunk);
+                var select = Ledger.Command("look-up", chunk.Length,
+                    static (_, rows) => $"SELECT {LedgerColumns} FROM delivery_ledger WHERE message_id IN ({DbCommandExtensions.List("m", rows)})");
+                for (var i = 0; i < chunk.Length; i++)
+                    select.SetAt(i, MessageIdNames[i], chunk[i]);
                 await ReadEntriesAsync(select, rows, cancellationToken);
             }
             var byMessage = rows.ToLookup(e => e.MessageId, StringComparer.Ordinal);
@@ -71,11 +76,11 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
         var inserted = new HashSet<(string, string)>();
         foreach (var chunk in pairs.Chunk(LedgerRowsPerStatement))
         {
-            var insert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
-                string.Join(", ", chunk.Select((_, i) => $"(@m{i}, @r{i}, 0, @t, @t, NULL)")) +
+            var insert = Ledger.Command("claim", chunk.Length, static (_, rows) => $"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
+                string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@m{i}, @r{i}, 0, @t, @t, NULL)")) +
                 " ON CONFLICT (message_id, recipient) DO NOTHING RETURNING message_id, recipient", transaction);
-            insert.Set("@t", at);
-            SetPairs(insert, chunk);
+            insert.SetAt(0, "@t", at);
+            SetPairs(insert, 1, chunk);
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 inserted.Add((reader.GetString(0), reader.GetString(1)));
@@ -99,8 +104,9 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
         var rows = new List<LedgerEntry>();
         foreach (var chunk in existing.Distinct().Chunk(LedgerRowsPerStatement))
         {
-            var select = Ledger.Command($"SELECT {LedgerColumns} FROM delivery_ledger WHERE (message_id, recipient) IN ({PairList(chunk.Length)})", transaction);
-            SetPairs(select, chunk);
+            var select = Ledger.Command("claimed rows", chunk.Length,
+                static (_, rows) => $"SELECT {LedgerColumns} FROM delivery_ledger WHERE (message_id, recipient) IN ({PairList(rows)})", transaction);
+            SetPairs(select, 0, chunk);
             await ReadEntriesAsync(select, rows, cancellationToken);
         }
         var current = rows.ToDictionary(e => (e.MessageId, e.Recipient));
@@ -117,18 +123,21 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
     private async Task RecordDeliveredAsync(DbTransaction transaction, IReadOnlyList<LedgerWrite> writes, long at, CancellationToken cancellationToken)
     {
         // One row once per statement (PostgreSQL refuses to update a row twice in one); the last write's reply wins.
-        var rows = writes.SelectMany(w => w.Delivered.Select(r => (Key: (w.MessageId, r), w.Reply)))
+        var rows = writes.SelectMany(w => w.Delivered.Select(r => (Key: (w.MessageId, Recipient: r), w.Reply)))
             .GroupBy(d => d.Key).Select(g => g.Last()).ToList();
         foreach (var chunk in rows.Chunk(LedgerRowsPerStatement))
         {
             // A row claimed by this attempt keeps its claim time; one missing (its claim failed) is made delivered at once.
-            var upsert = Ledger.Command($"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
-                string.Join(", ", chunk.Select((_, i) => $"(@m{i}, @r{i}, 1, @t, @t, @reply{i})")) +
+            var upsert = Ledger.Command("delivered", chunk.Length, static (_, rows) => $"INSERT INTO delivery_ledger ({LedgerColumns}) VALUES " +
+                string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@m{i}, @r{i}, 1, @t, @t, @reply{i})")) +
                 " ON CONFLICT (message_id, recipient) DO UPDATE SET state = 1, updated_at = excluded.updated_at, reply = excluded.reply", transaction);
-            upsert.Set("@t", at);
-            SetPairs(upsert, [.. chunk.Select(d => d.Key)]);
+            upsert.SetAt(0, "@t", at);
             for (var i = 0; i < chunk.Length; i++)
-                upsert.Set($"@reply{i}", chunk[i].Reply);
+            {
+                upsert.SetAt(1 + 3 * i, MessageIdNames[i], chunk[i].Key.MessageId);
+                upsert.SetAt(2 + 3 * i, RecipientNames[i], chunk[i].Key.Recipient);
+                upsert.SetAt(3 + 3 * i, ReplyNames[i], chunk[i].Reply);
+            }
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -138,8 +147,9 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
         var pairs = writes.SelectMany(w => w.Release.Select(r => (w.MessageId, Recipient: r))).Distinct().ToList();
         foreach (var chunk in pairs.Chunk(LedgerRowsPerStatement))
         {
-            var delete = Ledger.Command($"DELETE FROM delivery_ledger WHERE state = 0 AND (message_id, recipient) IN ({PairList(chunk.Length)})", transaction);
-            SetPairs(delete, chunk);
+            var delete = Ledger.Command("release", chunk.Length,
+                static (_, rows) => $"DELETE FROM delivery_ledger WHERE state = 0 AND (message_id, recipient) IN ({PairList(rows)})", transaction);
+            SetPairs(delete, 0, chunk);
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -147,14 +157,17 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
     /// <summary><c>VALUES (@m0, @r0), (@m1, @r1), …</c>: a list of (message id, recipient) pairs, as both databases take it after IN.</summary>
     private static string PairList(int count) => "VALUES " + string.Join(", ", Enumerable.Range(0, count).Select(i => $"(@m{i}, @r{i})"));
 
-    private static void SetPairs(DbCommand command, (string MessageId, string Recipient)[] pairs)
+    /// <summary>Sets the pairs' parameters (as <see cref="PairList"/> names them) from position <paramref name="first"/> on.</summary>
+    private static void SetPairs(DbCommand command, int first, (string MessageId, string Recipient)[] pairs)
     {
         for (var i = 0; i < pairs.Length; i++)
         {
-            command.Set($"@m{i}", pairs[i].MessageId);
-            command.Set($"@r{i}", pairs[i].Recipient);
+            command.SetAt(first + 2 * i, MessageIdNames[i], pairs[i].MessageId);
+            command.SetAt(first + 2 * i + 1, RecipientNames[i], pairs[i].Recipient);
         }
     }
+
+    private static string[] Names(string prefix) => [.. Enumerable.Range(0, LedgerRowsPerStatement).Select(i => $"{prefix}{i}")];
 
     /// <summary>The ledger's rows for one message, for <c>dlq show</c>: on a pooled connection, away from the workers' batches.</summary>
     public async Task<IReadOnlyList<LedgerEntry>> ReadLedgerAsync(string messageId, CancellationToken cancellationToken)
