@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using EmailWorker.Configuration;
+using EmailWorker.Delivery.Ledger;
+using EmailWorker.Diagnostics;
+using EmailWorker.Worker;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EmailWorker.Tests;
+
+/// <summary>
+/// The group commit's records nobody waits for: the acks' wait (<see cref="LedgerGroupCommit.RecordedAsync"/>) ends only
+/// once every record queued before it is committed, and a record whose commit failed is reported, the wait still ending.
+/// </summary>
+[TestFixture]
+[CancelAfter(10_000)]
+internal sealed class LedgerGroupCommitTests
+{
+    private ServiceProvider _services = null!;
+
+    [OneTimeSetUp]
+    public void CreateServices() => _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
+    [OneTimeTearDown]
+    public void DisposeServices() => _services.Dispose();
+
+    [Test]
+    public async Task Should_end_the_acks_wait_only_once_the_records_before_it_are_committed(CancellationToken cancellationToken)
+    {
+        var store = new GatedStore();
+        await using var commits = new LedgerGroupCommit(store, Metrics(), TimeProvider.System);
+
+        var failures = 0;
+        commits.Record(Delivered("m-1"), _ => Interlocked.Increment(ref failures));
+        var recorded = commits.RecordedAsync();
+        await store.Writing.Task.WaitAsync(cancellationToken);
+        Assert.That(recorded.IsCompleted, Is.False, "not while the record's commit runs");
+        store.Commit.SetResult();
+        await recorded.WaitAsync(cancellationToken);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(store.Committed, Is.EquivalentTo(new[] { "m-1" }), "the record was committed before the wait ended");
+            Assert.That(Volatile.Read(ref failures), Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Should_report_a_record_whose_commit_failed_and_still_end_the_acks_wait(CancellationToken cancellationToken)
+    {
+        var store = new GatedStore { Failure = new InvalidOperationException("the database is away") };
+        store.Commit.SetResult();
+        await using var commits = new LedgerGroupCommit(store, Metrics(), TimeProvider.System);
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        commits.Record(Delivered("m-2"), ex => failed.TrySetResult(ex));
+        await commits.RecordedAsync().WaitAsync(cancellationToken);
+
+        Assert.That((await failed.Task.WaitAsync(cancellationToken)).Message, Is.EqualTo("the database is away"));
+    }
+
+    private WorkerMetrics Metrics() => new(_services.GetRequiredService<IMeterFactory>(), new TopologyNames("ledger-commit-test", []));
+
+    private static LedgerWrite Delivered(string messageId) => new(messageId, [], ["ann@example.org"], "250 ok", []);
+
+    /// <summary>A store whose writes wait for <see cref="Commit"/>, then fail with <see cref="Failure"/> or are kept.</summary>
+    private sealed class GatedStore : ILedgerStoreSource, ILedgerStore
+    {
+        public TaskCompletionSource Writing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Commit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Exception? Failure { get; init; }
+
+        public ConcurrentBag<string> Committed { get; } = [];
+
+        public string Description => "gated";
+
+        public Task<ILedgerStore> GetAsync(CancellationToken cancellationToken) => Task.FromResult<ILedgerStore>(this);
+
+        public async Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> WriteLedgerAsync(IReadOnlyList<LedgerWrite> writes, DateTimeOffset now,
+            CancellationToken cancellationToken)
+        {
+            Writing.TrySetResult();
+            await Commit.Task;
+            if (Failure is not null)
+                throw Failure;
+            foreach (var write in writes)
+                Committed.Add(write.MessageId);
+            return [.. writes.Select(_ => (IReadOnlyList<LedgerEntry>)[])];
+        }
+
+        public Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> LookUpLedgerAsync(IReadOnlyList<string> messageIds, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<IReadOnlyList<LedgerEntry>> ReadLedgerAsync(string messageId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<int> DeleteLedgerAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+}
