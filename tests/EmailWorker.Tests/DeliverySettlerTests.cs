@@ -58,7 +58,30 @@ internal sealed class DeliverySettlerTests
         Assert.That(recorder.Acked, Is.EquivalentTo(new[] { 1UL }), "acked once the records are durable");
     }
 
-    /// <summary>A channel of which only basic.ack works: the first one throws (unless told not to), the later ones are recorded.</summary>
+    [Test]
+    public async Task Should_not_give_a_delivery_back_before_the_ledger_has_recorded_what_was_done(CancellationToken cancellationToken)
+    {
+        var channel = DispatchProxy.Create<IChannel, AckRecorder>();
+        var recorder = (AckRecorder)(object)channel;
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var settler = new DeliverySettler(channel, () =>
+        {
+            asked.TrySetResult();
+            return recorded.Task;
+        }, NullLogger.Instance).Start();
+
+        settler.Delivered(1);
+        var requeue = settler.RequeueAsync(1);
+        await asked.Task.WaitAsync(cancellationToken);
+        Assert.That(recorder.Nacked, Is.Empty, "no nack while the ledger's records are not yet durable");
+        recorded.SetResult();
+        await requeue.WaitAsync(cancellationToken);
+
+        Assert.That(recorder.Nacked, Is.EquivalentTo(new[] { 1UL }), "given back once the records are durable");
+    }
+
+    /// <summary>A channel of which only basic.ack and basic.nack work: the first ack throws (unless told not to), the later ones and every nack are recorded.</summary>
 #pragma warning disable CA1852 // DispatchProxy derives from it at run time: it must not be sealed.
     public class AckRecorder : DispatchProxy
 #pragma warning restore CA1852
@@ -67,6 +90,8 @@ internal sealed class DeliverySettlerTests
 
         public ConcurrentBag<ulong> Acked { get; } = [];
 
+        public ConcurrentBag<ulong> Nacked { get; } = [];
+
         public int Attempts => Volatile.Read(ref _attempts);
 
         /// <summary>Whether the first ack fails.</summary>
@@ -74,6 +99,13 @@ internal sealed class DeliverySettlerTests
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
+            if (targetMethod?.Name == nameof(IChannel.BasicNackAsync))
+            {
+                Nacked.Add((ulong)args![0]!);
+#pragma warning disable CA2012
+                return ValueTask.CompletedTask;
+#pragma warning restore CA2012
+            }
             if (targetMethod?.Name != nameof(IChannel.BasicAckAsync))
                 throw new NotSupportedException(targetMethod?.Name);
             // A proxy returns the ValueTask boxed; the settler awaits it once.

@@ -217,7 +217,7 @@ internal static partial class Log
         "{MessageId}: the delivered ledger already holds {RecipientCount} recipient(s) of it that its look-up did not show (another copy of the message is or was being sent); given back, nothing sent, to be looked up again")]
     public static partial void LedgerClaimedElsewhere(ILogger logger, string messageId, int recipientCount);
 
-    [LoggerMessage(506, LogLevel.Warning, "The delivered ledger did not record an ack batch's attempts within {Timeout}: acked as without the ledger")]
+    [LoggerMessage(506, LogLevel.Warning, "The delivered ledger did not record the attempts of the deliveries about to be acked or given back within {Timeout}: settled as without the ledger")]
     public static partial void LedgerRecordsLate(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(503, LogLevel.Information, "Retention removed {Deleted} delivered-ledger row(s) older than {Retention} from {Store}")]

@@ -25,7 +25,7 @@ internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<Deliver
     /// <summary>How long a handler waits for the ledger's database before it goes on without it.</summary>
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(10);
     private const int MaxReplyLength = 300;
-    private static readonly IReadOnlySet<string> NoKeys = new HashSet<string>();
+    private static readonly IReadOnlyDictionary<string, LedgerState> NoRows = new Dictionary<string, LedgerState>();
 
     public bool Enabled => options.Value.Ledger;
 
@@ -66,20 +66,20 @@ internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<Deliver
     }
 
     /// <summary>
-    /// Claims the recipients as <c>sending</c>; returns once the claim is durable, with the keys of those whose rows
-    /// were there already (none when the claim failed, which is logged).
+    /// Claims the recipients as <c>sending</c>; returns once the claim is durable, with the state of the rows that were
+    /// there already, by key (none when the claim failed, which is logged).
     /// </summary>
-    public async Task<IReadOnlySet<string>> ClaimAsync(string messageId, IReadOnlyList<string> recipients)
+    public async Task<IReadOnlyDictionary<string, LedgerState>> ClaimAsync(string messageId, IReadOnlyList<string> recipients)
     {
         try
         {
             var found = await commits.WriteAsync(LedgerWrite.Claiming(messageId, Keys(recipients))).WaitAsync(WriteTimeout);
-            return found.Select(e => e.Recipient).ToHashSet(StringComparer.Ordinal);
+            return found.ToDictionary(e => e.Recipient, e => e.State, StringComparer.Ordinal);
         }
         catch (Exception ex)
         {
             Failed("claim the recipients", messageId, ex);
-            return NoKeys;
+            return NoRows;
         }
     }
 
@@ -110,7 +110,7 @@ internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<Deliver
         }
         catch (TimeoutException)
         {
-            metrics.LedgerFailed("record");
+            metrics.LedgerFailed("wait");
             Log.LedgerRecordsLate(logger, WriteTimeout);
         }
     }

@@ -113,9 +113,8 @@ internal sealed class MessageHandler(
 
         // Who has it already (or is in doubt and assumed to) is left out of the attempt. A copy seen for the first time is
         // not looked up: its claim finds any row there is (LedgerClaims).
-        var findings = DeliveryLedger.MayHaveRows(incoming, state)
-            ? await ledger.LookUpAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)])
-            : null;
+        var lookedUp = DeliveryLedger.MayHaveRows(incoming, state);
+        var findings = lookedUp ? await ledger.LookUpAsync(command.MessageId, [.. mail.Recipients.Select(r => r.Address)]) : null;
         if (findings is { Remaining.Count: 0 })
             return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.AlreadyDelivered(state, findings, suppression), stopping);
         if (findings is { Skips: true })
@@ -129,10 +128,20 @@ internal sealed class MessageHandler(
         if ((relays.Choose(route) ?? await RecoveredInTimeAsync(route, stopping)) is not { } first)
             return await executor.CarryOutAsync(incoming, messageId, command, FatePlanner.NotTried(state), stopping);
 
-        var claims = new LedgerClaims(ledger, command.MessageId, findings);
-        var (plan, interrupted, relay) = await AttemptAsync(command, mail, route, first, state, messageId, findings, suppression, claims, stopping);
-        // Durable before the source is acked (the acks wait for it): a redelivery from then on skips who got the 250.
-        claims.Settle();
+        var claims = new LedgerClaims(ledger, command.MessageId, findings, lookedUp);
+        Plan plan;
+        bool interrupted;
+        Relay relay;
+        try
+        {
+            (plan, interrupted, relay) = await AttemptAsync(command, mail, route, first, state, messageId, findings, suppression, claims, stopping);
+        }
+        finally
+        {
+            // Durable before the source is acked or given back (both wait for it): a redelivery from then on skips who
+            // got the 250 — also when the attempt ended in a bug after a 250.
+            claims.Settle();
+        }
         if (!interrupted)
             return await executor.CarryOutAsync(incoming, messageId, command, plan, stopping, relay);
         // The host stopped mid-attempt: the return (with the attempt recorded) still gets a moment of its own.
@@ -269,9 +278,10 @@ internal sealed class MessageHandler(
             // Claimed once a connection is ready, before MAIL FROM: a handler waiting for one has claimed nothing.
             var report = await relay.Pool.SendAsync(mail.Message, mail.Sender, recipients, smtpOptions.Value.AttemptDeadlineValue, stopping,
                 claims.Enabled ? () => claims.ClaimAsync(addresses) : null);
-            // The ledger found another copy's claims: nothing was sent; given back (or returned) to be looked up.
+            // The ledger holds rows of another copy: nothing was sent, and the message goes back as it came to be looked
+            // up (what earlier sends of this delivery took is recorded before the give-back).
             if (report is null)
-                return ([], "", send == 1 ? Plan.GiveBack : planner.Interrupted(owedState, maybeDelivered: false, time.GetUtcNow(), findings, suppression));
+                return ([], "", Plan.GiveBack);
             return (PerRecipient(addresses, report.Refusals, AttemptOutcome.Delivered(report.FinalReply)), report.FinalReply, null);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -282,7 +292,9 @@ internal sealed class MessageHandler(
         }
         catch (AttemptInterruptedException interrupted)
         {
-            if (!interrupted.AfterBodyStarted)
+            if (interrupted.AfterBodyStarted)
+                claims.MaybeDelivered(addresses);
+            else
                 claims.Untried(addresses);
             return ([], "", planner.Interrupted(owedState, interrupted.AfterBodyStarted, time.GetUtcNow(), findings, suppression));
         }
