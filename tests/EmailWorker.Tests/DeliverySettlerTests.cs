@@ -23,12 +23,10 @@ internal sealed class DeliverySettlerTests
 
         settler.Delivered(1);
         settler.Ack(1);
-        while (recorder.Attempts == 0)
-            await Task.Delay(10, cancellationToken);
+        await recorder.WaitUntilAsync(() => recorder.Attempts > 0, cancellationToken);
         settler.Delivered(2);
         settler.Ack(2);
-        while (!recorder.Acked.Contains(2UL))
-            await Task.Delay(10, cancellationToken);
+        await recorder.WaitUntilAsync(() => recorder.Acked.Contains(2UL), cancellationToken);
 
         Assert.That(recorder.Acked, Does.Contain(2UL), "the delivery after the failed ack is acked");
     }
@@ -39,21 +37,15 @@ internal sealed class DeliverySettlerTests
         var channel = DispatchProxy.Create<IChannel, AckRecorder>();
         var recorder = (AckRecorder)(object)channel;
         recorder.FailFirst = false;
-        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var settler = new DeliverySettler(channel, () =>
-        {
-            asked.TrySetResult();
-            return recorded.Task;
-        }, NullLogger.Instance).Start();
+        var ledger = new HeldLedger();
+        await using var settler = new DeliverySettler(channel, ledger.RecordedAsync, NullLogger.Instance).Start();
 
         settler.Delivered(1);
         settler.Ack(1);
-        await asked.Task.WaitAsync(cancellationToken);
+        await ledger.Asked.Task.WaitAsync(cancellationToken);
         Assert.That(recorder.Attempts, Is.Zero, "no ack while the ledger's records are not yet durable");
-        recorded.SetResult();
-        while (!recorder.Acked.Contains(1UL))
-            await Task.Delay(10, cancellationToken);
+        ledger.Recorded.SetResult();
+        await recorder.WaitUntilAsync(() => recorder.Acked.Contains(1UL), cancellationToken);
 
         Assert.That(recorder.Acked, Is.EquivalentTo(new[] { 1UL }), "acked once the records are durable");
     }
@@ -63,22 +55,31 @@ internal sealed class DeliverySettlerTests
     {
         var channel = DispatchProxy.Create<IChannel, AckRecorder>();
         var recorder = (AckRecorder)(object)channel;
-        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var settler = new DeliverySettler(channel, () =>
-        {
-            asked.TrySetResult();
-            return recorded.Task;
-        }, NullLogger.Instance).Start();
+        var ledger = new HeldLedger();
+        await using var settler = new DeliverySettler(channel, ledger.RecordedAsync, NullLogger.Instance).Start();
 
         settler.Delivered(1);
         var requeue = settler.RequeueAsync(1);
-        await asked.Task.WaitAsync(cancellationToken);
+        await ledger.Asked.Task.WaitAsync(cancellationToken);
         Assert.That(recorder.Nacked, Is.Empty, "no nack while the ledger's records are not yet durable");
-        recorded.SetResult();
+        ledger.Recorded.SetResult();
         await requeue.WaitAsync(cancellationToken);
 
         Assert.That(recorder.Nacked, Is.EquivalentTo(new[] { 1UL }), "given back once the records are durable");
+    }
+
+    /// <summary>The ledger's wait as the settler sees it: <see cref="Asked"/> once the settler waits, held until <see cref="Recorded"/>.</summary>
+    private sealed class HeldLedger
+    {
+        public TaskCompletionSource Asked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Recorded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task RecordedAsync()
+        {
+            Asked.TrySetResult();
+            return Recorded.Task;
+        }
     }
 
     /// <summary>A channel of which only basic.ack and basic.nack work: the first ack throws (unless told not to), the later ones and every nack are recorded.</summary>
@@ -86,6 +87,7 @@ internal sealed class DeliverySettlerTests
     public class AckRecorder : DispatchProxy
 #pragma warning restore CA1852
     {
+        private readonly SemaphoreSlim _called = new(0);
         private int _attempts;
 
         public ConcurrentBag<ulong> Acked { get; } = [];
@@ -97,24 +99,41 @@ internal sealed class DeliverySettlerTests
         /// <summary>Whether the first ack fails.</summary>
         public bool FailFirst { get; set; } = true;
 
+        /// <summary>Waits, call by call, until <paramref name="seen"/> holds.</summary>
+        public async Task WaitUntilAsync(Func<bool> seen, CancellationToken cancellationToken)
+        {
+            while (!seen())
+                await _called.WaitAsync(cancellationToken);
+        }
+
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            // A proxy returns the ValueTask boxed; the settler awaits it once.
+#pragma warning disable CA2012
+            try
+            {
+                return Record(targetMethod, args);
+            }
+            finally
+            {
+                _called.Release();
+            }
+#pragma warning restore CA2012
+        }
+
+        private ValueTask Record(MethodInfo? targetMethod, object?[]? args)
         {
             if (targetMethod?.Name == nameof(IChannel.BasicNackAsync))
             {
                 Nacked.Add((ulong)args![0]!);
-#pragma warning disable CA2012
                 return ValueTask.CompletedTask;
-#pragma warning restore CA2012
             }
             if (targetMethod?.Name != nameof(IChannel.BasicAckAsync))
                 throw new NotSupportedException(targetMethod?.Name);
-            // A proxy returns the ValueTask boxed; the settler awaits it once.
-#pragma warning disable CA2012
             if (Interlocked.Increment(ref _attempts) == 1 && FailFirst)
                 return ValueTask.FromException(new InvalidOperationException("an ack that failed unexpectedly"));
             Acked.Add((ulong)args![0]!);
             return ValueTask.CompletedTask;
-#pragma warning restore CA2012
         }
     }
 }

@@ -1,12 +1,9 @@
-using System.Diagnostics.Metrics;
 using EmailWorker.Configuration;
 using EmailWorker.Delivery.Ledger;
-using EmailWorker.Diagnostics;
 using EmailWorker.Messages;
 using EmailWorker.Outcomes;
 using EmailWorker.Routing;
 using EmailWorker.Worker;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -22,14 +19,6 @@ namespace EmailWorker.Tests;
 internal sealed class LedgerClaimsTests
 {
     private const string MessageId = "m-claims";
-    private ServiceProvider _services = null!;
-
-    [OneTimeSetUp]
-    public void CreateServices() => _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-
-    [OneTimeTearDown]
-    public void DisposeServices() => _services.Dispose();
-
     [Test]
     public async Task Should_not_send_a_first_copy_whose_claim_finds_a_row_and_release_only_the_rows_it_made()
     {
@@ -120,10 +109,10 @@ internal sealed class LedgerClaimsTests
     }
 
     private LedgerGroupCommit Commits(MemoryLedger store) =>
-        new(store, new WorkerMetrics(_services.GetRequiredService<IMeterFactory>(), new TopologyNames("ledger-claims-test", [])), TimeProvider.System);
+        new(store, TestMetrics.Worker("ledger-claims-test"), TimeProvider.System);
 
     private DeliveryLedger Ledger(LedgerGroupCommit commits) => new(commits, Options.Create(new DeliveryOptions()),
-        new WorkerMetrics(_services.GetRequiredService<IMeterFactory>(), new TopologyNames("ledger-claims-test", [])), NullLogger<DeliveryLedger>.Instance);
+        TestMetrics.Worker("ledger-claims-test"), NullLogger<DeliveryLedger>.Instance);
 
     private static LedgerFindings InDoubt(string recipient) => new([], [recipient], InDoubtAssumedDelivered: false, [recipient]);
 

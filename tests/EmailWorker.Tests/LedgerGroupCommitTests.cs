@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using EmailWorker.Configuration;
 using EmailWorker.Delivery.Ledger;
 using EmailWorker.Diagnostics;
 using EmailWorker.Worker;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace EmailWorker.Tests;
 
@@ -16,14 +13,6 @@ namespace EmailWorker.Tests;
 [CancelAfter(10_000)]
 internal sealed class LedgerGroupCommitTests
 {
-    private ServiceProvider _services = null!;
-
-    [OneTimeSetUp]
-    public void CreateServices() => _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-
-    [OneTimeTearDown]
-    public void DisposeServices() => _services.Dispose();
-
     [Test]
     public async Task Should_end_the_acks_wait_only_once_the_records_before_it_are_committed(CancellationToken cancellationToken)
     {
@@ -59,7 +48,7 @@ internal sealed class LedgerGroupCommitTests
         Assert.That((await failed.Task.WaitAsync(cancellationToken)).Message, Is.EqualTo("the database is away"));
     }
 
-    private WorkerMetrics Metrics() => new(_services.GetRequiredService<IMeterFactory>(), new TopologyNames("ledger-commit-test", []));
+    private static WorkerMetrics Metrics() => TestMetrics.Worker("ledger-commit-test");
 
     private static LedgerWrite Delivered(string messageId) => new(messageId, [], ["ann@example.org"], "250 ok", []);
 
