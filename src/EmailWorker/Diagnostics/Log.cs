@@ -214,7 +214,7 @@ internal static partial class Log
     public static partial void LedgerWriteFailed(ILogger logger, string operation, string messageId, string reason);
 
     [LoggerMessage(505, LogLevel.Warning,
-        "{MessageId}: the delivered ledger already holds {RecipientCount} recipient(s) of it that its look-up did not show (another copy of the message is or was being sent); given back, nothing sent, to be looked up again")]
+        "{MessageId}: the delivered ledger already holds {RecipientCount} recipient(s) of it that this delivery does not account for (another copy of the message was or is being sent); nothing sent, given back to be looked up again")]
     public static partial void LedgerClaimedElsewhere(ILogger logger, string messageId, int recipientCount);
 
     [LoggerMessage(506, LogLevel.Warning, "The delivered ledger did not record the attempts of the deliveries about to be acked or given back within {Timeout}: settled as without the ledger")]

@@ -115,7 +115,7 @@ internal sealed class DeliveryLedger(LedgerGroupCommit commits, IOptions<Deliver
         }
     }
 
-    /// <summary>A claim found rows its look-up did not show (<see cref="LedgerClaims.ClaimAsync"/>): said, the copy given back.</summary>
+    /// <summary>A claim found rows its delivery does not account for (<see cref="LedgerClaims.ClaimAsync"/>): said, the copy given back.</summary>
     public void ClaimedElsewhere(string messageId, int recipientCount) => Log.LedgerClaimedElsewhere(logger, messageId, recipientCount);
 
     private void Failed(string operation, string messageId, Exception ex)

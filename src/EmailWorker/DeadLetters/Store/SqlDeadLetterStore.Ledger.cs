@@ -12,7 +12,7 @@ internal abstract partial class SqlDeadLetterStore : ILedgerStore
 {
     private const string LedgerColumns = "message_id, recipient, state, claimed_at, updated_at, reply";
 
-    /// <summary>Rows per statement at most: two parameters each, far below SQLite's and PostgreSQL's limits.</summary>
+    /// <summary>Rows per statement at most: two or three parameters each, far below SQLite's and PostgreSQL's limits.</summary>
     private const int LedgerRowsPerStatement = 500;
 
     /// <summary>The parameters' names by row, made once: a batch sets its parameters by position (<see cref="DbCommandExtensions.SetAt"/>).</summary>
