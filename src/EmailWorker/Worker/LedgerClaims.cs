@@ -34,12 +34,9 @@ internal sealed class LedgerClaims(DeliveryLedger ledger, string messageId, Ledg
         var found = await ledger.ClaimAsync(messageId, recipients);
         var made = recipients.Where(r => !found.ContainsKey(DeliveryLedger.Key(r))).ToList();
         var unexpected = recipients.Count(r => found.TryGetValue(DeliveryLedger.Key(r), out var state) && !AccountedFor(r, state));
-        if (unexpected == 0 || (lookedUp && findings is null))
-        {
-            _claimed.UnionWith(made);
-            return true;
-        }
         _claimed.UnionWith(made);
+        if (unexpected == 0 || (lookedUp && findings is null))
+            return true;
         Untried(made);
         ledger.ClaimedElsewhere(messageId, unexpected);
         return false;
