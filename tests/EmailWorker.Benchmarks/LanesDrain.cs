@@ -59,6 +59,7 @@ internal static class LanesDrain
         await sink.WaitForAsync(bulkPrefix, bulk, TimeSpan.FromMinutes(10));
         await process.DisposeAsync();
         await Queues.DeleteTopologyAsync(broker, prefix);
+        WorkerRuns.DeleteStore(prefix);
         var latencies = sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).Select(r => (double)(r.At - published[r.Recipient])).Order().ToArray();
         if (latencies.Length != published.Count)
             throw new InvalidOperationException($"{latencies.Length} receipts of {published.Count} high messages: one arrived twice or never");

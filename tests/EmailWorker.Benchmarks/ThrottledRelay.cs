@@ -48,6 +48,7 @@ internal static class ThrottledRelay
         finally
         {
             await Queues.DeleteTopologyAsync(broker, batch.Prefix);
+            WorkerRuns.DeleteStore(batch.Prefix);
         }
     }
 

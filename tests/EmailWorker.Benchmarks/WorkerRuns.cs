@@ -74,6 +74,7 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
                 throw new InvalidOperationException("the worker exported nothing over OTLP: tracing was not on");
             await worker.DisposeAsync();
             await Queues.DeleteTopologyAsync(broker, batch.Prefix);
+            DeleteStore(batch.Prefix);
             return drain;
         }
     }
@@ -114,6 +115,7 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
         await sink.WaitForAsync(prefix, count, TimeSpan.FromMinutes(2));
         await worker.DisposeAsync();
         await Queues.DeleteTopologyAsync(broker, prefix);
+        DeleteStore(prefix);
         return [.. sink.Receipts().Where(r => published.ContainsKey(r.Recipient)).Select(r => (double)(r.At - published[r.Recipient])).Order()];
     }
 
@@ -134,8 +136,19 @@ internal sealed class WorkerRuns(BrokerEndpoint broker)
             environment["EMAILWORKER__DELIVERY__PREFETCHCOUNT"] = (concurrency * 4).ToString(CultureInfo.InvariantCulture);
         }
         environment["EMAILWORKER__RETRY__SCHEDULE"] = retrySchedule;
+        environment["EMAILWORKER__DEADLETTERS__DATADIRECTORY"] = Directory.CreateDirectory(StoreFolder(prefix)).FullName;
         return environment;
     }
+
+    /// <summary>
+    /// Each run's own dead-letter store (its SQLite file: the delivered ledger, the suppression list): the shipped
+    /// <c>./data</c> would be the checkout's, kept from every earlier run (1.09 million ledger rows were found in one), and
+    /// two checkouts compared with each other would not start alike.
+    /// </summary>
+    private static string StoreFolder(string prefix) => Path.Combine(Path.GetTempPath(), $"emailworker-bench-store-{prefix}");
+
+    /// <summary>Removes the run's store (<see cref="StoreFolder"/>) once its worker has exited.</summary>
+    public static void DeleteStore(string prefix) => Directory.Delete(StoreFolder(prefix), recursive: true);
 
     /// <summary>For a pool size or concurrency: what appsettings.json ships.</summary>
     public const int Shipped = 0;
