@@ -7,7 +7,8 @@ namespace EmailWorker.Tests;
 
 /// <summary>
 /// The group commit's records nobody waits for: the acks' wait (<see cref="LedgerGroupCommit.RecordedAsync"/>) ends only
-/// once every record queued before it is committed, and a record whose commit failed is reported, the wait still ending.
+/// once every record queued before it is committed (and at once when every record handed over is), and a record whose
+/// commit failed is reported, the wait still ending.
 /// </summary>
 [TestFixture]
 [CancelAfter(10_000)]
@@ -22,9 +23,9 @@ internal sealed class LedgerGroupCommitTests
         var failures = 0;
         commits.Record(Delivered("m-1"), _ => Interlocked.Increment(ref failures));
         var recorded = commits.RecordedAsync();
-        await store.Writing.Task.WaitAsync(cancellationToken);
+        await store.Writing.WaitAsync(cancellationToken);
         Assert.That(recorded.IsCompleted, Is.False, "not while the record's commit runs");
-        store.Commit.SetResult();
+        store.Commit.Release();
         await recorded.WaitAsync(cancellationToken);
 
         Assert.Multiple(() =>
@@ -35,10 +36,33 @@ internal sealed class LedgerGroupCommitTests
     }
 
     [Test]
+    public async Task Should_end_the_acks_wait_at_once_when_every_record_is_committed_and_not_for_a_record_queued_since(
+        CancellationToken cancellationToken)
+    {
+        var store = new GatedStore();
+        await using var commits = new LedgerGroupCommit(store, Metrics(), TimeProvider.System);
+        commits.Record(Delivered("m-1"), _ => { });
+        store.Commit.Release();
+        await commits.RecordedAsync().WaitAsync(cancellationToken);
+
+        Assert.That(commits.RecordedAsync().IsCompleted, Is.True, "nothing handed over is left: no wait");
+
+        commits.Record(Delivered("m-3"), _ => { });
+        var recorded = commits.RecordedAsync();
+        Assert.That(recorded.IsCompleted, Is.False, "a record queued since is waited for");
+        await store.Writing.WaitAsync(cancellationToken);
+        await store.Writing.WaitAsync(cancellationToken);
+        Assert.That(recorded.IsCompleted, Is.False, "not while the record's commit runs");
+        store.Commit.Release();
+        await recorded.WaitAsync(cancellationToken);
+        Assert.That(store.Committed, Is.EquivalentTo(new[] { "m-1", "m-3" }));
+    }
+
+    [Test]
     public async Task Should_report_a_record_whose_commit_failed_and_still_end_the_acks_wait(CancellationToken cancellationToken)
     {
         var store = new GatedStore { Failure = new InvalidOperationException("the database is away") };
-        store.Commit.SetResult();
+        store.Commit.Release();
         await using var commits = new LedgerGroupCommit(store, Metrics(), TimeProvider.System);
         var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -52,12 +76,15 @@ internal sealed class LedgerGroupCommitTests
 
     private static LedgerWrite Delivered(string messageId) => new(messageId, [], ["ann@example.org"], "250 ok", []);
 
-    /// <summary>A store whose writes wait for <see cref="Commit"/>, then fail with <see cref="Failure"/> or are kept.</summary>
+    /// <summary>
+    /// A store that signals <see cref="Writing"/> as each write begins, then lets it go on one <see cref="Commit"/> release
+    /// each, to fail with <see cref="Failure"/> or be kept.
+    /// </summary>
     private sealed class GatedStore : ILedgerStoreSource, ILedgerStore
     {
-        public TaskCompletionSource Writing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public SemaphoreSlim Writing { get; } = new(0);
 
-        public TaskCompletionSource Commit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public SemaphoreSlim Commit { get; } = new(0);
 
         public Exception? Failure { get; init; }
 
@@ -70,8 +97,8 @@ internal sealed class LedgerGroupCommitTests
         public async Task<IReadOnlyList<IReadOnlyList<LedgerEntry>>> WriteLedgerAsync(IReadOnlyList<LedgerWrite> writes, DateTimeOffset now,
             CancellationToken cancellationToken)
         {
-            Writing.TrySetResult();
-            await Commit.Task;
+            Writing.Release();
+            await Commit.WaitAsync(cancellationToken);
             if (Failure is not null)
                 throw Failure;
             foreach (var write in writes)
