@@ -48,10 +48,9 @@ internal sealed class LedgerGroupCommit : IAsyncDisposable
     /// <summary>Completes once every write queued before it has been committed or has failed (never faults).</summary>
     public Task RecordedAsync()
     {
-        // Over is read first: a write queued meanwhile only makes the test stricter. Writes end in the order they were
-        // queued, so as many over as queued means every one queued before this call is over: no trip through the loop
-        // (measured with a store that costs nothing, that trip per ack batch was most of the hand-offs' cost; see
-        // docs/failure-behaviour.md, "Session 13").
+        // A write is counted over only after it was counted queued, and over is read first: as many over as queued
+        // means every write queued before this call is over, so there is nothing to wait for and no trip through the
+        // loop (docs/failure-behaviour.md, "Session 13"). A write queued meanwhile only makes the test stricter.
         var over = Volatile.Read(ref _writesOver);
         return over >= Volatile.Read(ref _writesQueued) ? Task.CompletedTask : Enqueue(new Pending(Kind.Barrier, null, null, Waited: true));
     }
@@ -71,6 +70,12 @@ internal sealed class LedgerGroupCommit : IAsyncDisposable
             Interlocked.Increment(ref _writesQueued);
         if (_queue.Writer.TryWrite(pending))
             return;
+        if (pending.Kind == Kind.Barrier)
+        {
+            // Disposing: the writes queued before it may still be draining through the loop; done once the loop is.
+            _loop.ContinueWith(_ => pending.Complete(Nothing), TaskScheduler.Default);
+            return;
+        }
         pending.Fail(new ObjectDisposedException(nameof(LedgerGroupCommit)));
         if (pending.Kind == Kind.Write)
             Interlocked.Increment(ref _writesOver);
